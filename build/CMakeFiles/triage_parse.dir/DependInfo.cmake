@@ -1,0 +1,21 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/src/parse/grammar.cpp" "CMakeFiles/triage_parse.dir/src/parse/grammar.cpp.o" "gcc" "CMakeFiles/triage_parse.dir/src/parse/grammar.cpp.o.d"
+  "/work/main/src/parse/parse.cpp" "CMakeFiles/triage_parse.dir/src/parse/parse.cpp.o" "gcc" "CMakeFiles/triage_parse.dir/src/parse/parse.cpp.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/build/CMakeFiles/triage_diag.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

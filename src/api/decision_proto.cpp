@@ -1,0 +1,229 @@
+#include "api/decision_proto.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <chrono>
+#include <random>
+
+namespace triage {
+namespace {
+
+using model::Ruleset;
+
+v1::Urgency to_urgency(model::Tier tier) { return static_cast<v1::Urgency>(static_cast<int>(tier)); }
+
+void add_explanation(google::protobuf::RepeatedPtrField<v1::Explanation>* list, const std::string& rule,
+                     const std::string& text, const std::vector<std::string>& sources) {
+  v1::Explanation* explanation = list->Add();
+  explanation->set_rule(rule);
+  explanation->set_text(text);
+  for (const auto& source : sources) explanation->add_sources(source);
+}
+
+void add_rule(google::protobuf::RepeatedPtrField<v1::Explanation>* list, const Ruleset& model, int rule) {
+  const auto& r = model.rules[rule];
+  add_explanation(list, r.id, r.reason, r.sources);
+}
+
+// "foam roller and massage ball" from value bits of a set fact.
+std::string value_words(const Ruleset& model, int fact, std::uint64_t bits) {
+  std::vector<std::string> words;
+  if (fact >= 0) {
+    const auto& values = model.facts[fact].values;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if ((bits >> i) & 1U) {
+        std::string word = values[i];
+        for (char& c : word) c = c == '_' ? ' ' : c;
+        words.push_back(word);
+      }
+    }
+  }
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == words.size() ? " and " : ", ") + words[i];
+  }
+  return out;
+}
+
+void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const model::Technique& technique,
+                          const ExclusionReason& reason) {
+  const auto& plan = model.plan;
+  auto* reasons = exclusion->mutable_reasons();
+  switch (reason.kind) {
+    case ExclusionReason::Kind::rule: add_rule(reasons, model, reason.rule); break;
+    case ExclusionReason::Kind::missing_equipment:
+      add_explanation(reasons, "plan:equipment",
+                      "Needs " + value_words(model, plan.equipment_fact, reason.detail) + ", which you do not have.",
+                      {});
+      break;
+    case ExclusionReason::Kind::not_targeted:
+      add_explanation(reasons, "plan:targets",
+                      "Works on the " + value_words(model, plan.area_fact, technique.targets) +
+                          "; you did not report pain there.",
+                      {});
+      break;
+    case ExclusionReason::Kind::phase_limit:
+      add_explanation(reasons, "plan:max_per_phase",
+                      "The plan holds at most " + std::to_string(plan.max_per_phase) + " " +
+                          plan.phases[technique.phase] + " techniques; others came first.",
+                      plan.sources);
+      break;
+    case ExclusionReason::Kind::total_limit:
+      add_explanation(reasons, "plan:max_total",
+                      "The plan holds at most " + std::to_string(plan.max_total) + " techniques.", plan.sources);
+      break;
+    case ExclusionReason::Kind::requirement:
+      add_explanation(reasons, "plan:require",
+                      "Techniques of the " + plan.phases[technique.phase] + " phase are only given together with " +
+                          plan.phases[reason.detail] + " techniques, and none of those suits you. " + plan.reason,
+                      plan.sources);
+      break;
+  }
+}
+
+}  // namespace
+
+v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation& evaluation,
+                               const std::string& decision_id, std::int64_t decided_at_micros,
+                               const std::string& request_id) {
+  const Ruleset& model = *ruleset.model;
+  v1::Decision decision;
+  decision.set_decision_id(decision_id);
+  decision.set_ruleset_hash(model.hash);
+  switch (evaluation.outcome) {
+    case Outcome::refer: decision.set_outcome(v1::refer); break;
+    case Outcome::self_care: decision.set_outcome(v1::self_care); break;
+    case Outcome::incomplete: decision.set_outcome(v1::incomplete); break;
+  }
+  if (evaluation.urgency != model::Tier::none) decision.set_urgency(to_urgency(evaluation.urgency));
+  for (int index : evaluation.red_flags) {
+    const auto& flag = model.red_flags[index];
+    v1::RedFlag* out = decision.add_red_flags();
+    out->set_rule(flag.id);
+    out->set_urgency(to_urgency(flag.tier));
+    out->set_reason(flag.reason);
+    for (const auto& source : flag.sources) out->add_sources(source);
+  }
+  for (int fact : evaluation.missing) decision.add_missing(model.facts[fact].id);
+  const auto& plan = model.plan;
+  for (const auto& entry : evaluation.plan) {
+    const auto& technique = model.techniques[entry.technique];
+    v1::PlanItem* item = decision.add_plan();
+    item->set_technique(technique.id);
+    item->set_title(technique.title);
+    item->set_phase(plan.phases[technique.phase]);
+    item->set_instructions(technique.instructions);
+    item->set_dose(technique.dose);
+    for (int rule : entry.include_rules) add_rule(item->mutable_why(), model, rule);
+    if (plan.targeted[technique.phase] && entry.include_rules.empty()) {
+      add_explanation(item->mutable_why(), "plan:targets",
+                      "Works on the " + value_words(model, plan.area_fact, entry.matched_areas) +
+                          ", where you have pain.",
+                      technique.sources);
+    } else if (entry.include_rules.empty()) {
+      add_explanation(item->mutable_why(), "plan:phases",
+                      "Part of the " + plan.phases[technique.phase] + " phase of the plan.", plan.sources);
+    }
+    for (const auto& caution : technique.cautions) {
+      add_explanation(item->mutable_cautions(), "technique:" + technique.id, caution, technique.sources);
+    }
+    for (int rule : entry.caution_rules) add_rule(item->mutable_cautions(), model, rule);
+    for (const auto& source : technique.sources) item->add_sources(source);
+  }
+  for (const auto& exclusion : evaluation.excluded) {
+    v1::Exclusion* out = decision.add_excluded();
+    const auto& technique = model.techniques[exclusion.technique];
+    out->set_technique(technique.id);
+    for (const auto& reason : exclusion.reasons) add_exclusion_reason(out, model, technique, reason);
+  }
+  for (int rule : evaluation.cautions) add_rule(decision.mutable_cautions(), model, rule);
+  *decision.mutable_decided_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(decided_at_micros);
+  decision.set_request_id(request_id);
+  return decision;
+}
+
+v1::Questionnaire to_questionnaire(const CompiledRuleset& ruleset) {
+  const Ruleset& model = *ruleset.model;
+  std::vector<model::Tier> tier_of(model.facts.size(), model::Tier::none);
+  for (const auto& flag : ruleset.red_flags) {
+    for (std::size_t i = 0; i < model.facts.size(); ++i) {
+      if (flag.depends_on.test(i)) tier_of[i] = std::max(tier_of[i], flag.tier);
+    }
+  }
+  std::vector<int> order;
+  for (int tier = static_cast<int>(model::Tier::emergency); tier >= 0; --tier) {
+    for (std::size_t i = 0; i < model.facts.size(); ++i) {
+      if (!model.facts[i].derived && static_cast<int>(tier_of[i]) == tier) order.push_back(static_cast<int>(i));
+    }
+  }
+  v1::Questionnaire questionnaire;
+  questionnaire.set_ruleset_hash(model.hash);
+  for (int index : order) {
+    const auto& fact = model.facts[index];
+    v1::Question* question = questionnaire.add_questions();
+    question->set_fact(fact.id);
+    question->set_text(fact.question);
+    static const char* type_names[] = {"bool", "int", "enum", "set"};
+    question->set_type(type_names[static_cast<int>(fact.type)]);
+    for (const auto& value : fact.values) question->add_values(value);
+    if (fact.type == model::FactType::integer) {
+      question->set_min(fact.low);
+      question->set_max(fact.high);
+    }
+    if (fact.default_value) {
+      auto value = static_cast<std::uint64_t>(*fact.default_value);
+      google::protobuf::Value* out = question->mutable_default_();
+      switch (fact.type) {
+        case model::FactType::boolean: out->set_bool_value(*fact.default_value != 0); break;
+        case model::FactType::integer: out->set_number_value(static_cast<double>(*fact.default_value)); break;
+        case model::FactType::enumeration:
+          for (std::size_t i = 0; i < fact.values.size(); ++i) {
+            if ((value >> i) & 1U) out->set_string_value(fact.values[i]);
+          }
+          break;
+        case model::FactType::set: {
+          auto* list = out->mutable_list_value();
+          for (std::size_t i = 0; i < fact.values.size(); ++i) {
+            if ((value >> i) & 1U) list->add_values()->set_string_value(fact.values[i]);
+          }
+          break;
+        }
+      }
+    }
+    question->set_red_flag(tier_of[index] != model::Tier::none);
+    if (tier_of[index] != model::Tier::none) question->set_urgency(to_urgency(tier_of[index]));
+  }
+  return questionnaire;
+}
+
+std::string to_json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  options.always_print_enums_as_ints = false;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+std::string new_decision_id() {
+  thread_local std::mt19937_64 generator{std::random_device{}() ^
+                                         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
+  std::uint64_t high = generator();
+  std::uint64_t low = generator();
+  high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // RFC 4122 variant
+  char buffer[37];
+  std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xffff),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return buffer;
+}
+
+std::int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace triage

@@ -1,0 +1,501 @@
+#include "check/checker.hpp"
+
+#include <algorithm>
+
+#include "check/conditions.hpp"
+#include "check/context.hpp"
+#include "check/properties.hpp"
+#include "util/suggest.hpp"
+
+namespace triage {
+namespace check {
+namespace {
+
+template <typename Decl>
+struct Located {
+  const SourceFile* file;
+  const Decl* decl;
+};
+
+struct Declarations {
+  std::vector<Located<ast::FactDecl>> facts;
+  std::vector<Located<ast::DerivedDecl>> derived;
+  std::vector<Located<ast::TagDecl>> tags;
+  std::vector<Located<ast::TechniqueDecl>> techniques;
+  std::vector<Located<ast::RuleDecl>> rules;
+  std::vector<Located<ast::PlanDecl>> plans;
+};
+
+Declarations collect(const std::vector<ParsedFile>& files) {
+  Declarations all;
+  for (const auto& file : files) {
+    for (const auto& declaration : file.ast.declarations) {
+      std::visit(
+          [&](const auto& decl) {
+            using T = std::decay_t<decltype(decl)>;
+            if constexpr (std::is_same_v<T, ast::FactDecl>) all.facts.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::DerivedDecl>) all.derived.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::TagDecl>) all.tags.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::TechniqueDecl>) all.techniques.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::RuleDecl>) all.rules.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::PlanDecl>) all.plans.push_back({file.source, &decl});
+          },
+          declaration);
+    }
+  }
+  return all;
+}
+
+// Registers a name; reports a duplicate with where the first one is.
+bool declare(Context& context, std::map<std::string, int>& table, const ast::Identifier& name,
+             const SourceFile* file, int index, const std::string& kind) {
+  auto [it, inserted] = table.emplace(name.name, index);
+  std::string key = kind + ":" + name.name;
+  if (inserted) {
+    context.declared_at[key] = context.locate({file, name.offset});
+  } else {
+    const auto& first = context.declared_at[key];
+    context.error({file, name.offset}, "duplicate " + kind + " id `" + name.name + "`",
+                  "the first is at " + first.file + ":" + std::to_string(first.line) + ":" +
+                      std::to_string(first.column));
+  }
+  return inserted;
+}
+
+std::vector<std::string> values_of(const std::vector<ast::Identifier>& names) {
+  std::vector<std::string> values;
+  for (const auto& name : names) values.push_back(name.name);
+  return values;
+}
+
+// Checks a written default against the fact's type; returns the compact value.
+std::optional<model::FactValue> default_value(Context& context, const SourceFile* file, const model::Fact& fact,
+                                              const ast::Value& value) {
+  using Kind = ast::Value::Kind;
+  auto mismatch = [&](const std::string& expected) {
+    context.error({file, value.offset}, "the default of `" + fact.id + "` must be " + expected);
+    return std::nullopt;
+  };
+  auto bit_of = [&](const ast::Identifier& name) -> std::optional<std::uint64_t> {
+    for (std::size_t i = 0; i < fact.values.size(); ++i) {
+      if (fact.values[i] == name.name) return std::uint64_t{1} << i;
+    }
+    context.error({file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
+                  did_you_mean(name.name, fact.values));
+    return std::nullopt;
+  };
+  switch (fact.type) {
+    case model::FactType::boolean:
+      if (value.kind != Kind::boolean) return mismatch("true or false");
+      return value.boolean ? 1 : 0;
+    case model::FactType::integer:
+      if (value.kind != Kind::integer) return mismatch("a whole number");
+      if (value.integer < fact.low || value.integer > fact.high) {
+        context.error({file, value.offset}, "the default " + std::to_string(value.integer) + " of `" + fact.id +
+                                                "` is outside its range " + std::to_string(fact.low) + ".." +
+                                                std::to_string(fact.high));
+        return std::nullopt;
+      }
+      return value.integer;
+    case model::FactType::enumeration: {
+      if (value.kind != Kind::symbol) return mismatch("one of its values");
+      auto bit = bit_of(value.symbol);
+      if (!bit) return std::nullopt;
+      return static_cast<model::FactValue>(*bit);
+    }
+    case model::FactType::set: {
+      if (value.kind != Kind::set) return mismatch("a set of its values in braces, like {} or {a, b}");
+      std::uint64_t mask = 0;
+      for (const auto& member : value.members) {
+        auto bit = bit_of(member);
+        if (!bit) return std::nullopt;
+        mask |= *bit;
+      }
+      return static_cast<model::FactValue>(mask);
+    }
+  }
+  return std::nullopt;
+}
+
+void check_fact(Context& context, Located<ast::FactDecl> located) {
+  const auto& decl = *located.decl;
+  const SourceFile* file = located.file;
+  model::Fact fact;
+  fact.id = decl.name.name;
+  fact.location = context.locate({file, decl.name.offset});
+  fact.type = static_cast<model::FactType>(decl.type.kind);
+  fact.low = decl.type.low;
+  fact.high = decl.type.high;
+  fact.values = values_of(decl.type.values);
+  if (fact.type == model::FactType::integer && fact.low > fact.high) {
+    context.error({file, decl.type.offset}, "the range of `" + fact.id + "` is empty: " + std::to_string(fact.low) +
+                                                " is greater than " + std::to_string(fact.high));
+  }
+  if (fact.type == model::FactType::enumeration || fact.type == model::FactType::set) {
+    if (fact.values.empty()) context.error({file, decl.type.offset}, "`" + fact.id + "` has no values");
+    if (fact.values.size() > model::max_values) {
+      context.error({file, decl.type.offset}, "`" + fact.id + "` has " + std::to_string(fact.values.size()) +
+                                                  " values; at most " + std::to_string(model::max_values) +
+                                                  " are allowed");
+    }
+    for (std::size_t i = 0; i < decl.type.values.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (fact.values[i] == fact.values[j]) {
+          context.error({file, decl.type.values[i].offset},
+                        "`" + fact.values[i] + "` is listed twice in `" + fact.id + "`");
+        }
+      }
+    }
+  }
+  Properties properties(decl.properties, {{"question", true, false}, {"default", false, false}}, context, file,
+                        decl.name.offset, "fact `" + fact.id + "`");
+  fact.question = properties.text("question");
+  if (const auto* property = properties.find("default")) {
+    fact.default_value = default_value(context, file, fact, property->value);
+  }
+  context.ruleset.facts.push_back(std::move(fact));
+}
+
+void check_plan(Context& context, const Declarations& all) {
+  auto& plan = context.ruleset.plan;
+  if (all.plans.empty()) {
+    const SourceFile* file = nullptr;
+    if (!all.facts.empty()) file = all.facts.front().file;
+    context.error_at(file != nullptr ? file->locate(0) : SourceLocation{"(ruleset)", 1, 1},
+                     "the ruleset has no `plan` declaration",
+                     "add one: plan / phases warm_up, release, ... (see docs/rule-language.md)");
+    return;
+  }
+  for (std::size_t i = 1; i < all.plans.size(); ++i) {
+    const auto& first = all.plans.front();
+    auto location = first.file->locate(first.decl->offset);
+    context.error({all.plans[i].file, all.plans[i].decl->offset}, "a ruleset has one `plan`; this is a second",
+                  "the first is at " + location.file + ":" + std::to_string(location.line));
+  }
+  const auto& located = all.plans.front();
+  const SourceFile* file = located.file;
+  const auto& decl = *located.decl;
+  plan.location = context.locate({file, decl.offset});
+  Properties properties(decl.properties,
+                        {{"phases", true, false},
+                         {"targeted", false, false},
+                         {"require", false, true},
+                         {"max_per_phase", true, false},
+                         {"max_total", true, false},
+                         {"equipment_fact", true, false},
+                         {"area_fact", true, false},
+                         {"reason", true, false},
+                         {"sources", true, true}},
+                        context, file, decl.offset, "the plan");
+  if (const auto* phases = properties.find("phases")) {
+    for (const auto& name : phases->names) {
+      if (declare(context, context.phase_index, name, file, static_cast<int>(plan.phases.size()), "phase")) {
+        plan.phases.push_back(name.name);
+      }
+    }
+  }
+  plan.targeted.assign(plan.phases.size(), false);
+  auto phase_of = [&](const ast::Identifier& name) -> int {
+    auto it = context.phase_index.find(name.name);
+    if (it != context.phase_index.end()) return it->second;
+    context.error({file, name.offset}, "unknown phase `" + name.name + "`",
+                  did_you_mean(name.name, plan.phases));
+    return -1;
+  };
+  if (const auto* targeted = properties.find("targeted")) {
+    for (const auto& name : targeted->names) {
+      int phase = phase_of(name);
+      if (phase >= 0) plan.targeted[phase] = true;
+    }
+  }
+  for (const auto* require : properties.all("require")) {
+    int needed = phase_of(require->names[0]);
+    int trigger = phase_of(require->names[1]);
+    if (needed >= 0 && trigger >= 0) plan.requirements.push_back({needed, trigger});
+  }
+  auto positive = [&](const char* key, int& out) {
+    if (const auto* property = properties.find(key)) {
+      if (property->number < 1 || property->number > 1000) {
+        context.error({file, property->offset}, std::string("`") + key + "` must be between 1 and 1000");
+      } else {
+        out = static_cast<int>(property->number);
+      }
+    }
+  };
+  positive("max_per_phase", plan.max_per_phase);
+  positive("max_total", plan.max_total);
+  auto set_fact = [&](const char* key, int& out) {
+    const auto* property = properties.find(key);
+    if (property == nullptr) return;
+    const auto& name = property->names.front();
+    if (property->names.size() > 1) {
+      context.error({file, property->names[1].offset}, std::string("`") + key + "` names one fact");
+    }
+    auto it = context.fact_index.find(name.name);
+    if (it == context.fact_index.end()) {
+      context.error({file, name.offset}, "unknown fact `" + name.name + "`",
+                    did_you_mean(name.name, context.fact_ids()));
+    } else if (context.ruleset.facts[it->second].type != model::FactType::set) {
+      context.error({file, name.offset}, std::string("`") + key + "` must name a set fact; `" + name.name +
+                                             "` is not a set");
+    } else {
+      out = it->second;
+    }
+  };
+  set_fact("equipment_fact", plan.equipment_fact);
+  set_fact("area_fact", plan.area_fact);
+  plan.reason = properties.text("reason");
+  plan.sources = properties.sources();
+}
+
+// Bits of the values of a set fact named in a technique (`needs`, `targets`).
+std::uint64_t value_bits(Context& context, const SourceFile* file, const ast::Property* property, int fact_index,
+                         const char* what) {
+  if (property == nullptr || fact_index < 0) return 0;
+  const auto& fact = context.ruleset.facts[fact_index];
+  std::uint64_t bits = 0;
+  for (const auto& name : property->names) {
+    auto it = std::find(fact.values.begin(), fact.values.end(), name.name);
+    if (it == fact.values.end()) {
+      std::string hint = did_you_mean(name.name, fact.values);
+      context.error({file, name.offset}, "`" + name.name + "` is not " + what + " (a value of `" + fact.id + "`)",
+                    hint);
+      continue;
+    }
+    bits |= std::uint64_t{1} << (it - fact.values.begin());
+  }
+  return bits;
+}
+
+void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
+  const auto& decl = *located.decl;
+  const SourceFile* file = located.file;
+  model::Technique technique;
+  technique.id = decl.name.name;
+  technique.location = context.locate({file, decl.name.offset});
+  Properties properties(decl.properties,
+                        {{"title", true, false},
+                         {"phase", true, false},
+                         {"tags", false, false},
+                         {"needs", false, false},
+                         {"targets", false, false},
+                         {"instructions", true, false},
+                         {"dose", true, false},
+                         {"caution", false, true},
+                         {"sources", true, true}},
+                        context, file, decl.name.offset, "technique `" + technique.id + "`");
+  technique.title = properties.text("title");
+  technique.instructions = properties.text("instructions");
+  technique.dose = properties.text("dose");
+  technique.sources = properties.sources();
+  for (const auto* caution : properties.all("caution")) technique.cautions.push_back(caution->strings.front().text);
+  if (const auto* phase = properties.find("phase")) {
+    const auto& name = phase->names.front();
+    auto it = context.phase_index.find(name.name);
+    if (it == context.phase_index.end()) {
+      context.error({file, name.offset}, "unknown phase `" + name.name + "`",
+                    did_you_mean(name.name, context.ruleset.plan.phases));
+    } else {
+      technique.phase = it->second;
+    }
+  }
+  if (const auto* tags = properties.find("tags")) {
+    for (const auto& name : tags->names) {
+      auto it = context.tag_index.find(name.name);
+      if (it == context.tag_index.end()) {
+        context.error({file, name.offset}, "unknown tag `" + name.name + "`",
+                      did_you_mean(name.name, context.names_of(context.tag_index)));
+      } else {
+        technique.tags.push_back(it->second);
+      }
+    }
+  }
+  const auto& plan = context.ruleset.plan;
+  technique.needs = value_bits(context, file, properties.find("needs"), plan.equipment_fact, "equipment");
+  technique.targets = value_bits(context, file, properties.find("targets"), plan.area_fact, "a pain area");
+  if (technique.sources.empty() && properties.find("sources") != nullptr) {
+    context.error({file, decl.name.offset}, "technique `" + technique.id + "` has an empty `sources`");
+  }
+  context.ruleset.techniques.push_back(std::move(technique));
+}
+
+model::Target resolve_target(Context& context, const SourceFile* file, const ast::Target& target) {
+  using Kind = ast::Target::Kind;
+  const std::map<std::string, int>* table = nullptr;
+  const char* what = "";
+  model::Target::Kind kind = model::Target::Kind::technique;
+  switch (target.kind) {
+    case Kind::technique: table = &context.technique_index; what = "technique"; break;
+    case Kind::tag: table = &context.tag_index; what = "tag"; kind = model::Target::Kind::tag; break;
+    case Kind::phase: table = &context.phase_index; what = "phase"; kind = model::Target::Kind::phase; break;
+  }
+  auto it = table->find(target.name.name);
+  if (it == table->end()) {
+    std::string hint = did_you_mean(target.name.name, context.names_of(*table));
+    if (hint.empty() && target.kind == Kind::technique && context.tag_index.count(target.name.name) != 0) {
+      hint = "`" + target.name.name + "` is a tag: write `tag " + target.name.name + "`";
+    }
+    context.error({file, target.name.offset}, std::string("unknown ") + what + " `" + target.name.name + "`", hint);
+    return {};
+  }
+  return {kind, it->second};
+}
+
+void check_rule(Context& context, Located<ast::RuleDecl> located) {
+  const auto& decl = *located.decl;
+  const SourceFile* file = located.file;
+  const std::string what = (decl.red_flag ? "red flag `" : "rule `") + decl.name.name + "`";
+  Properties properties(decl.properties, {{"reason", true, false}, {"sources", true, true}}, context, file,
+                        decl.name.offset, what);
+  model::Cond condition = resolve_condition(decl.condition, context, file);
+  if (decl.red_flag) {
+    model::RedFlag flag;
+    flag.id = decl.name.name;
+    flag.location = context.locate({file, decl.name.offset});
+    flag.condition = std::move(condition);
+    flag.reason = properties.text("reason");
+    flag.sources = properties.sources();
+    for (std::size_t i = 0; i < decl.effects.size(); ++i) {
+      const auto& effect = decl.effects[i];
+      if (effect.kind != ast::Effect::Kind::refer) {
+        context.error({file, effect.offset}, "a red flag refers; use `rule` for suitability effects",
+                      "write `-> refer emergency`, `-> refer urgent` or `-> refer routine`");
+      } else if (i > 0) {
+        context.error({file, effect.offset}, "a red flag refers once");
+      } else if (effect.tier.name == "emergency") {
+        flag.tier = model::Tier::emergency;
+      } else if (effect.tier.name == "urgent") {
+        flag.tier = model::Tier::urgent;
+      } else if (effect.tier.name == "routine") {
+        flag.tier = model::Tier::routine;
+      } else {
+        context.error({file, effect.tier.offset}, "unknown urgency `" + effect.tier.name + "`",
+                      "use emergency, urgent or routine");
+      }
+    }
+    context.ruleset.red_flags.push_back(std::move(flag));
+    return;
+  }
+  model::Rule rule;
+  rule.id = decl.name.name;
+  rule.location = context.locate({file, decl.name.offset});
+  rule.condition = std::move(condition);
+  rule.reason = properties.text("reason");
+  rule.sources = properties.sources();
+  const auto& techniques = context.ruleset.techniques;
+  for (const auto& effect : decl.effects) {
+    model::Effect resolved;
+    switch (effect.kind) {
+      case ast::Effect::Kind::refer:
+        context.error({file, effect.offset}, "only a red flag can refer", "declare it with `red_flag " + rule.id + ": …`");
+        continue;
+      case ast::Effect::Kind::avoid:
+        resolved.kind = model::Effect::Kind::avoid;
+        resolved.first = resolve_target(context, file, effect.first);
+        break;
+      case ast::Effect::Kind::include:
+        resolved.kind = model::Effect::Kind::include;
+        if (effect.first.kind != ast::Target::Kind::technique) {
+          context.error({file, effect.first.name.offset}, "`include` names one technique, not a tag or a phase");
+          continue;
+        }
+        resolved.first = resolve_target(context, file, effect.first);
+        break;
+      case ast::Effect::Kind::order:
+        resolved.kind = model::Effect::Kind::order;
+        resolved.first = resolve_target(context, file, effect.first);
+        resolved.second = resolve_target(context, file, effect.second);
+        if (effect.first.kind != effect.second.kind) {
+          context.error({file, effect.offset}, "`order` compares two techniques or two phases",
+                        "tags cannot be ordered; name techniques or `phase NAME` on both sides");
+        } else if (effect.first.kind == ast::Target::Kind::tag) {
+          context.error({file, effect.offset}, "`order` compares two techniques or two phases, not tags");
+        } else if (resolved.first.kind == model::Target::Kind::technique &&
+                   resolved.second.kind == model::Target::Kind::technique &&
+                   techniques[resolved.first.index].phase != techniques[resolved.second.index].phase) {
+          context.error({file, effect.offset},
+                        "`" + techniques[resolved.first.index].id + "` and `" + techniques[resolved.second.index].id +
+                            "` are in different phases; techniques are ordered within a phase",
+                        "order the phases instead: `order phase A before phase B`");
+        }
+        break;
+      case ast::Effect::Kind::caution:
+        resolved.kind = model::Effect::Kind::caution;
+        if (effect.has_target) resolved.first = resolve_target(context, file, effect.first);
+        break;
+    }
+    rule.effects.push_back(resolved);
+  }
+  context.ruleset.rules.push_back(std::move(rule));
+}
+
+}  // namespace
+}  // namespace check
+
+CheckResult check_rules(const std::vector<ParsedFile>& files) {
+  check::Context context;
+  auto& ruleset = context.ruleset;
+  check::Declarations all = check::collect(files);
+
+  // Pass 1: names and value domains, so later declarations may refer to anything in any file.
+  for (const auto& fact : all.facts) {
+    if (check::declare(context, context.fact_index, fact.decl->name, fact.file,
+                       static_cast<int>(ruleset.facts.size()), "fact")) {
+      check::check_fact(context, fact);
+    }
+  }
+  std::vector<std::pair<check::Located<ast::DerivedDecl>, int>> derived_facts;
+  for (const auto& derived : all.derived) {
+    int index = static_cast<int>(ruleset.facts.size());
+    if (!check::declare(context, context.fact_index, derived.decl->name, derived.file, index, "fact")) continue;
+    model::Fact fact;
+    fact.id = derived.decl->name.name;
+    fact.derived = true;
+    fact.location = context.locate({derived.file, derived.decl->name.offset});
+    ruleset.facts.push_back(std::move(fact));
+    derived_facts.emplace_back(derived, index);
+  }
+  if (ruleset.facts.size() > model::max_facts) {
+    context.error_at(ruleset.facts[model::max_facts].location,
+                     "a ruleset may declare at most " + std::to_string(model::max_facts) + " facts");
+  }
+  for (const auto& tag : all.tags) {
+    const auto& decl = *tag.decl;
+    if (check::declare(context, context.tag_index, decl.name, tag.file, static_cast<int>(ruleset.tags.size()),
+                       "tag")) {
+      ruleset.tags.push_back({decl.name.name, decl.description.text, context.locate({tag.file, decl.name.offset})});
+    }
+  }
+  check::check_plan(context, all);
+  for (const auto& technique : all.techniques) {
+    if (check::declare(context, context.technique_index, technique.decl->name, technique.file,
+                       static_cast<int>(ruleset.techniques.size()), "technique")) {
+      check::check_technique(context, technique);
+    }
+  }
+
+  // Pass 2: conditions and effects.
+  for (const auto& [derived, index] : derived_facts) {
+    auto& fact = ruleset.facts[index];
+    check::Properties properties(derived.decl->properties, {{"meaning", false, false}}, context, derived.file,
+                                 derived.decl->name.offset, "derived fact `" + fact.id + "`");
+    fact.meaning = properties.text("meaning");
+    fact.definition = check::resolve_condition(derived.decl->condition, context, derived.file);
+  }
+  check::check_derived_cycles(context);
+  std::map<std::string, int> rule_ids;
+  for (const auto& rule : all.rules) {
+    if (check::declare(context, rule_ids, rule.decl->name, rule.file, static_cast<int>(rule_ids.size()), "rule")) {
+      check::check_rule(context, rule);
+    }
+  }
+  CheckResult result{std::move(context.ruleset), context.take_diagnostics()};
+  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(), [](const auto& a, const auto& b) {
+    if (a.location.file != b.location.file) return a.location.file < b.location.file;
+    if (a.location.line != b.location.line) return a.location.line < b.location.line;
+    return a.location.column < b.location.column;
+  });
+  return result;
+}
+
+}  // namespace triage

@@ -1,0 +1,73 @@
+#include "check/properties.hpp"
+
+#include "util/suggest.hpp"
+
+namespace triage::check {
+
+Properties::Properties(const std::vector<ast::Property>& properties, std::initializer_list<PropertySpec> specs,
+                       Context& context, const SourceFile* file, std::size_t place, const std::string& what)
+    : properties_(properties) {
+  std::vector<std::string> allowed;
+  for (const auto& spec : specs) allowed.emplace_back(spec.key);
+  std::vector<std::string> seen;
+  for (const auto& property : properties) {
+    const PropertySpec* spec = nullptr;
+    for (const auto& candidate : specs) {
+      if (property.key == candidate.key) spec = &candidate;
+    }
+    if (spec == nullptr) {
+      std::string list;
+      for (const auto& key : allowed) list += (list.empty() ? "" : ", ") + key;
+      context.error({file, property.offset}, "`" + property.key + "` is not a property of " + what,
+                    "allowed here: " + list);
+      continue;
+    }
+    bool repeated = false;
+    for (const auto& key : seen) repeated = repeated || key == property.key;
+    if (repeated && !spec->repeatable) {
+      context.error({file, property.offset}, "`" + property.key + "` is given twice for " + what);
+    }
+    seen.push_back(property.key);
+  }
+  for (const auto& spec : specs) {
+    if (!spec.required) continue;
+    bool present = false;
+    for (const auto& key : seen) present = present || key == spec.key;
+    if (!present) {
+      std::string hint;
+      if (std::string(spec.key) == "reason") hint = "every rule says why, in words shown to the patient";
+      if (std::string(spec.key) == "sources") hint = "cite a seed (for example \"001\") or guidance by name";
+      context.error({file, place}, what + " has no `" + spec.key + "`", hint);
+    }
+  }
+}
+
+const ast::Property* Properties::find(const std::string& key) const {
+  for (const auto& property : properties_) {
+    if (property.key == key) return &property;
+  }
+  return nullptr;
+}
+
+std::vector<const ast::Property*> Properties::all(const std::string& key) const {
+  std::vector<const ast::Property*> found;
+  for (const auto& property : properties_) {
+    if (property.key == key) found.push_back(&property);
+  }
+  return found;
+}
+
+std::string Properties::text(const std::string& key) const {
+  const ast::Property* property = find(key);
+  return property != nullptr && !property->strings.empty() ? property->strings.front().text : std::string{};
+}
+
+std::vector<std::string> Properties::sources() const {
+  std::vector<std::string> result;
+  for (const auto* property : all("sources")) {
+    for (const auto& source : property->strings) result.push_back(source.text);
+  }
+  return result;
+}
+
+}  // namespace triage::check

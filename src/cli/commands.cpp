@@ -1,0 +1,156 @@
+#include "cli/commands.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "api/decision_proto.hpp"
+#include "diag/render.hpp"
+#include "eval/evaluator.hpp"
+#include "intake/intake.hpp"
+#include "ruleset/loader.hpp"
+
+namespace triage::cli {
+namespace {
+
+// `--name value` options; every option takes a value.
+struct Options {
+  std::map<std::string, std::string> values;
+  std::string error;
+
+  std::string get(const std::string& name, const std::string& fallback) const {
+    auto it = values.find(name);
+    return it == values.end() ? fallback : it->second;
+  }
+};
+
+Options parse_options(const std::vector<std::string>& args, std::initializer_list<const char*> allowed) {
+  Options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::string value;
+    auto equals = name.find('=');
+    if (equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      options.error = "option " + name + " needs a value";
+      return options;
+    }
+    bool known = false;
+    for (const char* candidate : allowed) known = known || name == candidate;
+    if (!known) {
+      options.error = "unknown option " + name;
+      return options;
+    }
+    options.values[name] = value;
+  }
+  return options;
+}
+
+// Loads the ruleset, printing diagnostics on failure.
+std::shared_ptr<const CompiledRuleset> load_or_report(const std::string& folder, Io io) {
+  LoadResult loaded = load_ruleset(folder);
+  if (!loaded.ruleset) {
+    io.err << render_all(loaded.diagnostics, *loaded.sources);
+    return nullptr;
+  }
+  return loaded.ruleset;
+}
+
+bool read_input(const std::string& path, Io io, std::string& text) {
+  if (path == "-") {
+    std::ostringstream buffer;
+    buffer << io.in.rdbuf();
+    text = buffer.str();
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  text = buffer.str();
+  return true;
+}
+
+}  // namespace
+
+int run_check(const std::vector<std::string>& args, Io io) {
+  Options options = parse_options(args, {"--rules", "--format"});
+  if (!options.error.empty()) {
+    io.err << "triage check: " << options.error << "\n";
+    return exit_failure;
+  }
+  std::string format = options.get("--format", "text");
+  if (format != "text" && format != "json") {
+    io.err << "triage check: --format must be text or json\n";
+    return exit_failure;
+  }
+  std::string folder = options.get("--rules", "rules");
+  LoadResult loaded = load_ruleset(folder);
+  if (format == "json") {
+    io.out << "{\"ok\":" << (loaded.ruleset ? "true" : "false")
+           << ",\"ruleset_hash\":\"" << (loaded.ruleset ? loaded.ruleset->model->hash : "") << "\""
+           << ",\"diagnostics\":" << render_json(loaded.diagnostics) << "}\n";
+    return loaded.ruleset ? exit_ok : exit_failure;
+  }
+  if (!loaded.ruleset) {
+    io.err << render_all(loaded.diagnostics, *loaded.sources);
+    return exit_failure;
+  }
+  if (!loaded.diagnostics.empty()) io.err << render_all(loaded.diagnostics, *loaded.sources);
+  const model::Ruleset& model = *loaded.ruleset->model;
+  io.out << folder << ": ok, " << model.files.size() << " files, " << model.facts.size() << " facts, "
+         << model.techniques.size() << " techniques, " << model.red_flags.size() << " red flags, "
+         << model.rules.size() << " rules; " << model.hash << "\n";
+  return exit_ok;
+}
+
+int run_eval(const std::vector<std::string>& args, Io io) {
+  Options options = parse_options(args, {"--rules", "--intake"});
+  if (!options.error.empty() || options.values.count("--intake") == 0) {
+    io.err << "triage eval: " << (options.error.empty() ? "--intake FILE (or - for stdin) is required" : options.error)
+           << "\n";
+    return exit_failure;
+  }
+  auto ruleset = load_or_report(options.get("--rules", "rules"), io);
+  if (!ruleset) return exit_failure;
+  std::string text;
+  std::string path = options.get("--intake", "-");
+  if (!read_input(path, io, text)) {
+    io.err << "triage eval: cannot read the intake file `" << path << "`\n";
+    return exit_invalid_input;
+  }
+  std::vector<RawAnswer> raw;
+  std::string error;
+  if (!parse_intake_json(text, raw, error)) {
+    io.err << "triage eval: " << error << "\n";
+    return exit_invalid_input;
+  }
+  IntakeResult intake = validate_answers(*ruleset, raw);
+  if (!intake.errors.empty()) {
+    for (const auto& refused : intake.errors) io.err << "triage eval: invalid answer: " << refused.message << "\n";
+    return exit_invalid_input;
+  }
+  Evaluation evaluation = evaluate(*ruleset, intake.answers);
+  io.out << to_json(to_decision_proto(*ruleset, evaluation, new_decision_id(), now_micros(), "")) << "\n";
+  return exit_ok;
+}
+
+int run_schema(const std::vector<std::string>& args, Io io) {
+  Options options = parse_options(args, {"--rules"});
+  if (!options.error.empty()) {
+    io.err << "triage schema: " << options.error << "\n";
+    return exit_failure;
+  }
+  auto ruleset = load_or_report(options.get("--rules", "rules"), io);
+  if (!ruleset) return exit_failure;
+  io.out << to_json(to_questionnaire(*ruleset)) << "\n";
+  return exit_ok;
+}
+
+}  // namespace triage::cli

@@ -1,0 +1,25 @@
+#pragma once
+// The subcommands of `triage`. Each takes its arguments (without the command word) and streams, and
+// returns the process exit code; none calls exit, so tests can run them in process.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace triage::cli {
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// Exit codes shared by the subcommands.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_invalid_input = 2;
+
+int run_check(const std::vector<std::string>& args, Io io);
+int run_eval(const std::vector<std::string>& args, Io io);
+int run_schema(const std::vector<std::string>& args, Io io);
+
+}  // namespace triage::cli

@@ -1,0 +1,37 @@
+// `triage`: one binary with subcommands, like `opa`.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+const char* usage =
+    "usage: triage <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check  [--rules DIR] [--format text|json]   check a ruleset; exit 0 when clean, 1 with errors\n"
+    "  eval   [--rules DIR] --intake FILE|-          decide one intake and print the decision as JSON\n"
+    "  schema [--rules DIR]                          print the questionnaire a kiosk renders, as JSON\n"
+    "\n"
+    "--rules defaults to `rules`.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(usage, args.empty() ? stderr : stdout);
+    return args.empty() ? 1 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  triage::cli::Io io{std::cin, std::cout, std::cerr};
+  if (command == "check") return triage::cli::run_check(args, io);
+  if (command == "eval") return triage::cli::run_eval(args, io);
+  if (command == "schema") return triage::cli::run_schema(args, io);
+  std::cerr << "triage: unknown command `" << command << "`\n\n" << usage;
+  return 1;
+}

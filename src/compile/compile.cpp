@@ -1,0 +1,151 @@
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "compile/compiled.hpp"
+
+namespace triage {
+namespace {
+
+class Compiler {
+ public:
+  explicit Compiler(const model::Ruleset& ruleset, CompiledRuleset& out) : ruleset_(ruleset), out_(out) {}
+
+  // Emits the postfix program of a condition; derived facts are inlined, so evaluation needs no
+  // second pass and a derived fact costs what its definition costs.
+  Program emit(const model::Cond& cond, model::FactSet* depends_on) {
+    Program program{static_cast<std::uint32_t>(out_.ops.size()), 0};
+    emit_node(cond, depends_on);
+    program.end = static_cast<std::uint32_t>(out_.ops.size());
+    // The evaluator's stack must hold the deepest point of any program.
+    std::size_t depth = 0;
+    for (std::uint32_t i = program.begin; i < program.end; ++i) {
+      const Op& op = out_.ops[i];
+      if (op.code == Op::Code::atom || op.code == Op::Code::always) ++depth;
+      if (op.code == Op::Code::and_ || op.code == Op::Code::or_) depth -= op.arg - 1;
+      out_.max_stack = std::max(out_.max_stack, depth);
+    }
+    return program;
+  }
+
+ private:
+  void emit_node(const model::Cond& cond, model::FactSet* depends_on) {
+    using Kind = model::Cond::Kind;
+    switch (cond.kind) {
+      case Kind::always:
+        out_.ops.push_back({Op::Code::always, 0});
+        return;
+      case Kind::derived:
+        emit_node(ruleset_.facts[cond.fact].definition, depends_on);
+        return;
+      case Kind::not_:
+        emit_node(cond.children.front(), depends_on);
+        out_.ops.push_back({Op::Code::not_, 1});
+        return;
+      case Kind::and_:
+      case Kind::or_: {
+        for (const auto& child : cond.children) emit_node(child, depends_on);
+        out_.ops.push_back({cond.kind == Kind::and_ ? Op::Code::and_ : Op::Code::or_,
+                            static_cast<std::uint32_t>(cond.children.size())});
+        return;
+      }
+      default:
+        break;
+    }
+    if (depends_on != nullptr) depends_on->set(static_cast<std::size_t>(cond.fact));
+    Atom atom;
+    atom.fact = static_cast<std::uint16_t>(cond.fact);
+    atom.operand = cond.number;
+    switch (cond.kind) {
+      case Kind::fact_true: atom.kind = Atom::Kind::fact_true; break;
+      case Kind::compare: atom.kind = static_cast<Atom::Kind>(static_cast<int>(Atom::Kind::eq) + static_cast<int>(cond.op)); break;
+      case Kind::mask_any: atom.kind = Atom::Kind::mask_any; break;
+      case Kind::mask_all: atom.kind = Atom::Kind::mask_all; break;
+      case Kind::mask_none: atom.kind = Atom::Kind::mask_none; break;
+      default: break;
+    }
+    out_.ops.push_back({Op::Code::atom, intern(atom)});
+  }
+
+  // Atoms are shared: the same test in many rules is computed once per request.
+  std::uint32_t intern(const Atom& atom) {
+    auto key = std::make_tuple(static_cast<int>(atom.kind), atom.fact, atom.operand);
+    auto [it, inserted] = atom_index_.emplace(key, static_cast<std::uint32_t>(out_.atoms.size()));
+    if (inserted) out_.atoms.push_back(atom);
+    return it->second;
+  }
+
+  const model::Ruleset& ruleset_;
+  CompiledRuleset& out_;
+  std::map<std::tuple<int, int, std::int64_t>, std::uint32_t> atom_index_;
+};
+
+TechniqueSet techniques_matching(const model::Ruleset& ruleset, const model::Target& target) {
+  TechniqueSet set;
+  for (std::size_t i = 0; i < ruleset.techniques.size(); ++i) {
+    const auto& technique = ruleset.techniques[i];
+    bool match = false;
+    switch (target.kind) {
+      case model::Target::Kind::technique: match = static_cast<int>(i) == target.index; break;
+      case model::Target::Kind::tag:
+        match = std::find(technique.tags.begin(), technique.tags.end(), target.index) != technique.tags.end();
+        break;
+      case model::Target::Kind::phase: match = technique.phase == target.index; break;
+      case model::Target::Kind::none: break;
+    }
+    if (match) set.set(i);
+  }
+  return set;
+}
+
+}  // namespace
+
+std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Ruleset> ruleset) {
+  auto out = std::make_shared<CompiledRuleset>();
+  const model::Ruleset& rules = *ruleset;
+  Compiler compiler(rules, *out);
+  out->defaults.assign(rules.facts.size(), 0);
+  for (std::size_t i = 0; i < rules.facts.size(); ++i) {
+    if (rules.facts[i].default_value) {
+      out->defaults[i] = *rules.facts[i].default_value;
+      out->has_default.set(i);
+    }
+  }
+  for (const auto& flag : rules.red_flags) {
+    CompiledRedFlag compiled;
+    compiled.tier = flag.tier;
+    compiled.condition = compiler.emit(flag.condition, &compiled.depends_on);
+    out->red_flag_facts |= compiled.depends_on;
+    out->red_flags.push_back(compiled);
+  }
+  for (const auto& technique : rules.techniques) {
+    CompiledTechnique compiled;
+    compiled.phase = technique.phase;
+    for (int tag : technique.tags) compiled.tags |= std::uint64_t{1} << tag;
+    compiled.needs = technique.needs;
+    compiled.targets = technique.targets;
+    out->techniques.push_back(compiled);
+  }
+  for (const auto& rule : rules.rules) {
+    CompiledRule compiled;
+    compiled.condition = compiler.emit(rule.condition, nullptr);
+    for (const auto& effect : rule.effects) {
+      CompiledEffect e;
+      e.kind = effect.kind;
+      e.general = effect.first.kind == model::Target::Kind::none;
+      if (effect.kind == model::Effect::Kind::order && effect.first.kind == model::Target::Kind::phase) {
+        e.first_phase = effect.first.index;
+        e.second_phase = effect.second.index;
+      } else {
+        e.techniques = techniques_matching(rules, effect.first);
+        e.second = techniques_matching(rules, effect.second);
+      }
+      compiled.effects.push_back(e);
+    }
+    out->rules.push_back(std::move(compiled));
+  }
+  out->model = std::move(ruleset);
+  return out;
+}
+
+}  // namespace triage

@@ -1,0 +1,82 @@
+#pragma once
+// The evaluation form of a checked ruleset: facts by index, conditions as flat postfix programs over
+// a table of atomic tests, technique properties as bit masks. Built once per ruleset; the request
+// path reads it without parsing, tree walking or string lookups. Immutable; share freely.
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "model/ruleset.hpp"
+
+namespace triage {
+
+inline constexpr std::size_t max_techniques = 256;
+inline constexpr std::size_t max_tags = 64;
+using TechniqueSet = std::bitset<max_techniques>;
+
+// One test of one fact; evaluates to true, false or unknown.
+struct Atom {
+  enum class Kind : std::uint8_t { fact_true, eq, ne, lt, le, gt, ge, mask_any, mask_all, mask_none };
+  Kind kind = Kind::fact_true;
+  std::uint16_t fact = 0;
+  std::int64_t operand = 0;
+};
+
+// One step of a postfix program. `and_`/`or_` combine the top `count` values.
+struct Op {
+  enum class Code : std::uint8_t { atom, always, not_, and_, or_ };
+  Code code = Code::always;
+  std::uint32_t arg = 0;  // atom index, or operand count
+};
+
+// A condition: the ops in [begin, end).
+struct Program {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
+struct CompiledTechnique {
+  int phase = 0;
+  std::uint64_t tags = 0;     // bit per tag
+  std::uint64_t needs = 0;    // equipment bits
+  std::uint64_t targets = 0;  // pain-area bits
+};
+
+struct CompiledEffect {
+  model::Effect::Kind kind = model::Effect::Kind::avoid;
+  TechniqueSet techniques;   // avoid, include, caution on, order (first)
+  TechniqueSet second;       // order between techniques: the ones that come after
+  int first_phase = -1;      // order between phases
+  int second_phase = -1;
+  bool general = false;      // caution without a target
+};
+
+struct CompiledRule {
+  Program condition;
+  std::vector<CompiledEffect> effects;
+};
+
+struct CompiledRedFlag {
+  Program condition;
+  model::Tier tier = model::Tier::routine;
+  model::FactSet depends_on;  // the declared facts its condition reads, derived facts expanded
+};
+
+struct CompiledRuleset {
+  std::shared_ptr<const model::Ruleset> model;
+  std::vector<Atom> atoms;
+  std::vector<Op> ops;
+  std::size_t max_stack = 0;
+  std::vector<CompiledRedFlag> red_flags;
+  std::vector<CompiledRule> rules;
+  std::vector<CompiledTechnique> techniques;
+  std::vector<model::FactValue> defaults;  // per fact; meaningful where has_default is set
+  model::FactSet has_default;
+  model::FactSet red_flag_facts;           // facts any red flag depends on
+};
+
+// Lowers a checked ruleset (which must have no errors) into its evaluation form.
+std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Ruleset> ruleset);
+
+}  // namespace triage

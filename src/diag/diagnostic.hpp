@@ -1,0 +1,33 @@
+#pragma once
+// Diagnostics are values: library code reports problems through these and never prints or exits.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace triage {
+
+enum class Severity { error, warning, note };
+
+// A resolved position in a rule file. Lines and columns count from 1; a column counts bytes.
+struct SourceLocation {
+  std::string file;
+  std::size_t line = 0;
+  std::size_t column = 0;
+};
+
+// One problem found in a rule file: where, how bad, what, and optionally how to fix it.
+struct Diagnostic {
+  Severity severity = Severity::error;
+  SourceLocation location;
+  std::string message;
+  std::string hint;  // empty when there is nothing useful to suggest
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+// True when any diagnostic in the list is an error.
+bool has_errors(const Diagnostics& diagnostics);
+
+const char* to_string(Severity severity);
+
+}  // namespace triage

@@ -1,0 +1,18 @@
+#pragma once
+// Decides one intake against a compiled ruleset. Pure and deterministic: the same ruleset and answers
+// always give the same Evaluation. Thread-safe (no shared mutable state).
+#include "compile/compiled.hpp"
+#include "eval/evaluation.hpp"
+
+namespace triage {
+
+// Three-valued truth (Kleene): unanswered facts make conditions unknown.
+enum class Truth : std::uint8_t { false_ = 0, true_ = 1, unknown = 2 };
+
+// `answers.values` must have one entry per fact; defaults fill facts not in `answers.known`.
+Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers);
+
+// Evaluates one program; `atoms` holds the truth of every atom. Exposed for tests and analyses.
+Truth run_program(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms);
+
+}  // namespace triage

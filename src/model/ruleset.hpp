@@ -1,0 +1,147 @@
+#pragma once
+// The checked ruleset: every name resolved to an index, every value validated. It is what the
+// checker produces and what the compiler, the questionnaire and later analyses read. Immutable
+// once built; safe to share between threads.
+#include <bitset>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diag/diagnostic.hpp"
+
+namespace triage::model {
+
+// Facts are indexed densely; a ruleset may declare at most this many (checked).
+inline constexpr std::size_t max_facts = 256;
+// Enum and set facts may have at most this many values (one bit each).
+inline constexpr std::size_t max_values = 64;
+
+using FactSet = std::bitset<max_facts>;
+
+enum class FactType { boolean, integer, enumeration, set };
+
+// A fact's value in compact form: bool 0/1, int as is, enum as a one-hot bit, set as a bit mask.
+using FactValue = std::int64_t;
+
+enum class CompareOp { eq, ne, lt, le, gt, ge };
+
+// A resolved condition. Enum tests become bit masks (an enum value is a one-hot bit), so
+// `onset = sudden` and `sudden in pain_areas`-style tests share the mask kinds.
+struct Cond {
+  enum class Kind { always, fact_true, compare, mask_any, mask_all, mask_none, derived, not_, and_, or_ };
+  Kind kind = Kind::always;
+  int fact = -1;                 // fact_true, compare, mask_*, derived
+  CompareOp op = CompareOp::eq;  // compare
+  std::int64_t number = 0;       // compare: the constant; mask_*: the mask
+  std::vector<Cond> children;    // not_ (one), and_, or_
+};
+
+struct Fact {
+  std::string id;
+  FactType type = FactType::boolean;
+  std::int64_t low = 0, high = 0;   // integer
+  std::vector<std::string> values;  // enumeration, set
+  std::string question;
+  std::optional<FactValue> default_value;
+  bool derived = false;
+  Cond definition;                  // derived facts only
+  std::string meaning;              // derived facts only
+  SourceLocation location;
+};
+
+enum class Tier { none = 0, routine = 1, urgent = 2, emergency = 3 };
+
+struct Tag {
+  std::string id;
+  std::string description;
+  SourceLocation location;
+};
+
+struct Technique {
+  std::string id;
+  std::string title;
+  int phase = 0;
+  std::vector<int> tags;
+  std::uint64_t needs = 0;    // bits of the plan's equipment fact
+  std::uint64_t targets = 0;  // bits of the plan's pain-area fact
+  std::string instructions;
+  std::string dose;
+  std::vector<std::string> cautions;
+  std::vector<std::string> sources;
+  SourceLocation location;
+};
+
+struct RedFlag {
+  std::string id;
+  Cond condition;
+  Tier tier = Tier::routine;
+  std::string reason;
+  std::vector<std::string> sources;
+  SourceLocation location;
+};
+
+// What an effect applies to.
+struct Target {
+  enum class Kind { none, technique, tag, phase } kind = Kind::none;
+  int index = -1;
+};
+
+struct Effect {
+  enum class Kind { avoid, include, order, caution } kind = Kind::avoid;
+  Target first;   // avoid, include, order, caution on (none for a general caution)
+  Target second;  // order ... before second
+};
+
+struct Rule {
+  std::string id;
+  Cond condition;
+  std::vector<Effect> effects;
+  std::string reason;
+  std::vector<std::string> sources;
+  SourceLocation location;
+};
+
+// `require needed whenever trigger`: a plan with phase `trigger` must also have phase `needed`.
+struct PhaseRequirement {
+  int needed = 0;
+  int trigger = 0;
+};
+
+struct Plan {
+  std::vector<std::string> phases;
+  std::vector<bool> targeted;  // per phase
+  std::vector<PhaseRequirement> requirements;
+  int max_per_phase = 3;
+  int max_total = 10;
+  int equipment_fact = -1;
+  int area_fact = -1;
+  std::string reason;
+  std::vector<std::string> sources;
+  SourceLocation location;
+};
+
+struct RuleFileInfo {
+  std::string name;
+  std::size_t size = 0;
+};
+
+struct Ruleset {
+  std::vector<Fact> facts;  // declared facts first in source order, then derived facts
+  std::vector<Tag> tags;
+  std::vector<Technique> techniques;
+  std::vector<RedFlag> red_flags;
+  std::vector<Rule> rules;
+  Plan plan;
+  std::vector<RuleFileInfo> files;
+  std::string hash;  // "sha256:<hex>"
+
+  // Index of the fact with this id, or -1.
+  int find_fact(const std::string& id) const;
+  // Index of the technique with this id, or -1.
+  int find_technique(const std::string& id) const;
+};
+
+const char* to_string(Tier tier);
+
+}  // namespace triage::model

@@ -1,0 +1,74 @@
+#include "ruleset/loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "check/checker.hpp"
+#include "parse/parse.hpp"
+#include "util/sha256.hpp"
+
+namespace triage {
+
+std::string ruleset_hash(const std::vector<std::pair<std::string, std::string>>& files) {
+  Sha256 hasher;
+  for (const auto& [name, text] : files) {
+    hasher.update(name);
+    hasher.update("\n" + std::to_string(text.size()) + "\n");
+    hasher.update(text);
+  }
+  return "sha256:" + hasher.hex_digest();
+}
+
+LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::string>> files) {
+  std::sort(files.begin(), files.end());
+  LoadResult result;
+  result.sources = std::make_shared<SourceSet>();
+  std::vector<ParsedFile> parsed;
+  for (const auto& [name, text] : files) {
+    const SourceFile& source = result.sources->add(name, text);
+    ParseResult parse = parse_rules(source);
+    result.diagnostics.insert(result.diagnostics.end(), parse.diagnostics.begin(), parse.diagnostics.end());
+    parsed.push_back({&source, std::move(parse.file)});
+  }
+  // Semantic checks on a file that did not parse would mostly echo its syntax errors.
+  if (has_errors(result.diagnostics)) return result;
+  CheckResult checked = check_rules(parsed);
+  result.diagnostics = std::move(checked.diagnostics);
+  if (has_errors(result.diagnostics)) return result;
+  for (const auto& [name, text] : files) checked.ruleset.files.push_back({name, text.size()});
+  checked.ruleset.hash = ruleset_hash(files);
+  result.ruleset = compile(std::make_shared<const model::Ruleset>(std::move(checked.ruleset)));
+  return result;
+}
+
+LoadResult load_ruleset(const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  std::vector<std::pair<std::string, std::string>> files;
+  auto fail = [&](const std::string& message, const std::string& hint) {
+    LoadResult result;
+    result.sources = std::make_shared<SourceSet>();
+    result.diagnostics.push_back({Severity::error, {folder, 0, 0}, message, hint});
+    return result;
+  };
+  if (!fs::is_directory(folder, error)) {
+    return fail("the rules folder `" + folder + "` does not exist or is not a folder",
+                "pass the folder that holds the *.rules files with --rules");
+  }
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const fs::path& path = it->path();
+    if (path.extension() != ".rules" || !it->is_regular_file()) continue;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("cannot read `" + path.string() + "`", "check the file's permissions");
+    std::ostringstream text;
+    text << in.rdbuf();
+    files.emplace_back(path.filename().string(), text.str());
+  }
+  if (error) return fail("cannot list the rules folder `" + folder + "`: " + error.message(), {});
+  if (files.empty()) return fail("the rules folder `" + folder + "` has no *.rules files", {});
+  return load_ruleset_from_texts(std::move(files));
+}
+
+}  // namespace triage

@@ -1,0 +1,27 @@
+#pragma once
+// Loads a ruleset folder: every *.rules file in sorted order, parsed, checked, compiled and hashed.
+#include <memory>
+#include <string>
+
+#include "compile/compiled.hpp"
+#include "diag/diagnostic.hpp"
+#include "diag/source_set.hpp"
+
+namespace triage {
+
+struct LoadResult {
+  std::shared_ptr<const CompiledRuleset> ruleset;  // null when there are errors
+  Diagnostics diagnostics;                         // syntax errors, or else semantic ones
+  std::shared_ptr<SourceSet> sources;              // for rendering the diagnostics
+};
+
+// Reads `folder`. A missing or unreadable folder, or one without rule files, is an error diagnostic.
+LoadResult load_ruleset(const std::string& folder);
+
+// Checks and compiles rule texts already in memory (file name -> text, any order; sorted here).
+LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::string>> files);
+
+// "sha256:<hex>" over each file's name, '\n', decimal size, '\n' and bytes, in the given order.
+std::string ruleset_hash(const std::vector<std::pair<std::string, std::string>>& files);
+
+}  // namespace triage
