@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libtriage_diag.a"
-)
