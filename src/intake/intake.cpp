@@ -1,6 +1,7 @@
 #include "intake/intake.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "util/suggest.hpp"
 
@@ -15,7 +16,9 @@ std::string describe(const RawAnswer& answer) {
       if (std::modf(answer.number, &integral) == 0.0 && std::fabs(answer.number) < 1e15) {
         return std::to_string(static_cast<long long>(answer.number));
       }
-      return std::to_string(answer.number);
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, "%g", answer.number);
+      return buffer;
     }
     case RawAnswer::Kind::text: return "\"" + answer.text + "\"";
     case RawAnswer::Kind::list: return "a list";

@@ -1,0 +1,130 @@
+// The `triage` subcommands, run in process with string streams: exit codes, output shapes, errors.
+#include <catch2/catch.hpp>
+
+#include <google/protobuf/util/json_util.h>
+
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "support.hpp"
+
+namespace triage {
+namespace {
+
+struct Run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+template <typename Command>
+Run run(Command command, std::vector<std::string> args, const std::string& input = "") {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  int code = command(args, cli::Io{in, out, err});
+  return {code, out.str(), err.str()};
+}
+
+std::string rules() { return test::source_path("rules"); }
+
+}  // namespace
+
+TEST_CASE("check: 0 and a summary on the shipped rules", "[cli]") {
+  Run result = run(cli::run_check, {"--rules", rules()});
+  CHECK(result.code == 0);
+  CHECK(result.out.find(": ok, 6 files") != std::string::npos);
+  CHECK(result.out.find("sha256:") != std::string::npos);
+}
+
+TEST_CASE("check: 1 with file:line:column, the line and a caret on a broken ruleset", "[cli]") {
+  Run result = run(cli::run_check, {"--rules", test::source_path("tests/check/golden/unknown_fact_did_you_mean")});
+  CHECK(result.code == 1);
+  CHECK(result.err.find(".rules:") != std::string::npos);
+  CHECK(result.err.find("^") != std::string::npos);
+  CHECK(result.err.find("did you mean `night_pain`?") != std::string::npos);
+}
+
+TEST_CASE("check --format json gives machine-readable diagnostics", "[cli]") {
+  Run result = run(cli::run_check, {"--rules", test::source_path("tests/check/golden/unknown_fact_did_you_mean"),
+                                    "--format", "json"});
+  CHECK(result.code == 1);
+  CHECK(result.out.rfind("{\"ok\":false", 0) == 0);
+  CHECK(result.out.find("\"line\":") != std::string::npos);
+}
+
+TEST_CASE("eval prints the protobuf JSON mapping of a Decision", "[cli]") {
+  std::string intake = test::read_file(test::source_path("rules/examples/self_care_lower_back.json"));
+  Run result = run(cli::run_eval, {"--rules", rules(), "--intake", "-"}, intake);
+  REQUIRE(result.code == 0);
+  v1::Decision decision;
+  google::protobuf::util::JsonParseOptions strict;  // unknown fields are an error
+  REQUIRE(google::protobuf::util::JsonStringToMessage(result.out, &decision, strict).ok());
+  CHECK(decision.outcome() == v1::self_care);
+  CHECK(decision.decision_id().size() == 36);
+  CHECK(decision.ruleset_hash() == test::shipped().model->hash);
+  for (const char* field : {"\"decision_id\"", "\"ruleset_hash\"", "\"outcome\":\"self_care\"", "\"red_flags\":[]",
+                            "\"missing\":[]", "\"plan\":[", "\"excluded\":[", "\"cautions\":["}) {
+    CHECK(result.out.find(field) != std::string::npos);
+  }
+  CHECK(result.out.find("\"urgency\"") == std::string::npos);  // absent when there is none
+}
+
+TEST_CASE("eval of a referral names the urgency", "[cli]") {
+  Run result = run(cli::run_eval, {"--rules", rules(), "--intake",
+                                   test::source_path("rules/examples/emergency_cauda_equina.json")});
+  REQUIRE(result.code == 0);
+  CHECK(result.out.find("\"outcome\":\"refer\"") != std::string::npos);
+  CHECK(result.out.find("\"urgency\":\"emergency\"") != std::string::npos);
+}
+
+TEST_CASE("eval exits 2 on invalid input, naming the fact", "[cli]") {
+  struct Case {
+    std::string intake;
+    std::string message;
+  };
+  auto c = GENERATE(values<Case>({
+      {R"({"answers": {"pain_intensity": 12}})", "`pain_intensity` expects a whole number from 0 to 10, got 12"},
+      {R"({"answers": {"sadle_numbness": true}})", "did you mean `saddle_numbness`?"},
+      {"{", "not valid JSON"},
+  }));
+  Run result = run(cli::run_eval, {"--rules", rules(), "--intake", "-"}, c.intake);
+  CHECK(result.code == 2);
+  CHECK(result.out.empty());
+  CHECK(result.err.find(c.message) != std::string::npos);
+}
+
+TEST_CASE("eval exits 2 for an unreadable intake file and 1 for a broken ruleset", "[cli]") {
+  CHECK(run(cli::run_eval, {"--rules", rules(), "--intake", "/no/such/file.json"}).code == 2);
+  CHECK(run(cli::run_eval, {"--rules", test::source_path("tests/check/golden/unknown_fact_did_you_mean"),
+                            "--intake", "-"}, "{\"answers\": {}}")
+            .code == 1);
+  CHECK(run(cli::run_eval, {"--rules", rules()}).code == 1);  // --intake is required
+}
+
+TEST_CASE("schema lists red-flag questions first, most urgent first", "[cli]") {
+  Run result = run(cli::run_schema, {"--rules", rules()});
+  REQUIRE(result.code == 0);
+  v1::Questionnaire questionnaire;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(result.out, &questionnaire).ok());
+  const auto& questions = questionnaire.questions();
+  REQUIRE(questions.size() == 20);  // every answerable fact, no derived ones
+  CHECK(questions[0].fact() == "bladder_or_bowel_change");
+  CHECK(questions[0].urgency() == v1::emergency);
+  bool seen_non_red_flag = false;
+  int last_urgency = 4;
+  for (const auto& question : questions) {
+    CHECK(!question.text().empty());
+    if (!question.red_flag()) {
+      seen_non_red_flag = true;
+      CHECK(question.has_default_());
+      continue;
+    }
+    CHECK_FALSE(seen_non_red_flag);
+    CHECK(static_cast<int>(question.urgency()) <= last_urgency);
+    last_urgency = question.urgency();
+    CHECK_FALSE(question.has_default_());
+  }
+  CHECK(result.out.find("\"min\":\"0\"") != std::string::npos);  // int64 maps to a JSON string
+}
+
+}  // namespace triage

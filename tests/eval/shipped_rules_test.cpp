@@ -1,0 +1,253 @@
+// Every shipped red flag and suitability rule, one table row each, plus the example intakes in
+// rules/examples/ against rules/examples/expected.tsv.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "support.hpp"
+
+namespace triage {
+namespace {
+
+// Every red-flag question answered "no", lower back pain only, all equipment: a self-care intake.
+const char* clear_intake = R"({"answers": {
+    "bladder_or_bowel_change": false, "saddle_numbness": false, "both_legs_affected": false,
+    "leg_weakness": false, "leg_numbness_or_tingling": false, "after_serious_accident": false,
+    "onset": "gradual", "pain_intensity": 4, "fever_or_chills": false, "unexplained_weight_loss": false,
+    "night_pain": false, "history_of_cancer": false, "days_since_onset": 10, "improving": "better",
+    "pain_areas": ["lower_back"],
+    "equipment": ["foam_roller", "tennis_ball", "massage_ball", "resistance_band", "partner"]}})";
+
+// Evaluates the clear intake with the answers in `overrides_json` replacing its own.
+v1::Decision decide_with(const std::string& overrides_json) {
+  const CompiledRuleset& ruleset = test::shipped();
+  std::vector<RawAnswer> raw, changes;
+  std::string error;
+  REQUIRE(parse_intake_json(clear_intake, raw, error));
+  REQUIRE(parse_intake_json(R"({"answers": )" + overrides_json + "}", changes, error));
+  for (const auto& change : changes) {
+    raw.erase(std::remove_if(raw.begin(), raw.end(), [&](const RawAnswer& a) { return a.fact == change.fact; }),
+              raw.end());
+    raw.push_back(change);
+  }
+  IntakeResult intake = validate_answers(ruleset, raw);
+  REQUIRE(intake.errors.empty());
+  return to_decision_proto(ruleset, evaluate(ruleset, intake.answers), "test", 0, "");
+}
+
+std::vector<std::string> fired(const v1::Decision& decision) {
+  std::vector<std::string> rules;
+  for (const auto& flag : decision.red_flags()) rules.push_back(flag.rule());
+  return rules;
+}
+
+bool in_plan(const v1::Decision& decision, const std::string& technique) {
+  for (const auto& item : decision.plan()) {
+    if (item.technique() == technique) return true;
+  }
+  return false;
+}
+
+bool excluded_by(const v1::Decision& decision, const std::string& technique, const std::string& rule) {
+  for (const auto& exclusion : decision.excluded()) {
+    if (exclusion.technique() != technique) continue;
+    for (const auto& reason : exclusion.reasons()) {
+      if (reason.rule() == rule) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  std::string part;
+  while (std::getline(stream, part, separator)) parts.push_back(part);
+  return parts;
+}
+
+}  // namespace
+
+TEST_CASE("the clear intake is self-care", "[shipped]") {
+  auto decision = decide_with("{}");
+  CHECK(decision.outcome() == v1::self_care);
+  CHECK(decision.plan_size() > 0);
+}
+
+TEST_CASE("each shipped red flag refers at its tier", "[shipped][red_flag]") {
+  struct Case {
+    std::string rule;
+    std::string answers;
+    v1::Urgency urgency;
+  };
+  auto c = GENERATE(values<Case>({
+      {"flag_bladder_or_bowel_change", R"({"bladder_or_bowel_change": true})", v1::emergency},
+      {"flag_saddle_numbness", R"({"saddle_numbness": true})", v1::emergency},
+      {"flag_both_legs_affected", R"({"both_legs_affected": true})", v1::emergency},
+      {"flag_after_serious_accident", R"({"after_serious_accident": true})", v1::emergency},
+      {"flag_fever_or_chills", R"({"fever_or_chills": true})", v1::urgent},
+      {"flag_unexplained_weight_loss", R"({"unexplained_weight_loss": true})", v1::urgent},
+      {"flag_night_pain", R"({"night_pain": true})", v1::urgent},
+      {"flag_leg_weakness", R"({"leg_weakness": true})", v1::urgent},
+      {"flag_history_of_cancer", R"({"history_of_cancer": true})", v1::urgent},
+      {"flag_sudden_severe_pain", R"({"onset": "sudden", "pain_intensity": 8})", v1::urgent},
+      {"flag_pain_below_knee", R"({"pain_areas": ["lower_back", "leg_below_knee"]})", v1::routine},
+      {"flag_leg_numbness_or_tingling", R"({"leg_numbness_or_tingling": true})", v1::routine},
+      {"flag_not_better_3_weeks", R"({"days_since_onset": 21, "improving": "same"})", v1::routine},
+  }));
+  INFO(c.rule);
+  auto decision = decide_with(c.answers);
+  CHECK(decision.outcome() == v1::refer);
+  CHECK(decision.urgency() == c.urgency);
+  CHECK(fired(decision) == std::vector<std::string>{c.rule});
+  CHECK(decision.plan_size() == 0);
+  REQUIRE(decision.red_flags_size() == 1);
+  CHECK(!decision.red_flags(0).reason().empty());
+  CHECK(decision.red_flags(0).sources_size() > 0);
+}
+
+TEST_CASE("red flags hold exactly at their boundaries", "[shipped][red_flag]") {
+  struct Case {
+    std::string answers;
+    v1::Outcome outcome;
+  };
+  auto c = GENERATE(values<Case>({
+      {R"({"onset": "sudden", "pain_intensity": 7})", v1::self_care},
+      {R"({"onset": "gradual", "pain_intensity": 10})", v1::self_care},
+      {R"({"days_since_onset": 20, "improving": "worse"})", v1::self_care},
+      {R"({"days_since_onset": 60, "improving": "better"})", v1::self_care},
+      {R"({"pain_areas": ["leg_above_knee"]})", v1::self_care},
+  }));
+  INFO(c.answers);
+  CHECK(decide_with(c.answers).outcome() == c.outcome);
+}
+
+TEST_CASE("each shipped suitability rule has its effect", "[shipped][rule]") {
+  struct Case {
+    std::string rule;
+    std::string answers;
+    std::string technique;
+    enum { excludes, includes, cautions_item, cautions_plan } effect;
+  };
+  auto c = GENERATE(values<Case>({
+      {"no_deep_work_with_leg_or_buttock_pain", R"({"pain_areas": ["lower_back", "buttock"]})",
+       "massage_ball_trigger_point", Case::excludes},
+      {"no_deep_work_with_leg_or_buttock_pain", R"({"pain_areas": ["buttock", "leg_above_knee"]})",
+       "partner_glute_pressure", Case::excludes},
+      {"no_deep_work_with_disc_or_nerve_problem", R"({"known_disc_or_nerve_problem": true})",
+       "massage_ball_trigger_point", Case::excludes},
+      {"unstable_back_strengthen_first", R"({"back_feels_unstable": true})", "massage_ball_trigger_point",
+       Case::excludes},
+      {"acute_flare_gentle_only", R"({"days_since_onset": 3, "pain_intensity": 6})", "foam_roll_thoracic",
+       Case::excludes},
+      {"acute_flare_gentle_only", R"({"days_since_onset": 3, "pain_intensity": 6})", "light_head_shoulder_massage",
+       Case::includes},
+      {"acute_flare_no_firm_pressure", R"({"days_since_onset": 3, "pain_intensity": 6})",
+       "foam_roll_glute_piriformis", Case::excludes},
+      {"lower_back_no_lumbar_rolling", R"({"pain_areas": ["lower_back"]})", "foam_roll_glutes_to_sacrum",
+       Case::includes},
+      {"lower_back_no_lumbar_rolling", R"({"pain_areas": ["lower_back"]})", "foam_roll_glutes_to_sacrum",
+       Case::cautions_item},
+      {"osteoporosis_no_rolling_or_deep_pressure", R"({"osteoporosis": true})", "foam_roll_glutes_to_sacrum",
+       Case::excludes},
+      {"osteoporosis_gentle_pressure_and_stretching", R"({"osteoporosis": true})", "cat_cow", Case::cautions_item},
+      {"floor_work_only_if_safe", R"({"can_get_down_to_floor": false})", "plank", Case::excludes},
+      {"never_push_into_pain", R"({})", "", Case::cautions_plan},
+  }));
+  INFO(c.rule << " on " << c.technique);
+  auto decision = decide_with(c.answers);
+  REQUIRE(decision.outcome() == v1::self_care);
+  switch (c.effect) {
+    case Case::excludes:
+      CHECK(excluded_by(decision, c.technique, c.rule));
+      CHECK_FALSE(in_plan(decision, c.technique));
+      break;
+    case Case::includes: {
+      REQUIRE(in_plan(decision, c.technique));
+      bool because = false;
+      for (const auto& item : decision.plan()) {
+        for (const auto& why : item.why()) because = because || (item.technique() == c.technique && why.rule() == c.rule);
+      }
+      CHECK(because);
+      break;
+    }
+    case Case::cautions_item: {
+      bool cautioned = false;
+      for (const auto& item : decision.plan()) {
+        for (const auto& caution : item.cautions()) {
+          cautioned = cautioned || (item.technique() == c.technique && caution.rule() == c.rule);
+        }
+      }
+      CHECK(cautioned);
+      break;
+    }
+    case Case::cautions_plan: {
+      bool cautioned = false;
+      for (const auto& caution : decision.cautions()) cautioned = cautioned || caution.rule() == c.rule;
+      CHECK(cautioned);
+      break;
+    }
+  }
+}
+
+TEST_CASE("ordering rules: strengthening before stretching for an unstable back, tennis balls first",
+          "[shipped][rule]") {
+  auto position = [](const v1::Decision& decision, const std::string& phase) {
+    for (int i = 0; i < decision.plan_size(); ++i) {
+      if (decision.plan(i).phase() == phase) return i;
+    }
+    return -1;
+  };
+  auto usual = decide_with("{}");
+  CHECK(position(usual, "warm_up") == 0);
+  CHECK(position(usual, "stretch") < position(usual, "strengthen"));
+  auto unstable = decide_with(R"({"back_feels_unstable": true})");
+  CHECK(position(unstable, "warm_up") == 0);
+  CHECK(position(unstable, "strengthen") < position(unstable, "stretch"));
+
+  // Both ball techniques in the plan: only upper/mid back pain, no foam roller.
+  auto balls = decide_with(R"({"pain_areas": ["mid_back", "upper_back"], "equipment": ["tennis_ball", "massage_ball"]})");
+  int tennis = -1, massage = -1;
+  for (int i = 0; i < balls.plan_size(); ++i) {
+    if (balls.plan(i).technique() == "tennis_ball_paraspinal") tennis = i;
+    if (balls.plan(i).technique() == "massage_ball_trigger_point") massage = i;
+  }
+  REQUIRE(tennis >= 0);
+  REQUIRE(massage >= 0);
+  CHECK(tennis < massage);
+}
+
+TEST_CASE("missing equipment leaves a technique out with that reason", "[shipped][rule]") {
+  auto decision = decide_with(R"({"equipment": []})");
+  CHECK(excluded_by(decision, "foam_roll_glutes_to_sacrum", "plan:equipment"));
+  CHECK_FALSE(in_plan(decision, "foam_roll_glutes_to_sacrum"));
+}
+
+TEST_CASE("the example intakes decide as rules/examples/expected.tsv says", "[shipped][examples]") {
+  std::string table = test::read_file(test::source_path("rules/examples/expected.tsv"));
+  auto lines = split(table, '\n');
+  REQUIRE(lines.size() > 10);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    auto columns = split(lines[i], '\t');
+    REQUIRE(columns.size() == 5);
+    const std::string& file = columns[0];
+    SECTION(file) {
+      auto decision = test::decide(test::shipped(), test::read_file(test::source_path("rules/examples/" + file)));
+      CHECK(v1::Outcome_Name(decision.outcome()) == columns[1]);
+      if (columns[2] == "-") {
+        CHECK_FALSE(decision.has_urgency());
+      } else {
+        CHECK(v1::Urgency_Name(decision.urgency()) == columns[2]);
+      }
+      if (columns[3] != "-") {
+        for (const auto& technique : split(columns[3], ',')) CHECK(in_plan(decision, technique));
+      }
+      if (columns[4] != "-") {
+        for (const auto& technique : split(columns[4], ',')) CHECK_FALSE(in_plan(decision, technique));
+      }
+    }
+  }
+}
+
+}  // namespace triage

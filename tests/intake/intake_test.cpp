@@ -1,0 +1,72 @@
+// Invariant 5 for answers: unknown facts, wrong types, out-of-range numbers and values outside an
+// enum or set are refused with a message that names the fact and what was expected.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+namespace triage {
+
+TEST_CASE("bad answers are refused with the fact and the expectation", "[intake][invariant]") {
+  struct Case {
+    std::string answers;
+    std::string message;
+  };
+  auto c = GENERATE(values<Case>({
+      {R"({"nigth_pain": true})", "unknown fact `nigth_pain`; did you mean `night_pain`?"},
+      {R"({"favourite_colour": "red"})", "unknown fact `favourite_colour`"},
+      {R"({"night_pain": "yes"})", "`night_pain` expects true or false, got \"yes\""},
+      {R"({"night_pain": 1})", "`night_pain` expects true or false, got 1"},
+      {R"({"pain_intensity": 11})", "`pain_intensity` expects a whole number from 0 to 10, got 11"},
+      {R"({"pain_intensity": -1})", "`pain_intensity` expects a whole number from 0 to 10, got -1"},
+      {R"({"pain_intensity": 3.5})", "`pain_intensity` expects a whole number from 0 to 10, got 3.5"},
+      {R"({"pain_intensity": "7"})", "`pain_intensity` expects a whole number from 0 to 10, got \"7\""},
+      {R"({"onset": "quick"})", "`onset` expects one of sudden, gradual, got \"quick\""},
+      {R"({"pain_areas": ["knee"]})",
+       "`pain_areas` expects a list of values from neck, upper_back, mid_back, lower_back, buttock, "
+       "leg_above_knee, leg_below_knee; \"knee\" is not one of them"},
+      {R"({"pain_areas": "lower_back"})",
+       "`pain_areas` expects a list of values from neck, upper_back, mid_back, lower_back, buttock, "
+       "leg_above_knee, leg_below_knee, got \"lower_back\""},
+      {R"({"leg_pain": true})", "`leg_pain` is worked out from other answers and cannot be answered directly"},
+  }));
+  const CompiledRuleset& ruleset = test::shipped();
+  std::vector<RawAnswer> raw;
+  std::string error;
+  REQUIRE(parse_intake_json(R"({"answers": )" + c.answers + "}", raw, error));
+  IntakeResult result = validate_answers(ruleset, raw);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].message == c.message);
+  CHECK(!result.errors[0].fact.empty());
+}
+
+TEST_CASE("every bad answer is reported, not only the first", "[intake]") {
+  std::vector<RawAnswer> raw;
+  std::string error;
+  REQUIRE(parse_intake_json(R"({"answers": {"onset": "quick", "pain_intensity": 99, "night_pain": false}})", raw,
+                            error));
+  IntakeResult result = validate_answers(test::shipped(), raw);
+  REQUIRE(result.errors.size() == 2);
+  CHECK(result.errors[0].fact == "onset");
+  CHECK(result.errors[1].fact == "pain_intensity");
+}
+
+TEST_CASE("intake JSON of the wrong shape is refused", "[intake]") {
+  struct Case {
+    std::string json;
+    std::string starts_with;
+  };
+  auto c = GENERATE(values<Case>({
+      {"not json", "the intake is not valid JSON"},
+      {R"({"night_pain": true})", "the intake must be a JSON object with an \"answers\" object"},
+      {R"({"answers": [1, 2]})", "the intake must be a JSON object with an \"answers\" object"},
+      {R"({"answers": {}, "extra": 1})", "unexpected key \"extra\""},
+      {R"({"answers": {"pain_areas": [1]}})", "`pain_areas` must be a list of strings"},
+      {R"({"answers": {"night_pain": null}})", "`night_pain` has no usable value"},
+  }));
+  std::vector<RawAnswer> raw;
+  std::string error;
+  CHECK_FALSE(parse_intake_json(c.json, raw, error));
+  CHECK(error.rfind(c.starts_with, 0) == 0);
+}
+
+}  // namespace triage

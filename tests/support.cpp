@@ -1,0 +1,52 @@
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "diag/render.hpp"
+
+namespace triage::test {
+
+std::string source_path(const std::string& relative) { return std::string(TRIAGE_SOURCE_DIR) + "/" + relative; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  INFO("reading " << path);
+  REQUIRE(in.good());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const CompiledRuleset& shipped() {
+  static LoadResult loaded = load_ruleset(source_path("rules"));
+  INFO(render_all(loaded.diagnostics, *loaded.sources));
+  REQUIRE(loaded.ruleset != nullptr);
+  return *loaded.ruleset;
+}
+
+std::shared_ptr<const CompiledRuleset> load_texts(std::vector<std::pair<std::string, std::string>> files) {
+  LoadResult loaded = load_ruleset_from_texts(std::move(files));
+  INFO(render_all(loaded.diagnostics, *loaded.sources));
+  REQUIRE(loaded.ruleset != nullptr);
+  return loaded.ruleset;
+}
+
+Answers answers_from_json(const CompiledRuleset& ruleset, const std::string& json) {
+  std::vector<RawAnswer> raw;
+  std::string error;
+  INFO(json);
+  REQUIRE(parse_intake_json(json, raw, error));
+  IntakeResult intake = validate_answers(ruleset, raw);
+  for (const auto& refused : intake.errors) UNSCOPED_INFO(refused.message);
+  REQUIRE(intake.errors.empty());
+  return intake.answers;
+}
+
+v1::Decision decide(const CompiledRuleset& ruleset, const std::string& json) {
+  return to_decision_proto(ruleset, evaluate(ruleset, answers_from_json(ruleset, json)), "test", 0, "");
+}
+
+}  // namespace triage::test
