@@ -5,6 +5,7 @@
 #include "check/conditions.hpp"
 #include "check/context.hpp"
 #include "check/properties.hpp"
+#include "compile/compiled.hpp"
 #include "util/suggest.hpp"
 
 namespace triage {
@@ -81,7 +82,7 @@ std::optional<model::FactValue> default_value(Context& context, const SourceFile
       if (fact.values[i] == name.name) return std::uint64_t{1} << i;
     }
     context.error({file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
-                  did_you_mean(name.name, fact.values));
+                  suggest_or_list(name.name, fact.values));
     return std::nullopt;
   };
   switch (fact.type) {
@@ -199,7 +200,7 @@ void check_plan(Context& context, const Declarations& all) {
     auto it = context.phase_index.find(name.name);
     if (it != context.phase_index.end()) return it->second;
     context.error({file, name.offset}, "unknown phase `" + name.name + "`",
-                  did_you_mean(name.name, plan.phases));
+                  suggest_or_list(name.name, plan.phases));
     return -1;
   };
   if (const auto* targeted = properties.find("targeted")) {
@@ -234,7 +235,7 @@ void check_plan(Context& context, const Declarations& all) {
     auto it = context.fact_index.find(name.name);
     if (it == context.fact_index.end()) {
       context.error({file, name.offset}, "unknown fact `" + name.name + "`",
-                    did_you_mean(name.name, context.fact_ids()));
+                    suggest_or_list(name.name, context.fact_ids()));
     } else if (context.ruleset.facts[it->second].type != model::FactType::set) {
       context.error({file, name.offset}, std::string("`") + key + "` must name a set fact; `" + name.name +
                                              "` is not a set");
@@ -257,7 +258,7 @@ std::uint64_t value_bits(Context& context, const SourceFile* file, const ast::Pr
   for (const auto& name : property->names) {
     auto it = std::find(fact.values.begin(), fact.values.end(), name.name);
     if (it == fact.values.end()) {
-      std::string hint = did_you_mean(name.name, fact.values);
+      std::string hint = suggest_or_list(name.name, fact.values);
       context.error({file, name.offset}, "`" + name.name + "` is not " + what + " (a value of `" + fact.id + "`)",
                     hint);
       continue;
@@ -294,7 +295,7 @@ void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
     auto it = context.phase_index.find(name.name);
     if (it == context.phase_index.end()) {
       context.error({file, name.offset}, "unknown phase `" + name.name + "`",
-                    did_you_mean(name.name, context.ruleset.plan.phases));
+                    suggest_or_list(name.name, context.ruleset.plan.phases));
     } else {
       technique.phase = it->second;
     }
@@ -304,7 +305,7 @@ void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
       auto it = context.tag_index.find(name.name);
       if (it == context.tag_index.end()) {
         context.error({file, name.offset}, "unknown tag `" + name.name + "`",
-                      did_you_mean(name.name, context.names_of(context.tag_index)));
+                      suggest_or_list(name.name, context.names_of(context.tag_index)));
       } else {
         technique.tags.push_back(it->second);
       }
@@ -331,9 +332,13 @@ model::Target resolve_target(Context& context, const SourceFile* file, const ast
   }
   auto it = table->find(target.name.name);
   if (it == table->end()) {
-    std::string hint = did_you_mean(target.name.name, context.names_of(*table));
-    if (hint.empty() && target.kind == Kind::technique && context.tag_index.count(target.name.name) != 0) {
+    std::string hint;
+    if (target.kind == Kind::technique && context.tag_index.count(target.name.name) != 0) {
       hint = "`" + target.name.name + "` is a tag: write `tag " + target.name.name + "`";
+    } else if (target.kind == Kind::technique && context.phase_index.count(target.name.name) != 0) {
+      hint = "`" + target.name.name + "` is a phase: write `phase " + target.name.name + "`";
+    } else {
+      hint = suggest_or_list(target.name.name, context.names_of(*table));
     }
     context.error({file, target.name.offset}, std::string("unknown ") + what + " `" + target.name.name + "`", hint);
     return {};
@@ -406,8 +411,8 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
         resolved.first = resolve_target(context, file, effect.first);
         resolved.second = resolve_target(context, file, effect.second);
         if (effect.first.kind != effect.second.kind) {
-          context.error({file, effect.offset}, "`order` compares two techniques or two phases",
-                        "tags cannot be ordered; name techniques or `phase NAME` on both sides");
+          context.error({file, effect.offset}, "`order` needs the same kind on both sides",
+                        "write two techniques (`order a before b`) or two phases (`order phase a before phase b`)");
         } else if (effect.first.kind == ast::Target::Kind::tag) {
           context.error({file, effect.offset}, "`order` compares two techniques or two phases, not tags");
         } else if (resolved.first.kind == model::Target::Kind::technique &&
@@ -466,12 +471,20 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
       ruleset.tags.push_back({decl.name.name, decl.description.text, context.locate({tag.file, decl.name.offset})});
     }
   }
+  if (ruleset.tags.size() > max_tags) {
+    context.error_at(ruleset.tags[max_tags].location, "a ruleset may declare at most " + std::to_string(max_tags) + " tags");
+  }
   check::check_plan(context, all);
   for (const auto& technique : all.techniques) {
     if (check::declare(context, context.technique_index, technique.decl->name, technique.file,
                        static_cast<int>(ruleset.techniques.size()), "technique")) {
       check::check_technique(context, technique);
     }
+  }
+
+  if (ruleset.techniques.size() > max_techniques) {
+    context.error_at(ruleset.techniques[max_techniques].location,
+                     "a ruleset may declare at most " + std::to_string(max_techniques) + " techniques");
   }
 
   // Pass 2: conditions and effects.
@@ -485,7 +498,8 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
   check::check_derived_cycles(context);
   std::map<std::string, int> rule_ids;
   for (const auto& rule : all.rules) {
-    if (check::declare(context, rule_ids, rule.decl->name, rule.file, static_cast<int>(rule_ids.size()), "rule")) {
+    if (check::declare(context, rule_ids, rule.decl->name, rule.file, static_cast<int>(rule_ids.size()),
+                       "rule or red flag")) {
       check::check_rule(context, rule);
     }
   }

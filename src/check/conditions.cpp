@@ -10,12 +10,13 @@ namespace {
 using model::Cond;
 using model::FactType;
 
+// The type with its article: "a bool", "an int".
 const char* type_name(FactType type) {
   switch (type) {
-    case FactType::boolean: return "bool";
-    case FactType::integer: return "int";
-    case FactType::enumeration: return "enum";
-    case FactType::set: return "set";
+    case FactType::boolean: return "a bool";
+    case FactType::integer: return "an int";
+    case FactType::enumeration: return "an enum";
+    case FactType::set: return "a set";
   }
   return "?";
 }
@@ -34,11 +35,11 @@ class Resolver {
     int index = context_.fact_index.at(fact->id);
     if (fact->derived) return Cond{Cond::Kind::derived, index};
     if (fact->type != FactType::boolean) {
-      std::string example = fact->type == FactType::integer       ? fact->id + " >= " + std::to_string(fact->low)
+      std::string example = fact->type == FactType::integer       ? fact->id + " >= NUMBER"
                             : fact->type == FactType::enumeration ? fact->id + " = " + fact->values.front()
                                                                   : fact->values.front() + " in " + fact->id;
       context_.error({file_, ref.fact.offset},
-                     "`" + fact->id + "` is a " + type_name(fact->type) + " fact, not a yes/no question",
+                     "`" + fact->id + "` is " + type_name(fact->type) + " fact, not a yes/no question",
                      "test its value, for example `" + example + "`");
       return Cond{};
     }
@@ -58,7 +59,7 @@ class Resolver {
         return Cond{};
       }
       if (*number < fact->low || *number > fact->high) {
-        context_.error({file_, compare.fact.offset},
+        context_.error({file_, compare.rhs_offset},
                        "the number " + std::to_string(*number) + " is outside the range of `" + fact->id + "` (" +
                            std::to_string(fact->low) + ".." + std::to_string(fact->high) + ")");
       }
@@ -70,7 +71,8 @@ class Resolver {
     if (fact->type == FactType::enumeration) {
       if (compare.op != ast::CompareOp::eq && compare.op != ast::CompareOp::ne) {
         context_.error({file_, compare.fact.offset},
-                       "`" + fact->id + "` is an enum fact; it can only be tested with `=` or `!=`");
+                       "`" + fact->id + "` is an enum fact; it can only be tested with `=` or `!=`",
+                       "to allow several values write `" + fact->id + " in {" + fact->values.front() + ", …}`");
         return Cond{};
       }
       const auto* name = std::get_if<ast::Identifier>(&compare.rhs);
@@ -85,7 +87,7 @@ class Resolver {
       return cond;
     }
     context_.error({file_, compare.fact.offset},
-                   "`" + fact->id + "` is a " + type_name(fact->type) + " fact and cannot be compared",
+                   "`" + fact->id + "` is " + type_name(fact->type) + " fact and cannot be compared",
                    fact->type == FactType::boolean ? "write `" + fact->id + "` or `not " + fact->id + "`"
                                                    : "use `has any {…}` or `VALUE in " + fact->id + "`");
     return Cond{};
@@ -96,7 +98,7 @@ class Resolver {
     if (fact == nullptr) return Cond{};
     if (fact->type != FactType::set) {
       context_.error({file_, member.set_fact.offset},
-                     "`" + fact->id + "` is a " + type_name(fact->type) + " fact, not a set; `in` needs a set fact",
+                     "`" + fact->id + "` is " + type_name(fact->type) + " fact, not a set; `in` needs a set fact",
                      fact->type == FactType::enumeration ? "write `" + fact->id + " = " + member.value.name + "`"
                                                          : std::string{});
       return Cond{};
@@ -111,7 +113,7 @@ class Resolver {
     if (fact == nullptr) return Cond{};
     if (fact->type != FactType::enumeration) {
       context_.error({file_, one_of.fact.offset},
-                     "`" + fact->id + "` is a " + type_name(fact->type) + " fact; `in {…}` needs an enum fact",
+                     "`" + fact->id + "` is " + type_name(fact->type) + " fact; `in {…}` needs an enum fact",
                      fact->type == FactType::set ? "write `" + fact->id + " has any {…}`" : std::string{});
       return Cond{};
     }
@@ -125,7 +127,10 @@ class Resolver {
     if (fact == nullptr) return Cond{};
     if (fact->type != FactType::set) {
       context_.error({file_, has.fact.offset},
-                     "`" + fact->id + "` is a " + type_name(fact->type) + " fact; `has` needs a set fact");
+                     "`" + fact->id + "` is " + type_name(fact->type) + " fact; `has` needs a set fact",
+                     fact->type == FactType::enumeration
+                         ? "write `" + fact->id + " = " + fact->values.front() + "` or `" + fact->id + " in {…}`"
+                         : std::string{});
       return Cond{};
     }
     Cond::Kind kind = has.quantifier == ast::Quantifier::any   ? Cond::Kind::mask_any

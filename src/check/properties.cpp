@@ -28,6 +28,12 @@ Properties::Properties(const std::vector<ast::Property>& properties, std::initia
       context.error({file, property.offset}, "`" + property.key + "` is given twice for " + what);
     }
     seen.push_back(property.key);
+    for (const auto& text : property.strings) {
+      if (text.text.find_first_not_of(" \t") == std::string::npos) {
+        context.error({file, text.offset}, "empty `" + property.key + "` in " + what,
+                      "a patient or an auditor reads this; write the words, or remove the property");
+      }
+    }
   }
   for (const auto& spec : specs) {
     if (!spec.required) continue;
@@ -35,7 +41,7 @@ Properties::Properties(const std::vector<ast::Property>& properties, std::initia
     for (const auto& key : seen) present = present || key == spec.key;
     if (!present) {
       std::string hint;
-      if (std::string(spec.key) == "reason") hint = "every rule says why, in words shown to the patient";
+      if (std::string(spec.key) == "reason") hint = "say why, in words shown to the patient";
       if (std::string(spec.key) == "sources") hint = "cite a seed (for example \"001\") or guidance by name";
       context.error({file, place}, what + " has no `" + spec.key + "`", hint);
     }

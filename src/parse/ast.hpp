@@ -33,6 +33,7 @@ struct Compare {
   Identifier fact;
   CompareOp op = CompareOp::eq;
   std::variant<std::int64_t, Identifier> rhs;
+  std::size_t rhs_offset = 0;
 };
 // `leg_below_knee in pain_areas`: a value of a set fact.
 struct Member { Identifier value; Identifier set_fact; };

@@ -6,6 +6,16 @@
 
 #include "parse/ast.hpp"
 
+namespace boost::spirit::x3 {
+// An expectation failure names what was expected through `what`; for a parser with a semantic
+// action that would be a C++ type name, so report the name of the parser inside instead.
+template <typename Subject, typename Action>
+struct get_info<action<Subject, Action>> {
+  typedef std::string result_type;
+  std::string operator()(action<Subject, Action> const& parser) const { return what(parser.subject); }
+};
+}  // namespace boost::spirit::x3
+
 namespace triage::grammar {
 
 namespace x3 = boost::spirit::x3;
@@ -49,6 +59,7 @@ x3::rule<class single_string_id, std::string> const single_string = "a string in
 x3::rule<class string_lit_id, ast::StringLit> const string_lit = "a string in double quotes";
 x3::rule<class integer_id, std::int64_t> const integer = "a whole number";
 struct Operand {
+  std::size_t offset = 0;
   bool is_number = false;
   std::int64_t number = 0;
   ast::Identifier name;
@@ -84,12 +95,14 @@ struct reserved_words : x3::symbols<x3::unused_type> {
 inline reserved_words const reserved{};
 
 auto const raw_name_def =
-    x3::lexeme[((x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_('_'))) -
+    x3::lexeme[((x3::lower | x3::char_('_')) >> *(x3::lower | x3::digit | x3::char_('_')) >> !(x3::upper)) -
                (reserved >> !(x3::alnum | x3::lit('_')))];
 
 auto const identifier_def = offset[set_offset] >> raw_name[([](auto& ctx) { x3::_val(ctx).name = x3::_attr(ctx); })];
 
-auto const escaped = x3::lit('\\') > (x3::char_('"') | x3::char_('\\'));
+x3::rule<class escape_id, char> const escape_char = "`\\\"` or `\\\\` (the only escapes in a string)";
+auto const escape_char_def = x3::char_('"') | x3::char_('\\');
+auto const escaped = x3::lit('\\') > escape_char;
 auto const single_string_def = x3::lexeme['"' > *(escaped | (x3::char_ - x3::char_("\"\\\n"))) > '"'];
 
 auto const string_lit_def =
@@ -140,8 +153,9 @@ auto const push_name = [](auto& ctx) { x3::_val(ctx).names.push_back(x3::_attr(c
 auto const property_def =
     offset[set_offset] >>
     ((keyed(text_keys)[set_key] > string_lit[push_string]) |
-     (keyed(name_keys)[set_key] > (identifier[push_name] % ',')) |
-     (keyed(source_keys)[([](auto& ctx) { x3::_val(ctx).key = "sources"; })] > (string_lit[push_string] % ',')) |
+     (keyed(name_keys)[set_key] > identifier[push_name] > *(',' > identifier[push_name])) |
+     (keyed(source_keys)[([](auto& ctx) { x3::_val(ctx).key = "sources"; })] > string_lit[push_string] >
+      *(',' > string_lit[push_string])) |
      (keyed(number_keys)[set_key] > integer[([](auto& ctx) { x3::_val(ctx).number = x3::_attr(ctx); })]) |
      (kw("default")[([](auto& ctx) { x3::_val(ctx).key = "default"; })] >
       value[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })]) |
@@ -176,7 +190,7 @@ auto const in_tail =
                 identifier[([](auto& ctx) { x3::_val(ctx).node = ast::Member{lhs_of(ctx), x3::_attr(ctx)}; })]);
 // Once an operator is read, a right side must follow, so the node can be switched early.
 auto const quantifier_word_def = x3::lexeme[quantifier >> !(x3::alnum | x3::lit('_'))];
-auto const operand_def = integer[([](auto& ctx) {
+auto const operand_def = offset[set_offset] >> integer[([](auto& ctx) {
                            x3::_val(ctx).is_number = true;
                            x3::_val(ctx).number = x3::_attr(ctx);
                          })] |
@@ -186,6 +200,7 @@ auto const compare_tail =
     operand[([](auto& ctx) {
       auto& compare = std::get<ast::Compare>(x3::_val(ctx).node);
       Operand const& rhs = x3::_attr(ctx);
+      compare.rhs_offset = rhs.offset;
       if (rhs.is_number) compare.rhs = rhs.number;
       else compare.rhs = rhs.name;
     })];
@@ -264,10 +279,11 @@ auto const tag_decl_def = offset[set_offset] >> kw("tag") > identifier[set_name]
 auto const technique_decl_def =
     offset[set_offset] >> kw("technique") > identifier[set_name] > *property[push_property];
 
+auto const push_effect = [](auto& ctx) { x3::_val(ctx).effects.push_back(x3::_attr(ctx)); };
 auto const rule_decl_def =
     offset[set_offset] >>
     (kw("red_flag")[([](auto& ctx) { x3::_val(ctx).red_flag = true; })] | kw("rule")) > identifier[set_name] > ':' >
-    or_expr[set_condition] > arrow > (effect[([](auto& ctx) { x3::_val(ctx).effects.push_back(x3::_attr(ctx)); })] % ',') >
+    or_expr[set_condition] > arrow > effect[push_effect] > *(',' > effect[push_effect]) >
     *property[push_property];
 
 auto const plan_decl_def = offset[set_offset] >> kw("plan") > *property[push_property];
@@ -275,7 +291,7 @@ auto const plan_decl_def = offset[set_offset] >> kw("plan") > *property[push_pro
 auto const declaration_def = fact_decl[assign] | derived_decl[assign] | tag_decl[assign] | technique_decl[assign] |
                              rule_decl[assign] | plan_decl[assign];
 
-BOOST_SPIRIT_DEFINE(skipper, raw_name, identifier, single_string, string_lit, integer, operand, quantifier_word,
+BOOST_SPIRIT_DEFINE(skipper, escape_char, raw_name, identifier, single_string, string_lit, integer, operand, quantifier_word,
                     name_list, value, fact_type,
                     property, or_expr, and_expr, not_expr, primary, target, effect, tier, arrow, fact_decl,
                     derived_decl, tag_decl, technique_decl, rule_decl, plan_decl, declaration)

@@ -21,13 +21,47 @@ std::string_view word_at(std::string_view text, std::size_t offset) {
   return text.substr(offset, end - offset);
 }
 
+// The whole UTF-8 character at `offset` (one byte for ASCII).
+std::string_view character_at(std::string_view text, std::size_t offset) {
+  auto lead = static_cast<unsigned char>(text[offset]);
+  std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  return text.substr(offset, length);
+}
+
 // What the parser found where it stopped, for "found …" in messages.
 std::string describe_found(std::string_view text, std::size_t offset) {
   if (offset >= text.size()) return "the end of the file";
   if (text[offset] == '\n' || text[offset] == '\r') return "the end of the line";
   std::string_view word = word_at(text, offset);
+  if (text[offset] == '\\' && offset + 1 < text.size()) return "`" + std::string(text.substr(offset, 2)) + "`";
   if (!word.empty()) return "`" + std::string(word) + "`";
-  return "`" + std::string(1, text[offset]) + "`";
+  return "`" + std::string(character_at(text, offset)) + "`";
+}
+
+// A hint for what was found, when it is a common slip.
+std::string hint_for_found(std::string_view text, std::size_t offset) {
+  if (offset >= text.size()) return {};
+  std::string_view word = word_at(text, offset);
+  for (const char* reserved : {"and", "or", "not", "in", "has", "always"}) {
+    if (word == reserved) return "`" + std::string(word) + "` is a reserved word and cannot be used as a name";
+  }
+  for (char c : word) {
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      return "names use lower-case letters, digits and `_`, like `night_pain`";
+    }
+  }
+  std::string_view character = character_at(text, offset);
+  if (character == "\xE2\x89\xA5") return "write `>=`";
+  if (character == "\xE2\x89\xA4") return "write `<=`";
+  if (character == "\xE2\x89\xA0") return "write `!=`";
+  if (character == ",") return "remove the comma, or add the item that should follow it";
+  return {};
+}
+
+// Moves past spaces and tabs, so a caret points at the offending token and not the blank before it.
+std::size_t skip_blanks(std::string_view text, std::size_t offset) {
+  while (offset < text.size() && (text[offset] == ' ' || text[offset] == '\t')) ++offset;
+  return offset;
 }
 
 // Spirit names literals like '"'; say what a clinician needs to know instead.
@@ -81,10 +115,13 @@ ParseResult parse_rules(const SourceFile& source) {
     }
     Diagnostic diagnostic;
     if (step == grammar::Step::syntax_error) {
-      diagnostic.location = source.locate(error.offset);
-      diagnostic.message =
-          "expected " + describe_expected(error.expected) + ", found " + describe_found(text, error.offset);
-      offset = error.offset;
+      std::size_t at = skip_blanks(text, error.offset);
+      // A bad escape fails after its backslash; point at the backslash.
+      if (error.expected.find("escapes") != std::string::npos && at > 0) at -= 1;
+      diagnostic.location = source.locate(at);
+      diagnostic.message = "expected " + describe_expected(error.expected) + ", found " + describe_found(text, at);
+      diagnostic.hint = hint_for_found(text, at);
+      offset = at;
     } else {
       diagnostic.location = source.locate(offset);
       std::string_view word = word_at(text, offset);
@@ -94,6 +131,7 @@ ParseResult parse_rules(const SourceFile& source) {
         diagnostic.hint = did_you_mean(word, language_keywords());
       } else {
         diagnostic.message += ", found " + describe_found(text, offset);
+        diagnostic.hint = hint_for_found(text, offset);
       }
     }
     result.diagnostics.push_back(std::move(diagnostic));

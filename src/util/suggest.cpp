@@ -46,4 +46,12 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return match.empty() ? std::string{} : "did you mean `" + match + "`?";
 }
 
+std::string suggest_or_list(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string hint = did_you_mean(word, candidates);
+  if (!hint.empty() || candidates.empty() || candidates.size() > 12) return hint;
+  std::string list;
+  for (const auto& candidate : candidates) list += (list.empty() ? "" : ", ") + candidate;
+  return "expected one of: " + list;
+}
+
 }  // namespace triage

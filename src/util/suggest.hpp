@@ -12,4 +12,7 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // "did you mean `x`?" or empty.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+// A "did you mean" hint, or else the list of allowed names when it is short enough to read.
+std::string suggest_or_list(std::string_view word, const std::vector<std::string>& candidates);
+
 }  // namespace triage
