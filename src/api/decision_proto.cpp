@@ -26,22 +26,26 @@ void add_rule(google::protobuf::RepeatedPtrField<v1::Explanation>* list, const R
   add_explanation(list, r.id, r.reason, r.sources);
 }
 
+// A name as words: "warm_up" -> "warm up".
+std::string words(std::string name) {
+  for (char& c : name) c = c == '_' ? ' ' : c;
+  return name;
+}
+
 // "foam roller and massage ball" from value bits of a set fact.
 std::string value_words(const Ruleset& model, int fact, std::uint64_t bits) {
-  std::vector<std::string> words;
+  std::vector<std::string> names;
   if (fact >= 0) {
     const auto& values = model.facts[fact].values;
     for (std::size_t i = 0; i < values.size(); ++i) {
       if ((bits >> i) & 1U) {
-        std::string word = values[i];
-        for (char& c : word) c = c == '_' ? ' ' : c;
-        words.push_back(word);
+        names.push_back(words(values[i]));
       }
     }
   }
   std::string out;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    out += (i == 0 ? "" : i + 1 == words.size() ? " and " : ", ") + words[i];
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
   }
   return out;
 }
@@ -54,7 +58,7 @@ void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const 
     case ExclusionReason::Kind::rule: add_rule(reasons, model, reason.rule); break;
     case ExclusionReason::Kind::missing_equipment:
       add_explanation(reasons, "plan:equipment",
-                      "Needs " + value_words(model, plan.equipment_fact, reason.detail) + ", which you do not have.",
+                      "Needs equipment you do not have: " + value_words(model, plan.equipment_fact, reason.detail) + ".",
                       {});
       break;
     case ExclusionReason::Kind::not_targeted:
@@ -66,7 +70,7 @@ void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const 
     case ExclusionReason::Kind::phase_limit:
       add_explanation(reasons, "plan:max_per_phase",
                       "The plan holds at most " + std::to_string(plan.max_per_phase) + " " +
-                          plan.phases[technique.phase] + " techniques; others came first.",
+                          words(plan.phases[technique.phase]) + " techniques; others came first.",
                       plan.sources);
       break;
     case ExclusionReason::Kind::total_limit:
@@ -75,8 +79,8 @@ void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const 
       break;
     case ExclusionReason::Kind::requirement:
       add_explanation(reasons, "plan:require",
-                      "Techniques of the " + plan.phases[technique.phase] + " phase are only given together with " +
-                          plan.phases[reason.detail] + " techniques, and none of those suits you. " + plan.reason,
+                      "Techniques of the " + words(plan.phases[technique.phase]) + " phase are only given together with " +
+                          words(plan.phases[reason.detail]) + " techniques, and none of those suits you. " + plan.reason,
                       plan.sources);
       break;
   }
@@ -123,7 +127,7 @@ v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation&
                       technique.sources);
     } else if (entry.include_rules.empty()) {
       add_explanation(item->mutable_why(), "plan:phases",
-                      "Part of the " + plan.phases[technique.phase] + " phase of the plan.", plan.sources);
+                      "Part of the " + words(plan.phases[technique.phase]) + " phase of the plan.", plan.sources);
     }
     for (const auto& caution : technique.cautions) {
       add_explanation(item->mutable_cautions(), "technique:" + technique.id, caution, technique.sources);
