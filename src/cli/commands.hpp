@@ -21,5 +21,9 @@ inline constexpr int exit_invalid_input = 2;
 int run_check(const std::vector<std::string>& args, Io io);
 int run_eval(const std::vector<std::string>& args, Io io);
 int run_schema(const std::vector<std::string>& args, Io io);
+// Runs the gRPC server until SIGTERM/SIGINT.
+int run_serve(const std::vector<std::string>& args, Io io);
+// Sends one intake to a running server and prints the decision like `eval`.
+int run_call(const std::vector<std::string>& args, Io io);
 
 }  // namespace triage::cli

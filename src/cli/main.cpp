@@ -15,6 +15,11 @@ const char* usage =
     "  check  [--rules DIR] [--format text|json]   check a ruleset; exit 0 when clean, 1 with errors\n"
     "  eval   [--rules DIR] --intake FILE|-          decide one intake and print the decision as JSON\n"
     "  schema [--rules DIR]                          print the questionnaire a kiosk renders, as JSON\n"
+    "  serve  [--rules DIR] [--listen ADDR] [--audit-db PATH] [--config FILE]\n"
+    "         [--tls-cert F --tls-key F [--tls-client-ca F]] [--log-format text|json]\n"
+    "                                                run the gRPC service until SIGTERM/SIGINT\n"
+    "  call   --server ADDR --intake FILE|- [--tls-ca F] [--client-id ID]\n"
+    "                                                send one intake to a server, print the decision\n"
     "\n"
     "--rules defaults to `rules`.\n";
 
@@ -32,6 +37,8 @@ int main(int argc, char** argv) {
   if (command == "check") return triage::cli::run_check(args, io);
   if (command == "eval") return triage::cli::run_eval(args, io);
   if (command == "schema") return triage::cli::run_schema(args, io);
+  if (command == "serve") return triage::cli::run_serve(args, io);
+  if (command == "call") return triage::cli::run_call(args, io);
   std::cerr << "triage: unknown command `" << command << "`\n\n" << usage;
   return 1;
 }

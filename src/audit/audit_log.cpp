@@ -1,0 +1,236 @@
+#include "audit/audit_log.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "audit/sqlite.hpp"
+#include "util/sha256.hpp"
+
+namespace triage {
+namespace {
+
+constexpr int schema_version = 1;
+
+// Each migration takes the schema from version i to i + 1.
+const char* const migrations[] = {
+    R"sql(
+    CREATE TABLE rulesets (
+      hash TEXT PRIMARY KEY,
+      first_seen TEXT NOT NULL
+    );
+    CREATE TABLE ruleset_files (
+      hash TEXT NOT NULL REFERENCES rulesets(hash),
+      name TEXT NOT NULL,
+      text BLOB NOT NULL,
+      PRIMARY KEY (hash, name)
+    );
+    CREATE TABLE decisions (
+      seq INTEGER PRIMARY KEY,
+      decision_id TEXT NOT NULL UNIQUE,
+      decided_at TEXT NOT NULL,
+      client TEXT NOT NULL,
+      request_id TEXT NOT NULL,
+      ruleset_hash TEXT NOT NULL,
+      answers TEXT NOT NULL,
+      decision TEXT NOT NULL,
+      prev_hash TEXT NOT NULL,
+      record_hash TEXT NOT NULL
+    );
+    )sql",
+};
+
+std::string utc_time(std::int64_t micros) {
+  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%06lldZ", buffer, static_cast<long long>(micros % 1000000));
+  return out;
+}
+
+void append_field(std::string& out, const std::string& value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+  out += '\n';
+}
+
+}  // namespace
+
+std::string canonical_record(const AuditRecord& record) {
+  std::string out;
+  for (const std::string* field : {&record.decision_id, &record.client, &record.request_id, &record.ruleset_hash,
+                                   &record.answers, &record.decision}) {
+    append_field(out, *field);
+  }
+  append_field(out, utc_time(record.decided_at_micros));
+  return out;
+}
+
+std::string chain_hash(const std::string& previous_hash, const AuditRecord& record) {
+  Sha256 hasher;
+  hasher.update(previous_hash);
+  hasher.update("\n");
+  hasher.update(canonical_record(record));
+  return hasher.hex_digest();
+}
+
+struct AuditLog::Impl {
+  std::unique_ptr<sql::Database> db;
+  std::unique_ptr<sql::Statement> insert;
+  std::string last_hash;
+};
+
+AuditLog::AuditLog(std::string path) : path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
+
+std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& error) {
+  std::unique_ptr<AuditLog> log(new AuditLog(path));
+  try {
+    mode_t previous = umask(077);  // the file holds patient answers: owner-only
+    log->impl_->db = std::make_unique<sql::Database>(path, true);
+    umask(previous);
+    ::chmod(path.c_str(), 0600);
+    auto& db = *log->impl_->db;
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=FULL");
+    sql::Statement version(db, "PRAGMA user_version");
+    version.step();
+    int current = static_cast<int>(version.integer(0));
+    if (current > schema_version) {
+      error = path + " has audit schema version " + std::to_string(current) + "; this triage knows up to " +
+              std::to_string(schema_version) + " (use a newer triage)";
+      return nullptr;
+    }
+    for (int v = current; v < schema_version; ++v) {
+      sql::Transaction migration(db);
+      db.exec(migrations[v]);
+      db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      migration.commit();
+    }
+    sql::Statement last(db, "SELECT record_hash FROM decisions ORDER BY seq DESC LIMIT 1");
+    log->impl_->last_hash = last.step() ? last.text(0) : std::string(64, '0');
+    log->impl_->insert = std::make_unique<sql::Statement>(
+        db,
+        "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
+        "prev_hash, record_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  } catch (const sql::SqliteError& failure) {
+    error = std::string("cannot use the audit log ") + path + ": " + failure.what();
+    return nullptr;
+  }
+  log->writer_ = std::thread([raw = log.get()] { raw->run(); });
+  return log;
+}
+
+AuditLog::~AuditLog() { close(); }
+
+bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pair<std::string, std::string>>& files,
+                             std::string& error) {
+  std::lock_guard<std::mutex> lock(connection_mutex_);
+  try {
+    auto& db = *impl_->db;
+    sql::Transaction transaction(db);
+    sql::Statement exists(db, "SELECT 1 FROM rulesets WHERE hash = ?1");
+    exists.bind(1, hash);
+    if (!exists.step()) {
+      sql::Statement add(db, "INSERT INTO rulesets (hash, first_seen) VALUES (?1, ?2)");
+      add.bind(1, hash).bind(2, utc_time(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count()));
+      add.run();
+      sql::Statement file(db, "INSERT INTO ruleset_files (hash, name, text) VALUES (?1, ?2, ?3)");
+      for (const auto& [name, text] : files) {
+        file.bind(1, hash).bind(2, name).bind(3, text);
+        file.run();
+      }
+    }
+    transaction.commit();
+    return true;
+  } catch (const sql::SqliteError& failure) {
+    error = std::string("cannot store the ruleset in the audit log: ") + failure.what();
+    return false;
+  }
+}
+
+void AuditLog::append(AuditRecord record, AuditDone done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!closing_) {
+      queue_.push_back({std::move(record), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(false, "the audit log is closed");
+}
+
+bool AuditLog::healthy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return healthy_;
+}
+
+void AuditLog::close() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+    wake_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+void AuditLog::run() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty() && closing_) return;
+      // Everything queued while the last batch was committing goes into this one.
+      while (!queue_.empty()) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    // Appends keep queueing while this batch commits; they form the next batch.
+    write_batch(batch);
+    batch.clear();
+  }
+}
+
+void AuditLog::write_batch(std::vector<Pending>& batch) {
+  std::lock_guard<std::mutex> connection(connection_mutex_);
+  std::string error;
+  std::string last_hash = impl_->last_hash;
+  try {
+    sql::Transaction transaction(*impl_->db);
+    for (auto& pending : batch) {
+      const AuditRecord& r = pending.record;
+      std::string hash = chain_hash(last_hash, r);
+      impl_->insert->bind(1, r.decision_id)
+          .bind(2, utc_time(r.decided_at_micros))
+          .bind(3, r.client)
+          .bind(4, r.request_id)
+          .bind(5, r.ruleset_hash)
+          .bind(6, r.answers)
+          .bind(7, r.decision)
+          .bind(8, last_hash)
+          .bind(9, hash);
+      impl_->insert->run();
+      last_hash = hash;
+    }
+    transaction.commit();
+    impl_->last_hash = last_hash;
+  } catch (const sql::SqliteError& failure) {
+    error = failure.what();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    healthy_ = error.empty();
+  }
+  for (auto& pending : batch) pending.done(error.empty(), error);
+}
+
+}  // namespace triage

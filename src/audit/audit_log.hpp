@@ -1,0 +1,83 @@
+#pragma once
+// The decision audit log: SQLite in WAL mode with synchronous=FULL, written by one thread that
+// owns the connection and commits queued decisions in batches (group commit). A caller hands over
+// a record with a completion; the completion runs on the writer thread once the batch holding the
+// record is durable, or has failed. Each record's hash covers the previous record's hash and the
+// record itself, so edits, deletions and reordering are detectable.
+//
+// Thread-safety: append() and the accessors may be called from any thread.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace triage {
+
+struct AuditRecord {
+  std::string decision_id;
+  std::int64_t decided_at_micros = 0;
+  std::string client;
+  std::string request_id;
+  std::string ruleset_hash;
+  std::string answers;   // canonical JSON of the answers, keys sorted
+  std::string decision;  // JSON of the Decision message
+};
+
+// Called once per appended record: `ok` false with a reason when the record was not stored.
+using AuditDone = std::function<void(bool ok, const std::string& error)>;
+
+// The canonical bytes a record's hash covers, after the previous record's hash.
+std::string canonical_record(const AuditRecord& record);
+// hex SHA-256 over the previous hash, a newline and the canonical record.
+std::string chain_hash(const std::string& previous_hash, const AuditRecord& record);
+
+class AuditLog {
+ public:
+  // Opens or creates the log (owner-only permissions), migrates its schema and starts the writer.
+  // Returns null with `error` set when the file cannot be opened or is not an audit log.
+  static std::unique_ptr<AuditLog> open(const std::string& path, std::string& error);
+  ~AuditLog();
+
+  // Stores a ruleset's files under its hash, if not stored yet. Synchronous; false with `error`.
+  bool store_ruleset(const std::string& hash, const std::vector<std::pair<std::string, std::string>>& files,
+                     std::string& error);
+
+  // Queues a record. `done` runs on the writer thread after the commit (or failure).
+  void append(AuditRecord record, AuditDone done);
+
+  // False after a failed write, until a later write succeeds.
+  bool healthy() const;
+
+  // Writes everything queued, then stops the writer. Further appends fail at once.
+  void close();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Pending {
+    AuditRecord record;
+    AuditDone done;
+  };
+  struct Impl;
+
+  explicit AuditLog(std::string path);
+  void run();
+  void write_batch(std::vector<Pending>& batch);
+
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+  std::mutex connection_mutex_;  // the SQLite connection is used by one thread at a time
+  mutable std::mutex mutex_;     // queue_, closing_, healthy_
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool closing_ = false;
+  bool healthy_ = true;
+  std::thread writer_;
+};
+
+}  // namespace triage

@@ -1,0 +1,107 @@
+// `triage serve` and `triage call`.
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <iostream>
+#include <sstream>
+
+#include "api/answers_proto.hpp"
+#include "api/decision_proto.hpp"
+#include "cli/commands.hpp"
+#include "serve/config.hpp"
+#include "serve/server.hpp"
+#include "triage/v1/triage.grpc.pb.h"
+
+namespace triage::cli {
+namespace {
+
+bool read_all(const std::string& path, std::istream& in, std::string& text) {
+  std::ostringstream buffer;
+  if (path == "-") {
+    buffer << in.rdbuf();
+  } else {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return false;
+    buffer << file.rdbuf();
+  }
+  text = buffer.str();
+  return true;
+}
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& args, Io io) {
+  ServeConfig config;
+  std::string error;
+  if (!load_serve_config(args, config, error)) {
+    io.err << "triage serve: " << error << "\n";
+    return exit_failure;
+  }
+  return run_server(config);
+}
+
+int run_call(const std::vector<std::string>& args, Io io) {
+  std::map<std::string, std::string> options;
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) options[args[i]] = args[i + 1];
+  if (args.size() % 2 != 0 || options.count("--server") == 0 || options.count("--intake") == 0) {
+    io.err << "usage: triage call --server ADDR --intake FILE|- [--request-id ID] [--client-id ID]\n"
+              "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--timeout-ms N]\n";
+    return exit_failure;
+  }
+  for (const auto& [name, value] : options) {
+    static const std::set<std::string> known{"--server", "--intake", "--request-id", "--client-id",
+                                             "--tls-ca", "--tls-cert", "--tls-key", "--timeout-ms"};
+    if (known.count(name) == 0) {
+      io.err << "triage call: unknown option " << name << "\n";
+      return exit_failure;
+    }
+  }
+  std::string text, error;
+  if (!read_all(options["--intake"], io.in, text)) {
+    io.err << "triage call: cannot read the intake file `" << options["--intake"] << "`\n";
+    return exit_invalid_input;
+  }
+  std::vector<RawAnswer> raw;
+  v1::EvaluateRequest request;
+  if (!parse_intake_json(text, raw, error) || !to_request(raw, request, error)) {
+    io.err << "triage call: " << error << "\n";
+    return exit_invalid_input;
+  }
+  request.set_request_id(options.count("--request-id") ? options["--request-id"] : "");
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (options.count("--tls-ca")) {
+    grpc::SslCredentialsOptions tls;
+    if (!read_all(options["--tls-ca"], io.in, tls.pem_root_certs) ||
+        (options.count("--tls-cert") && !read_all(options["--tls-cert"], io.in, tls.pem_cert_chain)) ||
+        (options.count("--tls-key") && !read_all(options["--tls-key"], io.in, tls.pem_private_key))) {
+      io.err << "triage call: cannot read the TLS files\n";
+      return exit_failure;
+    }
+    credentials = grpc::SslCredentials(tls);
+  }
+  auto channel = grpc::CreateChannel(options["--server"], credentials);
+  auto stub = v1::TriageService::NewStub(channel);
+  grpc::ClientContext context;
+  int timeout_ms = options.count("--timeout-ms") ? std::atoi(options["--timeout-ms"].c_str()) : 10000;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  if (options.count("--client-id")) context.AddMetadata("x-client-id", options["--client-id"]);
+  v1::Decision decision;
+  grpc::Status status = stub->Evaluate(&context, request, &decision);
+  if (!status.ok()) {
+    static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                  "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                  "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                  "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    int code = static_cast<int>(status.error_code());
+    io.err << "triage call: " << (code >= 0 && code <= 16 ? names[code] : "ERROR") << ": " << status.error_message()
+           << "\n";
+    return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? exit_invalid_input : exit_failure;
+  }
+  io.out << to_json(decision) << "\n";
+  return exit_ok;
+}
+
+}  // namespace triage::cli

@@ -1,0 +1,137 @@
+#include "serve/config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+namespace triage {
+namespace {
+
+std::string trim(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return {};
+  auto end = text.find_last_not_of(" \t\r");
+  return text.substr(begin, end - begin + 1);
+}
+
+std::string env_name(std::string key) {
+  for (char& c : key) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "TRIAGE_" + key;
+}
+
+bool apply(ServeConfig& config, const std::string& key, const std::string& value, std::string& error) {
+  auto number = [&](auto& out, long long low, long long high) {
+    char* end = nullptr;
+    long long parsed = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || parsed < low || parsed > high) {
+      error = key + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+      return false;
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(parsed);
+    return true;
+  };
+  if (key == "rules") config.rules = value;
+  else if (key == "listen") config.listen = value;
+  else if (key == "audit-db") config.audit_db = value;
+  else if (key == "tls-cert") config.tls_cert = value;
+  else if (key == "tls-key") config.tls_key = value;
+  else if (key == "tls-client-ca") config.tls_client_ca = value;
+  else if (key == "log-format") {
+    if (value != "text" && value != "json") {
+      error = "log-format must be text or json";
+      return false;
+    }
+    config.log_format = value;
+  } else if (key == "max-request-bytes") return number(config.max_request_bytes, 256, 64LL * 1024 * 1024);
+  else if (key == "drain-seconds") return number(config.drain_seconds, 0, 3600);
+  else {
+    error = "unknown option " + key;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string>& serve_option_names() {
+  static const std::vector<std::string> names{"rules",         "listen",        "audit-db",          "tls-cert",
+                                              "tls-key",       "tls-client-ca", "log-format",        "max-request-bytes",
+                                              "drain-seconds"};
+  return names;
+}
+
+bool load_serve_config(const std::vector<std::string>& args, ServeConfig& config, std::string& error) {
+  std::map<std::string, std::string> flags;
+  std::string config_file;
+  if (const char* path = std::getenv("TRIAGE_CONFIG")) config_file = path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      error = "unexpected argument " + arg;
+      return false;
+    }
+    std::string name = arg.substr(2), value;
+    auto equals = name.find('=');
+    if (equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      error = "option --" + name + " needs a value";
+      return false;
+    }
+    if (name == "config") config_file = value;
+    else flags[name] = value;
+  }
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) {
+      error = "cannot read the config file " + config_file;
+      return false;
+    }
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      line = trim(line.substr(0, line.find('#')));
+      if (line.empty()) continue;
+      auto equals = line.find('=');
+      if (equals == std::string::npos) {
+        error = config_file + ":" + std::to_string(number) + ": expected `key = value`";
+        return false;
+      }
+      std::string key = trim(line.substr(0, equals));
+      for (char& c : key) c = c == '_' ? '-' : c;
+      if (!apply(config, key, trim(line.substr(equals + 1)), error)) {
+        error = config_file + ":" + std::to_string(number) + ": " + error;
+        return false;
+      }
+    }
+  }
+  for (const auto& name : serve_option_names()) {
+    if (const char* value = std::getenv(env_name(name).c_str())) {
+      if (!apply(config, name, value, error)) {
+        error = env_name(name) + ": " + error;
+        return false;
+      }
+    }
+  }
+  for (const auto& [name, value] : flags) {
+    if (!apply(config, name, value, error)) {
+      error = "--" + error;
+      return false;
+    }
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    error = "TLS needs both --tls-cert and --tls-key";
+    return false;
+  }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    error = "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace triage

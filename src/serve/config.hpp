@@ -1,0 +1,31 @@
+#pragma once
+// How `triage serve` is configured: command-line flags win over environment variables, which win
+// over a config file (`--config FILE` or TRIAGE_CONFIG; `key = value` lines, `#` comments), which
+// win over the defaults.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace triage {
+
+struct ServeConfig {
+  std::string rules = "rules";
+  std::string listen = "127.0.0.1:50051";
+  std::string audit_db = "var/audit.db";
+  std::string tls_cert;       // PEM server certificate chain; TLS is on when set (with tls_key)
+  std::string tls_key;        // PEM private key
+  std::string tls_client_ca;  // PEM CA for client certificates; when set, clients must present one (mTLS)
+  std::string log_format = "text";  // text | json
+  std::size_t max_request_bytes = 64 * 1024;
+  int drain_seconds = 10;     // how long SIGTERM waits for calls in flight
+};
+
+// The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config
+// file keys (`audit_db`).
+const std::vector<std::string>& serve_option_names();
+
+// Builds the configuration from flags, environment and config file. False with `error` when an
+// option is unknown or a value is malformed.
+bool load_serve_config(const std::vector<std::string>& args, ServeConfig& config, std::string& error);
+
+}  // namespace triage

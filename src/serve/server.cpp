@@ -1,0 +1,193 @@
+#include "serve/server.hpp"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api/decision_proto.hpp"
+#include "diag/render.hpp"
+#include "ruleset/loader.hpp"
+#include "serve/triage_service.hpp"
+
+namespace triage {
+
+struct TriageServer::State {
+  ServeConfig config;
+  std::shared_ptr<EventLog> log;
+  std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<TriageService> service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+  std::mutex health_mutex;
+  bool serving = false;
+  bool stopped = false;
+};
+
+namespace {
+
+bool read_text(const std::string& path, std::string& text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  text = buffer.str();
+  return true;
+}
+
+std::shared_ptr<grpc::ServerCredentials> credentials(const ServeConfig& config, std::string& error) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  if (!read_text(config.tls_key, pair.private_key) || !read_text(config.tls_cert, pair.cert_chain)) {
+    error = "cannot read the TLS certificate " + config.tls_cert + " or key " + config.tls_key;
+    return nullptr;
+  }
+  options.pem_key_cert_pairs.push_back(pair);
+  if (!config.tls_client_ca.empty()) {
+    if (!read_text(config.tls_client_ca, options.pem_root_certs)) {
+      error = "cannot read the client CA " + config.tls_client_ca;
+      return nullptr;
+    }
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+std::shared_ptr<ServedRuleset> serve_ruleset(const LoadResult& loaded, const std::string& folder) {
+  auto served = std::make_shared<ServedRuleset>();
+  served->ruleset = loaded.ruleset;
+  const model::Ruleset& model = *loaded.ruleset->model;
+  served->info.set_ruleset_hash(model.hash);
+  for (const auto& file : model.files) {
+    auto* out = served->info.add_files();
+    out->set_name(file.name);
+    out->set_size_bytes(file.size);
+  }
+  *served->info.mutable_loaded_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(now_micros());
+  served->info.set_source(folder);
+  served->info.set_fact_count(static_cast<std::uint32_t>(model.facts.size()));
+  served->info.set_technique_count(static_cast<std::uint32_t>(model.techniques.size()));
+  served->info.set_red_flag_count(static_cast<std::uint32_t>(model.red_flags.size()));
+  served->info.set_rule_count(static_cast<std::uint32_t>(model.rules.size()));
+  served->questionnaire = to_questionnaire(*loaded.ruleset);
+  return served;
+}
+
+}  // namespace
+
+TriageServer::TriageServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+TriageServer::~TriageServer() { shutdown(); }
+
+int TriageServer::port() const { return state_->port; }
+
+void TriageServer::set_serving(bool serving) {
+  std::lock_guard<std::mutex> lock(state_->health_mutex);
+  if (state_->stopped || serving == state_->serving) return;
+  state_->serving = serving;
+  state_->server->GetHealthCheckService()->SetServingStatus(serving);
+  state_->log->info("health", {{"status", serving ? "SERVING" : "NOT_SERVING"}});
+}
+
+std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std::shared_ptr<EventLog> log,
+                                                  std::string& error) {
+  auto state = std::make_unique<State>();
+  state->config = config;
+  state->log = log;
+  LoadResult loaded = load_ruleset(config.rules);
+  if (!loaded.ruleset) {
+    error = "the rules in " + config.rules + " do not load:\n" + render_all(loaded.diagnostics, *loaded.sources);
+    return nullptr;
+  }
+  std::filesystem::path db_path(config.audit_db);
+  if (db_path.has_parent_path()) {
+    std::error_code ignored;
+    std::filesystem::create_directories(db_path.parent_path(), ignored);
+  }
+  state->audit = AuditLog::open(config.audit_db, error);
+  if (!state->audit) return nullptr;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& source : loaded.sources->files()) files.emplace_back(source->name(), source->text());
+  if (!state->audit->store_ruleset(loaded.ruleset->model->hash, files, error)) return nullptr;
+
+  auto creds = credentials(config, error);
+  if (!creds) return nullptr;
+  auto* raw_state = state.get();
+  auto served = serve_ruleset(loaded, config.rules);
+  state->service = std::make_unique<TriageService>(served, *state->audit, log, [raw_state](bool ok) {
+    // Called after every audit write: the health status follows whether the log works.
+    std::lock_guard<std::mutex> lock(raw_state->health_mutex);
+    if (raw_state->stopped || ok == raw_state->serving || !raw_state->server) return;
+    raw_state->serving = ok;
+    raw_state->server->GetHealthCheckService()->SetServingStatus(ok);
+    raw_state->log->warn("health", {{"status", ok ? "SERVING" : "NOT_SERVING"}, {"why", "audit log"}});
+  });
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, creds, &state->port);
+  builder.RegisterService(state->service.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  state->server = builder.BuildAndStart();
+  if (!state->server || state->port == 0) {
+    error = "cannot listen on " + config.listen + " (address in use or malformed?)";
+    return nullptr;
+  }
+  {
+    std::lock_guard<std::mutex> lock(state->health_mutex);
+    state->server->GetHealthCheckService()->SetServingStatus(true);
+    state->serving = true;
+  }
+  log->info("serving", {{"listen", config.listen},
+                        {"port", std::to_string(state->port), true},
+                        {"ruleset_hash", loaded.ruleset->model->hash},
+                        {"rules", config.rules},
+                        {"audit_db", config.audit_db},
+                        {"tls", config.tls_cert.empty() ? "off" : config.tls_client_ca.empty() ? "on" : "mutual"}});
+  return std::unique_ptr<TriageServer>(new TriageServer(std::move(state)));
+}
+
+void TriageServer::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(state_->health_mutex);
+    if (state_->stopped) return;
+    state_->stopped = true;
+    state_->server->GetHealthCheckService()->SetServingStatus(false);
+  }
+  state_->log->info("draining", {{"seconds", std::to_string(state_->config.drain_seconds), true}});
+  state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(state_->config.drain_seconds));
+  state_->server->Wait();
+  state_->audit->close();
+  state_->log->info("stopped", {});
+}
+
+int run_server(const ServeConfig& config) {
+  // Block the stop signals in every thread gRPC starts; one thread below waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto log = std::make_shared<EventLog>(make_stderr_logger(config.log_format == "json"), config.log_format == "json");
+  std::string error;
+  auto server = TriageServer::start(config, log, error);
+  if (!server) {
+    log->error("start_failed", {{"error", error}});
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  log->info("signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server->shutdown();
+  return 0;
+}
+
+}  // namespace triage

@@ -1,0 +1,38 @@
+#pragma once
+// The gRPC triage server: TriageService over the callback API, the standard health service and
+// server reflection, optional TLS and mutual TLS, every decision in the audit log before its reply.
+#include <memory>
+#include <string>
+
+#include "serve/config.hpp"
+#include "serve/event_log.hpp"
+
+namespace triage {
+
+class TriageServer {
+ public:
+  // Loads the rules, opens the audit log and starts listening. Null with `error` on failure
+  // (broken rules, unusable audit log, address in use, unreadable certificates).
+  static std::unique_ptr<TriageServer> start(const ServeConfig& config, std::shared_ptr<EventLog> log,
+                                             std::string& error);
+  ~TriageServer();
+
+  // The port actually bound (useful with port 0).
+  int port() const;
+  // Stops accepting calls, waits up to `drain_seconds` for calls in flight, then flushes and
+  // closes the audit log. Safe to call twice.
+  void shutdown();
+  // Marks the server NOT_SERVING or SERVING on the health service.
+  void set_serving(bool serving);
+
+  struct State;
+
+ private:
+  explicit TriageServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Runs `triage serve` until SIGTERM or SIGINT; returns the process exit code.
+int run_server(const ServeConfig& config);
+
+}  // namespace triage

@@ -1,0 +1,123 @@
+#include "serve/triage_service.hpp"
+
+#include "api/answers_proto.hpp"
+#include "api/decision_proto.hpp"
+#include "eval/evaluator.hpp"
+#include "intake/intake.hpp"
+
+namespace triage {
+namespace {
+
+constexpr std::size_t max_request_id = 128;
+constexpr std::size_t max_client_id = 128;
+
+std::string outcome_name(const v1::Decision& decision) { return v1::Outcome_Name(decision.outcome()); }
+
+}  // namespace
+
+std::string client_identity(const grpc::ServerContextBase& context) {
+  auto auth = context.auth_context();
+  if (auth && auth->IsPeerAuthenticated()) {
+    for (const char* property : {"x509_subject", "x509_common_name"}) {
+      auto values = auth->FindPropertyValues(property);
+      if (!values.empty()) return "cert:" + std::string(values.front().data(), values.front().size());
+    }
+  }
+  const auto& metadata = context.client_metadata();
+  auto id = metadata.find("x-client-id");
+  if (id != metadata.end()) {
+    std::string value(id->second.data(), std::min(id->second.size(), max_client_id));
+    return "id:" + value;
+  }
+  return "peer:" + context.peer();
+}
+
+TriageService::TriageService(std::shared_ptr<const ServedRuleset> served, AuditLog& audit,
+                             std::shared_ptr<EventLog> log, std::function<void(bool)> on_audit_health)
+    : served_(std::move(served)), audit_(audit), log_(std::move(log)), on_audit_health_(std::move(on_audit_health)) {}
+
+grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* context,
+                                                  const v1::EvaluateRequest* request, v1::Decision* response) {
+  auto* reactor = context->DefaultReactor();
+  auto started = std::chrono::steady_clock::now();
+  std::string client = client_identity(*context);
+  auto refuse = [&](grpc::StatusCode code, const std::string& message) {
+    log_->warn("refused", {{"code", std::to_string(static_cast<int>(code)), true}, {"client", client},
+                           {"request_id", request->request_id().substr(0, max_request_id)}, {"reason", message}});
+    reactor->Finish(grpc::Status(code, message));
+    return reactor;
+  };
+  if (request->request_id().size() > max_request_id) {
+    return refuse(grpc::StatusCode::INVALID_ARGUMENT,
+                  "request_id is " + std::to_string(request->request_id().size()) + " characters; at most " +
+                      std::to_string(max_request_id) + " are allowed");
+  }
+  if (context->deadline() <= std::chrono::system_clock::now()) {
+    return refuse(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the call was decided");
+  }
+  std::shared_ptr<const ServedRuleset> served = this->served();
+  const CompiledRuleset& ruleset = *served->ruleset;
+  std::vector<IntakeError> errors;
+  std::vector<RawAnswer> raw = raw_answers(*request, errors);
+  IntakeResult intake = validate_answers(ruleset, raw);
+  errors.insert(errors.end(), intake.errors.begin(), intake.errors.end());
+  if (!errors.empty()) {
+    std::string message = "invalid answer: " + errors.front().message;
+    for (std::size_t i = 1; i < errors.size(); ++i) message += "; " + errors[i].message;
+    return refuse(grpc::StatusCode::INVALID_ARGUMENT, message);
+  }
+  Evaluation evaluation = evaluate(ruleset, intake.answers);
+  AuditRecord record;
+  record.decision_id = new_decision_id();
+  record.decided_at_micros = now_micros();
+  record.client = client;
+  record.request_id = request->request_id();
+  record.ruleset_hash = ruleset.model->hash;
+  *response = to_decision_proto(ruleset, evaluation, record.decision_id, record.decided_at_micros,
+                                request->request_id());
+  record.answers = canonical_answers_json(std::move(raw));
+  record.decision = to_json(*response);
+  std::string decision_id = record.decision_id;
+  // Finished from the audit writer once the batch holding this decision is durable.
+  audit_.append(std::move(record), [this, reactor, response, started, client, decision_id,
+                                    request_id = request->request_id()](bool ok, const std::string& error) {
+    on_audit_health_(ok);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    if (!ok) {
+      log_->error("audit_write_failed", {{"decision_id", decision_id}, {"client", client}, {"error", error}});
+      response->Clear();
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "the decision could not be written to the audit log, so it was not returned; "
+                                   "retry later"));
+      return;
+    }
+    std::vector<LogField> fields{{"decision_id", decision_id},
+                                 {"outcome", outcome_name(*response)},
+                                 {"latency_us", std::to_string(micros.count()), true},
+                                 {"client", client},
+                                 {"request_id", request_id}};
+    if (response->has_urgency()) fields.insert(fields.begin() + 2, {"urgency", v1::Urgency_Name(response->urgency())});
+    log_->info("decision", fields);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* TriageService::GetQuestionnaire(grpc::CallbackServerContext* context,
+                                                          const v1::GetQuestionnaireRequest*,
+                                                          v1::Questionnaire* response) {
+  *response = served()->questionnaire;
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* TriageService::GetRuleset(grpc::CallbackServerContext* context,
+                                                    const v1::GetRulesetRequest*, v1::RulesetInfo* response) {
+  *response = served()->info;
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace triage
