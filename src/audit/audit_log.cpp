@@ -87,7 +87,7 @@ struct AuditLog::Impl {
 
 AuditLog::AuditLog(std::string path) : path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
 
-std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& error) {
+std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& error, int busy_timeout_ms) {
   std::unique_ptr<AuditLog> log(new AuditLog(path));
   try {
     mode_t previous = umask(077);  // the file holds patient answers: owner-only
@@ -95,6 +95,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     umask(previous);
     ::chmod(path.c_str(), 0600);
     auto& db = *log->impl_->db;
+    sqlite3_busy_timeout(db.handle(), busy_timeout_ms);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
     sql::Statement version(db, "PRAGMA user_version");

@@ -40,7 +40,8 @@ class AuditLog {
  public:
   // Opens or creates the log (owner-only permissions), migrates its schema and starts the writer.
   // Returns null with `error` set when the file cannot be opened or is not an audit log.
-  static std::unique_ptr<AuditLog> open(const std::string& path, std::string& error);
+  // `busy_timeout_ms` is how long a write waits for a lock held by another connection.
+  static std::unique_ptr<AuditLog> open(const std::string& path, std::string& error, int busy_timeout_ms = 5000);
   ~AuditLog();
 
   // Stores a ruleset's files under its hash, if not stored yet. Synchronous; false with `error`.

@@ -44,6 +44,7 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
     config.log_format = value;
   } else if (key == "max-request-bytes") return number(config.max_request_bytes, 256, 64LL * 1024 * 1024);
   else if (key == "drain-seconds") return number(config.drain_seconds, 0, 3600);
+  else if (key == "audit-busy-timeout-ms") return number(config.audit_busy_timeout_ms, 0, 600000);
   else {
     error = "unknown option " + key;
     return false;
@@ -56,7 +57,7 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
 const std::vector<std::string>& serve_option_names() {
   static const std::vector<std::string> names{"rules",         "listen",        "audit-db",          "tls-cert",
                                               "tls-key",       "tls-client-ca", "log-format",        "max-request-bytes",
-                                              "drain-seconds"};
+                                              "drain-seconds", "audit-busy-timeout-ms"};
   return names;
 }
 

@@ -18,6 +18,7 @@ struct ServeConfig {
   std::string log_format = "text";  // text | json
   std::size_t max_request_bytes = 64 * 1024;
   int drain_seconds = 10;     // how long SIGTERM waits for calls in flight
+  int audit_busy_timeout_ms = 5000;  // how long an audit write waits for a lock held elsewhere
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

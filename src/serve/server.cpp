@@ -110,7 +110,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     std::error_code ignored;
     std::filesystem::create_directories(db_path.parent_path(), ignored);
   }
-  state->audit = AuditLog::open(config.audit_db, error);
+  state->audit = AuditLog::open(config.audit_db, error, config.audit_busy_timeout_ms);
   if (!state->audit) return nullptr;
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& source : loaded.sources->files()) files.emplace_back(source->name(), source->text());

@@ -1,0 +1,53 @@
+// `triage serve` configuration: flags over environment over config file over defaults.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "serve/config.hpp"
+
+namespace triage {
+
+TEST_CASE("serve options: defaults, file, environment and flags in that order of strength", "[serve][config]") {
+  std::string file = "/tmp/triage-config-test.conf";
+  {
+    std::ofstream out(file);
+    out << "# a clinic's config\nlisten = 0.0.0.0:7000\naudit_db = /srv/triage/audit.db\nlog_format = json\n";
+  }
+  ServeConfig defaults;
+  std::string error;
+  REQUIRE(load_serve_config({}, defaults, error));
+  CHECK(defaults.rules == "rules");
+  CHECK(defaults.listen == "127.0.0.1:50051");
+  CHECK(defaults.audit_db == "var/audit.db");
+
+  setenv("TRIAGE_LISTEN", "127.0.0.1:7001", 1);
+  ServeConfig config;
+  REQUIRE(load_serve_config({"--config", file, "--rules", "/etc/triage/rules"}, config, error));
+  unsetenv("TRIAGE_LISTEN");
+  CHECK(config.rules == "/etc/triage/rules");        // flag
+  CHECK(config.listen == "127.0.0.1:7001");          // environment beats the file
+  CHECK(config.audit_db == "/srv/triage/audit.db");  // file
+  CHECK(config.log_format == "json");
+}
+
+TEST_CASE("serve options: mistakes are named", "[serve][config]") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  };
+  auto c = GENERATE(values<Case>({
+      {{"--colour", "red"}, "unknown option colour"},
+      {{"--log-format", "xml"}, "log-format must be text or json"},
+      {{"--tls-cert", "a.pem"}, "TLS needs both --tls-cert and --tls-key"},
+      {{"--tls-client-ca", "ca.pem"}, "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key"},
+      {{"--max-request-bytes", "ten"}, "max-request-bytes must be a whole number"},
+      {{"--config", "/no/such/file"}, "cannot read the config file /no/such/file"},
+  }));
+  ServeConfig config;
+  std::string error;
+  CHECK_FALSE(load_serve_config(c.args, config, error));
+  CHECK(error.find(c.error) != std::string::npos);
+}
+
+}  // namespace triage

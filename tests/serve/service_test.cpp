@@ -1,0 +1,251 @@
+// The gRPC service in process, through the generated C++ client: every RPC, each kind of bad input,
+// health status, and an audit log that cannot be written.
+#include <catch2/catch.hpp>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/sinks/null_sink.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "api/answers_proto.hpp"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "serve/server.hpp"
+#include "support.hpp"
+#include "triage/v1/triage.grpc.pb.h"
+
+namespace triage {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A server on a free port with its own audit log, and a client for it.
+struct Fixture {
+  fs::path folder;
+  std::unique_ptr<TriageServer> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::TriageService::Stub> stub;
+
+  explicit Fixture(int busy_timeout_ms = 5000) {
+    folder = fs::temp_directory_path() / ("triage-serve-test-" + new_decision_id());
+    fs::create_directories(folder);
+    ServeConfig config;
+    config.rules = test::source_path("rules");
+    config.listen = "127.0.0.1:0";
+    config.audit_db = (folder / "audit.db").string();
+    config.audit_busy_timeout_ms = busy_timeout_ms;
+    config.drain_seconds = 2;
+    auto quiet = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    std::string error;
+    server = TriageServer::start(config, std::make_shared<EventLog>(quiet, false), error);
+    INFO(error);
+    REQUIRE(server != nullptr);
+    channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials());
+    stub = v1::TriageService::NewStub(channel);
+  }
+
+  ~Fixture() {
+    server.reset();
+    std::error_code ignored;
+    fs::remove_all(folder, ignored);
+  }
+
+  std::string audit_db() const { return (folder / "audit.db").string(); }
+
+  grpc::Status evaluate(const v1::EvaluateRequest& request, v1::Decision& decision, int timeout_ms = 5000) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+    return stub->Evaluate(&context, request, &decision);
+  }
+
+  grpc::health::v1::HealthCheckResponse::ServingStatus health() {
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    REQUIRE(health->Check(&context, request, &response).ok());
+    return response.status();
+  }
+};
+
+v1::EvaluateRequest request_for(const std::string& example) {
+  std::vector<RawAnswer> raw;
+  std::string error;
+  REQUIRE(parse_intake_json(test::read_file(test::source_path("rules/examples/" + example)), raw, error));
+  v1::EvaluateRequest request;
+  REQUIRE(to_request(raw, request, error));
+  return request;
+}
+
+// The decision without what differs per call.
+std::string comparable(v1::Decision decision) {
+  decision.clear_decision_id();
+  decision.clear_decided_at();
+  decision.clear_request_id();
+  return to_json(decision);
+}
+
+int count_rows(const std::string& db_path, const std::string& decision_id) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM decisions WHERE decision_id = ?1", -1, &statement, nullptr);
+  sqlite3_bind_text(statement, 1, decision_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_step(statement);
+  int count = sqlite3_column_int(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("Evaluate returns what triage eval decides, logged before the reply", "[serve]") {
+  Fixture fixture;
+  auto example = GENERATE(as<std::string>{}, "self_care_lower_back.json", "emergency_cauda_equina.json",
+                          "incomplete_provisional_routine.json");
+  v1::EvaluateRequest request = request_for(example);
+  request.set_request_id("kiosk-session-1");
+  v1::Decision decision;
+  grpc::Status status = fixture.evaluate(request, decision);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  CHECK(decision.request_id() == "kiosk-session-1");
+  CHECK(decision.decision_id().size() == 36);
+  v1::Decision local = test::decide(test::shipped(), test::read_file(test::source_path("rules/examples/" + example)));
+  CHECK(comparable(decision) == comparable(local));
+  CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
+}
+
+TEST_CASE("GetQuestionnaire and GetRuleset describe the served rules", "[serve]") {
+  Fixture fixture;
+  grpc::ClientContext questionnaire_context;
+  v1::Questionnaire questionnaire;
+  REQUIRE(fixture.stub->GetQuestionnaire(&questionnaire_context, {}, &questionnaire).ok());
+  CHECK(to_json(questionnaire) == to_json(to_questionnaire(test::shipped())));
+
+  grpc::ClientContext ruleset_context;
+  v1::RulesetInfo info;
+  REQUIRE(fixture.stub->GetRuleset(&ruleset_context, {}, &info).ok());
+  CHECK(info.ruleset_hash() == test::shipped().model->hash);
+  CHECK(info.files_size() == 6);
+  CHECK(info.fact_count() == test::shipped().model->facts.size());
+  CHECK(info.technique_count() == 24);
+  CHECK(info.red_flag_count() == test::shipped().model->red_flags.size());
+  CHECK(info.rule_count() == test::shipped().model->rules.size());
+  CHECK(info.loaded_at().seconds() > 0);
+}
+
+TEST_CASE("bad requests get INVALID_ARGUMENT naming the fact, with the CLI's words", "[serve][invariant]") {
+  Fixture fixture;
+  struct Case {
+    std::string fact;
+    v1::AnswerValue value;
+    std::string message;
+  };
+  auto with = [](auto set) {
+    v1::AnswerValue value;
+    set(value);
+    return value;
+  };
+  auto c = GENERATE_COPY(values<Case>({
+      {"pain_intensity", with([](auto& v) { v.set_int_value(11); }),
+       "invalid answer: `pain_intensity` expects a whole number from 0 to 10, got 11"},
+      {"nigth_pain", with([](auto& v) { v.set_bool_value(true); }),
+       "invalid answer: unknown fact `nigth_pain`; did you mean `night_pain`?"},
+      {"night_pain", with([](auto& v) { v.set_enum_value("yes"); }),
+       "invalid answer: `night_pain` expects true or false, got \"yes\""},
+      {"onset", with([](auto& v) { v.set_enum_value("quick"); }),
+       "invalid answer: `onset` expects one of sudden, gradual, got \"quick\""},
+      {"pain_areas", with([](auto& v) { v.mutable_set_value()->add_values("knee"); }),
+       "invalid answer: `pain_areas` expects a list of values from neck, upper_back, mid_back, lower_back, buttock, "
+       "leg_above_knee, leg_below_knee; \"knee\" is not one of them"},
+      {"leg_pain", with([](auto& v) { v.set_bool_value(true); }),
+       "invalid answer: `leg_pain` is worked out from other answers and cannot be answered directly"},
+      {"night_pain", v1::AnswerValue{},
+       "invalid answer: `night_pain` has no value; set bool_value, int_value, enum_value or set_value"},
+  }));
+  v1::EvaluateRequest request;
+  (*request.mutable_answers())[c.fact] = c.value;
+  v1::Decision decision;
+  grpc::Status status = fixture.evaluate(request, decision);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() == c.message);
+}
+
+TEST_CASE("oversized requests, long request ids and passed deadlines are refused", "[serve]") {
+  Fixture fixture;
+  v1::Decision decision;
+  v1::EvaluateRequest huge;
+  (*huge.mutable_answers())["onset"].set_enum_value(std::string(100 * 1024, 'x'));
+  CHECK(fixture.evaluate(huge, decision).error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  v1::EvaluateRequest long_id;
+  long_id.set_request_id(std::string(129, 'r'));
+  grpc::Status status = fixture.evaluate(long_id, decision);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message().find("request_id") != std::string::npos);
+
+}
+
+TEST_CASE("a deadline that passes while the decision waits for the log is honoured", "[serve]") {
+  Fixture fixture(/*busy_timeout_ms=*/3000);
+  sqlite3* blocker = nullptr;
+  REQUIRE(sqlite3_open(fixture.audit_db().c_str(), &blocker) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(blocker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  v1::Decision decision;
+  CHECK(fixture.evaluate(request_for("self_care_lower_back.json"), decision, 300).error_code() ==
+        grpc::StatusCode::DEADLINE_EXCEEDED);
+  CHECK(decision.decision_id().empty());
+  sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(blocker);
+}
+
+TEST_CASE("health is SERVING once the rules are loaded and the log is writable", "[serve][health]") {
+  Fixture fixture;
+  CHECK(fixture.health() == grpc::health::v1::HealthCheckResponse::SERVING);
+  fixture.server->shutdown();
+}
+
+TEST_CASE("an audit log that cannot be written: UNAVAILABLE, no decision, NOT_SERVING, then recovery",
+          "[serve][health][invariant]") {
+  Fixture fixture(/*busy_timeout_ms=*/100);
+  // Another connection holds the write lock, as a stuck backup job or a full disk would stop writes.
+  sqlite3* blocker = nullptr;
+  REQUIRE(sqlite3_open(fixture.audit_db().c_str(), &blocker) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(blocker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+
+  v1::Decision decision;
+  grpc::Status status = fixture.evaluate(request_for("self_care_lower_back.json"), decision);
+  CHECK(status.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(decision.decision_id().empty());  // nothing leaves the server unlogged
+  CHECK(fixture.health() == grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  REQUIRE(sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(blocker);
+  status = fixture.evaluate(request_for("self_care_lower_back.json"), decision);
+  REQUIRE(status.ok());
+  CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
+  CHECK(fixture.health() == grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_CASE("a broken rules folder or an unusable audit path stops the server from starting", "[serve]") {
+  auto quiet = std::make_shared<spdlog::logger>("quiet", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto log = std::make_shared<EventLog>(quiet, false);
+  ServeConfig config;
+  config.listen = "127.0.0.1:0";
+  std::string error;
+  config.rules = test::source_path("tests/check/golden/unknown_fact_did_you_mean");
+  config.audit_db = (fs::temp_directory_path() / ("triage-broken-" + new_decision_id() + ".db")).string();
+  CHECK(TriageServer::start(config, log, error) == nullptr);
+  CHECK(error.find("did you mean `night_pain`?") != std::string::npos);
+  fs::remove(config.audit_db);
+
+  config.rules = test::source_path("rules");
+  config.audit_db = "/proc/no-such-place/audit.db";
+  error.clear();
+  CHECK(TriageServer::start(config, log, error) == nullptr);
+  CHECK(error.find("audit log") != std::string::npos);
+}
+
+}  // namespace triage
