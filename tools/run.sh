@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs triage on the shipped rules:
-# checks rules/ and evaluates every example intake in rules/examples/.
+# Installs what is needed, builds, checks the shipped rules and runs the gRPC service on them,
+# with its SQLite audit log in var/. Stop it with Ctrl-C (SIGINT) or SIGTERM: calls in flight
+# finish and the log is flushed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
-bash tools/build.sh -DTRIAGE_BUILD_TESTS=OFF
+bash tools/build.sh -DTRIAGE_BUILD_TESTS=OFF -DTRIAGE_BUILD_BENCHMARKS=OFF
 ./build/triage check --rules rules
-for intake in rules/examples/*.json; do
-  echo "== $intake"
-  ./build/triage eval --rules rules --intake "$intake"
-done
+mkdir -p var
+listen="${TRIAGE_LISTEN:-127.0.0.1:50051}"
+cat <<EOF2
+
+Serving rules/ on $listen, audit log var/audit.db. From another terminal:
+  build/triage call --server $listen --intake rules/examples/self_care_lower_back.json
+  build/triage call --server $listen --intake rules/examples/urgent_fever_night_pain.json
+
+EOF2
+exec ./build/triage serve --rules rules --listen "$listen" --audit-db var/audit.db "$@"
