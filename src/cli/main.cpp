@@ -20,6 +20,8 @@ const char* usage =
     "                                                run the gRPC service until SIGTERM/SIGINT\n"
     "  call   --server ADDR --intake FILE|- [--tls-ca F] [--client-id ID]\n"
     "                                                send one intake to a server, print the decision\n"
+    "  loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n"
+    "                                                load a server; report rps and latency as JSON\n"
     "\n"
     "--rules defaults to `rules`.\n";
 
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "schema") return triage::cli::run_schema(args, io);
   if (command == "serve") return triage::cli::run_serve(args, io);
   if (command == "call") return triage::cli::run_call(args, io);
+  if (command == "loadgen") return triage::cli::run_loadgen(args, io);
   std::cerr << "triage: unknown command `" << command << "`\n\n" << usage;
   return 1;
 }

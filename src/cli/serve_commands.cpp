@@ -1,6 +1,8 @@
 // `triage serve` and `triage call`.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -10,6 +12,7 @@
 #include "api/answers_proto.hpp"
 #include "api/decision_proto.hpp"
 #include "cli/commands.hpp"
+#include "loadgen/loadgen.hpp"
 #include "serve/config.hpp"
 #include "serve/server.hpp"
 #include "triage/v1/triage.grpc.pb.h"
@@ -102,6 +105,56 @@ int run_call(const std::vector<std::string>& args, Io io) {
   }
   io.out << to_json(decision) << "\n";
   return exit_ok;
+}
+
+}  // namespace triage::cli
+
+namespace triage::cli {
+
+int run_loadgen(const std::vector<std::string>& args, Io io) {
+  LoadOptions options;
+  std::string intakes_folder = "rules/examples";
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    const std::string& name = args[i];
+    const std::string& value = args[i + 1];
+    if (name == "--target") options.target = value;
+    else if (name == "--concurrency") options.concurrency = std::max(1, std::atoi(value.c_str()));
+    else if (name == "--duration") options.duration_seconds = std::atof(value.c_str());
+    else if (name == "--rate") options.rate = std::atof(value.c_str());
+    else if (name == "--intakes") intakes_folder = value;
+    else {
+      io.err << "triage loadgen: unknown option " << name << "\n";
+      return exit_failure;
+    }
+  }
+  if (args.size() % 2 != 0) {
+    io.err << "usage: triage loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n";
+    return exit_failure;
+  }
+  std::vector<v1::EvaluateRequest> requests;
+  std::error_code error_code;
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(intakes_folder, error_code)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::string text, error;
+    std::vector<RawAnswer> raw;
+    v1::EvaluateRequest request;
+    if (!read_all(file, io.in, text) || !parse_intake_json(text, raw, error) || !to_request(raw, request, error)) {
+      io.err << "triage loadgen: cannot use " << file << ": " << error << "\n";
+      return exit_invalid_input;
+    }
+    requests.push_back(std::move(request));
+  }
+  if (requests.empty()) {
+    io.err << "triage loadgen: no *.json intakes in " << intakes_folder << "\n";
+    return exit_failure;
+  }
+  LoadReport report = run_load(options, requests);
+  io.out << to_json(options, report) << "\n";
+  return report.errors.empty() ? exit_ok : exit_failure;
 }
 
 }  // namespace triage::cli

@@ -1,0 +1,124 @@
+#include "loadgen/loadgen.hpp"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+#include "triage/v1/triage.grpc.pb.h"
+
+namespace triage {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* status_name(grpc::StatusCode code) {
+  static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  int index = static_cast<int>(code);
+  return index >= 0 && index <= 16 ? names[index] : "UNKNOWN";
+}
+
+// One call in flight; owned by the callback that completes it.
+struct Call {
+  grpc::ClientContext context;
+  v1::Decision response;
+  Clock::time_point started;
+};
+
+}  // namespace
+
+LoadReport run_load(const LoadOptions& options, const std::vector<v1::EvaluateRequest>& requests) {
+  grpc::ChannelArguments arguments;
+  // Several channels spread the calls over connections, as many kiosks would.
+  std::vector<std::unique_ptr<v1::TriageService::Stub>> stubs;
+  int channels = std::max(1, std::min(options.concurrency, 4));
+  for (int i = 0; i < channels; ++i) {
+    arguments.SetInt("channel_index", i);  // distinct arguments: distinct connections
+    stubs.push_back(v1::TriageService::NewStub(
+        grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), arguments)));
+  }
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  int in_flight = 0;
+  std::vector<double> latencies_ms;
+  latencies_ms.reserve(1 << 20);
+  LoadReport report;
+  auto begin = Clock::now();
+  auto end = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration_seconds));
+  long issued = 0;
+  auto next_send = begin;
+  auto interval = options.rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate))
+                                   : Clock::duration::zero();
+  while (Clock::now() < end) {
+    if (options.rate > 0) {
+      std::this_thread::sleep_until(next_send);
+      next_send += interval;
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait(lock, [&] { return in_flight < options.concurrency; });
+      ++in_flight;
+    }
+    auto* call = new Call;
+    call->started = Clock::now();
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(options.timeout_ms));
+    const auto& request = requests[static_cast<std::size_t>(issued) % requests.size()];
+    auto& stub = stubs[static_cast<std::size_t>(issued) % stubs.size()];
+    ++issued;
+    stub->async()->Evaluate(&call->context, &request, &call->response, [&, call](grpc::Status status) {
+      double ms = std::chrono::duration<double, std::milli>(Clock::now() - call->started).count();
+      delete call;
+      std::lock_guard<std::mutex> lock(mutex);
+      latencies_ms.push_back(ms);
+      ++report.requests;
+      if (status.ok()) ++report.ok;
+      else ++report.errors[status_name(status.error_code())];
+      --in_flight;
+      changed.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait(lock, [&] { return in_flight == 0; });
+  }
+  report.elapsed_seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto percentile = [&](double p) {
+    if (latencies_ms.empty()) return 0.0;
+    std::size_t index = static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size() - 1) + 0.5);
+    return latencies_ms[index];
+  };
+  report.p50_ms = percentile(0.50);
+  report.p90_ms = percentile(0.90);
+  report.p99_ms = percentile(0.99);
+  report.max_ms = latencies_ms.empty() ? 0 : latencies_ms.back();
+  return report;
+}
+
+std::string to_json(const LoadOptions& options, const LoadReport& report) {
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer,
+                "{\"target\":\"%s\",\"concurrency\":%d,\"rate\":%g,\"duration_s\":%.3f,\"requests\":%ld,\"ok\":%ld,"
+                "\"rps\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"errors\":{",
+                options.target.c_str(), options.concurrency, options.rate, report.elapsed_seconds, report.requests,
+                report.ok, report.elapsed_seconds > 0 ? static_cast<double>(report.requests) / report.elapsed_seconds : 0.0,
+                report.p50_ms, report.p90_ms, report.p99_ms, report.max_ms);
+  std::string out = buffer;
+  bool first = true;
+  for (const auto& [name, count] : report.errors) {
+    out += (first ? "\"" : ",\"") + name + "\":" + std::to_string(count);
+    first = false;
+  }
+  out += "}}";
+  return out;
+}
+
+}  // namespace triage
