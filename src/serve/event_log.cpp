@@ -3,6 +3,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
 #include "util/json_text.hpp"
 
 namespace triage {
@@ -20,7 +24,12 @@ std::string EventLog::format(const std::string& event, const std::vector<LogFiel
   }
   out = event;
   for (const auto& field : fields) {
-    bool plain = !field.value.empty() && field.value.find_first_of(" \"=") == std::string::npos;
+    // Anything but plain id characters is quoted and escaped, so a value (a client's request id,
+    // say) can never break a line or imitate a field.
+    bool plain = !field.value.empty() &&
+                 std::all_of(field.value.begin(), field.value.end(), [](char c) {
+                   return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.:/@+-", c) != nullptr;
+                 });
     out += ' ' + field.key + '=' + (plain || field.number ? field.value : json_quote(field.value));
   }
   return out;

@@ -13,6 +13,13 @@ constexpr std::size_t max_client_id = 128;
 
 std::string outcome_name(const v1::Decision& decision) { return v1::Outcome_Name(decision.outcome()); }
 
+// Characters, not bytes: the API promises 128 characters.
+std::size_t utf8_length(const std::string& text) {
+  std::size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return count;
+}
+
 }  // namespace
 
 std::string client_identity(const grpc::ServerContextBase& context) {
@@ -41,19 +48,23 @@ grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* c
   auto* reactor = context->DefaultReactor();
   auto started = std::chrono::steady_clock::now();
   std::string client = client_identity(*context);
-  auto refuse = [&](grpc::StatusCode code, const std::string& message) {
+  // The log line says why without repeating anything the patient answered.
+  auto refuse = [&](grpc::StatusCode code, const std::string& message, const std::string& logged_reason) {
     log_->warn("refused", {{"code", std::to_string(static_cast<int>(code)), true}, {"client", client},
-                           {"request_id", request->request_id().substr(0, max_request_id)}, {"reason", message}});
+                           {"request_id", request->request_id().substr(0, max_request_id)}, {"reason", logged_reason}});
     reactor->Finish(grpc::Status(code, message));
     return reactor;
   };
-  if (request->request_id().size() > max_request_id) {
+  std::size_t id_characters = utf8_length(request->request_id());
+  if (id_characters > max_request_id) {
     return refuse(grpc::StatusCode::INVALID_ARGUMENT,
-                  "request_id is " + std::to_string(request->request_id().size()) + " characters; at most " +
-                      std::to_string(max_request_id) + " are allowed");
+                  "request_id is " + std::to_string(id_characters) + " characters; at most " +
+                      std::to_string(max_request_id) + " are allowed",
+                  "request_id too long");
   }
   if (context->deadline() <= std::chrono::system_clock::now()) {
-    return refuse(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the call was decided");
+    return refuse(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the call was decided",
+                  "deadline passed");
   }
   std::shared_ptr<const ServedRuleset> served = this->served();
   const CompiledRuleset& ruleset = *served->ruleset;
@@ -63,8 +74,12 @@ grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* c
   errors.insert(errors.end(), intake.errors.begin(), intake.errors.end());
   if (!errors.empty()) {
     std::string message = "invalid answer: " + errors.front().message;
-    for (std::size_t i = 1; i < errors.size(); ++i) message += "; " + errors[i].message;
-    return refuse(grpc::StatusCode::INVALID_ARGUMENT, message);
+    std::string facts = errors.front().fact;
+    for (std::size_t i = 1; i < errors.size(); ++i) {
+      message += "; " + errors[i].message;
+      facts += "," + errors[i].fact;
+    }
+    return refuse(grpc::StatusCode::INVALID_ARGUMENT, message, "invalid answers for " + facts);
   }
   Evaluation evaluation = evaluate(ruleset, intake.answers);
   AuditRecord record;

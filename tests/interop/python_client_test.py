@@ -10,11 +10,15 @@ SERVING, and then checks that:
   a. GetQuestionnaire types every example intake (rules/examples/*.json) into AnswerValues;
   b. Evaluate of each example equals `triage eval` of the same file (apart from decision_id,
      decided_at and request_id), and echoes the request_id;
+     (also two extra intakes, no answers and an empty set, and 40 concurrent calls);
   c. GetRuleset names the same ruleset (hash, files, sizes) and has positive counts;
-  d. bad answers give INVALID_ARGUMENT naming the fact, oversized requests RESOURCE_EXHAUSTED;
+  d. bad answers give INVALID_ARGUMENT naming the fact, oversized requests RESOURCE_EXHAUSTED,
+     a request_id over 128 characters INVALID_ARGUMENT (128 non-ASCII characters are accepted);
   e. every returned decision is in the audit log (decisions table) with the right ruleset hash,
-     answers, decision and an intact hash chain; no patient answer reaches the server's log;
-  f. SIGTERM stops the server with exit status 0 within 15 s.
+     client, request_id, answers, decision and an intact hash chain; no patient answer reaches
+     the server's log (neither from decided calls nor echoed from refused ones), and a request_id
+     cannot forge log lines;
+  f. SIGTERM stops the server, with a client still connected, with exit status 0 within 15 s.
 
 Exit status 0 when everything holds; otherwise every failed check is printed and the status is 1.
 Only the standard library, grpc and grpc_tools (or, when the installed grpc_tools is too old for
@@ -384,7 +388,25 @@ def run(binary, source_dir, tmp, checks):
                                   text=True, timeout=20, env=child_env())
         if run_eval.returncode != 0:
             raise Failure("`triage eval --intake %s` exited %d: %s" % (path, run_eval.returncode, run_eval.stderr))
-        eval_out[path] = json.loads(run_eval.stdout)
+        try:
+            eval_out[path] = json.loads(run_eval.stdout)
+        except ValueError as e:
+            raise Failure("`triage eval --intake %s` printed no JSON (%s):\n%s" % (path, e, run_eval.stdout[:500]))
+    # Two intakes the examples do not cover: no answers at all, and empty sets (an answer: "none").
+    extra = [("no answers", {})]
+    base_example = os.path.join(rules, "examples", "self_care_lower_back.json")
+    if os.path.exists(base_example):
+        with open(base_example) as f:
+            answers = json.load(f)["answers"]
+        answers["equipment"] = []
+        extra.append(("empty equipment set", answers))
+    extra_eval = []
+    for label, answers in extra:
+        run_eval = subprocess.run([binary, "eval", "--rules", rules, "--intake", "-"], capture_output=True,
+                                  text=True, timeout=20, env=child_env(), input=json.dumps({"answers": answers}))
+        if run_eval.returncode != 0:
+            raise Failure("`triage eval` of %s exited %d: %s" % (label, run_eval.returncode, run_eval.stderr))
+        extra_eval.append((label, answers, json.loads(run_eval.stdout)))
 
     server = Server(binary, rules, tmp)
     channel = None
@@ -413,7 +435,8 @@ def run(binary, source_dir, tmp, checks):
             name = os.path.basename(path)
             with open(path) as f:
                 answers = json.load(f)["answers"]
-            request_id = "interop-%02d-%s" % (n, name[:-5])
+            # Request ids are written to the server log: keep answer words (fact and value names) out.
+            request_id = "interop-example-%02d" % n
             request = pb.EvaluateRequest(answers=to_answer_values(pb, questions, answers, name),
                                          request_id=request_id)
             # Every other call names its client in metadata; the rest are known by their address.
@@ -438,7 +461,47 @@ def run(binary, source_dir, tmp, checks):
                                    "Evaluate " + name))
             client_name = ("id:interop-kiosk-%d" % n) if metadata else None
             returned.append((reply, answers, request_id, client_name, name))
-        log("evaluated %d examples" % len(returned))
+        for k, (label, answers, want) in enumerate(extra_eval):
+            request_id = "interop-extra-%d" % k
+            try:
+                reply = client.evaluate(pb.EvaluateRequest(answers=to_answer_values(pb, questions, answers, label),
+                                                           request_id=request_id), timeout=RPC_TIMEOUT_S)
+            except grpc.RpcError as e:
+                checks.check(False, "Evaluate(%s) succeeds" % label, "  got %s: %s" % (e.code().name, e.details()))
+                continue
+            got = message_to_dict(reply)
+            checks.check(strip_volatile(got) == strip_volatile(want), "Evaluate(%s) equals `triage eval`" % label,
+                         json_diff(strip_volatile(want), strip_volatile(got), "triage eval", "Evaluate"))
+            returned.append((reply, answers, request_id, None, label))
+
+        # Concurrent calls: the audit log commits them in groups; each must still be logged and chained.
+        burst = []
+        for k in range(40):
+            path = examples[k % len(examples)]
+            with open(path) as f:
+                answers = json.load(f)["answers"]
+            request_id = "interop-burst-%02d" % k
+            future = client.evaluate.future(pb.EvaluateRequest(answers=to_answer_values(pb, questions, answers, path),
+                                                               request_id=request_id), timeout=RPC_TIMEOUT_S)
+            burst.append((future, answers, request_id, path))
+        for future, answers, request_id, path in burst:
+            name = "burst %s %s" % (request_id, os.path.basename(path))
+            try:
+                reply = future.result()
+            except grpc.RpcError as e:
+                checks.check(False, "Evaluate(%s) succeeds" % name, "  got %s: %s" % (e.code().name, e.details()))
+                continue
+            got = message_to_dict(reply)
+            want = eval_out[path]
+            checks.check(strip_volatile(got) == strip_volatile(want) and reply.request_id == request_id,
+                         "Evaluate(%s) equals `triage eval`" % name,
+                         json_diff(strip_volatile(want), strip_volatile(got), "triage eval", "Evaluate"))
+            returned.append((reply, answers, request_id, None, name))
+        ids = [r[0].decision_id for r in returned]
+        checks.check(len(set(ids)) == len(ids), "every decision_id is unique", "  %d ids, %d distinct"
+                     % (len(ids), len(set(ids))))
+        log("evaluated %d intakes (%d examples, %d extra, %d concurrent)"
+            % (len(returned), len(examples), len(extra_eval), len(burst)))
 
         # c. The ruleset.
         info = client.get_ruleset(pb.GetRulesetRequest(), timeout=RPC_TIMEOUT_S)
@@ -462,6 +525,7 @@ def run(binary, source_dir, tmp, checks):
 
         # The log so far holds only accepted decisions; remember where the refusals begin.
         log_before_refusals = server.log_text()
+        accepted_before_refusals = len(returned)
 
         # d. Bad answers and oversized requests.
         base_path = os.path.join(rules, "examples", "self_care_lower_back.json")
@@ -480,6 +544,9 @@ def run(binary, source_dir, tmp, checks):
                       INVALID, ["pain_intensity"], "pain_intensity int_value 11 (range 0..10)")
         expect_status(checks, client.evaluate, with_answers({"pain_intensity": pb.AnswerValue(int_value=-1)}),
                       INVALID, ["pain_intensity"], "pain_intensity int_value -1")
+        expect_status(checks, client.evaluate,
+                      with_answers({"days_since_onset": pb.AnswerValue(int_value=987654321)}),
+                      INVALID, ["days_since_onset"], "days_since_onset int_value 987654321 (range 0..36500)")
         expect_status(checks, client.evaluate, with_answers({"pain_intensity": pb.AnswerValue(bool_value=True)}),
                       INVALID, ["pain_intensity"], "pain_intensity given a bool_value")
         expect_status(checks, client.evaluate, with_answers({"nigth_pain": pb.AnswerValue(bool_value=True)}),
@@ -512,6 +579,28 @@ def run(binary, source_dir, tmp, checks):
                 returned.append((reply, json.load(f)["answers"], "interop-after-refusals", None, "after refusals"))
         except grpc.RpcError as e:
             checks.check(False, "Evaluate works after the refusals", "  got %s: %s" % (e.code().name, e.details()))
+
+        # request_id limits are in characters (triage.proto: "At most 128 characters"), not UTF-8 bytes.
+        accented = "\u00e9" * 128  # 128 characters, 256 bytes
+        try:
+            reply = client.evaluate(with_answers({}, request_id=accented), timeout=RPC_TIMEOUT_S)
+            checks.check(reply.request_id == accented, "a 128-character non-ASCII request_id is echoed")
+            with open(base_path) as f:
+                returned.append((reply, json.load(f)["answers"], accented, None, "128 non-ASCII characters"))
+        except grpc.RpcError as e:
+            checks.check(False, "a request_id of 128 characters (256 UTF-8 bytes) is accepted: the limit is "
+                         "128 characters", "  got %s: %s" % (e.code().name, e.details()))
+
+        # A request_id cannot forge lines in the server log.
+        forged = "interop-forge\n2026-01-01T00:00:00.000000Z\tinfo\tdecision\tforged_by_request_id"
+        try:
+            reply = client.evaluate(with_answers({}, request_id=forged), timeout=RPC_TIMEOUT_S)
+            with open(base_path) as f:
+                returned.append((reply, json.load(f)["answers"], forged, None, "request_id with a newline"))
+        except grpc.RpcError as e:
+            # Refusing such an id is fine too.
+            checks.check(e.code() == INVALID, "a request_id with a newline is decided or refused as "
+                         "INVALID_ARGUMENT", "  got %s: %s" % (e.code().name, e.details()))
 
         # e. The audit log holds every returned decision, as returned.
         db = sqlite3.connect("file:%s?mode=ro" % server.audit_db, uri=True, timeout=5)
@@ -581,19 +670,23 @@ def run(binary, source_dir, tmp, checks):
         checks.check(not leaked, "the server log of accepted decisions holds no patient answers",
                      "  found %s in:\n    %s" % (leaked, "\n    ".join(leaking_lines[:10])))
         decision_lines = [line for line in log_before_refusals.splitlines() if " decision " in line]
-        checks.check(len(decision_lines) == len(returned) - 1,
+        checks.check(len(decision_lines) == accepted_before_refusals,
                      "the server logs one decision line per accepted call",
-                     "  %d lines for %d calls" % (len(decision_lines), len(returned) - 1))
+                     "  %d lines for %d calls" % (len(decision_lines), accepted_before_refusals))
         # A refused call's reason may name the fact, but must not echo what the patient answered.
         log_refusals = server.log_text()[len(log_before_refusals):]
-        for value in ("left_knee", "Sudden", big[:64]):
+        for value in ("left_knee", "Sudden", "987654321", big[:64]):
             checks.check(value not in log_refusals,
                          "the server log of refused calls does not echo the rejected answer %r" % value[:20],
                          "  in:\n    " + "\n    ".join(l[:300] for l in log_refusals.splitlines() if value in l))
 
-        # f. SIGTERM stops the server with status 0.
-        channel.close()
-        channel = None
+        line_start = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (trace|debug|info|warning|error|critical) ")
+        stray = [l for l in server.log_text().splitlines() if not line_start.match(l)]
+        checks.check(not stray, "every server log line is a whole log record (no line forged through a request_id)",
+                     "  lines not starting with a timestamp and level:\n    "
+                     + "\n    ".join(repr(l[:200]) for l in stray[:10]))
+
+        # f. SIGTERM stops the server with status 0, with a client still connected (as a kiosk is).
         server.process.send_signal(signal.SIGTERM)
         stop_started = time.monotonic()
         try:
@@ -637,6 +730,11 @@ def main():
         message = "unexpected RPC failure %s: %s" % (e.code().name, e.details())
         checks.failures.append(message)
         print("FAIL: " + message, flush=True)
+    except Exception:  # a broken test or an unexpected reply: still a clear failure
+        import traceback
+        traceback.print_exc()
+        checks.failures.append("unexpected error")
+        print("FAIL: unexpected error (traceback above)", flush=True)
     finally:
         signal.alarm(0)
     elapsed = time.monotonic() - started

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Interop test: `triage serve` under TLS and mutual TLS, called with `triage call`.
+
+usage: python3 tls_test.py TRIAGE_BINARY SOURCE_DIR
+
+Makes a throw-away CA with the `openssl` command line, a server certificate for 127.0.0.1 and
+localhost, a client certificate (CN=kiosk-042), and a second, untrusted CA with its own server and
+client certificates. Then:
+
+  a. TLS (--tls-cert/--tls-key): `triage call --tls-ca CA` succeeds and returns the same outcome as
+     `triage eval`; a plaintext call and a call trusting the wrong CA fail;
+  b. mutual TLS (plus --tls-client-ca CA): a call with the client certificate succeeds and is in
+     the audit log as `cert:<subject>` naming kiosk-042 (an x-client-id cannot override it); a call
+     without a client certificate, or with one from the untrusted CA, fails.
+
+Refused calls leave no decision in the audit log, the hash chain runs on across the restart, and
+every server exits 0 on SIGTERM. Standard library only (plus `openssl` and the triage binary).
+Network: 127.0.0.1 only. Exit status 0 when everything holds, 1 with the failures otherwise.
+"""
+
+import glob
+import hashlib
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+TOTAL_BUDGET_S = 55
+START_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 15
+CALL_TIMEOUT_MS = 5000
+
+OPENSSL_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+
+[dn]
+CN = unused
+
+[v3_ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+
+[server]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+class Failure(Exception):
+    pass
+
+
+class Checks:
+    def __init__(self):
+        self.failures = []
+        self.passed = 0
+
+    def check(self, condition, what, detail=""):
+        if condition:
+            self.passed += 1
+        else:
+            message = what + (("\n" + detail) if detail else "")
+            self.failures.append(message)
+            print("FAIL: " + message, flush=True)
+        return condition
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def child_env():
+    """No TRIAGE_* settings and no proxies: only 127.0.0.1 is called."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TRIAGE_") and k.lower() not in ("http_proxy", "https_proxy", "grpc_proxy",
+                                                                 "all_proxy")}
+    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
+    return env
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------------------------------
+# Certificates
+
+def openssl(args, cwd):
+    run = subprocess.run(["openssl"] + args, cwd=cwd, capture_output=True, text=True, timeout=30,
+                         env=dict(child_env(), OPENSSL_CONF=os.path.join(cwd, "openssl.cnf")))
+    if run.returncode != 0:
+        raise Failure("openssl %s failed (exit %d):\n%s" % (" ".join(args), run.returncode, run.stderr))
+    return run.stdout
+
+
+def make_pki(d):
+    with open(os.path.join(d, "openssl.cnf"), "w") as f:
+        f.write(OPENSSL_CONFIG)
+
+    def key(name):
+        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key"], d)
+
+    def ca(name, subject):
+        key(name)
+        openssl(["req", "-x509", "-new", "-config", "openssl.cnf", "-extensions", "v3_ca", "-key", name + ".key",
+                 "-sha256", "-days", "2", "-subj", subject, "-out", name + ".crt"], d)
+
+    serial = [1000]
+
+    def leaf(name, subject, ca_name, extensions):
+        key(name)
+        openssl(["req", "-new", "-config", "openssl.cnf", "-key", name + ".key", "-subj", subject,
+                 "-out", name + ".csr"], d)
+        serial[0] += 1
+        openssl(["x509", "-req", "-in", name + ".csr", "-CA", ca_name + ".crt", "-CAkey", ca_name + ".key",
+                 "-set_serial", str(serial[0]), "-days", "2", "-sha256", "-extfile", "openssl.cnf",
+                 "-extensions", extensions, "-out", name + ".crt"], d)
+
+    ca("ca", "/O=Triage Interop Test/CN=Triage Interop Test CA")
+    leaf("server", "/O=Triage Interop Test/CN=localhost", "ca", "server")
+    leaf("client", "/O=Triage Interop Test/CN=kiosk-042", "ca", "client")
+    # Nobody trusts this one.
+    ca("rogue_ca", "/O=Somebody Else/CN=Rogue CA")
+    leaf("rogue_client", "/O=Somebody Else/CN=kiosk-042", "rogue_ca", "client")
+
+    for name in ("server", "client", "rogue_client"):
+        verify = subprocess.run(["openssl", "verify", "-CAfile", ("rogue_ca" if name.startswith("rogue") else "ca")
+                                 + ".crt", name + ".crt"], cwd=d, capture_output=True, text=True, timeout=30)
+        if verify.returncode != 0:
+            raise Failure("the generated %s certificate does not verify:\n%s%s" % (name, verify.stdout,
+                                                                                  verify.stderr))
+    files = {}
+    for name in ("ca", "server", "client", "rogue_ca", "rogue_client"):
+        files[name] = os.path.join(d, name + ".crt")
+        files[name + "_key"] = os.path.join(d, name + ".key")
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# Server and calls
+
+class Server:
+    def __init__(self, binary, rules, work_dir, audit_db, name, tls_args):
+        self.binary = binary
+        self.rules = rules
+        self.audit_db = audit_db
+        self.log_path = os.path.join(work_dir, name + ".log")
+        self.work_dir = work_dir
+        self.name = name
+        self.tls_args = tls_args
+        self.process = None
+        self.port = None
+        self.log_file = None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def start(self):
+        for attempt in range(3):
+            self.port = free_port()
+            self.log_file = open(self.log_path, "ab")
+            self.process = subprocess.Popen(
+                [self.binary, "serve", "--rules", self.rules, "--listen", "127.0.0.1:%d" % self.port,
+                 "--audit-db", self.audit_db] + self.tls_args,
+                stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=self.log_file, cwd=self.work_dir,
+                env=child_env())
+            if self.wait_listening():
+                return
+            self.log_file.close()
+            if "cannot listen" not in self.log_text():
+                break
+        raise Failure("the %s server did not start (exit status %s); its log:\n%s"
+                      % (self.name, self.process.poll(), self.log_text()))
+
+    def wait_listening(self):
+        """True once the port accepts connections; False when the process died."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.settimeout(0.5)
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return True
+            time.sleep(0.05)
+        raise Failure("the %s server did not listen on 127.0.0.1:%d within %d s; its log:\n%s"
+                      % (self.name, self.port, START_TIMEOUT_S, self.log_text()))
+
+    def stop(self, checks):
+        self.process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        try:
+            status = self.process.wait(STOP_TIMEOUT_S)
+            checks.check(status == 0, "the %s server exits 0 on SIGTERM" % self.name,
+                         "  exit status %s; log tail:\n%s" % (status, self.log_text()[-2000:]))
+            log("%s server stopped in %.2f s" % (self.name, time.monotonic() - started))
+        except subprocess.TimeoutExpired:
+            checks.check(False, "the %s server exits within %d s of SIGTERM" % (self.name, STOP_TIMEOUT_S))
+
+    def kill(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.log_file is not None:
+            self.log_file.close()
+            self.log_file = None
+
+
+def call(binary, target, intake, extra):
+    """Runs `triage call`; returns (exit status, parsed decision or None, stderr)."""
+    run = subprocess.run([binary, "call", "--server", target, "--intake", intake, "--timeout-ms",
+                          str(CALL_TIMEOUT_MS)] + extra, capture_output=True, text=True,
+                         timeout=CALL_TIMEOUT_MS / 1000 + 10, env=child_env())
+    decision = None
+    if run.returncode == 0:
+        try:
+            decision = json.loads(run.stdout)
+        except ValueError:
+            pass
+    return run.returncode, decision, run.stderr.strip()
+
+
+def audit_rows(path):
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM decisions ORDER BY seq")]
+    finally:
+        db.close()
+
+
+def record_hash(prev_hash, row):
+    """The audit chain hash (src/audit/audit_log.cpp): sha256(prev + "\\n" + length-prefixed fields)."""
+    h = hashlib.sha256()
+    h.update(prev_hash.encode() + b"\n")
+    for key in ("decision_id", "client", "request_id", "ruleset_hash", "answers", "decision", "decided_at"):
+        data = row[key].encode("utf-8")
+        h.update(str(len(data)).encode() + b":" + data + b"\n")
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------
+# The test
+
+def run(binary, source_dir, tmp, checks):
+    rules = os.path.join(source_dir, "rules")
+    intake = os.path.join(rules, "examples", "self_care_lower_back.json")
+    if not os.path.exists(intake):
+        examples = sorted(glob.glob(os.path.join(rules, "examples", "*.json")))
+        if not examples:
+            raise Failure("no example intakes in " + os.path.join(rules, "examples"))
+        intake = examples[0]
+    expected = subprocess.run([binary, "eval", "--rules", rules, "--intake", intake], capture_output=True,
+                              text=True, timeout=20, env=child_env())
+    if expected.returncode != 0:
+        raise Failure("`triage eval --intake %s` exited %d: %s" % (intake, expected.returncode, expected.stderr))
+    expected_outcome = json.loads(expected.stdout)["outcome"]
+
+    started = time.monotonic()
+    pki_dir = os.path.join(tmp, "pki")
+    os.makedirs(pki_dir)
+    pki = make_pki(pki_dir)
+    log("made the certificates in %.1f s" % (time.monotonic() - started))
+
+    audit_db = os.path.join(tmp, "audit", "audit.db")
+    accepted = []  # request ids of the calls that returned a decision, in order
+    servers = []
+    try:
+        # a. TLS.
+        tls = Server(binary, rules, tmp, audit_db, "TLS", ["--tls-cert", pki["server"], "--tls-key",
+                                                            pki["server_key"]])
+        servers.append(tls)
+        tls.start()
+        target = "127.0.0.1:%d" % tls.port
+        log("TLS server listening on %s" % target)
+
+        def expect_ok(server, what, extra, request_id):
+            status, decision, err = call(binary, "127.0.0.1:%d" % server.port, intake,
+                                         extra + ["--request-id", request_id])
+            ok = status == 0 and decision is not None and decision.get("outcome") == expected_outcome
+            checks.check(ok, "%s succeeds with outcome %s" % (what, expected_outcome),
+                         "  exit %d, stderr: %s\n  stdout decision: %s\n  server log tail:\n%s"
+                         % (status, err, decision, server.log_text()[-1500:]))
+            if ok:
+                checks.check(decision.get("request_id") == request_id, "%s echoes the request id" % what)
+                accepted.append(request_id)
+            return ok
+
+        def expect_refused(server, what, extra, request_id):
+            status, decision, err = call(binary, "127.0.0.1:%d" % server.port, intake,
+                                         extra + ["--request-id", request_id])
+            if checks.check(status != 0, "%s fails with a non-zero exit" % what,
+                            "  exit %d, decision %s" % (status, decision)):
+                log("  %s: exit %d, %s" % (what, status, err.splitlines()[-1] if err else "(no message)"))
+            return err
+
+        expect_ok(tls, "a TLS call trusting the CA", ["--tls-ca", pki["ca"]], "tls-1")
+        expect_refused(tls, "a plaintext call to the TLS server", [], "tls-plaintext")
+        expect_refused(tls, "a TLS call trusting only another CA", ["--tls-ca", pki["rogue_ca"]], "tls-rogue-ca")
+        expect_ok(tls, "a TLS call with --client-id", ["--tls-ca", pki["ca"], "--client-id", "kiosk-tls-7"],
+                  "tls-2")
+        rows = audit_rows(audit_db)
+        checks.check([r["request_id"] for r in rows] == accepted,
+                     "the audit log holds exactly the TLS calls that returned a decision",
+                     "  audit request ids %s, accepted %s" % ([r["request_id"] for r in rows], accepted))
+        if rows:
+            checks.check(rows[-1]["client"] == "id:kiosk-tls-7",
+                         "under TLS without a client certificate the client is the x-client-id",
+                         "  got %r" % rows[-1]["client"])
+        tls.stop(checks)
+
+        # b. Mutual TLS, on the same audit log.
+        mtls = Server(binary, rules, tmp, audit_db, "mutual TLS",
+                      ["--tls-cert", pki["server"], "--tls-key", pki["server_key"], "--tls-client-ca", pki["ca"]])
+        servers.append(mtls)
+        mtls.start()
+        log("mutual TLS server listening on 127.0.0.1:%d" % mtls.port)
+        with_cert = ["--tls-ca", pki["ca"], "--tls-cert", pki["client"], "--tls-key", pki["client_key"]]
+        if expect_ok(mtls, "a mutual TLS call with the client certificate", with_cert, "mtls-1"):
+            last = audit_rows(audit_db)[-1]
+            checks.check(last["request_id"] == "mtls-1", "the last audit record is the mutual TLS call",
+                         "  got request_id %r" % last["request_id"])
+            checks.check(last["client"].startswith("cert:") and "kiosk-042" in last["client"],
+                         "the audit log names the client by its certificate (cert:..., kiosk-042)",
+                         "  got %r" % last["client"])
+            log("  audit client: %r" % last["client"])
+        if expect_ok(mtls, "a mutual TLS call with the certificate and --client-id",
+                     with_cert + ["--client-id", "spoofed-kiosk"], "mtls-2"):
+            last = audit_rows(audit_db)[-1]
+            checks.check(last["client"].startswith("cert:") and "kiosk-042" in last["client"]
+                         and "spoofed" not in last["client"],
+                         "x-client-id cannot override the certificate identity", "  got %r" % last["client"])
+        expect_refused(mtls, "a mutual TLS call without a client certificate", ["--tls-ca", pki["ca"]],
+                       "mtls-no-cert")
+        expect_refused(mtls, "a mutual TLS call with a certificate from an untrusted CA",
+                       ["--tls-ca", pki["ca"], "--tls-cert", pki["rogue_client"], "--tls-key",
+                        pki["rogue_client_key"]], "mtls-rogue-cert")
+        expect_refused(mtls, "a plaintext call to the mutual TLS server", [], "mtls-plaintext")
+        expect_ok(mtls, "a mutual TLS call after the refusals", with_cert, "mtls-3")
+        mtls.stop(checks)
+
+        rows = audit_rows(audit_db)
+        checks.check([r["request_id"] for r in rows] == accepted,
+                     "the audit log holds exactly the calls that returned a decision",
+                     "  audit request ids %s, accepted %s" % ([r["request_id"] for r in rows], accepted))
+        previous = "0" * 64
+        for row in rows:
+            ok = row["prev_hash"] == previous and row["record_hash"] == record_hash(previous, row)
+            if not checks.check(ok, "audit hash chain intact at seq %s (across the restart)" % row["seq"],
+                                "  prev_hash %s (expected %s), record_hash %s (recomputed %s)"
+                                % (row["prev_hash"], previous, row["record_hash"], record_hash(previous, row))):
+                break
+            previous = row["record_hash"]
+    finally:
+        for server in servers:
+            server.kill()
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: python3 tls_test.py TRIAGE_BINARY SOURCE_DIR", file=sys.stderr)
+        return 2
+    binary, source_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    if not os.access(binary, os.X_OK):
+        print("FAIL: %s is not an executable" % binary, file=sys.stderr)
+        return 1
+
+    def out_of_time(signum, frame):
+        raise Failure("the test took longer than %d s" % TOTAL_BUDGET_S)
+
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(TOTAL_BUDGET_S)
+    started = time.monotonic()
+    checks = Checks()
+    try:
+        with tempfile.TemporaryDirectory(prefix="triage-tls-") as tmp:
+            run(binary, source_dir, tmp, checks)
+    except Failure as e:
+        checks.failures.append(str(e))
+        print("FAIL: " + str(e), flush=True)
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        checks.failures.append("unexpected error")
+        print("FAIL: unexpected error (traceback above)", flush=True)
+    finally:
+        signal.alarm(0)
+    elapsed = time.monotonic() - started
+    if checks.failures:
+        print("\ntls_test: %d check(s) FAILED, %d passed, %.1f s" % (len(checks.failures), checks.passed, elapsed))
+        return 1
+    print("tls_test: all %d checks passed in %.1f s" % (checks.passed, elapsed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
