@@ -11,6 +11,7 @@
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
 #include "ruleset/loader.hpp"
+#include "util/files.hpp"
 
 namespace triage::cli {
 namespace {
@@ -62,20 +63,17 @@ std::shared_ptr<const CompiledRuleset> load_or_report(const std::string& folder,
   return loaded.ruleset;
 }
 
-bool read_input(const std::string& path, Io io, std::string& text) {
-  if (path == "-") {
-    std::ostringstream buffer;
-    buffer << io.in.rdbuf();
-    text = buffer.str();
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
+}  // namespace
+
+bool read_input(const std::string& path, std::istream& in, std::string& text) {
+  if (path != "-") return read_text_file(path, text);
   std::ostringstream buffer;
   buffer << in.rdbuf();
   text = buffer.str();
   return true;
 }
+
+namespace {
 
 }  // namespace
 
@@ -121,7 +119,7 @@ int run_eval(const std::vector<std::string>& args, Io io) {
   if (!ruleset) return exit_failure;
   std::string text;
   std::string path = options.get("--intake", "-");
-  if (!read_input(path, io, text)) {
+  if (!read_input(path, io.in, text)) {
     io.err << "triage eval: cannot read the intake file `" << path << "`\n";
     return exit_invalid_input;
   }

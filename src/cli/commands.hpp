@@ -18,6 +18,9 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_invalid_input = 2;
 
+// Reads a file, or standard input when `path` is "-"; false when the file cannot be read.
+bool read_input(const std::string& path, std::istream& in, std::string& text);
+
 int run_check(const std::vector<std::string>& args, Io io);
 int run_eval(const std::vector<std::string>& args, Io io);
 int run_schema(const std::vector<std::string>& args, Io io);

@@ -15,25 +15,10 @@
 #include "loadgen/loadgen.hpp"
 #include "serve/config.hpp"
 #include "serve/server.hpp"
+#include "serve/status_names.hpp"
 #include "triage/v1/triage.grpc.pb.h"
 
 namespace triage::cli {
-namespace {
-
-bool read_all(const std::string& path, std::istream& in, std::string& text) {
-  std::ostringstream buffer;
-  if (path == "-") {
-    buffer << in.rdbuf();
-  } else {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) return false;
-    buffer << file.rdbuf();
-  }
-  text = buffer.str();
-  return true;
-}
-
-}  // namespace
 
 int run_serve(const std::vector<std::string>& args, Io io) {
   ServeConfig config;
@@ -62,7 +47,7 @@ int run_call(const std::vector<std::string>& args, Io io) {
     }
   }
   std::string text, error;
-  if (!read_all(options["--intake"], io.in, text)) {
+  if (!read_input(options["--intake"], io.in, text)) {
     io.err << "triage call: cannot read the intake file `" << options["--intake"] << "`\n";
     return exit_invalid_input;
   }
@@ -77,9 +62,9 @@ int run_call(const std::vector<std::string>& args, Io io) {
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (options.count("--tls-ca")) {
     grpc::SslCredentialsOptions tls;
-    if (!read_all(options["--tls-ca"], io.in, tls.pem_root_certs) ||
-        (options.count("--tls-cert") && !read_all(options["--tls-cert"], io.in, tls.pem_cert_chain)) ||
-        (options.count("--tls-key") && !read_all(options["--tls-key"], io.in, tls.pem_private_key))) {
+    if (!read_input(options["--tls-ca"], io.in, tls.pem_root_certs) ||
+        (options.count("--tls-cert") && !read_input(options["--tls-cert"], io.in, tls.pem_cert_chain)) ||
+        (options.count("--tls-key") && !read_input(options["--tls-key"], io.in, tls.pem_private_key))) {
       io.err << "triage call: cannot read the TLS files\n";
       return exit_failure;
     }
@@ -94,13 +79,7 @@ int run_call(const std::vector<std::string>& args, Io io) {
   v1::Decision decision;
   grpc::Status status = stub->Evaluate(&context, request, &decision);
   if (!status.ok()) {
-    static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                  "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                  "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                  "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-    int code = static_cast<int>(status.error_code());
-    io.err << "triage call: " << (code >= 0 && code <= 16 ? names[code] : "ERROR") << ": " << status.error_message()
-           << "\n";
+    io.err << "triage call: " << status_code_name(status.error_code()) << ": " << status.error_message() << "\n";
     return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? exit_invalid_input : exit_failure;
   }
   io.out << to_json(decision) << "\n";
@@ -142,7 +121,7 @@ int run_loadgen(const std::vector<std::string>& args, Io io) {
     std::string text, error;
     std::vector<RawAnswer> raw;
     v1::EvaluateRequest request;
-    if (!read_all(file, io.in, text) || !parse_intake_json(text, raw, error) || !to_request(raw, request, error)) {
+    if (!read_input(file, io.in, text) || !parse_intake_json(text, raw, error) || !to_request(raw, request, error)) {
       io.err << "triage loadgen: cannot use " << file << ": " << error << "\n";
       return exit_invalid_input;
     }

@@ -9,21 +9,13 @@
 #include <cstdio>
 #include <mutex>
 
+#include "serve/status_names.hpp"
 #include "triage/v1/triage.grpc.pb.h"
 
 namespace triage {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-const char* status_name(grpc::StatusCode code) {
-  static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? names[index] : "UNKNOWN";
-}
 
 // One call in flight; owned by the callback that completes it.
 struct Call {
@@ -80,7 +72,7 @@ LoadReport run_load(const LoadOptions& options, const std::vector<v1::EvaluateRe
       latencies_ms.push_back(ms);
       ++report.requests;
       if (status.ok()) ++report.ok;
-      else ++report.errors[status_name(status.error_code())];
+      else ++report.errors[status_code_name(status.error_code())];
       --in_flight;
       changed.notify_all();
     });

@@ -7,6 +7,7 @@
 
 #include "check/checker.hpp"
 #include "parse/parse.hpp"
+#include "util/files.hpp"
 #include "util/sha256.hpp"
 
 namespace triage {
@@ -60,11 +61,11 @@ LoadResult load_ruleset(const std::string& folder) {
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const fs::path& path = it->path();
     if (path.extension() != ".rules" || !it->is_regular_file()) continue;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail("cannot read `" + path.string() + "`", "check the file's permissions");
-    std::ostringstream text;
-    text << in.rdbuf();
-    files.emplace_back(path.filename().string(), text.str());
+    std::string text;
+    if (!read_text_file(path.string(), text)) {
+      return fail("cannot read `" + path.string() + "`", "check the file's permissions");
+    }
+    files.emplace_back(path.filename().string(), std::move(text));
   }
   if (error) return fail("cannot list the rules folder `" + folder + "`: " + error.message(), {});
   if (files.empty()) return fail("the rules folder `" + folder + "` has no *.rules files", {});

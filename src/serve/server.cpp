@@ -14,6 +14,7 @@
 #include "diag/render.hpp"
 #include "ruleset/loader.hpp"
 #include "serve/triage_service.hpp"
+#include "util/files.hpp"
 
 namespace triage {
 
@@ -31,26 +32,17 @@ struct TriageServer::State {
 
 namespace {
 
-bool read_text(const std::string& path, std::string& text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  text = buffer.str();
-  return true;
-}
-
 std::shared_ptr<grpc::ServerCredentials> credentials(const ServeConfig& config, std::string& error) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  if (!read_text(config.tls_key, pair.private_key) || !read_text(config.tls_cert, pair.cert_chain)) {
+  if (!read_text_file(config.tls_key, pair.private_key) || !read_text_file(config.tls_cert, pair.cert_chain)) {
     error = "cannot read the TLS certificate " + config.tls_cert + " or key " + config.tls_key;
     return nullptr;
   }
   options.pem_key_cert_pairs.push_back(pair);
   if (!config.tls_client_ca.empty()) {
-    if (!read_text(config.tls_client_ca, options.pem_root_certs)) {
+    if (!read_text_file(config.tls_client_ca, options.pem_root_certs)) {
       error = "cannot read the client CA " + config.tls_client_ca;
       return nullptr;
     }
