@@ -6,7 +6,7 @@
 #include <ctime>
 
 #include "audit/sqlite.hpp"
-#include "util/sha256.hpp"
+#include "audit/record.hpp"
 
 namespace triage {
 namespace {
@@ -41,43 +41,7 @@ const char* const migrations[] = {
     )sql",
 };
 
-std::string utc_time(std::int64_t micros) {
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%06lldZ", buffer, static_cast<long long>(micros % 1000000));
-  return out;
-}
-
-void append_field(std::string& out, const std::string& value) {
-  out += std::to_string(value.size());
-  out += ':';
-  out += value;
-  out += '\n';
-}
-
 }  // namespace
-
-std::string canonical_record(const AuditRecord& record) {
-  std::string out;
-  for (const std::string* field : {&record.decision_id, &record.client, &record.request_id, &record.ruleset_hash,
-                                   &record.answers, &record.decision}) {
-    append_field(out, *field);
-  }
-  append_field(out, utc_time(record.decided_at_micros));
-  return out;
-}
-
-std::string chain_hash(const std::string& previous_hash, const AuditRecord& record) {
-  Sha256 hasher;
-  hasher.update(previous_hash);
-  hasher.update("\n");
-  hasher.update(canonical_record(record));
-  return hasher.hex_digest();
-}
 
 struct AuditLog::Impl {
   std::unique_ptr<sql::Database> db;
@@ -113,7 +77,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
       migration.commit();
     }
     sql::Statement last(db, "SELECT record_hash FROM decisions ORDER BY seq DESC LIMIT 1");
-    log->impl_->last_hash = last.step() ? last.text(0) : std::string(64, '0');
+    log->impl_->last_hash = last.step() ? last.text(0) : genesis_hash();
     log->impl_->insert = std::make_unique<sql::Statement>(
         db,
         "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
@@ -209,14 +173,22 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
     sql::Transaction transaction(*impl_->db);
     for (auto& pending : batch) {
       const AuditRecord& r = pending.record;
-      std::string hash = chain_hash(last_hash, r);
-      impl_->insert->bind(1, r.decision_id)
-          .bind(2, utc_time(r.decided_at_micros))
-          .bind(3, r.client)
-          .bind(4, r.request_id)
-          .bind(5, r.ruleset_hash)
-          .bind(6, r.answers)
-          .bind(7, r.decision)
+      DecisionRow row;
+      row.decision_id = r.decision_id;
+      row.decided_at = utc_time(r.decided_at_micros);
+      row.client = r.client;
+      row.request_id = r.request_id;
+      row.ruleset_hash = r.ruleset_hash;
+      row.answers = r.answers;
+      row.decision = r.decision;
+      std::string hash = chain_hash(last_hash, row);
+      impl_->insert->bind(1, row.decision_id)
+          .bind(2, row.decided_at)
+          .bind(3, row.client)
+          .bind(4, row.request_id)
+          .bind(5, row.ruleset_hash)
+          .bind(6, row.answers)
+          .bind(7, row.decision)
           .bind(8, last_hash)
           .bind(9, hash);
       impl_->insert->run();

@@ -31,10 +31,6 @@ struct AuditRecord {
 // Called once per appended record: `ok` false with a reason when the record was not stored.
 using AuditDone = std::function<void(bool ok, const std::string& error)>;
 
-// The canonical bytes a record's hash covers, after the previous record's hash.
-std::string canonical_record(const AuditRecord& record);
-// hex SHA-256 over the previous hash, a newline and the canonical record.
-std::string chain_hash(const std::string& previous_hash, const AuditRecord& record);
 
 class AuditLog {
  public:

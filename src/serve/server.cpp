@@ -167,6 +167,8 @@ int run_server(const ServeConfig& config) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A file-size limit must fail the audit write (SQLITE_FULL -> UNAVAILABLE), not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   auto log = std::make_shared<EventLog>(make_stderr_logger(config.log_format == "json"), config.log_format == "json");
   std::string error;

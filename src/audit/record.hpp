@@ -1,0 +1,35 @@
+#pragma once
+// A decision record as the audit log stores it, and the hash chain over records. Shared by the
+// writer and the auditor tools, so both compute the chain the same way.
+#include <cstdint>
+#include <string>
+
+namespace triage {
+
+struct DecisionRow {
+  std::int64_t seq = 0;
+  std::string decision_id;
+  std::string decided_at;  // UTC, RFC 3339 with microseconds: 2026-11-21T05:20:23.988866Z
+  std::string client;
+  std::string request_id;
+  std::string ruleset_hash;
+  std::string answers;   // canonical JSON, keys sorted
+  std::string decision;  // JSON of the triage.v1.Decision
+  std::string prev_hash;
+  std::string record_hash;
+};
+
+// The previous hash of the first record.
+const std::string& genesis_hash();
+
+// UTC time of microseconds since the epoch, as stored in `decided_at`.
+std::string utc_time(std::int64_t micros);
+
+// The bytes a record's hash covers: each of decision_id, client, request_id, ruleset_hash,
+// answers, decision and decided_at as `<length>:<bytes>\n`.
+std::string canonical_record(const DecisionRow& row);
+
+// Lower-case hex SHA-256 of `previous_hash`, a newline and the canonical record.
+std::string chain_hash(const std::string& previous_hash, const DecisionRow& row);
+
+}  // namespace triage

@@ -1,0 +1,54 @@
+#include "auditor/export.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <ostream>
+
+#include "triage/v1/triage.pb.h"
+#include "util/json_text.hpp"
+
+namespace triage {
+namespace {
+
+// RFC 4180: quote every field, double the quotes inside.
+std::string csv_field(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter, ExportFormat format,
+                              std::ostream& out) {
+  std::int64_t written = 0;
+  if (format == ExportFormat::csv) {
+    out << "seq,decision_id,decided_at,client,request_id,ruleset_hash,outcome,urgency,answers,decision,record_hash\n";
+  }
+  reader.for_each_decision(filter, [&](const DecisionRow& row) {
+    if (format == ExportFormat::jsonl) {
+      // answers and decision are stored as JSON already: embed them as objects.
+      out << "{\"seq\":" << row.seq << ",\"decision_id\":" << json_quote(row.decision_id)
+          << ",\"decided_at\":" << json_quote(row.decided_at) << ",\"client\":" << json_quote(row.client)
+          << ",\"request_id\":" << json_quote(row.request_id) << ",\"ruleset_hash\":" << json_quote(row.ruleset_hash)
+          << ",\"answers\":" << row.answers << ",\"decision\":" << row.decision
+          << ",\"record_hash\":" << json_quote(row.record_hash) << "}\n";
+    } else {
+      v1::Decision decision;
+      (void)google::protobuf::util::JsonStringToMessage(row.decision, &decision);
+      std::string urgency = decision.has_urgency() ? v1::Urgency_Name(decision.urgency()) : "";
+      out << row.seq << ',' << csv_field(row.decision_id) << ',' << csv_field(row.decided_at) << ','
+          << csv_field(row.client) << ',' << csv_field(row.request_id) << ',' << csv_field(row.ruleset_hash) << ','
+          << csv_field(v1::Outcome_Name(decision.outcome())) << ',' << csv_field(urgency) << ','
+          << csv_field(row.answers) << ',' << csv_field(row.decision) << ',' << csv_field(row.record_hash) << "\n";
+    }
+    ++written;
+    return true;
+  });
+  return written;
+}
+
+}  // namespace triage

@@ -1,0 +1,17 @@
+#pragma once
+// `triage audit export`: the decisions of an audit log as JSON lines or CSV, for analysis in other
+// tools. Patient answers are included: the output is as sensitive as the log itself.
+#include <iosfwd>
+#include <string>
+
+#include "audit/reader.hpp"
+
+namespace triage {
+
+enum class ExportFormat { jsonl, csv };
+
+// Writes the selected decisions; returns how many.
+std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter, ExportFormat format,
+                              std::ostream& out);
+
+}  // namespace triage

@@ -1,0 +1,210 @@
+#include "auditor/replay.hpp"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "api/decision_proto.hpp"
+#include "eval/evaluator.hpp"
+#include "intake/intake.hpp"
+#include "ruleset/loader.hpp"
+#include "util/json_text.hpp"
+
+namespace triage {
+namespace {
+
+using google::protobuf::Value;
+
+// Every leaf of a JSON document by path: `plan[0].technique` -> "\"cat_cow\"".
+void flatten(const Value& value, const std::string& path, std::map<std::string, std::string>& out) {
+  switch (value.kind_case()) {
+    case Value::kStructValue:
+      for (const auto& [key, child] : value.struct_value().fields()) {
+        flatten(child, path.empty() ? key : path + "." + key, out);
+      }
+      if (value.struct_value().fields().empty()) out[path] = "{}";
+      return;
+    case Value::kListValue: {
+      const auto& list = value.list_value().values();
+      for (int i = 0; i < list.size(); ++i) flatten(list[i], path + "[" + std::to_string(i) + "]", out);
+      if (list.empty()) out[path] = "[]";
+      return;
+    }
+    default: {
+      std::string text;
+      (void)google::protobuf::util::MessageToJsonString(value, &text);
+      out[path] = text;
+    }
+  }
+}
+
+std::vector<FieldDifference> field_differences(const std::string& before_json, const std::string& after_json) {
+  Value before, after;
+  (void)google::protobuf::util::JsonStringToMessage(before_json, &before);
+  (void)google::protobuf::util::JsonStringToMessage(after_json, &after);
+  std::map<std::string, std::string> a, b;
+  flatten(before, "", a);
+  flatten(after, "", b);
+  std::vector<FieldDifference> differences;
+  for (const auto& [path, value] : a) {
+    auto it = b.find(path);
+    if (it == b.end()) differences.push_back({path, value, ""});
+    else if (it->second != value) differences.push_back({path, value, it->second});
+  }
+  for (const auto& [path, value] : b) {
+    if (a.count(path) == 0) differences.push_back({path, "", value});
+  }
+  std::sort(differences.begin(), differences.end(), [](const auto& x, const auto& y) { return x.path < y.path; });
+  return differences;
+}
+
+std::string label(const v1::Decision& decision) {
+  std::string text = v1::Outcome_Name(decision.outcome());
+  if (decision.has_urgency()) text += "/" + v1::Urgency_Name(decision.urgency());
+  return text;
+}
+
+// What two decisions differ in, as the heading of a change.
+std::string transition(const v1::Decision& before, const v1::Decision& after) {
+  std::string from = label(before), to = label(after);
+  if (from != to) return from + " -> " + to;
+  return from + " (details changed)";
+}
+
+}  // namespace
+
+ReplayReport replay_audit_log(AuditReader& reader, const DecisionFilter& filter,
+                              std::shared_ptr<const CompiledRuleset> candidate,
+                              const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  ReplayReport report;
+  std::map<std::string, std::shared_ptr<const CompiledRuleset>> recorded;
+  std::map<std::string, std::string> unloadable;
+  std::int64_t total = reader.count(filter);
+  reader.for_each_decision(filter, [&](const DecisionRow& row) {
+    ++report.replayed;
+    if (progress && report.replayed % 100000 == 0) progress(report.replayed, total);
+    ReplayDifference difference{row.seq, row.decision_id, row.decided_at, "", {}, ""};
+    auto fail = [&](const std::string& why) {
+      ++report.failed;
+      difference.error = why;
+      difference.transition = "failed";
+      ++report.transitions["failed"];
+      report.differences.push_back(difference);
+      return true;
+    };
+    std::shared_ptr<const CompiledRuleset> ruleset = candidate;
+    if (!ruleset) {
+      auto cached = recorded.find(row.ruleset_hash);
+      if (cached == recorded.end()) {
+        std::vector<std::pair<std::string, std::string>> files;
+        std::shared_ptr<const CompiledRuleset> loaded;
+        if (reader.ruleset_files(row.ruleset_hash, files)) {
+          LoadResult result = load_ruleset_from_texts(files);
+          loaded = result.ruleset;
+          if (!loaded) unloadable[row.ruleset_hash] = "the recorded ruleset does not load any more";
+        } else {
+          unloadable[row.ruleset_hash] = "the recorded ruleset " + row.ruleset_hash + " is not in the log";
+        }
+        cached = recorded.emplace(row.ruleset_hash, loaded).first;
+      }
+      ruleset = cached->second;
+      if (!ruleset) return fail(unloadable[row.ruleset_hash]);
+    }
+    // Parsing the logged decision is the costliest step; determinism replay needs it only when the
+    // bytes differ.
+    v1::Decision before;
+    auto parse_before = [&] { return google::protobuf::util::JsonStringToMessage(row.decision, &before).ok(); };
+    if (candidate && !parse_before()) return fail("the logged decision is not a Decision message");
+    std::vector<RawAnswer> raw;
+    std::string error;
+    if (!parse_intake_json("{\"answers\":" + row.answers + "}", raw, error)) return fail(error);
+    IntakeResult intake = validate_answers(*ruleset, raw);
+    if (!intake.errors.empty()) {
+      std::string why = "the answers do not fit the " + std::string(candidate ? "candidate" : "recorded") + " rules: ";
+      for (std::size_t i = 0; i < intake.errors.size(); ++i) why += (i ? "; " : "") + intake.errors[i].message;
+      return fail(why);
+    }
+    google::protobuf::Timestamp decided_at;
+    if (!google::protobuf::util::TimeUtil::FromString(row.decided_at, &decided_at)) {
+      return fail("its time `" + row.decided_at + "` is not a UTC timestamp");
+    }
+    v1::Decision after = to_decision_proto(*ruleset, evaluate(*ruleset, intake.answers), row.decision_id,
+                                           google::protobuf::util::TimeUtil::TimestampToMicroseconds(decided_at),
+                                           row.request_id);
+    std::string before_json = row.decision;
+    std::string after_json = to_json(after);
+    if (candidate) {
+      // A candidate has another hash by nature; compare everything else.
+      before.clear_ruleset_hash();
+      after.clear_ruleset_hash();
+      before_json = to_json(before);
+      after_json = to_json(after);
+    }
+    if (before_json == after_json) {
+      ++report.unchanged;
+      return true;
+    }
+    if (!candidate && !parse_before()) return fail("the logged decision is not a Decision message");
+    ++report.changed;
+    difference.transition = transition(before, after);
+    difference.fields = field_differences(before_json, after_json);
+    ++report.transitions[difference.transition];
+    report.differences.push_back(std::move(difference));
+    return true;
+  });
+  return report;
+}
+
+std::string replay_text(const ReplayReport& report, bool candidate) {
+  std::string out;
+  out += std::string(candidate ? "impact of the candidate rules on " : "replayed ") +
+         std::to_string(report.replayed) + " decisions: " + std::to_string(report.unchanged) + " unchanged, " +
+         std::to_string(report.changed) + " changed, " + std::to_string(report.failed) + " failed\n";
+  if (!report.transitions.empty()) {
+    out += "\nby transition:\n";
+    for (const auto& [name, count] : report.transitions) out += "  " + std::to_string(count) + "  " + name + "\n";
+  }
+  for (const auto& difference : report.differences) {
+    out += "\nrecord " + std::to_string(difference.seq) + " decision " + difference.decision_id + " (" +
+           difference.decided_at + "): " + difference.transition + "\n";
+    if (!difference.error.empty()) out += "  " + difference.error + "\n";
+    for (const auto& field : difference.fields) {
+      out += "  " + field.path + ": " + (field.before.empty() ? "(absent)" : field.before) + " -> " +
+             (field.after.empty() ? "(absent)" : field.after) + "\n";
+    }
+  }
+  return out;
+}
+
+std::string replay_json(const ReplayReport& report, bool candidate) {
+  std::string out = "{\"mode\":" + json_quote(candidate ? "impact" : "determinism") +
+                    ",\"replayed\":" + std::to_string(report.replayed) +
+                    ",\"unchanged\":" + std::to_string(report.unchanged) +
+                    ",\"changed\":" + std::to_string(report.changed) + ",\"failed\":" + std::to_string(report.failed) +
+                    ",\"transitions\":{";
+  bool first = true;
+  for (const auto& [name, count] : report.transitions) {
+    out += (first ? "" : ",") + json_quote(name) + ":" + std::to_string(count);
+    first = false;
+  }
+  out += "},\"differences\":[";
+  for (std::size_t i = 0; i < report.differences.size(); ++i) {
+    const auto& d = report.differences[i];
+    out += (i ? ",{" : "{") + std::string("\"seq\":") + std::to_string(d.seq) +
+           ",\"decision_id\":" + json_quote(d.decision_id) + ",\"decided_at\":" + json_quote(d.decided_at) +
+           ",\"transition\":" + json_quote(d.transition);
+    if (!d.error.empty()) out += ",\"error\":" + json_quote(d.error);
+    out += ",\"fields\":[";
+    for (std::size_t k = 0; k < d.fields.size(); ++k) {
+      const auto& f = d.fields[k];
+      out += (k ? ",{" : "{") + std::string("\"path\":") + json_quote(f.path) +
+             ",\"before\":" + (f.before.empty() ? "null" : f.before) +
+             ",\"after\":" + (f.after.empty() ? "null" : f.after) + "}";
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace triage

@@ -1,0 +1,67 @@
+#include "auditor/verify.hpp"
+
+#include <set>
+
+#include "ruleset/loader.hpp"
+
+namespace triage {
+
+VerifyReport verify_audit_log(AuditReader& reader, const std::string& expected_head,
+                              const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  VerifyReport report;
+  std::string integrity = reader.integrity_check();
+  if (integrity != "ok") {
+    report.problem = "SQLite integrity check failed: " + integrity;
+    return report;
+  }
+  std::set<std::string> rulesets;
+  for (const auto& hash : reader.ruleset_hashes()) {
+    std::vector<std::pair<std::string, std::string>> files;
+    reader.ruleset_files(hash, files);
+    std::string actual = ruleset_hash(files);
+    if (actual != hash) {
+      report.problem = "stored ruleset " + hash + " does not match its files (they hash to " + actual + ")";
+      return report;
+    }
+    rulesets.insert(hash);
+  }
+  std::int64_t total = reader.count({});
+  std::string previous = genesis_hash();
+  bool head_seen = expected_head.empty();
+  std::int64_t previous_seq = 0;
+  reader.for_each_decision({}, [&](const DecisionRow& row) {
+    auto fail = [&](const std::string& why) {
+      report.broken_seq = row.seq;
+      report.problem = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + "): " + why;
+      return false;
+    };
+    if (row.prev_hash != previous) {
+      return fail("its previous hash " + row.prev_hash.substr(0, 16) + "… does not match the record before it (" +
+                  previous.substr(0, 16) + "…): a record before it was deleted, inserted or reordered");
+    }
+    std::string expected = chain_hash(previous, row);
+    if (row.record_hash != expected) {
+      return fail("its content does not match its hash: the record was edited");
+    }
+    if (rulesets.count(row.ruleset_hash) == 0) {
+      return fail("its ruleset " + row.ruleset_hash + " is not stored, so it cannot be replayed");
+    }
+    if (row.seq <= previous_seq) return fail("sequence numbers go backwards");
+    previous_seq = row.seq;
+    previous = row.record_hash;
+    head_seen = head_seen || row.record_hash == expected_head;
+    ++report.verified;
+    if (progress && report.verified % 100000 == 0) progress(report.verified, total);
+    return true;
+  });
+  if (!report.problem.empty()) return report;
+  if (!head_seen) {
+    report.problem = "the expected chain head " + expected_head + " is not in the log: records were removed";
+    return report;
+  }
+  report.head_hash = previous;
+  report.ok = true;
+  return report;
+}
+
+}  // namespace triage
