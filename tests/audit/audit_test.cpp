@@ -1,0 +1,274 @@
+// The audit log and the auditor's tools: store, migrations, chain, group commit; verify catching
+// tampered databases; replay for determinism and impact; export.
+#include <catch2/catch.hpp>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <future>
+#include <sstream>
+
+#include "api/answers_proto.hpp"
+#include "audit/audit_log.hpp"
+#include "audit/reader.hpp"
+#include "auditor/export.hpp"
+#include "auditor/replay.hpp"
+#include "auditor/verify.hpp"
+#include "support.hpp"
+
+namespace triage {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> examples{"self_care_lower_back.json", "urgent_fever_night_pain.json",
+                                        "incomplete_provisional_routine.json", "routine_pain_below_knee.json",
+                                        "self_care_unstable_back.json"};
+
+struct TempLog {
+  fs::path folder = fs::temp_directory_path() / ("triage-audit-test-" + new_decision_id());
+  TempLog() { fs::create_directories(folder); }
+  ~TempLog() {
+    std::error_code ignored;
+    fs::remove_all(folder, ignored);
+  }
+  std::string path() const { return (folder / "audit.db").string(); }
+};
+
+std::vector<std::pair<std::string, std::string>> shipped_files() {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& entry : fs::directory_iterator(test::source_path("rules"))) {
+    if (entry.path().extension() == ".rules") {
+      files.emplace_back(entry.path().filename().string(), test::read_file(entry.path().string()));
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Writes `count` real decisions of the example intakes, as the service does, and waits for them.
+void write_decisions(AuditLog& log, int count) {
+  const CompiledRuleset& ruleset = test::shipped();
+  std::vector<std::future<bool>> done;
+  for (int i = 0; i < count; ++i) {
+    std::string json = test::read_file(test::source_path("rules/examples/" + examples[i % examples.size()]));
+    std::vector<RawAnswer> raw;
+    std::string error;
+    REQUIRE(parse_intake_json(json, raw, error));
+    AuditRecord record;
+    record.decision_id = new_decision_id();
+    record.decided_at_micros = now_micros();
+    record.client = "id:test";
+    record.request_id = "r" + std::to_string(i);
+    record.ruleset_hash = ruleset.model->hash;
+    record.decision = to_json(to_decision_proto(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers),
+                                                record.decision_id, record.decided_at_micros, record.request_id));
+    record.answers = canonical_answers_json(raw);
+    auto promise = std::make_shared<std::promise<bool>>();
+    done.push_back(promise->get_future());
+    log.append(std::move(record), [promise](bool ok, const std::string&) { promise->set_value(ok); });
+  }
+  for (auto& future : done) REQUIRE(future.get());
+}
+
+void make_log(const std::string& path, int count) {
+  std::string error;
+  auto log = AuditLog::open(path, error);
+  REQUIRE(log != nullptr);
+  REQUIRE(log->store_ruleset(test::shipped().model->hash, shipped_files(), error));
+  write_decisions(*log, count);
+}
+
+void run_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  int code = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  INFO((error ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(code == SQLITE_OK);
+}
+
+VerifyReport verify(const std::string& path, const std::string& head = "") {
+  std::string error;
+  auto reader = AuditReader::open(path, error);
+  REQUIRE(reader != nullptr);
+  return verify_audit_log(*reader, head, nullptr);
+}
+
+}  // namespace
+
+TEST_CASE("the log is created owner-only, in WAL mode, at the current schema version", "[audit]") {
+  TempLog temp;
+  make_log(temp.path(), 3);
+  struct stat info {};
+  REQUIRE(stat(temp.path().c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(temp.path().c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &statement, nullptr);
+  sqlite3_step(statement);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0))) == "wal");
+  sqlite3_finalize(statement);
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
+  sqlite3_step(statement);
+  CHECK(sqlite3_column_int(statement, 0) == 1);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+}
+
+TEST_CASE("a log from a newer triage, or a file that is not a log, is refused with a reason", "[audit]") {
+  TempLog temp;
+  make_log(temp.path(), 1);
+  run_sql(temp.path(), "PRAGMA user_version = 99");
+  std::string error;
+  CHECK(AuditLog::open(temp.path(), error) == nullptr);
+  CHECK(error.find("schema version 99") != std::string::npos);
+  CHECK(AuditReader::open(temp.path(), error) == nullptr);
+
+  std::string other = (temp.folder / "other.db").string();
+  run_sql(other, "CREATE TABLE notes (text TEXT)");
+  CHECK(AuditReader::open(other, error) == nullptr);
+  CHECK(error.find("not a triage audit log") != std::string::npos);
+  CHECK(AuditReader::open((temp.folder / "missing.db").string(), error) == nullptr);
+}
+
+TEST_CASE("the chain verifies, and continues across a reopen", "[audit]") {
+  TempLog temp;
+  make_log(temp.path(), 40);
+  VerifyReport first = verify(temp.path());
+  CHECK(first.ok);
+  CHECK(first.verified == 40);
+  make_log(temp.path(), 10);  // reopen: the ruleset is stored once, the chain goes on
+  VerifyReport second = verify(temp.path(), first.head_hash);
+  CHECK(second.ok);
+  CHECK(second.verified == 50);
+  CHECK(second.head_hash != first.head_hash);
+}
+
+TEST_CASE("verify catches tampering", "[audit][verify]") {
+  struct Case {
+    std::string name;
+    std::string sql;
+    std::string problem;
+    std::int64_t broken_seq;
+  };
+  auto c = GENERATE(values<Case>({
+      {"an edited answer", "UPDATE decisions SET answers = replace(answers, 'true', 'false') WHERE seq = 7",
+       "the record was edited", 7},
+      {"an edited decision", "UPDATE decisions SET decision = replace(decision, 'refer', 'self_care') WHERE seq = 2",
+       "the record was edited", 2},
+      {"a deleted row", "DELETE FROM decisions WHERE seq = 5", "a record before it was deleted", 6},
+      {"a swapped order",
+       "UPDATE decisions SET seq = -3 WHERE seq = 3; UPDATE decisions SET seq = 3 WHERE seq = 4; "
+       "UPDATE decisions SET seq = 4 WHERE seq = -3",
+       "was deleted, inserted or reordered", 3},
+      {"a missing ruleset", "DELETE FROM ruleset_files; DELETE FROM rulesets", "is not stored", 1},
+      {"an edited ruleset file", "UPDATE ruleset_files SET text = text || ' ' WHERE name = 'plan.rules'",
+       "does not match its files", 0},
+  }));
+  TempLog temp;
+  make_log(temp.path(), 10);
+  run_sql(temp.path(), c.sql);
+  VerifyReport report = verify(temp.path());
+  INFO(c.name << ": " << report.problem);
+  CHECK_FALSE(report.ok);
+  CHECK(report.problem.find(c.problem) != std::string::npos);
+  CHECK(report.broken_seq == c.broken_seq);
+}
+
+TEST_CASE("verify with an expected head catches deleted trailing records", "[audit][verify]") {
+  TempLog temp;
+  make_log(temp.path(), 10);
+  std::string head = verify(temp.path()).head_hash;
+  run_sql(temp.path(), "DELETE FROM decisions WHERE seq >= 9");
+  CHECK(verify(temp.path()).ok);  // a chain alone cannot see a cut tail ...
+  VerifyReport anchored = verify(temp.path(), head);
+  CHECK_FALSE(anchored.ok);       // ... the head kept from before can
+  CHECK(anchored.problem.find("records were removed") != std::string::npos);
+}
+
+TEST_CASE("replay re-makes every logged decision byte for byte", "[audit][replay]") {
+  TempLog temp;
+  make_log(temp.path(), 25);
+  std::string error;
+  auto reader = AuditReader::open(temp.path(), error);
+  REQUIRE(reader);
+  ReplayReport report = replay_audit_log(*reader, {}, nullptr, nullptr);
+  CHECK(report.replayed == 25);
+  CHECK(report.unchanged == 25);
+  CHECK(report.differences.empty());
+
+  // A decision that the rules would not make is reported, field by field.
+  run_sql(temp.path(), "UPDATE decisions SET decision = replace(decision, '\"urgent\"', '\"routine\"') WHERE seq = 2");
+  reader = AuditReader::open(temp.path(), error);
+  report = replay_audit_log(*reader, {}, nullptr, nullptr);
+  CHECK(report.changed == 1);
+  REQUIRE(report.differences.size() == 1);
+  CHECK(report.differences[0].seq == 2);
+  CHECK(report.differences[0].transition == "refer/routine -> refer/urgent");
+  bool urgency_listed = false;
+  for (const auto& field : report.differences[0].fields) urgency_listed = urgency_listed || field.path == "urgency";
+  CHECK(urgency_listed);
+  CHECK(replay_text(report, false).find("urgency: \"routine\" -> \"urgent\"") != std::string::npos);
+}
+
+TEST_CASE("replay against candidate rules counts changes by transition", "[audit][replay][impact]") {
+  TempLog temp;
+  make_log(temp.path(), 10);  // examples cycle: 2 of each
+  // The candidate makes pain below the knee urgent instead of routine.
+  std::vector<std::pair<std::string, std::string>> files = shipped_files();
+  for (auto& [name, text] : files) {
+    if (name == "red_flags.rules") {
+      auto at = text.find("pain_below_knee -> refer routine");
+      REQUIRE(at != std::string::npos);
+      text.replace(at, std::string("pain_below_knee -> refer routine").size(), "pain_below_knee -> refer urgent");
+    }
+  }
+  auto candidate = test::load_texts(files);
+  std::string error;
+  auto reader = AuditReader::open(temp.path(), error);
+  ReplayReport report = replay_audit_log(*reader, {}, candidate, nullptr);
+  CHECK(report.replayed == 10);
+  // routine_pain_below_knee (x2) becomes urgent; incomplete_provisional_routine (x2) becomes a provisional urgent.
+  CHECK(report.transitions["refer/routine -> refer/urgent"] == 2);
+  CHECK(report.transitions["incomplete/routine -> incomplete/urgent"] == 2);
+  CHECK(report.changed == 4);
+  CHECK(report.unchanged == 6);
+  CHECK(replay_json(report, true).find("\"mode\":\"impact\"") != std::string::npos);
+
+  DecisionFilter limited;
+  limited.limit = 3;
+  CHECK(replay_audit_log(*reader, limited, candidate, nullptr).replayed == 3);
+}
+
+TEST_CASE("export writes every decision as JSON lines or CSV", "[audit][export]") {
+  TempLog temp;
+  make_log(temp.path(), 6);
+  std::string error;
+  auto reader = AuditReader::open(temp.path(), error);
+  std::ostringstream jsonl, csv;
+  CHECK(export_audit_log(*reader, {}, ExportFormat::jsonl, jsonl) == 6);
+  CHECK(export_audit_log(*reader, {}, ExportFormat::csv, csv) == 6);
+  std::istringstream lines(jsonl.str());
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    google::protobuf::Struct parsed;
+    CHECK(google::protobuf::util::JsonStringToMessage(line, &parsed).ok());
+    CHECK(parsed.fields().at("decision").struct_value().fields().count("outcome") == 1);
+    ++count;
+  }
+  CHECK(count == 6);
+  std::string table = csv.str();
+  CHECK(table.rfind("seq,decision_id,decided_at,client,request_id,ruleset_hash,outcome,urgency", 0) == 0);
+  CHECK(std::count(table.begin(), table.end(), '\n') >= 7);
+}
+
+}  // namespace triage
