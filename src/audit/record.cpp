@@ -1,8 +1,5 @@
 #include "audit/record.hpp"
 
-#include <cstdio>
-#include <ctime>
-
 #include "util/sha256.hpp"
 
 namespace triage {
@@ -20,17 +17,6 @@ void append_field(std::string& out, const std::string& value) {
 const std::string& genesis_hash() {
   static const std::string zeros(64, '0');
   return zeros;
-}
-
-std::string utc_time(std::int64_t micros) {
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char date[40];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%s.%06lldZ", date, static_cast<long long>(micros % 1000000));
-  return out;
 }
 
 std::string canonical_record(const DecisionRow& row) {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "util/utc_time.hpp"
+
 namespace triage {
 
 struct DecisionRow {
@@ -22,8 +24,6 @@ struct DecisionRow {
 // The previous hash of the first record.
 const std::string& genesis_hash();
 
-// UTC time of microseconds since the epoch, as stored in `decided_at`.
-std::string utc_time(std::int64_t micros);
 
 // The bytes a record's hash covers: each of decision_id, client, request_id, ruleset_hash,
 // answers, decision and decided_at as `<length>:<bytes>\n`.

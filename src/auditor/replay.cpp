@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
@@ -132,13 +133,13 @@ ReplayReport replay_audit_log(AuditReader& reader, const DecisionFilter& filter,
                                            google::protobuf::util::TimeUtil::TimestampToMicroseconds(decided_at),
                                            row.request_id);
     std::string before_json = row.decision;
-    std::string after_json = to_json(after);
+    std::string after_json = decision_to_json(after);
     if (candidate) {
       // A candidate has another hash by nature; compare everything else.
       before.clear_ruleset_hash();
       after.clear_ruleset_hash();
-      before_json = to_json(before);
-      after_json = to_json(after);
+      before_json = decision_to_json(before);
+      after_json = decision_to_json(after);
     }
     if (before_json == after_json) {
       ++report.unchanged;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "cli/options.hpp"
 #include "diag/render.hpp"
@@ -99,7 +100,7 @@ int run_eval(const std::vector<std::string>& args, Io io) {
     return exit_invalid_input;
   }
   Evaluation evaluation = evaluate(*ruleset, intake.answers);
-  io.out << to_json(to_decision_proto(*ruleset, evaluation, new_decision_id(), now_micros(), "")) << "\n";
+  io.out << decision_to_json(to_decision_proto(*ruleset, evaluation, new_decision_id(), now_micros(), "")) << "\n";
   return exit_ok;
 }
 

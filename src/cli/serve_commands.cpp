@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "api/answers_proto.hpp"
+#include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "cli/commands.hpp"
 #include "loadgen/loadgen.hpp"
@@ -82,7 +83,7 @@ int run_call(const std::vector<std::string>& args, Io io) {
     io.err << "triage call: " << status_code_name(status.error_code()) << ": " << status.error_message() << "\n";
     return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? exit_invalid_input : exit_failure;
   }
-  io.out << to_json(decision) << "\n";
+  io.out << decision_to_json(decision) << "\n";
   return exit_ok;
 }
 

@@ -128,3 +128,33 @@ TEST_CASE("schema lists red-flag questions first, most urgent first", "[cli]") {
 }
 
 }  // namespace triage
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include "api/decision_json.hpp"
+
+namespace triage {
+
+TEST_CASE("the fast Decision printer is the protobuf JSON mapping", "[api]") {
+  auto example = GENERATE(as<std::string>{}, "self_care_lower_back.json", "self_care_acute_flare.json",
+                          "emergency_cauda_equina.json", "incomplete_few_answers.json",
+                          "incomplete_provisional_routine.json");
+  v1::Decision decision = to_decision_proto(
+      test::shipped(),
+      evaluate(test::shipped(),
+               test::answers_from_json(test::shipped(), test::read_file(test::source_path("rules/examples/" + example)))),
+      "3f1c2a9e-0000-4000-8000-000000000001", 1763702423988866, "session \"7\"\n");
+  std::string json = decision_to_json(decision);
+  v1::Decision parsed;
+  google::protobuf::util::JsonParseOptions strict;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json, &parsed, strict).ok());
+  CHECK(google::protobuf::util::MessageDifferencer::Equals(parsed, decision));
+  // The same document protobuf's own printer makes, compared as parsed messages and field set.
+  v1::Decision reparsed;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(to_json(decision), &reparsed).ok());
+  CHECK(google::protobuf::util::MessageDifferencer::Equals(parsed, reparsed));
+  CHECK(json.find("\"decided_at\":\"2025-11-21T05:20:23.988866Z\"") != std::string::npos);
+  CHECK((json.find("\"urgency\":") != std::string::npos) == decision.has_urgency());
+}
+
+}  // namespace triage

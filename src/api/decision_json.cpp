@@ -1,0 +1,101 @@
+#include "api/decision_json.hpp"
+
+#include "util/utc_time.hpp"
+#include "util/json_text.hpp"
+
+namespace triage {
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  void key(const char* name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+  }
+  void string_field(const char* name, const std::string& value) {
+    key(name);
+    out_ += json_quote(value);
+  }
+  template <typename List>
+  void strings_field(const char* name, const List& values) {
+    key(name);
+    out_ += '[';
+    for (int i = 0; i < values.size(); ++i) {
+      if (i > 0) out_ += ',';
+      out_ += json_quote(values.Get(i));
+    }
+    out_ += ']';
+  }
+  template <typename List, typename Write>
+  void objects_field(const char* name, const List& values, Write write) {
+    key(name);
+    out_ += '[';
+    for (int i = 0; i < values.size(); ++i) {
+      if (i > 0) out_ += ',';
+      out_ += '{';
+      Writer inner(out_);
+      write(inner, values.Get(i));
+      out_ += '}';
+    }
+    out_ += ']';
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void explanation(Writer& w, const v1::Explanation& e) {
+  w.string_field("rule", e.rule());
+  w.string_field("text", e.text());
+  w.strings_field("sources", e.sources());
+}
+
+}  // namespace
+
+std::string decision_to_json(const v1::Decision& d) {
+  std::string out;
+  out.reserve(4096);
+  out += '{';
+  Writer w(out);
+  w.string_field("decision_id", d.decision_id());
+  w.string_field("ruleset_hash", d.ruleset_hash());
+  w.string_field("outcome", v1::Outcome_Name(d.outcome()));
+  if (d.has_urgency()) w.string_field("urgency", v1::Urgency_Name(d.urgency()));
+  w.objects_field("red_flags", d.red_flags(), [](Writer& o, const v1::RedFlag& flag) {
+    o.string_field("rule", flag.rule());
+    o.string_field("urgency", v1::Urgency_Name(flag.urgency()));
+    o.string_field("reason", flag.reason());
+    o.strings_field("sources", flag.sources());
+  });
+  w.strings_field("missing", d.missing());
+  w.objects_field("plan", d.plan(), [](Writer& o, const v1::PlanItem& item) {
+    o.string_field("technique", item.technique());
+    o.string_field("title", item.title());
+    o.string_field("phase", item.phase());
+    o.string_field("instructions", item.instructions());
+    o.string_field("dose", item.dose());
+    o.objects_field("why", item.why(), explanation);
+    o.objects_field("cautions", item.cautions(), explanation);
+    o.strings_field("sources", item.sources());
+  });
+  w.objects_field("excluded", d.excluded(), [](Writer& o, const v1::Exclusion& exclusion) {
+    o.string_field("technique", exclusion.technique());
+    o.objects_field("reasons", exclusion.reasons(), explanation);
+  });
+  w.objects_field("cautions", d.cautions(), explanation);
+  if (d.has_decided_at()) {
+    std::int64_t micros = d.decided_at().seconds() * 1000000 + d.decided_at().nanos() / 1000;
+    w.string_field("decided_at", utc_time(micros));
+  }
+  w.string_field("request_id", d.request_id());
+  out += '}';
+  return out;
+}
+
+}  // namespace triage
