@@ -25,7 +25,7 @@ struct AuditRecord {
   std::string request_id;
   std::string ruleset_hash;
   std::string answers;   // canonical JSON of the answers, keys sorted
-  std::string decision;  // JSON of the Decision message
+  std::string decision;  // the decision's canonical record (api/decision_record.hpp)
 };
 
 // Called once per appended record: `ok` false with a reason when the record was not stored.

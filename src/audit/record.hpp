@@ -16,7 +16,7 @@ struct DecisionRow {
   std::string request_id;
   std::string ruleset_hash;
   std::string answers;   // canonical JSON, keys sorted
-  std::string decision;  // JSON of the triage.v1.Decision
+  std::string decision;  // canonical decision record (api/decision_record.hpp)
   std::string prev_hash;
   std::string record_hash;
 };

@@ -1,10 +1,9 @@
 #include "auditor/export.hpp"
 
-#include <google/protobuf/util/json_util.h>
 
 #include <ostream>
 
-#include "triage/v1/triage.pb.h"
+#include "api/decision_record.hpp"
 #include "util/json_text.hpp"
 
 namespace triage {
@@ -37,12 +36,10 @@ std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter,
           << ",\"answers\":" << row.answers << ",\"decision\":" << row.decision
           << ",\"record_hash\":" << json_quote(row.record_hash) << "}\n";
     } else {
-      v1::Decision decision;
-      (void)google::protobuf::util::JsonStringToMessage(row.decision, &decision);
-      std::string urgency = decision.has_urgency() ? v1::Urgency_Name(decision.urgency()) : "";
+      OutcomeLabel label = outcome_label(row.decision);
       out << row.seq << ',' << csv_field(row.decision_id) << ',' << csv_field(row.decided_at) << ','
           << csv_field(row.client) << ',' << csv_field(row.request_id) << ',' << csv_field(row.ruleset_hash) << ','
-          << csv_field(v1::Outcome_Name(decision.outcome())) << ',' << csv_field(urgency) << ','
+          << csv_field(label.outcome) << ',' << csv_field(label.urgency) << ','
           << csv_field(row.answers) << ',' << csv_field(row.decision) << ',' << csv_field(row.record_hash) << "\n";
     }
     ++written;

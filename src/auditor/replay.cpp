@@ -5,6 +5,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "api/decision_json.hpp"
+#include "api/decision_record.hpp"
 #include "api/decision_proto.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
@@ -59,17 +60,25 @@ std::vector<FieldDifference> field_differences(const std::string& before_json, c
   return differences;
 }
 
-std::string label(const v1::Decision& decision) {
-  std::string text = v1::Outcome_Name(decision.outcome());
-  if (decision.has_urgency()) text += "/" + v1::Urgency_Name(decision.urgency());
-  return text;
-}
-
 // What two decisions differ in, as the heading of a change.
-std::string transition(const v1::Decision& before, const v1::Decision& after) {
-  std::string from = label(before), to = label(after);
+std::string transition(const std::string& before_json, const std::string& after_json) {
+  std::string from = outcome_label(before_json).text(), to = outcome_label(after_json).text();
   if (from != to) return from + " -> " + to;
   return from + " (details changed)";
+}
+
+// Re-decides logged answers with one ruleset; false with `why` when they do not fit it.
+bool redecide(const CompiledRuleset& ruleset, const DecisionRow& row, const std::vector<RawAnswer>& raw,
+              std::int64_t decided_at_micros, const char* which, v1::Decision& out, std::string& why) {
+  IntakeResult intake = validate_answers(ruleset, raw);
+  if (!intake.errors.empty()) {
+    why = std::string("the answers do not fit the ") + which + " rules: ";
+    for (std::size_t i = 0; i < intake.errors.size(); ++i) why += (i ? "; " : "") + intake.errors[i].message;
+    return false;
+  }
+  out = to_decision_proto(ruleset, evaluate(ruleset, intake.answers), row.decision_id, decided_at_micros,
+                          row.request_id);
+  return true;
 }
 
 }  // namespace
@@ -93,61 +102,61 @@ ReplayReport replay_audit_log(AuditReader& reader, const DecisionFilter& filter,
       report.differences.push_back(difference);
       return true;
     };
-    std::shared_ptr<const CompiledRuleset> ruleset = candidate;
-    if (!ruleset) {
-      auto cached = recorded.find(row.ruleset_hash);
-      if (cached == recorded.end()) {
-        std::vector<std::pair<std::string, std::string>> files;
-        std::shared_ptr<const CompiledRuleset> loaded;
-        if (reader.ruleset_files(row.ruleset_hash, files)) {
-          LoadResult result = load_ruleset_from_texts(files);
-          loaded = result.ruleset;
-          if (!loaded) unloadable[row.ruleset_hash] = "the recorded ruleset does not load any more";
-        } else {
-          unloadable[row.ruleset_hash] = "the recorded ruleset " + row.ruleset_hash + " is not in the log";
-        }
-        cached = recorded.emplace(row.ruleset_hash, loaded).first;
+    auto cached = recorded.find(row.ruleset_hash);
+    if (cached == recorded.end()) {
+      std::vector<std::pair<std::string, std::string>> files;
+      std::shared_ptr<const CompiledRuleset> loaded;
+      if (reader.ruleset_files(row.ruleset_hash, files)) {
+        LoadResult result = load_ruleset_from_texts(files);
+        loaded = result.ruleset;
+        if (!loaded) unloadable[row.ruleset_hash] = "the recorded ruleset does not load any more";
+      } else {
+        unloadable[row.ruleset_hash] = "the recorded ruleset " + row.ruleset_hash + " is not in the log";
       }
-      ruleset = cached->second;
-      if (!ruleset) return fail(unloadable[row.ruleset_hash]);
+      cached = recorded.emplace(row.ruleset_hash, loaded).first;
     }
-    // Parsing the logged decision is the costliest step; determinism replay needs it only when the
-    // bytes differ.
-    v1::Decision before;
-    auto parse_before = [&] { return google::protobuf::util::JsonStringToMessage(row.decision, &before).ok(); };
-    if (candidate && !parse_before()) return fail("the logged decision is not a Decision message");
+    std::shared_ptr<const CompiledRuleset> recorded_ruleset = cached->second;
+    if (!recorded_ruleset) return fail(unloadable[row.ruleset_hash]);
     std::vector<RawAnswer> raw;
     std::string error;
     if (!parse_intake_json("{\"answers\":" + row.answers + "}", raw, error)) return fail(error);
-    IntakeResult intake = validate_answers(*ruleset, raw);
-    if (!intake.errors.empty()) {
-      std::string why = "the answers do not fit the " + std::string(candidate ? "candidate" : "recorded") + " rules: ";
-      for (std::size_t i = 0; i < intake.errors.size(); ++i) why += (i ? "; " : "") + intake.errors[i].message;
-      return fail(why);
-    }
     google::protobuf::Timestamp decided_at;
     if (!google::protobuf::util::TimeUtil::FromString(row.decided_at, &decided_at)) {
       return fail("its time `" + row.decided_at + "` is not a UTC timestamp");
     }
-    v1::Decision after = to_decision_proto(*ruleset, evaluate(*ruleset, intake.answers), row.decision_id,
-                                           google::protobuf::util::TimeUtil::TimestampToMicroseconds(decided_at),
-                                           row.request_id);
-    std::string before_json = row.decision;
-    std::string after_json = decision_to_json(after);
-    if (candidate) {
-      // A candidate has another hash by nature; compare everything else.
-      before.clear_ruleset_hash();
-      after.clear_ruleset_hash();
-      before_json = decision_to_json(before);
-      after_json = decision_to_json(after);
+    std::int64_t micros = google::protobuf::util::TimeUtil::TimestampToMicroseconds(decided_at);
+    // The logged decision re-made with its own rules must match the log, in both modes.
+    v1::Decision before;
+    if (!redecide(*recorded_ruleset, row, raw, micros, "recorded", before, error)) return fail(error);
+    std::string remade = decision_record_json(before);
+    if (!candidate) {
+      if (remade == row.decision) {
+        ++report.unchanged;
+        return true;
+      }
+      ++report.changed;
+      difference.transition = transition(row.decision, remade);
+      difference.fields = field_differences(row.decision, remade);
+      ++report.transitions[difference.transition];
+      report.differences.push_back(std::move(difference));
+      return true;
     }
+    if (remade != row.decision) {
+      return fail("the logged decision does not replay with its own rules (run replay without --rules)");
+    }
+    v1::Decision after;
+    if (!redecide(*candidate, row, raw, micros, "candidate", after, error)) return fail(error);
+    // A candidate has another hash by nature; compare everything else, texts included.
+    before.clear_ruleset_hash();
+    after.clear_ruleset_hash();
+    std::string before_json = decision_to_json(before);
+    std::string after_json = decision_to_json(after);
     if (before_json == after_json) {
       ++report.unchanged;
       return true;
     }
-    if (!candidate && !parse_before()) return fail("the logged decision is not a Decision message");
     ++report.changed;
-    difference.transition = transition(before, after);
+    difference.transition = transition(before_json, after_json);
     difference.fields = field_differences(before_json, after_json);
     ++report.transitions[difference.transition];
     report.differences.push_back(std::move(difference));

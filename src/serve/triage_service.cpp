@@ -1,7 +1,7 @@
 #include "serve/triage_service.hpp"
 
 #include "api/answers_proto.hpp"
-#include "api/decision_json.hpp"
+#include "api/decision_record.hpp"
 #include "api/decision_proto.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
@@ -92,7 +92,7 @@ grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* c
   *response = to_decision_proto(ruleset, evaluation, record.decision_id, record.decided_at_micros,
                                 request->request_id());
   record.answers = canonical_answers_json(std::move(raw));
-  record.decision = decision_to_json(*response);
+  record.decision = decision_record_json(*response);
   std::string decision_id = record.decision_id;
   // Finished from the audit writer once the batch holding this decision is durable.
   audit_.append(std::move(record), [this, reactor, response, started, client, decision_id,

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "api/answers_proto.hpp"
-#include "api/decision_json.hpp"
+#include "api/decision_record.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/reader.hpp"
 #include "auditor/export.hpp"
@@ -66,7 +66,7 @@ void write_decisions(AuditLog& log, int count) {
     record.client = "id:test";
     record.request_id = "r" + std::to_string(i);
     record.ruleset_hash = ruleset.model->hash;
-    record.decision = decision_to_json(to_decision_proto(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers),
+    record.decision = decision_record_json(to_decision_proto(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers),
                                                 record.decision_id, record.decided_at_micros, record.request_id));
     record.answers = canonical_answers_json(raw);
     auto promise = std::make_shared<std::promise<bool>>();

@@ -28,270 +28,47 @@ proto3 `optional`, the system `protoc`) are used. Network: 127.0.0.1 only.
 import os
 import sys
 
-# `python3` on PATH may be an interpreter without the Debian grpc packages (for example a pyenv
-# shim); the system interpreter has them.
-try:
-    import grpc  # noqa: F401
-except ImportError:
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath(
-            "/usr/bin/python3") and not os.environ.get("TRIAGE_INTEROP_REEXEC"):
-        os.environ["TRIAGE_INTEROP_REEXEC"] = "1"
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    print("FAIL: the Python grpc module is not installed (Debian: python3-grpcio)", file=sys.stderr)
-    sys.exit(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as common  # noqa: E402
 
-import difflib
-import glob
-import hashlib
-import importlib
-import json
-import re
-import signal
-import socket
-import sqlite3
-import subprocess
-import tempfile
-import time
+# `python3` on PATH may lack the Debian grpc packages: then this runs again under /usr/bin/python3.
+common.require_grpc()
 
-import grpc
+import difflib  # noqa: E402
+import glob  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import grpc  # noqa: E402
+
+from interop_common import (Client, Failure, child_env, compile_protos, log, timestamp_micros,  # noqa: E402
+                            to_answer_values)
 
 TOTAL_BUDGET_S = 55        # the whole test must end well inside CTest's 60 s
 HEALTH_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 15
 RPC_TIMEOUT_S = 10
 
-HEALTH_PROTO = """\
-syntax = "proto3";
-package grpc.health.v1;
-message HealthCheckRequest { string service = 1; }
-message HealthCheckResponse {
-  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
-  ServingStatus status = 1;
-}
-service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
-"""
-
-
-class Failure(Exception):
-    pass
-
-
-class Checks:
-    """Collects failed checks so one run reports all of them."""
-
-    def __init__(self):
-        self.failures = []
-        self.passed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-        else:
-            message = what + (("\n" + detail) if detail else "")
-            self.failures.append(message)
-            print("FAIL: " + message, flush=True)
-        return condition
-
-
-def log(message):
-    print(message, flush=True)
-
-
-def child_env():
-    """The environment for triage processes: no TRIAGE_* settings leaking in, no proxies."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TRIAGE_") and k.lower() not in ("http_proxy", "https_proxy", "grpc_proxy",
-                                                                 "all_proxy")}
-    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
-    return env
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# ------------------------------------------------------------------------------------------------
-# Code generation
-
-def compile_protos(source_dir, out_dir):
-    """Generates triage/v1/triage_pb2.py (and health_pb2.py when grpc_health is missing) in out_dir.
-
-    Service stubs are not generated: calls go through channel.unary_unary with the messages'
-    own serializers, which works with any code generator."""
-    proto_dir = os.path.join(source_dir, "proto")
-    health_dir = os.path.join(out_dir, "health_proto")
-    os.makedirs(os.path.join(health_dir, "grpc_interop_health"), exist_ok=True)
-    with open(os.path.join(health_dir, "grpc_interop_health", "health.proto"), "w") as f:
-        f.write(HEALTH_PROTO)
-
-    jobs = [(proto_dir, "triage/v1/triage.proto")]
-    try:
-        importlib.import_module("grpc_health.v1.health_pb2")
-        need_health = False
-    except ImportError:
-        need_health = True
-        jobs.append((health_dir, "grpc_interop_health/health.proto"))
-
-    errors = []
-    compiled = False
-    try:
-        from grpc_tools import protoc
-        import grpc_tools
-        wkt = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-        ok = True
-        for include, proto in jobs:
-            # The compiler writes its messages to file descriptor 2: keep them for the report.
-            with tempfile.TemporaryFile() as captured:
-                sys.stderr.flush()
-                saved = os.dup(2)
-                os.dup2(captured.fileno(), 2)
-                try:
-                    rc = protoc.main(["protoc", "-I" + include, "-I" + wkt, "--python_out=" + out_dir, proto])
-                finally:
-                    os.dup2(saved, 2)
-                    os.close(saved)
-                captured.seek(0)
-                messages = captured.read().decode("utf-8", "replace").strip()
-            if rc != 0:
-                ok = False
-                first = messages.splitlines()[0] if messages else ""
-                errors.append("grpc_tools.protoc failed on %s (exit %d: %s)" % (proto, rc, first))
-                break
-        compiled = ok
-    except ImportError as e:
-        errors.append("grpc_tools is not importable: %s" % e)
-
-    if not compiled:
-        # Debian bookworm's python3-grpc-tools 1.14 bundles protoc 3.6, which refuses proto3
-        # `optional` (Decision.urgency, Question.min/max/urgency). The system protoc knows it.
-        import shutil
-        protoc_bin = shutil.which("protoc")
-        if not protoc_bin:
-            raise Failure("cannot compile the protos: " + "; ".join(errors) + "; and no `protoc` on PATH")
-        log("note: " + "; ".join(errors) + " -> using " + protoc_bin)
-        for include, proto in jobs:
-            run = subprocess.run([protoc_bin, "-I" + include, "--python_out=" + out_dir, proto],
-                                 capture_output=True, text=True, timeout=30)
-            if run.returncode != 0:
-                raise Failure("protoc failed on %s:\n%s" % (proto, run.stderr))
-
-    sys.path.insert(0, out_dir)
-    triage_pb2 = importlib.import_module("triage.v1.triage_pb2")
-    if need_health:
-        health_pb2 = importlib.import_module("grpc_interop_health.health_pb2")
-    else:
-        health_pb2 = importlib.import_module("grpc_health.v1.health_pb2")
-    return triage_pb2, health_pb2
-
-
-class Client:
-    def __init__(self, channel, pb, health_pb):
-        def unary(path, request_cls, response_cls):
-            return channel.unary_unary(path, request_serializer=request_cls.SerializeToString,
-                                       response_deserializer=response_cls.FromString)
-
-        self.evaluate = unary("/triage.v1.TriageService/Evaluate", pb.EvaluateRequest, pb.Decision)
-        self.get_questionnaire = unary("/triage.v1.TriageService/GetQuestionnaire", pb.GetQuestionnaireRequest,
-                                       pb.Questionnaire)
-        self.get_ruleset = unary("/triage.v1.TriageService/GetRuleset", pb.GetRulesetRequest, pb.RulesetInfo)
-        self.health_check = unary("/grpc.health.v1.Health/Check", health_pb.HealthCheckRequest,
-                                  health_pb.HealthCheckResponse)
-
-
-# ------------------------------------------------------------------------------------------------
-# Server
-
-class Server:
-    def __init__(self, binary, rules, work_dir):
-        self.binary = binary
-        self.rules = rules
-        self.work_dir = work_dir
-        self.audit_db = os.path.join(work_dir, "audit", "audit.db")
-        self.log_path = os.path.join(work_dir, "server.log")
-        self.process = None
-        self.port = None
-        self.log_file = None
-
-    def start(self):
-        for attempt in range(3):
-            self.port = free_port()
-            self.log_file = open(self.log_path, "ab")
-            self.process = subprocess.Popen(
-                [self.binary, "serve", "--rules", self.rules, "--listen", "127.0.0.1:%d" % self.port,
-                 "--audit-db", self.audit_db],
-                stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=self.log_file, cwd=self.work_dir,
-                env=child_env())
-            time.sleep(0.05)
-            if self.process.poll() is None or "cannot listen" not in self.log_text():
-                return
-            self.log_file.close()  # the port was taken between our probe and the bind: try another
-        raise Failure("the server could not listen on a free port:\n" + self.log_text())
-
-    def address(self):
-        return "127.0.0.1:%d" % self.port
-
-    def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.log_file is not None:
-            self.log_file.close()
-            self.log_file = None
-
-
-def wait_serving(client, server, health_pb):
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    last = "no answer yet"
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise Failure("the server exited with status %s before answering the health check; its log:\n%s"
-                          % (server.process.returncode, server.log_text()))
-        try:
-            reply = client.health_check(health_pb.HealthCheckRequest(service=""), timeout=1)
-            if reply.status == health_pb.HealthCheckResponse.SERVING:
-                return
-            last = "status " + health_pb.HealthCheckResponse.ServingStatus.Name(reply.status)
-        except grpc.RpcError as e:
-            last = "%s: %s" % (e.code().name, e.details())
-        time.sleep(0.1)
-    raise Failure("the health check (grpc.health.v1.Health/Check, service \"\") did not answer SERVING "
-                  "within %d s (last: %s); server log:\n%s" % (HEALTH_TIMEOUT_S, last, server.log_text()))
-
 
 # ------------------------------------------------------------------------------------------------
 # Helpers
 
-def to_answer_values(pb, questions, answers, source):
-    """JSON answers -> map<string, AnswerValue>, typed by the questionnaire."""
-    typed = {}
-    for fact, value in answers.items():
-        question = questions.get(fact)
-        if question is None:
-            raise Failure("%s: fact `%s` is not in the questionnaire" % (source, fact))
-        kind = question.type
-        if kind == "bool" and isinstance(value, bool):
-            typed[fact] = pb.AnswerValue(bool_value=value)
-        elif kind == "int" and isinstance(value, int) and not isinstance(value, bool):
-            typed[fact] = pb.AnswerValue(int_value=value)
-        elif kind == "enum" and isinstance(value, str):
-            typed[fact] = pb.AnswerValue(enum_value=value)
-        elif kind == "set" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            typed[fact] = pb.AnswerValue(set_value=pb.ValueSet(values=value))
-        else:
-            raise Failure("%s: answer %r for `%s` does not fit its question type %r" % (source, value, fact, kind))
-    return typed
+def decision_record(decision):
+    """The audit log's canonical record of a Decision (see src/api/decision_record.hpp)."""
+    record = {"outcome": decision["outcome"]}
+    if "urgency" in decision:
+        record["urgency"] = decision["urgency"]
+    record["red_flags"] = [flag["rule"] for flag in decision["red_flags"]]
+    record["missing"] = list(decision["missing"])
+    record["plan"] = [{"technique": item["technique"], "why": [w["rule"] for w in item["why"]],
+                       "cautions": [c["rule"] for c in item["cautions"]]} for item in decision["plan"]]
+    record["excluded"] = [{"technique": e["technique"], "reasons": [r["rule"] for r in e["reasons"]]}
+                          for e in decision["excluded"]]
+    record["cautions"] = [c["rule"] for c in decision["cautions"]]
+    return record
 
 
 def message_to_dict(message):
@@ -343,39 +120,12 @@ def ruleset_hash_of(folder):
     return "sha256:" + h.hexdigest()
 
 
-def canonical_field(value):
-    data = value.encode("utf-8")
-    return str(len(data)).encode() + b":" + data + b"\n"
-
-
-def record_hash(prev_hash, row):
-    """The audit chain hash (src/audit/audit_log.cpp): sha256(prev + "\\n" + length-prefixed fields)."""
-    h = hashlib.sha256()
-    h.update(prev_hash.encode() + b"\n")
-    for key in ("decision_id", "client", "request_id", "ruleset_hash", "answers", "decision", "decided_at"):
-        h.update(canonical_field(row[key]))
-    return h.hexdigest()
-
-
-def timestamp_micros(text):
-    """'2026-11-21T05:16:16.866593Z' (any number of fraction digits) -> microseconds since epoch."""
-    import calendar
-    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z", text)
-    if not m:
-        return None
-    seconds = calendar.timegm(tuple(int(x) for x in m.groups()[:6]))
-    fraction = (m.group(7) or "").ljust(9, "0")
-    return seconds * 1000000 + int(fraction[:6])
-
-
 # ------------------------------------------------------------------------------------------------
 # The test
 
 def run(binary, source_dir, tmp, checks):
     rules = os.path.join(source_dir, "rules")
-    examples = sorted(glob.glob(os.path.join(rules, "examples", "*.json")))
-    if not examples:
-        raise Failure("no example intakes in " + os.path.join(rules, "examples"))
+    examples = common.example_intakes(rules)
 
     started = time.monotonic()
     pb, health_pb = compile_protos(source_dir, os.path.join(tmp, "gen"))
@@ -408,13 +158,14 @@ def run(binary, source_dir, tmp, checks):
             raise Failure("`triage eval` of %s exited %d: %s" % (label, run_eval.returncode, run_eval.stderr))
         extra_eval.append((label, answers, json.loads(run_eval.stdout)))
 
-    server = Server(binary, rules, tmp)
+    server = common.Server(binary, rules, tmp, os.path.join(tmp, "audit", "audit.db"), name="server",
+                           log_name="server.log")
     channel = None
     try:
         server.start()
-        channel = grpc.insecure_channel(server.address(), options=[("grpc.enable_http_proxy", 0)])
+        channel = common.insecure_channel(server.address())
         client = Client(channel, pb, health_pb)
-        wait_serving(client, server, health_pb)
+        common.wait_serving(client, server, HEALTH_TIMEOUT_S)
         log("server SERVING on %s after %.1f s" % (server.address(), time.monotonic() - started))
 
         # a. The questionnaire, and `triage schema` agrees with it.
@@ -603,12 +354,7 @@ def run(binary, source_dir, tmp, checks):
                          "INVALID_ARGUMENT", "  got %s: %s" % (e.code().name, e.details()))
 
         # e. The audit log holds every returned decision, as returned.
-        db = sqlite3.connect("file:%s?mode=ro" % server.audit_db, uri=True, timeout=5)
-        db.row_factory = sqlite3.Row
-        try:
-            rows = [dict(r) for r in db.execute("SELECT * FROM decisions ORDER BY seq")]
-        finally:
-            db.close()
+        rows = common.audit_rows(server.audit_db)
         by_id = {r["decision_id"]: r for r in rows}
         checks.check(len(rows) == len(returned), "the audit log holds exactly the %d accepted decisions" % len(returned),
                      "  it holds %d rows (refused calls must not be logged as decisions)" % len(rows))
@@ -634,21 +380,16 @@ def run(binary, source_dir, tmp, checks):
                 continue
             checks.check(logged_answers == answers, "audit row of %s holds the answers sent" % name,
                          json_diff(answers, logged_answers, "sent", "audit answers"))
-            returned_dict = message_to_dict(reply)
-            checks.check(logged_decision == returned_dict, "audit row of %s holds the decision returned" % name,
-                         json_diff(returned_dict, logged_decision, "returned", "audit decision"))
+            # The log keeps the decision's canonical record: what was decided, by id (the texts come
+            # from the ruleset stored beside it).
+            expected_record = decision_record(message_to_dict(reply))
+            checks.check(logged_decision == expected_record, "audit row of %s holds the decision returned" % name,
+                         json_diff(expected_record, logged_decision, "returned", "audit decision"))
             reply_micros = reply.decided_at.seconds * 1000000 + reply.decided_at.nanos // 1000
             checks.check(timestamp_micros(row["decided_at"]) == reply_micros,
                          "audit row of %s has the decision's decided_at" % name,
                          "  row %r, reply %s" % (row["decided_at"], reply.decided_at.ToJsonString()))
-        previous = "0" * 64
-        for row in rows:
-            ok = row["prev_hash"] == previous and row["record_hash"] == record_hash(previous, row)
-            if not checks.check(ok, "audit hash chain intact at seq %s" % row["seq"],
-                                "  prev_hash %s (expected %s), record_hash %s (recomputed %s)"
-                                % (row["prev_hash"], previous, row["record_hash"], record_hash(previous, row))):
-                break
-            previous = row["record_hash"]
+        common.check_chain(checks, rows)
 
         # e. No patient answer in the server's log. While only valid intakes were decided, neither
         # the facts answered nor any answer text may appear (a decision line names the decision,
@@ -687,64 +428,12 @@ def run(binary, source_dir, tmp, checks):
                      + "\n    ".join(repr(l[:200]) for l in stray[:10]))
 
         # f. SIGTERM stops the server with status 0, with a client still connected (as a kiosk is).
-        server.process.send_signal(signal.SIGTERM)
-        stop_started = time.monotonic()
-        try:
-            status = server.process.wait(STOP_TIMEOUT_S)
-            checks.check(status == 0, "the server exits 0 on SIGTERM",
-                         "  exit status %s; log tail:\n%s" % (status, server.log_text()[-2000:]))
-            log("server stopped in %.2f s" % (time.monotonic() - stop_started))
-        except subprocess.TimeoutExpired:
-            checks.check(False, "the server exits within %d s of SIGTERM" % STOP_TIMEOUT_S)
+        server.stop(checks, STOP_TIMEOUT_S)
     finally:
         if channel is not None:
             channel.close()
         server.kill()
 
 
-def main():
-    if len(sys.argv) != 3:
-        print("usage: python3 python_client_test.py TRIAGE_BINARY SOURCE_DIR", file=sys.stderr)
-        return 2
-    binary, source_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if not os.access(binary, os.X_OK):
-        print("FAIL: %s is not an executable" % binary, file=sys.stderr)
-        return 1
-    for key in [k for k in os.environ if k.lower() in ("http_proxy", "https_proxy", "grpc_proxy", "all_proxy")]:
-        del os.environ[key]  # only 127.0.0.1 is ever called
-
-    def out_of_time(signum, frame):
-        raise Failure("the test took longer than %d s" % TOTAL_BUDGET_S)
-
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(TOTAL_BUDGET_S)
-    started = time.monotonic()
-    checks = Checks()
-    try:
-        with tempfile.TemporaryDirectory(prefix="triage-interop-") as tmp:
-            run(binary, source_dir, tmp, checks)
-    except Failure as e:
-        checks.failures.append(str(e))
-        print("FAIL: " + str(e), flush=True)
-    except grpc.RpcError as e:
-        message = "unexpected RPC failure %s: %s" % (e.code().name, e.details())
-        checks.failures.append(message)
-        print("FAIL: " + message, flush=True)
-    except Exception:  # a broken test or an unexpected reply: still a clear failure
-        import traceback
-        traceback.print_exc()
-        checks.failures.append("unexpected error")
-        print("FAIL: unexpected error (traceback above)", flush=True)
-    finally:
-        signal.alarm(0)
-    elapsed = time.monotonic() - started
-    if checks.failures:
-        print("\npython_client_test: %d check(s) FAILED, %d passed, %.1f s" % (len(checks.failures), checks.passed,
-                                                                            elapsed))
-        return 1
-    print("python_client_test: all %d checks passed in %.1f s" % (checks.passed, elapsed))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(common.run_main("python_client_test", run, TOTAL_BUDGET_S, "triage-interop-"))
