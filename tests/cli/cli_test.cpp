@@ -158,3 +158,18 @@ TEST_CASE("the fast Decision printer is the protobuf JSON mapping", "[api]") {
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("audit: usage, missing files and formats are errors with a reason", "[cli][audit]") {
+  std::istringstream in;
+  std::ostringstream out, err;
+  cli::Io io{in, out, err};
+  CHECK(cli::run_audit({}, io) == 1);
+  CHECK(cli::run_audit({"verify"}, io) == 1);
+  CHECK(err.str().find("--db PATH is required") != std::string::npos);
+  CHECK(cli::run_audit({"verify", "--db", "/no/such/audit.db"}, io) == 1);
+  CHECK(err.str().find("cannot read the audit log") != std::string::npos);
+}
+
+}  // namespace triage
