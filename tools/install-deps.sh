@@ -14,6 +14,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
   python3 python3-grpcio python3-grpc-tools
+  util-linux                        # prlimit and setpriv for the durability test
 )
 
 missing=()

@@ -45,6 +45,18 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   } else if (key == "max-request-bytes") return number(config.max_request_bytes, 256, 64LL * 1024 * 1024);
   else if (key == "drain-seconds") return number(config.drain_seconds, 0, 3600);
   else if (key == "audit-busy-timeout-ms") return number(config.audit_busy_timeout_ms, 0, 600000);
+  else if (key == "watch-interval-ms") return number(config.watch_interval_ms, 0, 3600000);
+  else if (key == "admin-subjects") {
+    config.admin_subjects.clear();
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t comma = value.find(',', start);
+      std::string item = trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (!item.empty()) config.admin_subjects.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
   else {
     error = "unknown option " + key;
     return false;
@@ -57,7 +69,8 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
 const std::vector<std::string>& serve_option_names() {
   static const std::vector<std::string> names{"rules",         "listen",        "audit-db",          "tls-cert",
                                               "tls-key",       "tls-client-ca", "log-format",        "max-request-bytes",
-                                              "drain-seconds", "audit-busy-timeout-ms"};
+                                              "drain-seconds", "audit-busy-timeout-ms", "watch-interval-ms",
+                                              "admin-subjects"};
   return names;
 }
 

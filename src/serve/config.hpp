@@ -19,6 +19,10 @@ struct ServeConfig {
   std::size_t max_request_bytes = 64 * 1024;
   int drain_seconds = 10;     // how long SIGTERM waits for calls in flight
   int audit_busy_timeout_ms = 5000;  // how long an audit write waits for a lock held elsewhere
+  // Client certificate subjects (as in the audit log, without "cert:") or common names allowed to
+  // call ReloadRules when TLS is on. Comma-separated in flags, environment and files.
+  std::vector<std::string> admin_subjects;
+  int watch_interval_ms = 1000;  // how often the rules folder is checked for changes; 0: never
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

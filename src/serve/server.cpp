@@ -5,7 +5,10 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <csignal>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,6 +31,15 @@ struct TriageServer::State {
   std::mutex health_mutex;
   bool serving = false;
   bool stopped = false;
+
+  std::mutex reload_mutex;  // one reload at a time
+  std::thread watcher;
+  std::mutex watch_mutex;
+  std::condition_variable watch_wake;
+  bool watch_stop = false;
+
+  v1::ReloadResult reload(const std::string& trigger);
+  void watch();
 };
 
 namespace {
@@ -51,6 +63,24 @@ std::shared_ptr<grpc::ServerCredentials> credentials(const ServeConfig& config, 
   return grpc::SslServerCredentials(options);
 }
 
+// What identifies the folder's rule files for change detection: names, sizes and mtimes.
+std::string folder_signature(const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> entries;
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    if (it->path().extension() != ".rules") continue;
+    std::error_code ignored;
+    auto size = fs::file_size(it->path(), ignored);
+    auto time = fs::last_write_time(it->path(), ignored).time_since_epoch().count();
+    entries.push_back(it->path().filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time));
+  }
+  std::sort(entries.begin(), entries.end());
+  std::string signature;
+  for (const auto& entry : entries) signature += entry + "\n";
+  return signature;
+}
+
 std::shared_ptr<ServedRuleset> serve_ruleset(const LoadResult& loaded, const std::string& folder) {
   auto served = std::make_shared<ServedRuleset>();
   served->ruleset = loaded.ruleset;
@@ -72,6 +102,77 @@ std::shared_ptr<ServedRuleset> serve_ruleset(const LoadResult& loaded, const std
 }
 
 }  // namespace
+
+v1::ReloadResult TriageServer::State::reload(const std::string& trigger) {
+  std::lock_guard<std::mutex> serialize(reload_mutex);
+  auto current = service->served();
+  v1::ReloadResult result;
+  result.set_trigger(trigger);
+  result.set_previous_hash(current->ruleset->model->hash);
+  result.set_ruleset_hash(current->ruleset->model->hash);
+  *result.mutable_attempted_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(now_micros());
+  LoadResult loaded = load_ruleset(config.rules);
+  auto refuse = [&](const Diagnostics& diagnostics) {
+    for (const auto& d : diagnostics) {
+      auto* out = result.add_diagnostics();
+      out->set_file(d.location.file);
+      out->set_line(static_cast<std::uint32_t>(d.location.line));
+      out->set_column(static_cast<std::uint32_t>(d.location.column));
+      out->set_severity(to_string(d.severity));
+      out->set_message(d.message);
+      out->set_hint(d.hint);
+      log->error("reload_diagnostic", {{"where", d.location.file + ":" + std::to_string(d.location.line) + ":" +
+                                                     std::to_string(d.location.column)},
+                                       {"message", d.message}});
+    }
+    log->error("reload_refused", {{"trigger", trigger}, {"serving", current->ruleset->model->hash},
+                                  {"candidate", result.candidate_hash()}});
+    // The old ruleset keeps serving; GetRuleset shows why the candidate was refused.
+    auto next = std::make_shared<ServedRuleset>(*current);
+    *next->info.mutable_last_reload() = result;
+    service->serve(std::move(next));
+    return result;
+  };
+  if (!loaded.ruleset) return refuse(loaded.diagnostics);
+  const std::string& hash = loaded.ruleset->model->hash;
+  result.set_candidate_hash(hash);
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& source : loaded.sources->files()) files.emplace_back(source->name(), source->text());
+  std::string error;
+  // Stored before it serves, so every decision made with it can be replayed.
+  if (!audit->store_ruleset(hash, files, error)) {
+    return refuse({{Severity::error, {config.rules, 0, 0}, error, "the audit log must hold a ruleset before it serves"}});
+  }
+  result.set_reloaded(true);
+  result.set_ruleset_hash(hash);
+  auto next = serve_ruleset(loaded, config.rules);
+  *next->info.mutable_last_reload() = result;
+  service->serve(std::move(next));
+  log->info("reloaded", {{"trigger", trigger}, {"previous", result.previous_hash()}, {"ruleset_hash", hash}});
+  return result;
+}
+
+void TriageServer::State::watch() {
+  std::string last = folder_signature(config.rules);
+  std::unique_lock<std::mutex> lock(watch_mutex);
+  for (;;) {
+    watch_wake.wait_for(lock, std::chrono::milliseconds(config.watch_interval_ms), [&] { return watch_stop; });
+    if (watch_stop) return;
+    std::string now = folder_signature(config.rules);
+    if (now == last) continue;
+    // Editors write files in steps: reload once the folder has stopped changing for one interval.
+    watch_wake.wait_for(lock, std::chrono::milliseconds(config.watch_interval_ms), [&] { return watch_stop; });
+    if (watch_stop) return;
+    std::string settled = folder_signature(config.rules);
+    if (settled != now) continue;
+    last = settled;
+    lock.unlock();
+    reload("watch");
+    lock.lock();
+  }
+}
+
+v1::ReloadResult TriageServer::reload(const std::string& trigger) { return state_->reload(trigger); }
 
 TriageServer::TriageServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -112,14 +213,27 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   if (!creds) return nullptr;
   auto* raw_state = state.get();
   auto served = serve_ruleset(loaded, config.rules);
-  state->service = std::make_unique<TriageService>(served, *state->audit, log, [raw_state](bool ok) {
+  auto on_audit_health = [raw_state](bool ok) {
     // Called after every audit write: the health status follows whether the log works.
     std::lock_guard<std::mutex> lock(raw_state->health_mutex);
     if (raw_state->stopped || ok == raw_state->serving || !raw_state->server) return;
     raw_state->serving = ok;
     raw_state->server->GetHealthCheckService()->SetServingStatus(ok);
     raw_state->log->warn("health", {{"status", ok ? "SERVING" : "NOT_SERVING"}, {"why", "audit log"}});
-  });
+  };
+  auto is_admin = [raw_state](const grpc::ServerContextBase& context) {
+    if (raw_state->config.tls_cert.empty()) return true;  // no TLS: a local, trusted deployment
+    std::string identity = client_identity(context);
+    if (identity.rfind("cert:", 0) != 0) return false;
+    std::string subject = identity.substr(5);
+    for (const auto& admin : raw_state->config.admin_subjects) {
+      if (subject == admin || subject.find("CN=" + admin) != std::string::npos) return true;
+    }
+    return false;
+  };
+  state->service = std::make_unique<TriageService>(
+      served, *state->audit, log, on_audit_health,
+      [raw_state](const std::string& trigger) { return raw_state->reload(trigger); }, is_admin);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -137,6 +251,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     state->server->GetHealthCheckService()->SetServingStatus(true);
     state->serving = true;
   }
+  if (config.watch_interval_ms > 0) state->watcher = std::thread([raw_state] { raw_state->watch(); });
   log->info("serving", {{"listen", config.listen},
                         {"port", std::to_string(state->port), true},
                         {"ruleset_hash", loaded.ruleset->model->hash},
@@ -153,6 +268,12 @@ void TriageServer::shutdown() {
     state_->stopped = true;
     state_->server->GetHealthCheckService()->SetServingStatus(false);
   }
+  {
+    std::lock_guard<std::mutex> lock(state_->watch_mutex);
+    state_->watch_stop = true;
+  }
+  state_->watch_wake.notify_all();
+  if (state_->watcher.joinable()) state_->watcher.join();
   state_->log->info("draining", {{"seconds", std::to_string(state_->config.drain_seconds), true}});
   state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(state_->config.drain_seconds));
   state_->server->Wait();
@@ -166,8 +287,9 @@ int run_server(const ServeConfig& config) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  // A file-size limit must fail the audit write (SQLITE_FULL -> UNAVAILABLE), not kill the process.
+  // A file-size limit must fail the audit write (EFBIG: an I/O error -> UNAVAILABLE), not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
 
   auto log = std::make_shared<EventLog>(make_stderr_logger(config.log_format == "json"), config.log_format == "json");
@@ -178,7 +300,12 @@ int run_server(const ServeConfig& config) {
     return 1;
   }
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  for (;;) {
+    sigwait(&stop_signals, &signal);
+    if (signal != SIGHUP) break;
+    log->info("signal", {{"signal", "SIGHUP"}});
+    server->reload("signal");
+  }
   log->info("signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server->shutdown();
   return 0;

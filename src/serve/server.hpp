@@ -6,6 +6,7 @@
 
 #include "serve/config.hpp"
 #include "serve/event_log.hpp"
+#include "triage/v1/triage.pb.h"
 
 namespace triage {
 
@@ -24,6 +25,9 @@ class TriageServer {
   void shutdown();
   // Marks the server NOT_SERVING or SERVING on the health service.
   void set_serving(bool serving);
+  // Re-reads the rules folder; swaps the candidate in only when it passes every check.
+  // `trigger` names the cause in logs and results ("rpc", "signal", "watch").
+  v1::ReloadResult reload(const std::string& trigger);
 
   struct State;
 

@@ -1,5 +1,7 @@
 #include "serve/triage_service.hpp"
 
+#include <thread>
+
 #include "api/answers_proto.hpp"
 #include "api/decision_record.hpp"
 #include "api/decision_proto.hpp"
@@ -41,8 +43,32 @@ std::string client_identity(const grpc::ServerContextBase& context) {
 }
 
 TriageService::TriageService(std::shared_ptr<const ServedRuleset> served, AuditLog& audit,
-                             std::shared_ptr<EventLog> log, std::function<void(bool)> on_audit_health)
-    : served_(std::move(served)), audit_(audit), log_(std::move(log)), on_audit_health_(std::move(on_audit_health)) {}
+                             std::shared_ptr<EventLog> log, std::function<void(bool)> on_audit_health,
+                             Reloader reloader, AdminCheck is_admin)
+    : served_(std::move(served)),
+      audit_(audit),
+      log_(std::move(log)),
+      on_audit_health_(std::move(on_audit_health)),
+      reloader_(std::move(reloader)),
+      is_admin_(std::move(is_admin)) {}
+
+grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
+                                                     const v1::ReloadRulesRequest*, v1::ReloadResult* response) {
+  auto* reactor = context->DefaultReactor();
+  std::string client = client_identity(*context);
+  if (!is_admin_(*context)) {
+    log_->warn("reload_refused", {{"client", client}, {"reason", "not an admin"}});
+    reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                 "ReloadRules needs an admin client certificate (see --admin-subjects)"));
+    return reactor;
+  }
+  // Checking a candidate can take a while; keep it off the gRPC callback threads.
+  std::thread([this, reactor, response, client] {
+    *response = reloader_("rpc");
+    reactor->Finish(grpc::Status::OK);
+  }).detach();
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* context,
                                                   const v1::EvaluateRequest* request, v1::Decision* response) {

@@ -22,9 +22,14 @@ struct ServedRuleset {
 
 class TriageService final : public v1::TriageService::CallbackService {
  public:
+  // Runs a reload for the ReloadRules RPC (on its own thread) and returns its result.
+  using Reloader = std::function<v1::ReloadResult(const std::string& trigger)>;
+  // Decides whether the caller may use admin RPCs.
+  using AdminCheck = std::function<bool(const grpc::ServerContextBase&)>;
+
   // `on_audit_health` is told after each write whether the audit log works.
   TriageService(std::shared_ptr<const ServedRuleset> served, AuditLog& audit, std::shared_ptr<EventLog> log,
-                std::function<void(bool)> on_audit_health);
+                std::function<void(bool)> on_audit_health, Reloader reloader, AdminCheck is_admin);
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
                                      v1::Decision* response) override;
@@ -33,14 +38,20 @@ class TriageService final : public v1::TriageService::CallbackService {
                                              v1::Questionnaire* response) override;
   grpc::ServerUnaryReactor* GetRuleset(grpc::CallbackServerContext* context, const v1::GetRulesetRequest* request,
                                        v1::RulesetInfo* response) override;
+  grpc::ServerUnaryReactor* ReloadRules(grpc::CallbackServerContext* context, const v1::ReloadRulesRequest* request,
+                                        v1::ReloadResult* response) override;
 
+  // The ruleset calls start with; replaced atomically, calls in flight keep theirs.
   std::shared_ptr<const ServedRuleset> served() const { return std::atomic_load(&served_); }
+  void serve(std::shared_ptr<const ServedRuleset> next) { std::atomic_store(&served_, std::move(next)); }
 
  private:
   std::shared_ptr<const ServedRuleset> served_;
   AuditLog& audit_;
   std::shared_ptr<EventLog> log_;
   std::function<void(bool)> on_audit_health_;
+  Reloader reloader_;
+  AdminCheck is_admin_;
 };
 
 // Who called: the client certificate's subject under TLS, else the `x-client-id` metadata, else

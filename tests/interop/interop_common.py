@@ -71,7 +71,7 @@ def require_grpc():
     grpc packages (for example a pyenv shim); then the script is run again under /usr/bin/python3,
     which has them. Exits 1 with a clear message when no interpreter has grpc."""
     try:
-        import grpc  # noqa: F401
+        importlib.import_module("grpc")
         return
     except ImportError:
         pass

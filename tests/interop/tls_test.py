@@ -19,16 +19,15 @@ Network: 127.0.0.1 only. Exit status 0 when everything holds, 1 with the failure
 """
 
 import glob
-import hashlib
 import json
 import os
-import signal
-import socket
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as common  # noqa: E402
+from interop_common import Failure, audit_rows, child_env, log  # noqa: E402
 
 TOTAL_BUDGET_S = 55
 START_TIMEOUT_S = 20
@@ -63,45 +62,6 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 """
-
-
-class Failure(Exception):
-    pass
-
-
-class Checks:
-    def __init__(self):
-        self.failures = []
-        self.passed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-        else:
-            message = what + (("\n" + detail) if detail else "")
-            self.failures.append(message)
-            print("FAIL: " + message, flush=True)
-        return condition
-
-
-def log(message):
-    print(message, flush=True)
-
-
-def child_env():
-    """No TRIAGE_* settings and no proxies: only 127.0.0.1 is called."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TRIAGE_") and k.lower() not in ("http_proxy", "https_proxy", "grpc_proxy",
-                                                                 "all_proxy")}
-    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
-    return env
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 # ------------------------------------------------------------------------------------------------
 # Certificates
@@ -160,79 +120,7 @@ def make_pki(d):
 # ------------------------------------------------------------------------------------------------
 # Server and calls
 
-class Server:
-    def __init__(self, binary, rules, work_dir, audit_db, name, tls_args):
-        self.binary = binary
-        self.rules = rules
-        self.audit_db = audit_db
-        self.log_path = os.path.join(work_dir, name + ".log")
-        self.work_dir = work_dir
-        self.name = name
-        self.tls_args = tls_args
-        self.process = None
-        self.port = None
-        self.log_file = None
-
-    def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def start(self):
-        for attempt in range(3):
-            self.port = free_port()
-            self.log_file = open(self.log_path, "ab")
-            self.process = subprocess.Popen(
-                [self.binary, "serve", "--rules", self.rules, "--listen", "127.0.0.1:%d" % self.port,
-                 "--audit-db", self.audit_db] + self.tls_args,
-                stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=self.log_file, cwd=self.work_dir,
-                env=child_env())
-            if self.wait_listening():
-                return
-            self.log_file.close()
-            if "cannot listen" not in self.log_text():
-                break
-        raise Failure("the %s server did not start (exit status %s); its log:\n%s"
-                      % (self.name, self.process.poll(), self.log_text()))
-
-    def wait_listening(self):
-        """True once the port accepts connections; False when the process died."""
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-                s.settimeout(0.5)
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return True
-            time.sleep(0.05)
-        raise Failure("the %s server did not listen on 127.0.0.1:%d within %d s; its log:\n%s"
-                      % (self.name, self.port, START_TIMEOUT_S, self.log_text()))
-
-    def stop(self, checks):
-        self.process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        try:
-            status = self.process.wait(STOP_TIMEOUT_S)
-            checks.check(status == 0, "the %s server exits 0 on SIGTERM" % self.name,
-                         "  exit status %s; log tail:\n%s" % (status, self.log_text()[-2000:]))
-            log("%s server stopped in %.2f s" % (self.name, time.monotonic() - started))
-        except subprocess.TimeoutExpired:
-            checks.check(False, "the %s server exits within %d s of SIGTERM" % (self.name, STOP_TIMEOUT_S))
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.log_file is not None:
-            self.log_file.close()
-            self.log_file = None
-
+# Calls
 
 def call(binary, target, intake, extra):
     """Runs `triage call`; returns (exit status, parsed decision or None, stderr)."""
@@ -246,25 +134,6 @@ def call(binary, target, intake, extra):
         except ValueError:
             pass
     return run.returncode, decision, run.stderr.strip()
-
-
-def audit_rows(path):
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute("SELECT * FROM decisions ORDER BY seq")]
-    finally:
-        db.close()
-
-
-def record_hash(prev_hash, row):
-    """The audit chain hash (src/audit/audit_log.cpp): sha256(prev + "\\n" + length-prefixed fields)."""
-    h = hashlib.sha256()
-    h.update(prev_hash.encode() + b"\n")
-    for key in ("decision_id", "client", "request_id", "ruleset_hash", "answers", "decision", "decided_at"):
-        data = row[key].encode("utf-8")
-        h.update(str(len(data)).encode() + b":" + data + b"\n")
-    return h.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -295,8 +164,9 @@ def run(binary, source_dir, tmp, checks):
     servers = []
     try:
         # a. TLS.
-        tls = Server(binary, rules, tmp, audit_db, "TLS", ["--tls-cert", pki["server"], "--tls-key",
-                                                            pki["server_key"]])
+        tls = common.Server(binary, rules, tmp, audit_db, name="TLS server", log_name="TLS.log",
+                            extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"]],
+                            start_timeout_s=START_TIMEOUT_S)
         servers.append(tls)
         tls.start()
         target = "127.0.0.1:%d" % tls.port
@@ -335,11 +205,13 @@ def run(binary, source_dir, tmp, checks):
             checks.check(rows[-1]["client"] == "id:kiosk-tls-7",
                          "under TLS without a client certificate the client is the x-client-id",
                          "  got %r" % rows[-1]["client"])
-        tls.stop(checks)
+        tls.stop(checks, STOP_TIMEOUT_S)
 
         # b. Mutual TLS, on the same audit log.
-        mtls = Server(binary, rules, tmp, audit_db, "mutual TLS",
-                      ["--tls-cert", pki["server"], "--tls-key", pki["server_key"], "--tls-client-ca", pki["ca"]])
+        mtls = common.Server(binary, rules, tmp, audit_db, name="mutual TLS server", log_name="mutual TLS.log",
+                             extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"],
+                                         "--tls-client-ca", pki["ca"]],
+                             start_timeout_s=START_TIMEOUT_S)
         servers.append(mtls)
         mtls.start()
         log("mutual TLS server listening on 127.0.0.1:%d" % mtls.port)
@@ -365,61 +237,17 @@ def run(binary, source_dir, tmp, checks):
                         pki["rogue_client_key"]], "mtls-rogue-cert")
         expect_refused(mtls, "a plaintext call to the mutual TLS server", [], "mtls-plaintext")
         expect_ok(mtls, "a mutual TLS call after the refusals", with_cert, "mtls-3")
-        mtls.stop(checks)
+        mtls.stop(checks, STOP_TIMEOUT_S)
 
         rows = audit_rows(audit_db)
         checks.check([r["request_id"] for r in rows] == accepted,
                      "the audit log holds exactly the calls that returned a decision",
                      "  audit request ids %s, accepted %s" % ([r["request_id"] for r in rows], accepted))
-        previous = "0" * 64
-        for row in rows:
-            ok = row["prev_hash"] == previous and row["record_hash"] == record_hash(previous, row)
-            if not checks.check(ok, "audit hash chain intact at seq %s (across the restart)" % row["seq"],
-                                "  prev_hash %s (expected %s), record_hash %s (recomputed %s)"
-                                % (row["prev_hash"], previous, row["record_hash"], record_hash(previous, row))):
-                break
-            previous = row["record_hash"]
+        common.check_chain(checks, rows, " (across the restart)")
     finally:
         for server in servers:
             server.kill()
 
 
-def main():
-    if len(sys.argv) != 3:
-        print("usage: python3 tls_test.py TRIAGE_BINARY SOURCE_DIR", file=sys.stderr)
-        return 2
-    binary, source_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if not os.access(binary, os.X_OK):
-        print("FAIL: %s is not an executable" % binary, file=sys.stderr)
-        return 1
-
-    def out_of_time(signum, frame):
-        raise Failure("the test took longer than %d s" % TOTAL_BUDGET_S)
-
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(TOTAL_BUDGET_S)
-    started = time.monotonic()
-    checks = Checks()
-    try:
-        with tempfile.TemporaryDirectory(prefix="triage-tls-") as tmp:
-            run(binary, source_dir, tmp, checks)
-    except Failure as e:
-        checks.failures.append(str(e))
-        print("FAIL: " + str(e), flush=True)
-    except Exception:
-        import traceback
-        traceback.print_exc()
-        checks.failures.append("unexpected error")
-        print("FAIL: unexpected error (traceback above)", flush=True)
-    finally:
-        signal.alarm(0)
-    elapsed = time.monotonic() - started
-    if checks.failures:
-        print("\ntls_test: %d check(s) FAILED, %d passed, %.1f s" % (len(checks.failures), checks.passed, elapsed))
-        return 1
-    print("tls_test: all %d checks passed in %.1f s" % (checks.passed, elapsed))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(common.run_main("tls_test", run, TOTAL_BUDGET_S, "triage-tls-"))
