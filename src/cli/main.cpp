@@ -20,6 +20,8 @@ const char* usage =
     "                                                run the gRPC service until SIGTERM/SIGINT\n"
     "  call   --server ADDR --intake FILE|- [--tls-ca F] [--client-id ID]\n"
     "                                                send one intake to a server, print the decision\n"
+    "  reload --server ADDR [--tls-ca F --tls-cert F --tls-key F]\n"
+    "                                                ask a server to re-read and check its rules\n"
     "  audit  verify|replay|export --db PATH …       check, re-decide or export the audit log\n"
     "  loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n"
     "                                                load a server; report rps and latency as JSON\n"
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   if (command == "call") return triage::cli::run_call(args, io);
   if (command == "loadgen") return triage::cli::run_loadgen(args, io);
   if (command == "audit") return triage::cli::run_audit(args, io);
+  if (command == "reload") return triage::cli::run_reload(args, io);
   std::cerr << "triage: unknown command `" << command << "`\n\n" << usage;
   return 1;
 }

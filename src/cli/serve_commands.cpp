@@ -13,6 +13,8 @@
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "util/files.hpp"
 #include "loadgen/loadgen.hpp"
 #include "serve/config.hpp"
 #include "serve/server.hpp"
@@ -31,25 +33,51 @@ int run_serve(const std::vector<std::string>& args, Io io) {
   return run_server(config);
 }
 
+namespace {
+
+// A stub for `--server`, over TLS when `--tls-ca` is given (with a client certificate when
+// `--tls-cert`/`--tls-key` are too). Null with `error` when the TLS files cannot be read.
+std::unique_ptr<v1::TriageService::Stub> connect(const Options& options, std::string& error) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (options.has("--tls-ca")) {
+    grpc::SslCredentialsOptions tls;
+    if (!read_text_file(options.get("--tls-ca", ""), tls.pem_root_certs) ||
+        (options.has("--tls-cert") && !read_text_file(options.get("--tls-cert", ""), tls.pem_cert_chain)) ||
+        (options.has("--tls-key") && !read_text_file(options.get("--tls-key", ""), tls.pem_private_key))) {
+      error = "cannot read the TLS files";
+      return nullptr;
+    }
+    credentials = grpc::SslCredentials(tls);
+  }
+  return v1::TriageService::NewStub(grpc::CreateChannel(options.get("--server", ""), credentials));
+}
+
+void prepare(grpc::ClientContext& context, const Options& options) {
+  int timeout_ms = std::atoi(options.get("--timeout-ms", "10000").c_str());
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  if (options.has("--client-id")) context.AddMetadata("x-client-id", options.get("--client-id", ""));
+}
+
+int report_failure(const char* command, const grpc::Status& status, Io io) {
+  io.err << "triage " << command << ": " << status_code_name(status.error_code()) << ": " << status.error_message()
+         << "\n";
+  return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? exit_invalid_input : exit_failure;
+}
+
+}  // namespace
+
 int run_call(const std::vector<std::string>& args, Io io) {
-  std::map<std::string, std::string> options;
-  for (std::size_t i = 0; i + 1 < args.size(); i += 2) options[args[i]] = args[i + 1];
-  if (args.size() % 2 != 0 || options.count("--server") == 0 || options.count("--intake") == 0) {
+  Options options = parse_options(args, {"--server", "--intake", "--request-id", "--client-id", "--tls-ca",
+                                         "--tls-cert", "--tls-key", "--timeout-ms"});
+  if (!options.error.empty() || !options.has("--server") || !options.has("--intake")) {
+    if (!options.error.empty()) io.err << "triage call: " << options.error << "\n";
     io.err << "usage: triage call --server ADDR --intake FILE|- [--request-id ID] [--client-id ID]\n"
               "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--timeout-ms N]\n";
     return exit_failure;
   }
-  for (const auto& [name, value] : options) {
-    static const std::set<std::string> known{"--server", "--intake", "--request-id", "--client-id",
-                                             "--tls-ca", "--tls-cert", "--tls-key", "--timeout-ms"};
-    if (known.count(name) == 0) {
-      io.err << "triage call: unknown option " << name << "\n";
-      return exit_failure;
-    }
-  }
   std::string text, error;
-  if (!read_input(options["--intake"], io.in, text)) {
-    io.err << "triage call: cannot read the intake file `" << options["--intake"] << "`\n";
+  if (!read_input(options.get("--intake", ""), io.in, text)) {
+    io.err << "triage call: cannot read the intake file `" << options.get("--intake", "") << "`\n";
     return exit_invalid_input;
   }
   std::vector<RawAnswer> raw;
@@ -58,33 +86,46 @@ int run_call(const std::vector<std::string>& args, Io io) {
     io.err << "triage call: " << error << "\n";
     return exit_invalid_input;
   }
-  request.set_request_id(options.count("--request-id") ? options["--request-id"] : "");
-
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (options.count("--tls-ca")) {
-    grpc::SslCredentialsOptions tls;
-    if (!read_input(options["--tls-ca"], io.in, tls.pem_root_certs) ||
-        (options.count("--tls-cert") && !read_input(options["--tls-cert"], io.in, tls.pem_cert_chain)) ||
-        (options.count("--tls-key") && !read_input(options["--tls-key"], io.in, tls.pem_private_key))) {
-      io.err << "triage call: cannot read the TLS files\n";
-      return exit_failure;
-    }
-    credentials = grpc::SslCredentials(tls);
+  request.set_request_id(options.get("--request-id", ""));
+  auto stub = connect(options, error);
+  if (!stub) {
+    io.err << "triage call: " << error << "\n";
+    return exit_failure;
   }
-  auto channel = grpc::CreateChannel(options["--server"], credentials);
-  auto stub = v1::TriageService::NewStub(channel);
   grpc::ClientContext context;
-  int timeout_ms = options.count("--timeout-ms") ? std::atoi(options["--timeout-ms"].c_str()) : 10000;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
-  if (options.count("--client-id")) context.AddMetadata("x-client-id", options["--client-id"]);
+  prepare(context, options);
   v1::Decision decision;
   grpc::Status status = stub->Evaluate(&context, request, &decision);
-  if (!status.ok()) {
-    io.err << "triage call: " << status_code_name(status.error_code()) << ": " << status.error_message() << "\n";
-    return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? exit_invalid_input : exit_failure;
-  }
+  if (!status.ok()) return report_failure("call", status, io);
   io.out << decision_to_json(decision) << "\n";
   return exit_ok;
+}
+
+int run_reload(const std::vector<std::string>& args, Io io) {
+  Options options = parse_options(args, {"--server", "--client-id", "--tls-ca", "--tls-cert", "--tls-key",
+                                         "--timeout-ms"});
+  if (!options.error.empty() || !options.has("--server")) {
+    if (!options.error.empty()) io.err << "triage reload: " << options.error << "\n";
+    io.err << "usage: triage reload --server ADDR [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n";
+    return exit_failure;
+  }
+  std::string error;
+  auto stub = connect(options, error);
+  if (!stub) {
+    io.err << "triage reload: " << error << "\n";
+    return exit_failure;
+  }
+  grpc::ClientContext context;
+  prepare(context, options);
+  v1::ReloadResult result;
+  grpc::Status status = stub->ReloadRules(&context, {}, &result);
+  if (!status.ok()) return report_failure("reload", status, io);
+  io.out << to_json(result) << "\n";
+  for (const auto& d : result.diagnostics()) {
+    io.err << d.file() << ":" << d.line() << ":" << d.column() << ": " << d.severity() << ": " << d.message() << "\n";
+    if (!d.hint().empty()) io.err << "  hint: " << d.hint() << "\n";
+  }
+  return result.reloaded() ? exit_ok : exit_failure;
 }
 
 }  // namespace triage::cli

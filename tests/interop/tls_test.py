@@ -100,6 +100,7 @@ def make_pki(d):
     ca("ca", "/O=Triage Interop Test/CN=Triage Interop Test CA")
     leaf("server", "/O=Triage Interop Test/CN=localhost", "ca", "server")
     leaf("client", "/O=Triage Interop Test/CN=kiosk-042", "ca", "client")
+    leaf("admin", "/O=Triage Interop Test/CN=clinic-admin", "ca", "client")
     # Nobody trusts this one.
     ca("rogue_ca", "/O=Somebody Else/CN=Rogue CA")
     leaf("rogue_client", "/O=Somebody Else/CN=kiosk-042", "rogue_ca", "client")
@@ -111,7 +112,7 @@ def make_pki(d):
             raise Failure("the generated %s certificate does not verify:\n%s%s" % (name, verify.stdout,
                                                                                   verify.stderr))
     files = {}
-    for name in ("ca", "server", "client", "rogue_ca", "rogue_client"):
+    for name in ("ca", "server", "client", "admin", "rogue_ca", "rogue_client"):
         files[name] = os.path.join(d, name + ".crt")
         files[name + "_key"] = os.path.join(d, name + ".key")
     return files
@@ -210,7 +211,7 @@ def run(binary, source_dir, tmp, checks):
         # b. Mutual TLS, on the same audit log.
         mtls = common.Server(binary, rules, tmp, audit_db, name="mutual TLS server", log_name="mutual TLS.log",
                              extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"],
-                                         "--tls-client-ca", pki["ca"]],
+                                         "--tls-client-ca", pki["ca"], "--admin-subjects", "clinic-admin"],
                              start_timeout_s=START_TIMEOUT_S)
         servers.append(mtls)
         mtls.start()
@@ -237,6 +238,21 @@ def run(binary, source_dir, tmp, checks):
                         pki["rogue_client_key"]], "mtls-rogue-cert")
         expect_refused(mtls, "a plaintext call to the mutual TLS server", [], "mtls-plaintext")
         expect_ok(mtls, "a mutual TLS call after the refusals", with_cert, "mtls-3")
+
+        # c. ReloadRules is for admins only: a kiosk's certificate is refused, the admin's works.
+        target = "127.0.0.1:%d" % mtls.port
+        kiosk_reload = subprocess.run([binary, "reload", "--server", target] + with_cert, capture_output=True,
+                                      text=True, timeout=30, env=child_env())
+        checks.check(kiosk_reload.returncode != 0 and "PERMISSION_DENIED" in kiosk_reload.stderr,
+                     "a kiosk certificate cannot reload the rules (PERMISSION_DENIED)",
+                     "  exit %d: %s" % (kiosk_reload.returncode, kiosk_reload.stderr.strip()))
+        admin_reload = subprocess.run([binary, "reload", "--server", target, "--tls-ca", pki["ca"], "--tls-cert",
+                                       pki["admin"], "--tls-key", pki["admin_key"]], capture_output=True,
+                                      text=True, timeout=30, env=child_env())
+        checks.check(admin_reload.returncode == 0 and '"reloaded":true' in admin_reload.stdout,
+                     "the admin certificate reloads the rules",
+                     "  exit %d: %s %s" % (admin_reload.returncode, admin_reload.stdout.strip(),
+                                           admin_reload.stderr.strip()))
         mtls.stop(checks, STOP_TIMEOUT_S)
 
         rows = audit_rows(audit_db)

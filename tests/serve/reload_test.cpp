@@ -1,0 +1,200 @@
+// Safe hot reload: a candidate is swapped in only when it passes every check; a broken one leaves
+// the old rules serving and says why; calls under load never fail across reloads.
+#include <catch2/catch.hpp>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "api/answers_proto.hpp"
+#include "audit/reader.hpp"
+#include "serve/server.hpp"
+#include "support.hpp"
+#include "triage/v1/triage.grpc.pb.h"
+
+namespace triage {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReloadFixture {
+  fs::path folder = fs::temp_directory_path() / ("triage-reload-test-" + new_decision_id());
+  fs::path rules = folder / "rules";
+  std::unique_ptr<TriageServer> server;
+  std::unique_ptr<v1::TriageService::Stub> stub;
+
+  explicit ReloadFixture(int watch_interval_ms = 0) {
+    fs::create_directories(rules);
+    for (const auto& entry : fs::directory_iterator(test::source_path("rules"))) {
+      if (entry.path().extension() == ".rules") fs::copy_file(entry.path(), rules / entry.path().filename());
+    }
+    ServeConfig config;
+    config.rules = rules.string();
+    config.listen = "127.0.0.1:0";
+    config.audit_db = (folder / "audit.db").string();
+    config.drain_seconds = 2;
+    config.watch_interval_ms = watch_interval_ms;
+    auto quiet = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    std::string error;
+    server = TriageServer::start(config, std::make_shared<EventLog>(quiet, false), error);
+    INFO(error);
+    REQUIRE(server);
+    stub = v1::TriageService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials()));
+  }
+  ~ReloadFixture() {
+    server.reset();
+    std::error_code ignored;
+    fs::remove_all(folder, ignored);
+  }
+
+  // Rewrites a rule file: replaces `from` with `to`.
+  void edit(const std::string& file, const std::string& from, const std::string& to) {
+    std::string text = test::read_file((rules / file).string());
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    std::ofstream(rules / file, std::ios::binary | std::ios::trunc) << text;
+  }
+
+  v1::ReloadResult reload_rpc() {
+    grpc::ClientContext context;
+    v1::ReloadResult result;
+    REQUIRE(stub->ReloadRules(&context, {}, &result).ok());
+    return result;
+  }
+
+  v1::RulesetInfo info() {
+    grpc::ClientContext context;
+    v1::RulesetInfo result;
+    REQUIRE(stub->GetRuleset(&context, {}, &result).ok());
+    return result;
+  }
+};
+
+v1::EvaluateRequest example_request(const std::string& name) {
+  std::vector<RawAnswer> raw;
+  std::string error;
+  REQUIRE(parse_intake_json(test::read_file(test::source_path("rules/examples/" + name)), raw, error));
+  v1::EvaluateRequest request;
+  REQUIRE(to_request(raw, request, error));
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("ReloadRules swaps in a changed ruleset and stores it in the audit log", "[serve][reload]") {
+  ReloadFixture fixture;
+  std::string before = fixture.info().ruleset_hash();
+  fixture.edit("red_flags.rules", "pain_below_knee -> refer routine", "pain_below_knee -> refer urgent");
+  v1::ReloadResult result = fixture.reload_rpc();
+  CHECK(result.reloaded());
+  CHECK(result.previous_hash() == before);
+  CHECK(result.ruleset_hash() != before);
+  CHECK(result.trigger() == "rpc");
+  CHECK(fixture.info().ruleset_hash() == result.ruleset_hash());
+
+  grpc::ClientContext context;
+  v1::Decision decision;
+  REQUIRE(fixture.stub->Evaluate(&context, example_request("routine_pain_below_knee.json"), &decision).ok());
+  CHECK(decision.urgency() == v1::urgent);
+  CHECK(decision.ruleset_hash() == result.ruleset_hash());
+
+  std::string error;
+  auto reader = AuditReader::open((fixture.folder / "audit.db").string(), error);
+  REQUIRE(reader);
+  auto hashes = reader->ruleset_hashes();
+  CHECK(std::count(hashes.begin(), hashes.end(), result.ruleset_hash()) == 1);
+  CHECK(std::count(hashes.begin(), hashes.end(), before) == 1);
+}
+
+TEST_CASE("a broken candidate is refused: the old rules keep serving and GetRuleset says why",
+          "[serve][reload]") {
+  ReloadFixture fixture;
+  std::string before = fixture.info().ruleset_hash();
+  fixture.edit("red_flags.rules", "red_flag flag_night_pain: night_pain", "red_flag flag_night_pain: nigth_pain");
+  v1::ReloadResult result = fixture.reload_rpc();
+  CHECK_FALSE(result.reloaded());
+  CHECK(result.ruleset_hash() == before);
+  REQUIRE(result.diagnostics_size() >= 1);
+  CHECK(result.diagnostics(0).file() == "red_flags.rules");
+  CHECK(result.diagnostics(0).line() > 0);
+  CHECK(result.diagnostics(0).column() > 0);
+  CHECK(result.diagnostics(0).message() == "unknown fact `nigth_pain`");
+  CHECK(result.diagnostics(0).hint() == "did you mean `night_pain`?");
+
+  v1::RulesetInfo info = fixture.info();
+  CHECK(info.ruleset_hash() == before);
+  CHECK_FALSE(info.last_reload().reloaded());
+  CHECK(info.last_reload().diagnostics_size() == result.diagnostics_size());
+  grpc::ClientContext context;
+  v1::Decision decision;
+  CHECK(fixture.stub->Evaluate(&context, example_request("urgent_fever_night_pain.json"), &decision).ok());
+  CHECK(decision.ruleset_hash() == before);
+}
+
+TEST_CASE("reloads under load: no call fails, each decision names the ruleset it used", "[serve][reload]") {
+  ReloadFixture fixture;
+  std::string first = fixture.info().ruleset_hash();
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::mutex seen_mutex;
+  std::set<std::string> seen;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      auto request = example_request(c % 2 == 0 ? "routine_pain_below_knee.json" : "self_care_lower_back.json");
+      while (!stop) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        v1::Decision decision;
+        if (fixture.stub->Evaluate(&context, request, &decision).ok()) {
+          ++ok;
+          std::lock_guard<std::mutex> lock(seen_mutex);
+          seen.insert(decision.ruleset_hash());
+        } else {
+          ++failed;
+        }
+      }
+    });
+  }
+  std::set<std::string> served{first};
+  for (int round = 0; round < 6; ++round) {
+    if (round % 2 == 0) {
+      fixture.edit("red_flags.rules", "pain_below_knee -> refer routine", "pain_below_knee -> refer urgent");
+    } else {
+      fixture.edit("red_flags.rules", "pain_below_knee -> refer urgent", "pain_below_knee -> refer routine");
+    }
+    v1::ReloadResult result = fixture.reload_rpc();
+    CHECK(result.reloaded());
+    served.insert(result.ruleset_hash());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stop = true;
+  for (auto& client : clients) client.join();
+  CHECK(failed == 0);
+  CHECK(ok > 50);
+  CHECK(served.size() == 2);
+  for (const auto& hash : seen) CHECK(served.count(hash) == 1);
+  CHECK(seen.size() == 2);  // both rulesets decided calls
+}
+
+TEST_CASE("a change in the rules folder is picked up by the watcher", "[serve][reload]") {
+  ReloadFixture fixture(/*watch_interval_ms=*/50);
+  std::string before = fixture.info().ruleset_hash();
+  fixture.edit("plan.rules", "max_total 10", "max_total 9");
+  std::string after = before;
+  for (int i = 0; i < 100 && after == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    after = fixture.info().ruleset_hash();
+  }
+  CHECK(after != before);
+  CHECK(fixture.info().last_reload().trigger() == "watch");
+}
+
+}  // namespace triage
