@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "analyze/analyze.hpp"
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "cli/options.hpp"
@@ -43,7 +44,7 @@ namespace {
 }  // namespace
 
 int run_check(const std::vector<std::string>& args, Io io) {
-  Options options = parse_options(args, {"--rules", "--format"});
+  Options options = parse_options(args, {"--rules", "--format", "--strict"});
   if (!options.error.empty()) {
     io.err << "triage check: " << options.error << "\n";
     return exit_failure;
@@ -53,24 +54,37 @@ int run_check(const std::vector<std::string>& args, Io io) {
     io.err << "triage check: --format must be text or json\n";
     return exit_failure;
   }
+  std::string strict_value = options.get("--strict", "false");
+  bool strict = strict_value == "true" || strict_value == "1" || strict_value == "yes";
   std::string folder = options.get("--rules", "rules");
   LoadResult loaded = load_ruleset(folder);
+  AnalysisReport report;
+  if (loaded.ruleset) report = analyze(*loaded.ruleset);
+  std::size_t errors = 0, warnings = 0;
+  for (const auto& finding : report.findings) {
+    (finding.diagnostic.severity == Severity::error ? errors : warnings) += 1;
+  }
+  bool ok = loaded.ruleset != nullptr && errors == 0 && (!strict || warnings == 0);
   if (format == "json") {
-    io.out << "{\"ok\":" << (loaded.ruleset ? "true" : "false")
-           << ",\"ruleset_hash\":\"" << (loaded.ruleset ? loaded.ruleset->model->hash : "") << "\""
-           << ",\"diagnostics\":" << render_json(loaded.diagnostics) << "}\n";
-    return loaded.ruleset ? exit_ok : exit_failure;
+    io.out << "{\"ok\":" << (ok ? "true" : "false") << ",\"ruleset_hash\":\""
+           << (loaded.ruleset ? loaded.ruleset->model->hash : "") << "\""
+           << ",\"diagnostics\":" << render_json(loaded.diagnostics) << ",\"findings\":" << findings_json(report)
+           << "}\n";
+    return ok ? exit_ok : exit_failure;
   }
   if (!loaded.ruleset) {
     io.err << render_all(loaded.diagnostics, *loaded.sources);
     return exit_failure;
   }
   if (!loaded.diagnostics.empty()) io.err << render_all(loaded.diagnostics, *loaded.sources);
+  io.out << render_findings(report, *loaded.sources);
   const model::Ruleset& model = *loaded.ruleset->model;
-  io.out << folder << ": ok, " << model.files.size() << " files, " << model.facts.size() << " facts, "
-         << model.techniques.size() << " techniques, " << model.red_flags.size() << " red flags, "
-         << model.rules.size() << " rules; " << model.hash << "\n";
-  return exit_ok;
+  io.out << folder << ": " << (ok ? "ok" : "FAILED") << ", " << model.files.size() << " files, " << model.facts.size()
+         << " facts, " << model.techniques.size() << " techniques, " << model.red_flags.size() << " red flags, "
+         << model.rules.size() << " rules; " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+         << (warnings == 1 ? " warning" : " warnings") << (strict && warnings ? " (--strict)" : "") << "; "
+         << model.hash << "\n";
+  return ok ? exit_ok : exit_failure;
 }
 
 int run_eval(const std::vector<std::string>& args, Io io) {

@@ -225,14 +225,19 @@ Truth run_program(const CompiledRuleset& ruleset, const Program& program, const 
   return top == 0 ? Truth::true_ : stack[top - 1];
 }
 
+void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::FactValue>& values,
+                   const model::FactSet& known, Truth* out) {
+  for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
+    const Atom& atom = ruleset.atoms[i];
+    out[i] = known.test(atom.fact) ? test_atom(atom, values[atom.fact]) : Truth::unknown;
+  }
+}
+
 Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   const model::Ruleset& model = *ruleset.model;
   Effective facts = apply_defaults(ruleset, answers);
   std::vector<Truth> atoms(ruleset.atoms.size());
-  for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
-    const Atom& atom = ruleset.atoms[i];
-    atoms[i] = facts.known.test(atom.fact) ? test_atom(atom, facts.values[atom.fact]) : Truth::unknown;
-  }
+  compute_atoms(ruleset, facts.values, facts.known, atoms.data());
 
   Evaluation out;
   model::Tier certain = model::Tier::none;

@@ -15,4 +15,9 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers);
 // Evaluates one program; `atoms` holds the truth of every atom. Exposed for tests and analyses.
 Truth run_program(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms);
 
+// The truth of every atom for facts whose values are final (defaults already applied): a fact not
+// in `known` makes its atoms unknown. `out` must hold ruleset.atoms.size() entries.
+void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::FactValue>& values,
+                   const model::FactSet& known, Truth* out);
+
 }  // namespace triage

@@ -144,7 +144,7 @@ TEST_CASE("each shipped suitability rule has its effect", "[shipped][rule]") {
        Case::includes},
       {"acute_flare_no_firm_pressure", R"({"days_since_onset": 3, "pain_intensity": 6})",
        "foam_roll_glute_piriformis", Case::excludes},
-      {"lower_back_no_lumbar_rolling", R"({"pain_areas": ["lower_back"]})", "foam_roll_glutes_to_sacrum",
+      {"lower_back_roll_glutes_to_sacrum", R"({"pain_areas": ["lower_back"]})", "foam_roll_glutes_to_sacrum",
        Case::includes},
       {"lower_back_no_lumbar_rolling", R"({"pain_areas": ["lower_back"]})", "foam_roll_glutes_to_sacrum",
        Case::cautions_item},
@@ -215,6 +215,26 @@ TEST_CASE("ordering rules: strengthening before stretching for an unstable back,
   REQUIRE(tennis >= 0);
   REQUIRE(massage >= 0);
   CHECK(tennis < massage);
+}
+
+TEST_CASE("ordering rules for a flare and for buttock pain bring the gentler or glute work forward",
+          "[shipped][rule]") {
+  auto techniques = [](const v1::Decision& decision, const std::string& phase) {
+    std::vector<std::string> ids;
+    for (const auto& item : decision.plan()) {
+      if (item.phase() == phase) ids.push_back(item.technique());
+    }
+    return ids;
+  };
+  // acute_flare_gentle_mobility_first: pelvic tilts before child's pose and knee-to-chest.
+  auto flare = decide_with(R"({"days_since_onset": 3, "pain_intensity": 6})");
+  CHECK(techniques(flare, "stretch") == std::vector<std::string>{"cat_cow", "pelvic_tilt", "childs_pose"});
+  auto calm = decide_with("{}");
+  CHECK(techniques(calm, "stretch") == std::vector<std::string>{"cat_cow", "childs_pose", "knee_to_chest"});
+  // buttock_pain_glutes_first: glute bridges and clam shells among the strengthening exercises.
+  auto buttock = decide_with(R"({"pain_areas": ["lower_back", "buttock"]})");
+  CHECK(techniques(buttock, "strengthen") == std::vector<std::string>{"bird_dog", "glute_bridge", "clamshell"});
+  CHECK(techniques(calm, "strengthen") == std::vector<std::string>{"plank", "bird_dog", "dead_bug"});
 }
 
 TEST_CASE("missing equipment leaves a technique out with that reason", "[shipped][rule]") {

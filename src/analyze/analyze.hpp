@@ -1,0 +1,39 @@
+#pragma once
+// Static safety analysis of a whole ruleset (`triage check`). Each finding that a concrete intake
+// can show comes with that intake (a witness) for the clinician to run with `triage eval`.
+//
+// Checks: red-flag safety (every red flag can fire and then refers at its tier; no red-flag question
+// has a default that would answer it "no" for the patient), monotonicity (answering "yes" to one
+// more red-flag question never lowers the urgency or removes a referral), conflicts (include and
+// avoid of one technique for one intake; ordering cycles), dead and redundant rules, techniques no
+// intake can receive, and facts, tags, equipment and derived facts declared but never used.
+// Searches are exhaustive over the value classes the conditions distinguish (analyze/value_classes).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compile/compiled.hpp"
+#include "diag/diagnostic.hpp"
+
+namespace triage {
+
+struct Finding {
+  std::string check;  // red-flag-safety, monotonicity, conflict, order-cycle, dead-rule, redundant-rule,
+                      // unreachable-technique, unused
+  Diagnostic diagnostic;
+  std::optional<std::string> witness;  // {"answers": {...}} JSON
+  std::string witness_shows;           // what running the witness shows
+};
+
+struct AnalysisReport {
+  std::vector<Finding> findings;  // in source order
+  long intakes_searched = 0;
+};
+
+AnalysisReport analyze(const CompiledRuleset& ruleset);
+
+// Findings rendered like diagnostics, each with its witness; and as JSON.
+std::string render_findings(const AnalysisReport& report, const class SourceSet& sources);
+std::string findings_json(const AnalysisReport& report);
+
+}  // namespace triage

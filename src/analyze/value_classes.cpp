@@ -1,0 +1,59 @@
+#include "analyze/value_classes.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace triage {
+
+std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int fact_index) {
+  const model::Fact& fact = ruleset.model->facts[fact_index];
+  std::vector<model::FactValue> values;
+  switch (fact.type) {
+    case model::FactType::boolean: return {0, 1};
+    case model::FactType::integer: {
+      std::set<model::FactValue> distinct{fact.low, fact.high};
+      for (const Atom& atom : ruleset.atoms) {
+        if (atom.fact != fact_index) continue;
+        for (auto v : {atom.operand - 1, atom.operand, atom.operand + 1}) {
+          if (v >= fact.low && v <= fact.high) distinct.insert(v);
+        }
+      }
+      return {distinct.begin(), distinct.end()};
+    }
+    case model::FactType::enumeration:
+      for (std::size_t i = 0; i < fact.values.size(); ++i) values.push_back(model::FactValue{1} << i);
+      return values;
+    case model::FactType::set: {
+      std::uint64_t relevant = 0;
+      for (const Atom& atom : ruleset.atoms) {
+        if (atom.fact == fact_index) relevant |= static_cast<std::uint64_t>(atom.operand);
+      }
+      const auto& plan = ruleset.model->plan;
+      for (const auto& technique : ruleset.techniques) {
+        if (fact_index == plan.equipment_fact) relevant |= technique.needs;
+        if (fact_index == plan.area_fact) relevant |= technique.targets;
+      }
+      std::vector<int> bits;
+      for (int b = 0; b < 64; ++b) {
+        if ((relevant >> b) & 1U) bits.push_back(b);
+      }
+      // Subsets by size, so searches try "few" before "many".
+      std::vector<std::uint64_t> subsets;
+      for (std::uint64_t subset = 0; subset < (std::uint64_t{1} << bits.size()); ++subset) subsets.push_back(subset);
+      std::stable_sort(subsets.begin(), subsets.end(), [](std::uint64_t a, std::uint64_t b) {
+        return __builtin_popcountll(a) < __builtin_popcountll(b);
+      });
+      for (std::uint64_t subset : subsets) {
+        std::uint64_t value = 0;
+        for (std::size_t k = 0; k < bits.size(); ++k) {
+          if ((subset >> k) & 1U) value |= std::uint64_t{1} << bits[k];
+        }
+        values.push_back(static_cast<model::FactValue>(value));
+      }
+      return values;
+    }
+  }
+  return values;
+}
+
+}  // namespace triage
