@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyze/analyze.hpp"
 #include "api/decision_proto.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
@@ -67,8 +68,18 @@ void BM_ParseCheckShipped(benchmark::State& state) {
   }
 }
 
+// Parse, check, compile and the whole safety analysis of the shipped rules (`triage check`).
+void BM_ParseCheckAnalyzeShipped(benchmark::State& state) {
+  for (auto _ : state) {
+    auto loaded = triage::load_ruleset(rules_folder());
+    auto report = triage::analyze(*loaded.ruleset);
+    benchmark::DoNotOptimize(report);
+  }
+}
+
 }  // namespace
 
+BENCHMARK(BM_ParseCheckAnalyzeShipped)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EvaluateShipped_Refer);
 BENCHMARK(BM_EvaluateShipped_Incomplete);
 BENCHMARK(BM_EvaluateShipped_SelfCare);

@@ -535,6 +535,18 @@ class Analyzer {
 
 AnalysisReport analyze(const CompiledRuleset& ruleset) { return Analyzer(ruleset).run(); }
 
+Diagnostics analysis_errors(const AnalysisReport& report) {
+  Diagnostics errors;
+  for (const auto& finding : report.findings) {
+    if (finding.diagnostic.severity != Severity::error) continue;
+    Diagnostic d = finding.diagnostic;
+    d.message = "[" + finding.check + "] " + d.message;
+    if (finding.witness) d.hint += (d.hint.empty() ? "" : "; ") + std::string("witness: ") + *finding.witness;
+    errors.push_back(std::move(d));
+  }
+  return errors;
+}
+
 std::string render_findings(const AnalysisReport& report, const SourceSet& sources) {
   std::string out;
   for (const auto& finding : report.findings) {

@@ -32,6 +32,10 @@ struct AnalysisReport {
 
 AnalysisReport analyze(const CompiledRuleset& ruleset);
 
+// The error findings as diagnostics (witness appended to the hint): what makes a ruleset unfit to
+// serve.
+Diagnostics analysis_errors(const AnalysisReport& report);
+
 // Findings rendered like diagnostics, each with its witness; and as JSON.
 std::string render_findings(const AnalysisReport& report, const class SourceSet& sources);
 std::string findings_json(const AnalysisReport& report);

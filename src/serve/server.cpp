@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyze/analyze.hpp"
 #include "api/decision_proto.hpp"
 #include "diag/render.hpp"
 #include "ruleset/loader.hpp"
@@ -136,6 +137,9 @@ v1::ReloadResult TriageServer::State::reload(const std::string& trigger) {
   if (!loaded.ruleset) return refuse(loaded.diagnostics);
   const std::string& hash = loaded.ruleset->model->hash;
   result.set_candidate_hash(hash);
+  // The full check: a ruleset the safety analysis refutes never serves.
+  Diagnostics unsafe = analysis_errors(analyze(*loaded.ruleset));
+  if (!unsafe.empty()) return refuse(unsafe);
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& source : loaded.sources->files()) files.emplace_back(source->name(), source->text());
   std::string error;
@@ -196,6 +200,12 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   LoadResult loaded = load_ruleset(config.rules);
   if (!loaded.ruleset) {
     error = "the rules in " + config.rules + " do not load:\n" + render_all(loaded.diagnostics, *loaded.sources);
+    return nullptr;
+  }
+  Diagnostics unsafe = analysis_errors(analyze(*loaded.ruleset));
+  if (!unsafe.empty()) {
+    error = "the rules in " + config.rules + " fail the safety analysis (see `triage check`):\n" +
+            render_all(unsafe, *loaded.sources);
     return nullptr;
   }
   std::filesystem::path db_path(config.audit_db);

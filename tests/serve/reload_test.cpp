@@ -198,3 +198,20 @@ TEST_CASE("a change in the rules folder is picked up by the watcher", "[serve][r
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a candidate the safety analysis refutes is refused with the witness", "[serve][reload]") {
+  ReloadFixture fixture;
+  std::string before = fixture.info().ruleset_hash();
+  // A red-flag question given a default: unasked patients would be taken as "no".
+  fixture.edit("facts.rules", "fact saddle_numbness: bool", "fact saddle_numbness: bool\n  default false");
+  v1::ReloadResult result = fixture.reload_rpc();
+  CHECK_FALSE(result.reloaded());
+  CHECK(result.ruleset_hash() == before);
+  REQUIRE(result.diagnostics_size() >= 1);
+  CHECK(result.diagnostics(0).message().find("[red-flag-safety]") == 0);
+  CHECK(result.diagnostics(0).hint().find("witness: {\"answers\"") != std::string::npos);
+}
+
+}  // namespace triage
