@@ -28,6 +28,10 @@ int run_schema(const std::vector<std::string>& args, Io io);
 int run_serve(const std::vector<std::string>& args, Io io);
 // Sends one intake to a running server and prints the decision like `eval`.
 int run_call(const std::vector<std::string>& args, Io io);
+// Formats rule files: prints them, rewrites them (-w) or lists those not formatted (--check).
+int run_fmt(const std::vector<std::string>& args, Io io);
+// Runs clinicians' rule tests (*.cases); exit 1 when a case fails.
+int run_test(const std::vector<std::string>& args, Io io);
 // Asks a running server to reload its rules (ReloadRules); exit 1 when the candidate is refused.
 int run_reload(const std::vector<std::string>& args, Io io);
 // The auditor's tools: verify, replay (determinism or impact analysis) and export.

@@ -14,6 +14,9 @@ const char* usage =
     "commands:\n"
     "  check  [--rules DIR] [--format text|json]   check a ruleset; exit 0 when clean, 1 with errors\n"
     "  eval   [--rules DIR] --intake FILE|-          decide one intake and print the decision as JSON\n"
+    "  fmt    [-w | --check] FILES…                  canonical layout of rule files, comments kept\n"
+    "  test   [--rules DIR] [--coverage] [--format text|json] [FILES…]\n"
+    "                                                run the rule tests in DIR/tests/*.cases\n"
     "  schema [--rules DIR]                          print the questionnaire a kiosk renders, as JSON\n"
     "  serve  [--rules DIR] [--listen ADDR] [--audit-db PATH] [--config FILE]\n"
     "         [--tls-cert F --tls-key F [--tls-client-ca F]] [--log-format text|json]\n"
@@ -47,6 +50,8 @@ int main(int argc, char** argv) {
   if (command == "loadgen") return triage::cli::run_loadgen(args, io);
   if (command == "audit") return triage::cli::run_audit(args, io);
   if (command == "reload") return triage::cli::run_reload(args, io);
+  if (command == "test") return triage::cli::run_test(args, io);
+  if (command == "fmt") return triage::cli::run_fmt(args, io);
   std::cerr << "triage: unknown command `" << command << "`\n\n" << usage;
   return 1;
 }

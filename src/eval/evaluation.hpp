@@ -43,6 +43,7 @@ struct Evaluation {
   std::vector<PlanEntry> plan;              // in plan order
   std::vector<Exclusion> excluded;          // catalogue order
   std::vector<int> cautions;                // rules with a general `caution` that applies
+  std::vector<int> fired_rules;             // self_care: suitability rules whose condition held
 };
 
 }  // namespace triage

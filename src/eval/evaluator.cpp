@@ -69,6 +69,7 @@ class PlanBuilder {
       const auto& rule = ruleset_.rules[r];
       Truth truth = run_program(ruleset_, rule.condition, atoms_.data());
       if (truth == Truth::false_) continue;
+      if (truth == Truth::true_) out_.fired_rules.push_back(static_cast<int>(r));
       for (const auto& effect : rule.effects) {
         switch (effect.kind) {
           case model::Effect::Kind::avoid:

@@ -1,0 +1,66 @@
+// `triage fmt [-w | --check] FILES…`, like `opa fmt`.
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "diag/render.hpp"
+#include "diag/source_set.hpp"
+#include "fmt/format.hpp"
+#include "util/files.hpp"
+
+namespace triage::cli {
+
+int run_fmt(const std::vector<std::string>& args, Io io) {
+  bool write = false, check = false;
+  std::vector<std::string> files;
+  for (const auto& arg : args) {
+    if (arg == "-w" || arg == "--write") write = true;
+    else if (arg == "--check") check = true;
+    else if (!arg.empty() && arg[0] == '-') {
+      io.err << "triage fmt: unknown option " << arg << "\nusage: triage fmt [-w | --check] FILES…\n";
+      return exit_failure;
+    } else files.push_back(arg);
+  }
+  if (files.empty() || (write && check)) {
+    io.err << "usage: triage fmt [-w | --check] FILES…\n"
+              "  prints the formatted files; -w rewrites them; --check lists those not formatted (exit 1)\n";
+    return exit_failure;
+  }
+  int code = exit_ok;
+  for (const auto& path : files) {
+    std::string text;
+    if (!read_text_file(path, text)) {
+      io.err << "triage fmt: cannot read " << path << "\n";
+      code = exit_failure;
+      continue;
+    }
+    SourceSet sources;
+    const SourceFile& source = sources.add(path, text);
+    FormatResult formatted = format_rules(source);
+    if (!formatted.diagnostics.empty()) {
+      io.err << render_all(formatted.diagnostics, sources);
+      code = exit_failure;
+      continue;
+    }
+    if (check) {
+      if (formatted.text != text) {
+        io.out << path << "\n";
+        code = exit_failure;
+      }
+    } else if (write) {
+      if (formatted.text != text) {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << formatted.text;
+        if (!out) {
+          io.err << "triage fmt: cannot write " << path << "\n";
+          code = exit_failure;
+        }
+      }
+    } else {
+      io.out << formatted.text;
+    }
+  }
+  return code;
+}
+
+}  // namespace triage::cli

@@ -1,0 +1,233 @@
+#include "ruletest/runner.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include "api/decision_proto.hpp"
+#include "eval/evaluator.hpp"
+#include "intake/intake.hpp"
+#include "ruletest/cases.hpp"
+#include "util/json_text.hpp"
+
+namespace triage {
+namespace {
+
+RawAnswer raw_answer(const CaseAnswer& answer) {
+  RawAnswer raw;
+  raw.fact = answer.fact;
+  const std::string& v = answer.value;
+  char* end = nullptr;
+  double number = std::strtod(v.c_str(), &end);
+  if (v == "true" || v == "false") {
+    raw.kind = RawAnswer::Kind::boolean;
+    raw.boolean = v == "true";
+  } else if (!v.empty() && end != nullptr && *end == '\0') {
+    raw.kind = RawAnswer::Kind::number;
+    raw.number = number;
+  } else if (!v.empty() && v.front() == '{') {
+    raw.kind = RawAnswer::Kind::list;
+    std::string inner = v.substr(1, v.size() >= 2 ? v.size() - 2 : 0);
+    std::size_t start = 0;
+    while (start < inner.size()) {
+      std::size_t comma = inner.find(',', start);
+      std::string item = inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (!item.empty()) raw.list.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else {
+    raw.kind = RawAnswer::Kind::text;
+    raw.text = v;
+  }
+  return raw;
+}
+
+std::vector<std::string> plan_ids(const v1::Decision& d) {
+  std::vector<std::string> ids;
+  for (const auto& item : d.plan()) ids.push_back(item.technique());
+  return ids;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "nothing" : out;
+}
+
+std::string label(const v1::Decision& d) {
+  return v1::Outcome_Name(d.outcome()) + (d.has_urgency() ? "/" + v1::Urgency_Name(d.urgency()) : "");
+}
+
+// Checks one expectation; empty when met, else the difference.
+std::string check(const Expectation& e, const v1::Decision& d) {
+  const std::string& a = e.words[0];
+  auto contains = [](const auto& list, const std::string& id, auto key) {
+    for (const auto& item : list) {
+      if (key(item) == id) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> plan = plan_ids(d);
+  if (e.kind == "outcome") {
+    return v1::Outcome_Name(d.outcome()) == a ? "" : "expected outcome " + a + ", got " + label(d);
+  }
+  if (e.kind == "urgency") {
+    std::string urgency = d.has_urgency() ? v1::Urgency_Name(d.urgency()) : "none";
+    return urgency == a ? "" : "expected urgency " + a + ", got " + urgency;
+  }
+  if (e.kind == "red_flag") {
+    std::vector<std::string> fired;
+    for (const auto& flag : d.red_flags()) fired.push_back(flag.rule());
+    return std::count(fired.begin(), fired.end(), a) ? "" : "expected red flag " + a + " to fire; fired: " + joined(fired);
+  }
+  if (e.kind == "plan_has") {
+    return std::count(plan.begin(), plan.end(), a) ? "" : "expected " + a + " in the plan; plan: " + joined(plan);
+  }
+  if (e.kind == "plan_lacks") {
+    return std::count(plan.begin(), plan.end(), a) ? "expected " + a + " not in the plan; plan: " + joined(plan) : "";
+  }
+  if (e.kind == "order") {
+    auto first = std::find(plan.begin(), plan.end(), a);
+    auto second = std::find(plan.begin(), plan.end(), e.words[1]);
+    if (first == plan.end() || second == plan.end() || first > second) {
+      return "expected " + a + " before " + e.words[1] + "; plan: " + joined(plan);
+    }
+    return "";
+  }
+  if (e.kind == "missing" || e.kind == "missing_none") {
+    std::vector<std::string> missing(d.missing().begin(), d.missing().end());
+    if (e.kind == "missing_none") return missing.empty() ? "" : "expected nothing missing; missing: " + joined(missing);
+    return std::count(missing.begin(), missing.end(), a) ? "" : "expected " + a + " among the missing; missing: " + joined(missing);
+  }
+  if (e.kind == "excluded") {
+    for (const auto& exclusion : d.excluded()) {
+      if (exclusion.technique() != a) continue;
+      std::vector<std::string> reasons;
+      for (const auto& reason : exclusion.reasons()) reasons.push_back(reason.rule());
+      if (std::count(reasons.begin(), reasons.end(), e.words[1])) return "";
+      return "expected " + a + " excluded by " + e.words[1] + "; excluded by: " + joined(reasons);
+    }
+    return "expected " + a + " excluded by " + e.words[1] + "; it was not excluded";
+  }
+  if (e.kind == "caution") {
+    bool found = contains(d.cautions(), a, [](const v1::Explanation& c) { return c.rule(); });
+    return found ? "" : "expected the general caution " + a;
+  }
+  return "unknown expectation " + e.kind;
+}
+
+}  // namespace
+
+TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair<std::string, std::string>>& files) {
+  const model::Ruleset& model = *ruleset.model;
+  TestReport report;
+  report.red_flag_hits.assign(model.red_flags.size(), 0);
+  report.rule_hits.assign(model.rules.size(), 0);
+  report.technique_hits.assign(model.techniques.size(), 0);
+  for (const auto& [name, text] : files) {
+    CaseFile file = parse_cases(name, text, report.diagnostics);
+    std::map<std::string, const CaseBase*> bases;
+    for (const auto& base : file.bases) bases[base.name] = &base;
+    for (const auto& test : file.cases) {
+      CaseResult result{test.name, test.location, {}};
+      std::vector<RawAnswer> raw;
+      if (!test.base.empty()) {
+        auto base = bases.find(test.base);
+        if (base == bases.end()) {
+          result.failures.push_back("unknown base `" + test.base + "`");
+        } else {
+          for (const auto& answer : base->second->answers) raw.push_back(raw_answer(answer));
+        }
+      }
+      for (const auto& answer : test.answers) {
+        raw.erase(std::remove_if(raw.begin(), raw.end(), [&](const RawAnswer& r) { return r.fact == answer.fact; }),
+                  raw.end());
+        raw.push_back(raw_answer(answer));
+      }
+      IntakeResult intake = validate_answers(ruleset, raw);
+      for (const auto& refused : intake.errors) result.failures.push_back("invalid answer: " + refused.message);
+      if (intake.errors.empty()) {
+        Evaluation evaluation = evaluate(ruleset, intake.answers);
+        for (int flag : evaluation.red_flags) ++report.red_flag_hits[flag];
+        for (int rule : evaluation.fired_rules) ++report.rule_hits[rule];
+        for (const auto& entry : evaluation.plan) ++report.technique_hits[entry.technique];
+        v1::Decision decision = to_decision_proto(ruleset, evaluation, "test", 0, "");
+        for (const auto& expectation : test.expectations) {
+          std::string failure = check(expectation, decision);
+          if (!failure.empty()) {
+            result.failures.push_back(expectation.location.file + ":" + std::to_string(expectation.location.line) +
+                                      ": " + failure);
+          }
+        }
+        if (test.expectations.empty()) result.failures.push_back("the case expects nothing");
+      }
+      (result.passed() ? report.passed : report.failed) += 1;
+      report.results.push_back(std::move(result));
+    }
+  }
+  return report;
+}
+
+std::string test_report_text(const TestReport& report, const model::Ruleset& model, bool coverage) {
+  std::string out;
+  for (const auto& d : report.diagnostics) {
+    out += d.location.file + ":" + std::to_string(d.location.line) + ":" + std::to_string(d.location.column) +
+           ": error: " + d.message + (d.hint.empty() ? "" : " (" + d.hint + ")") + "\n";
+  }
+  for (const auto& result : report.results) {
+    out += std::string(result.passed() ? "PASS " : "FAIL ") + result.name + "\n";
+    for (const auto& failure : result.failures) out += "     " + failure + "\n";
+  }
+  if (coverage) {
+    auto section = [&](const char* title, const auto& items, const std::vector<int>& hits, auto id) {
+      std::string never;
+      int covered = 0;
+      for (std::size_t i = 0; i < hits.size(); ++i) {
+        if (hits[i] > 0) ++covered;
+        else never += "    " + id(items[i]) + "\n";
+      }
+      out += std::string("\n") + title + ": " + std::to_string(covered) + " of " + std::to_string(hits.size()) +
+             " exercised\n";
+      if (!never.empty()) out += "  never:\n" + never;
+    };
+    section("red flags fired", model.red_flags, report.red_flag_hits, [](const auto& f) { return f.id; });
+    section("suitability rules that held", model.rules, report.rule_hits, [](const auto& r) { return r.id; });
+    section("techniques planned", model.techniques, report.technique_hits, [](const auto& t) { return t.id; });
+  }
+  out += "\n" + std::to_string(report.passed) + " passed, " + std::to_string(report.failed) + " failed\n";
+  return out;
+}
+
+std::string test_report_json(const TestReport& report, const model::Ruleset& model) {
+  std::string out = "{\"passed\":" + std::to_string(report.passed) + ",\"failed\":" + std::to_string(report.failed) +
+                    ",\"cases\":[";
+  for (std::size_t i = 0; i < report.results.size(); ++i) {
+    const auto& r = report.results[i];
+    out += (i ? ",{" : "{") + std::string("\"name\":") + json_quote(r.name) + ",\"file\":" + json_quote(r.location.file) +
+           ",\"line\":" + std::to_string(r.location.line) + ",\"passed\":" + (r.passed() ? "true" : "false") +
+           ",\"failures\":[";
+    for (std::size_t k = 0; k < r.failures.size(); ++k) out += (k ? "," : "") + json_quote(r.failures[k]);
+    out += "]}";
+  }
+  out += "],\"coverage\":{";
+  auto list = [&](const char* key, const auto& items, const std::vector<int>& hits, bool last) {
+    out += json_quote(key) + ":{";
+    for (std::size_t i = 0; i < hits.size(); ++i) out += (i ? "," : "") + json_quote(items[i].id) + ":" + std::to_string(hits[i]);
+    out += last ? "}" : "},";
+  };
+  list("red_flags", model.red_flags, report.red_flag_hits, false);
+  list("rules", model.rules, report.rule_hits, false);
+  list("techniques", model.techniques, report.technique_hits, true);
+  out += "},\"errors\":[";
+  for (std::size_t i = 0; i < report.diagnostics.size(); ++i) {
+    const auto& d = report.diagnostics[i];
+    out += (i ? "," : "") + json_quote(d.location.file + ":" + std::to_string(d.location.line) + ":" +
+                                       std::to_string(d.location.column) + ": " + d.message);
+  }
+  return out + "]}";
+}
+
+}  // namespace triage
