@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "analyze/analyze.hpp"
+#include "generated_rules.hpp"
 #include "api/decision_proto.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
@@ -47,18 +48,50 @@ void evaluate_example(benchmark::State& state, const std::string& name) {
   }
 }
 
-void BM_EvaluateShipped_Refer(benchmark::State& state) { evaluate_example(state, "emergency_cauda_equina.json"); }
-void BM_EvaluateShipped_Incomplete(benchmark::State& state) { evaluate_example(state, "incomplete_few_answers.json"); }
-void BM_EvaluateShipped_SelfCare(benchmark::State& state) { evaluate_example(state, "self_care_lower_back.json"); }
+void BM_EvaluateShipped(benchmark::State& state, const char* example) { evaluate_example(state, example); }
 
 // Evaluation plus building the Decision message, what a request pays before the audit log.
-void BM_EvaluateShipped_SelfCareToProto(benchmark::State& state) {
+void BM_EvaluateShippedToProto(benchmark::State& state) {
   auto ruleset = shipped();
   triage::Answers answers = intake("self_care_lower_back.json");
   for (auto _ : state) {
     auto decision = triage::to_decision_proto(*ruleset, triage::evaluate(*ruleset, answers), "id", 0, "");
     benchmark::DoNotOptimize(decision);
   }
+}
+
+// Generated rulesets of N rules over 40 facts, evaluated on 256 generated intakes in turn.
+void BM_EvaluateGenerated(benchmark::State& state) {
+  auto loaded = triage::load_ruleset_from_texts(
+      {{"generated.rules", triage::bench::generated_ruleset(static_cast<int>(state.range(0)))}});
+  if (!loaded.ruleset) {
+    state.SkipWithError("the generated ruleset does not load");
+    return;
+  }
+  std::vector<triage::Answers> intakes;
+  for (const auto& json : triage::bench::generated_intakes(256)) {
+    std::vector<triage::RawAnswer> raw;
+    std::string error;
+    triage::parse_intake_json(json, raw, error);
+    intakes.push_back(triage::validate_answers(*loaded.ruleset, raw).answers);
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    triage::Evaluation evaluation = triage::evaluate(*loaded.ruleset, intakes[i++ % intakes.size()]);
+    benchmark::DoNotOptimize(evaluation);
+  }
+  state.counters["rules"] = static_cast<double>(state.range(0));
+}
+
+// Parse and check (and compile) a generated ruleset of N rules.
+void BM_ParseCheckGenerated(benchmark::State& state) {
+  std::string text = triage::bench::generated_ruleset(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    auto loaded = triage::load_ruleset_from_texts({{"generated.rules", text}});
+    if (!loaded.ruleset) state.SkipWithError("the generated ruleset does not load");
+    benchmark::DoNotOptimize(loaded);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
 }
 
 void BM_ParseCheckShipped(benchmark::State& state) {
@@ -79,11 +112,14 @@ void BM_ParseCheckAnalyzeShipped(benchmark::State& state) {
 
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_EvaluateShipped, refer, "emergency_cauda_equina.json");
+BENCHMARK_CAPTURE(BM_EvaluateShipped, incomplete, "incomplete_few_answers.json");
+BENCHMARK_CAPTURE(BM_EvaluateShipped, self_care, "self_care_lower_back.json");
+BENCHMARK_CAPTURE(BM_EvaluateShipped, self_care_buttock, "self_care_buttock_pain.json");
+BENCHMARK(BM_EvaluateShippedToProto);
+BENCHMARK(BM_EvaluateGenerated)->Arg(100)->Arg(500)->Arg(2000);
+BENCHMARK(BM_ParseCheckGenerated)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseCheckAnalyzeShipped)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_EvaluateShipped_Refer);
-BENCHMARK(BM_EvaluateShipped_Incomplete);
-BENCHMARK(BM_EvaluateShipped_SelfCare);
-BENCHMARK(BM_EvaluateShipped_SelfCareToProto);
 BENCHMARK(BM_ParseCheckShipped)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

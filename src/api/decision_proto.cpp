@@ -139,7 +139,9 @@ v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation&
     v1::Exclusion* out = decision.add_excluded();
     const auto& technique = model.techniques[exclusion.technique];
     out->set_technique(technique.id);
-    for (const auto& reason : exclusion.reasons) add_exclusion_reason(out, model, technique, reason);
+    for (std::uint32_t k = exclusion.first; k < exclusion.first + exclusion.count; ++k) {
+      add_exclusion_reason(out, model, technique, evaluation.exclusion_reasons[k]);
+    }
   }
   for (int rule : evaluation.cautions) add_rule(decision.mutable_cautions(), model, rule);
   *decision.mutable_decided_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(decided_at_micros);

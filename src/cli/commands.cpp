@@ -44,7 +44,13 @@ namespace {
 }  // namespace
 
 int run_check(const std::vector<std::string>& args, Io io) {
-  Options options = parse_options(args, {"--rules", "--format", "--strict"});
+  std::vector<std::string> rest;
+  bool strict = false;
+  for (const auto& arg : args) {
+    if (arg == "--strict") strict = true;
+    else rest.push_back(arg);
+  }
+  Options options = parse_options(rest, {"--rules", "--format"});
   if (!options.error.empty()) {
     io.err << "triage check: " << options.error << "\n";
     return exit_failure;
@@ -54,8 +60,6 @@ int run_check(const std::vector<std::string>& args, Io io) {
     io.err << "triage check: --format must be text or json\n";
     return exit_failure;
   }
-  std::string strict_value = options.get("--strict", "false");
-  bool strict = strict_value == "true" || strict_value == "1" || strict_value == "yes";
   std::string folder = options.get("--rules", "rules");
   LoadResult loaded = load_ruleset(folder);
   AnalysisReport report;

@@ -13,14 +13,15 @@ namespace triage::cli {
 
 int run_test(const std::vector<std::string>& args, Io io) {
   std::string rules = "rules", format = "text";
-  bool coverage = false;
+  bool coverage = false, strict = false;
   std::vector<std::string> paths;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--coverage") coverage = true;
+    else if (args[i] == "--strict") strict = true;
     else if ((args[i] == "--rules" || args[i] == "--format") && i + 1 < args.size()) (args[i] == "--rules" ? rules : format) = args[++i];
     else if (args[i].rfind("--", 0) == 0) {
       io.err << "triage test: unknown option " << args[i] << "\n"
-             << "usage: triage test [--rules DIR] [--coverage] [--format text|json] [FILES…]\n";
+             << "usage: triage test [--rules DIR] [--coverage] [--strict] [--format text|json] [FILES…]\n";
       return exit_failure;
     } else {
       paths.push_back(args[i]);
@@ -55,6 +56,16 @@ int run_test(const std::vector<std::string>& args, Io io) {
   io.out << (format == "json" ? test_report_json(report, *loaded.ruleset->model) + "\n"
                               : test_report_text(report, *loaded.ruleset->model, coverage));
   bool ok = report.failed == 0 && report.diagnostics.empty() && report.passed > 0;
+  if (strict) {
+    // Every red flag, suitability rule and technique must be exercised by some case.
+    auto all = [](const std::vector<int>& hits) {
+      return std::all_of(hits.begin(), hits.end(), [](int h) { return h > 0; });
+    };
+    bool covered = all(report.red_flag_hits) && all(report.rule_hits) && all(report.technique_hits);
+    if (!covered) io.err << "triage test: --strict: some red flags, rules or techniques are never exercised"
+                            " (see --coverage)\n";
+    ok = ok && covered;
+  }
   return ok ? exit_ok : exit_failure;
 }
 

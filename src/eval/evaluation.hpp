@@ -30,9 +30,11 @@ struct PlanEntry {
   std::uint64_t matched_areas = 0; // the patient's pain areas it works on
 };
 
+// A left-out technique; its reasons are Evaluation::exclusion_reasons[first, first + count).
 struct Exclusion {
   int technique = -1;
-  std::vector<ExclusionReason> reasons;
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
 };
 
 struct Evaluation {
@@ -42,6 +44,7 @@ struct Evaluation {
   std::vector<int> missing;                 // facts to ask next, most urgent first
   std::vector<PlanEntry> plan;              // in plan order
   std::vector<Exclusion> excluded;          // catalogue order
+  std::vector<ExclusionReason> exclusion_reasons;  // grouped by technique, in `excluded` order
   std::vector<int> cautions;                // rules with a general `caution` that applies
   std::vector<int> fired_rules;             // self_care: suitability rules whose condition held
 };

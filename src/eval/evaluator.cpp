@@ -28,59 +28,127 @@ Truth test_atom(const Atom& atom, model::FactValue value) {
   return Truth::unknown;
 }
 
-// The answers with defaults filled in; `known` grows by the defaulted facts.
-struct Effective {
-  std::vector<model::FactValue> values;
-  model::FactSet known;
-};
-
-Effective apply_defaults(const CompiledRuleset& ruleset, const Answers& answers) {
-  Effective effective{answers.values, answers.known};
-  model::FactSet defaulted = ruleset.has_default & ~answers.known;
-  for (std::size_t i = 0; i < effective.values.size(); ++i) {
-    if (defaulted.test(i)) effective.values[i] = ruleset.defaults[i];
+// The value of a fact as the rules see it: the answer, else the default. False when unknown.
+inline bool fact_value(const CompiledRuleset& ruleset, const Answers& answers, std::size_t fact,
+                       model::FactValue& value) {
+  if (answers.known.test(fact)) {
+    value = answers.values[fact];
+    return true;
   }
-  effective.known |= defaulted;
-  return effective;
+  if (ruleset.has_default.test(fact)) {
+    value = ruleset.defaults[fact];
+    return true;
+  }
+  return false;
 }
 
+// Scratch space for truths (of atoms, of red flags): on the stack for rulesets of ordinary size.
+class TruthBuffer {
+ public:
+  explicit TruthBuffer(std::size_t size) {
+    if (size > inline_size) heap_.resize(size);
+    data_ = size > inline_size ? heap_.data() : inline_.data();
+  }
+  Truth* data() { return data_; }
+  const Truth* data() const { return data_; }
+
+ private:
+  static constexpr std::size_t inline_size = 512;
+  std::array<Truth, inline_size> inline_;
+  std::vector<Truth> heap_;
+  Truth* data_;
+};
+
+// Working lists of the plan builder. One set per thread is kept and reused, so a decision
+// allocates only what it returns.
+struct PlanScratch {
+  std::vector<std::pair<int, ExclusionReason>> reasons;
+  std::vector<std::pair<int, int>> includes;  // (technique, rule)
+  std::vector<std::pair<int, int>> cautions;  // (technique, rule)
+  std::vector<std::pair<int, int>> phase_edges;
+  std::vector<std::pair<int, int>> technique_edges;
+  std::vector<int> phase_order, per_phase, chosen, candidates;
+
+  void clear() {
+    reasons.clear();
+    includes.clear();
+    cautions.clear();
+    phase_edges.clear();
+    technique_edges.clear();
+    phase_order.clear();
+    per_phase.clear();
+    chosen.clear();
+    candidates.clear();
+  }
+};
+
+// Builds the plan with few allocations: exclusion reasons, includes and cautions are collected in
+// flat lists and grouped once at the end.
 class PlanBuilder {
  public:
-  PlanBuilder(const CompiledRuleset& ruleset, const Effective& facts, const std::vector<Truth>& atoms, Evaluation& out)
-      : ruleset_(ruleset), model_(*ruleset.model), facts_(facts), atoms_(atoms), out_(out),
-        reasons_(model_.techniques.size()), include_rules_(model_.techniques.size()),
-        caution_rules_(model_.techniques.size()) {}
+  PlanBuilder(const CompiledRuleset& ruleset, const Answers& answers, const Truth* atoms, Evaluation& out,
+              PlanScratch& scratch)
+      : ruleset_(ruleset),
+        model_(*ruleset.model),
+        answers_(answers),
+        atoms_(atoms),
+        out_(out),
+        reasons_(scratch.reasons),
+        includes_(scratch.includes),
+        cautions_(scratch.cautions),
+        phase_edges_(scratch.phase_edges),
+        technique_edges_(scratch.technique_edges),
+        scratch_(scratch) {
+    scratch.clear();
+    out_.excluded.reserve(ruleset.techniques.size());
+    out_.exclusion_reasons.reserve(64);
+  }
 
   void build() {
     apply_rules();
     exclude_unsuitable();
-    std::vector<std::vector<int>> by_phase = order_candidates();
-    select(by_phase);
-    for (std::size_t t = 0; t < model_.techniques.size(); ++t) {
-      if (!reasons_[t].empty()) out_.excluded.push_back({static_cast<int>(t), reasons_[t]});
-    }
+    select();
+    group_exclusions();
   }
 
  private:
+  void exclude(int technique, ExclusionReason reason) {
+    reasons_.push_back({technique, reason});
+    excluded_.set(static_cast<std::size_t>(technique));
+  }
+
+  template <typename F>
+  void for_each(const TechniqueSet& set, F f) const {
+    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
+      if (set.test(t)) f(static_cast<int>(t));
+    }
+  }
+
   // Caution wins: avoid, caution and order apply unless their condition is known false; include
   // applies only when its condition is known true.
   void apply_rules() {
     for (std::size_t r = 0; r < ruleset_.rules.size(); ++r) {
       const auto& rule = ruleset_.rules[r];
-      Truth truth = run_program(ruleset_, rule.condition, atoms_.data());
+      Truth truth = run_program(ruleset_, rule.condition, atoms_);
       if (truth == Truth::false_) continue;
-      if (truth == Truth::true_) out_.fired_rules.push_back(static_cast<int>(r));
+      int rule_index = static_cast<int>(r);
+      if (truth == Truth::true_) out_.fired_rules.push_back(rule_index);
       for (const auto& effect : rule.effects) {
         switch (effect.kind) {
           case model::Effect::Kind::avoid:
-            for_each(effect.techniques, [&](int t) { reasons_[t].push_back({ExclusionReason::Kind::rule, static_cast<int>(r), 0}); });
+            for_each(effect.techniques, [&](int t) { exclude(t, {ExclusionReason::Kind::rule, rule_index, 0}); });
             break;
           case model::Effect::Kind::include:
-            if (truth == Truth::true_) for_each(effect.techniques, [&](int t) { include_rules_[t].push_back(static_cast<int>(r)); });
+            if (truth == Truth::true_) {
+              for_each(effect.techniques, [&](int t) {
+                includes_.push_back({t, rule_index});
+                included_.set(static_cast<std::size_t>(t));
+              });
+            }
             break;
           case model::Effect::Kind::caution:
-            if (effect.general) out_.cautions.push_back(static_cast<int>(r));
-            else for_each(effect.techniques, [&](int t) { caution_rules_[t].push_back(static_cast<int>(r)); });
+            if (effect.general) out_.cautions.push_back(rule_index);
+            else for_each(effect.techniques, [&](int t) { cautions_.push_back({t, rule_index}); });
             break;
           case model::Effect::Kind::order:
             if (effect.first_phase >= 0) {
@@ -100,86 +168,108 @@ class PlanBuilder {
   void exclude_unsuitable() {
     const auto& plan = model_.plan;
     auto set_value = [&](int fact) -> std::uint64_t {
-      if (fact < 0 || !facts_.known.test(static_cast<std::size_t>(fact))) return 0;
-      return static_cast<std::uint64_t>(facts_.values[fact]);
+      model::FactValue value = 0;
+      if (fact < 0 || !fact_value(ruleset_, answers_, static_cast<std::size_t>(fact), value)) return 0;
+      return static_cast<std::uint64_t>(value);
     };
     std::uint64_t equipment = set_value(plan.equipment_fact);
-    std::uint64_t areas = set_value(plan.area_fact);
-    areas_ = areas;
+    areas_ = set_value(plan.area_fact);
     for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
       const auto& technique = ruleset_.techniques[t];
       if (std::uint64_t missing = technique.needs & ~equipment) {
-        reasons_[t].push_back({ExclusionReason::Kind::missing_equipment, -1, missing});
+        exclude(static_cast<int>(t), {ExclusionReason::Kind::missing_equipment, -1, missing});
       }
-      if (plan.targeted[technique.phase] && include_rules_[t].empty() && (technique.targets & areas) == 0) {
-        reasons_[t].push_back({ExclusionReason::Kind::not_targeted, -1, 0});
+      if (plan.targeted[technique.phase] && !included_.test(t) && (technique.targets & areas_) == 0) {
+        exclude(static_cast<int>(t), {ExclusionReason::Kind::not_targeted, -1, 0});
       }
     }
   }
 
-  std::vector<std::vector<int>> order_candidates() {
-    std::size_t phases = model_.plan.phases.size();
-    std::vector<int> phase_order(phases);
-    for (std::size_t p = 0; p < phases; ++p) phase_order[p] = static_cast<int>(p);
-    phase_order_ = stable_topological_order(phase_order, phase_edges_);
-    std::vector<std::vector<int>> by_phase(phases);
-    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
-      if (reasons_[t].empty()) by_phase[ruleset_.techniques[t].phase].push_back(static_cast<int>(t));
-    }
-    for (auto& candidates : by_phase) candidates = stable_topological_order(candidates, technique_edges_);
-    return by_phase;
-  }
-
-  void select(std::vector<std::vector<int>>& by_phase) {
+  void select() {
     const auto& plan = model_.plan;
+    std::size_t phases = plan.phases.size();
+    std::vector<int>& phase_order = scratch_.phase_order;
+    for (std::size_t p = 0; p < phases; ++p) phase_order.push_back(static_cast<int>(p));
+    if (!phase_edges_.empty()) stable_topological_sort(phase_order, phase_edges_);
+    // The techniques that make it into the plan, in plan order, and how many each phase has.
+    std::vector<int>& chosen = scratch_.chosen;
+    std::vector<int>& per_phase = scratch_.per_phase;
+    per_phase.assign(phases, 0);
+    std::vector<int>& candidates = scratch_.candidates;
     int total = 0;
-    for (int phase : phase_order_) {
-      auto& candidates = by_phase[phase];
+    for (int phase : phase_order) {
+      candidates.clear();
+      for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
+        if (!excluded_.test(t) && ruleset_.techniques[t].phase == phase) candidates.push_back(static_cast<int>(t));
+      }
+      if (!technique_edges_.empty()) stable_topological_sort(candidates, technique_edges_);
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         int t = candidates[i];
         if (static_cast<int>(i) >= plan.max_per_phase) {
-          reasons_[t].push_back({ExclusionReason::Kind::phase_limit, -1, 0});
+          exclude(t, {ExclusionReason::Kind::phase_limit, -1, 0});
         } else if (total >= plan.max_total) {
-          reasons_[t].push_back({ExclusionReason::Kind::total_limit, -1, 0});
+          exclude(t, {ExclusionReason::Kind::total_limit, -1, 0});
         } else {
           ++total;
-          continue;
+          ++per_phase[phase];
+          chosen.push_back(t);
         }
-        candidates[i] = -1;
       }
-      candidates.erase(std::remove(candidates.begin(), candidates.end(), -1), candidates.end());
     }
     for (const auto& requirement : plan.requirements) {
-      if (!by_phase[requirement.trigger].empty() && by_phase[requirement.needed].empty()) {
-        for (int t : by_phase[requirement.trigger]) {
-          reasons_[t].push_back({ExclusionReason::Kind::requirement, -1, static_cast<std::uint64_t>(requirement.needed)});
+      if (per_phase[requirement.trigger] > 0 && per_phase[requirement.needed] == 0) {
+        for (int& t : chosen) {
+          if (t < 0 || ruleset_.techniques[t].phase != requirement.trigger) continue;
+          exclude(t, {ExclusionReason::Kind::requirement, -1, static_cast<std::uint64_t>(requirement.needed)});
+          t = -1;
         }
-        by_phase[requirement.trigger].clear();
+        per_phase[requirement.trigger] = 0;
       }
     }
-    for (int phase : phase_order_) {
-      for (int t : by_phase[phase]) out_.plan.push_back({t, include_rules_[t], caution_rules_[t], ruleset_.techniques[t].targets & areas_});
+    out_.plan.reserve(chosen.size());
+    {
+      for (int t : chosen) {
+        if (t < 0) continue;
+        PlanEntry entry{t, {}, {}, ruleset_.techniques[t].targets & areas_};
+        for (const auto& [technique, rule] : includes_) {
+          if (technique == t) entry.include_rules.push_back(rule);
+        }
+        for (const auto& [technique, rule] : cautions_) {
+          if (technique == t) entry.caution_rules.push_back(rule);
+        }
+        out_.plan.push_back(std::move(entry));
+      }
     }
   }
 
-  template <typename F>
-  void for_each(const TechniqueSet& set, F f) {
-    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
-      if (set.test(t)) f(static_cast<int>(t));
+  void group_exclusions() {
+    // Stable: each technique keeps its reasons in the order they were found.
+    std::stable_sort(reasons_.begin(), reasons_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    out_.exclusion_reasons.reserve(reasons_.size());
+    for (std::size_t i = 0; i < reasons_.size();) {
+      Exclusion exclusion{reasons_[i].first, static_cast<std::uint32_t>(out_.exclusion_reasons.size()), 0};
+      for (; i < reasons_.size() && reasons_[i].first == exclusion.technique; ++i) {
+        out_.exclusion_reasons.push_back(reasons_[i].second);
+        ++exclusion.count;
+      }
+      out_.excluded.push_back(exclusion);
     }
   }
 
   const CompiledRuleset& ruleset_;
   const model::Ruleset& model_;
-  const Effective& facts_;
-  const std::vector<Truth>& atoms_;
+  const Answers& answers_;
+  const Truth* atoms_;
   Evaluation& out_;
-  std::vector<std::vector<ExclusionReason>> reasons_;
-  std::vector<std::vector<int>> include_rules_;
-  std::vector<std::vector<int>> caution_rules_;
-  std::vector<std::pair<int, int>> phase_edges_;
-  std::vector<std::pair<int, int>> technique_edges_;
-  std::vector<int> phase_order_;
+  std::vector<std::pair<int, ExclusionReason>>& reasons_;
+  std::vector<std::pair<int, int>>& includes_;
+  std::vector<std::pair<int, int>>& cautions_;
+  std::vector<std::pair<int, int>>& phase_edges_;
+  std::vector<std::pair<int, int>>& technique_edges_;
+  PlanScratch& scratch_;
+  TechniqueSet excluded_;
+  TechniqueSet included_;
   std::uint64_t areas_ = 0;
 };
 
@@ -236,22 +326,28 @@ void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::Fact
 
 Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   const model::Ruleset& model = *ruleset.model;
-  Effective facts = apply_defaults(ruleset, answers);
-  std::vector<Truth> atoms(ruleset.atoms.size());
-  compute_atoms(ruleset, facts.values, facts.known, atoms.data());
+  TruthBuffer truths(ruleset.atoms.size());
+  Truth* atoms = truths.data();
+  for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
+    const Atom& atom = ruleset.atoms[i];
+    model::FactValue value = 0;
+    atoms[i] = fact_value(ruleset, answers, atom.fact, value) ? test_atom(atom, value) : Truth::unknown;
+  }
+  model::FactSet known = answers.known | ruleset.has_default;
 
   Evaluation out;
   model::Tier certain = model::Tier::none;
   model::Tier possible = model::Tier::none;
-  std::vector<Truth> flags(ruleset.red_flags.size());
+  TruthBuffer flag_truths(ruleset.red_flags.size());
+  Truth* flags = flag_truths.data();
   for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
     const auto& flag = ruleset.red_flags[f];
-    flags[f] = run_program(ruleset, flag.condition, atoms.data());
+    flags[f] = run_program(ruleset, flag.condition, atoms);
     if (flags[f] == Truth::true_) certain = std::max(certain, flag.tier);
     if (flags[f] != Truth::false_) possible = std::max(possible, flag.tier);
   }
   for (int tier = static_cast<int>(model::Tier::emergency); tier > 0; --tier) {
-    for (std::size_t f = 0; f < flags.size(); ++f) {
+    for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
       if (flags[f] == Truth::true_ && static_cast<int>(ruleset.red_flags[f].tier) == tier) {
         out.red_flags.push_back(static_cast<int>(f));
       }
@@ -265,12 +361,12 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
     model::FactSet listed;
     for (int tier = static_cast<int>(possible); tier > static_cast<int>(certain); --tier) {
       model::FactSet wanted;
-      for (std::size_t f = 0; f < flags.size(); ++f) {
+      for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
         if (flags[f] == Truth::unknown && static_cast<int>(ruleset.red_flags[f].tier) == tier) {
           wanted |= ruleset.red_flags[f].depends_on;
         }
       }
-      wanted &= ~facts.known & ~listed;
+      wanted &= ~known & ~listed;
       for (std::size_t i = 0; i < model.facts.size(); ++i) {
         if (wanted.test(i)) out.missing.push_back(static_cast<int>(i));
       }
@@ -283,7 +379,8 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
     return out;
   }
   out.outcome = Outcome::self_care;
-  PlanBuilder(ruleset, facts, atoms, out).build();
+  thread_local PlanScratch scratch;
+  PlanBuilder(ruleset, answers, atoms, out, scratch).build();
   return out;
 }
 
