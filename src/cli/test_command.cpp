@@ -18,7 +18,8 @@ int run_test(const std::vector<std::string>& args, Io io) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--coverage") coverage = true;
     else if (args[i] == "--strict") strict = true;
-    else if ((args[i] == "--rules" || args[i] == "--format") && i + 1 < args.size()) (args[i] == "--rules" ? rules : format) = args[++i];
+    else if (args[i] == "--rules" && i + 1 < args.size()) rules = args[++i];
+    else if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
     else if (args[i].rfind("--", 0) == 0) {
       io.err << "triage test: unknown option " << args[i] << "\n"
              << "usage: triage test [--rules DIR] [--coverage] [--strict] [--format text|json] [FILES…]\n";
