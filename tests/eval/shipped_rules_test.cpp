@@ -233,7 +233,7 @@ TEST_CASE("ordering rules for a flare and for buttock pain bring the gentler or 
   CHECK(techniques(calm, "stretch") == std::vector<std::string>{"cat_cow", "childs_pose", "knee_to_chest"});
   // buttock_pain_glutes_first: glute bridges and clam shells among the strengthening exercises.
   auto buttock = decide_with(R"({"pain_areas": ["lower_back", "buttock"]})");
-  CHECK(techniques(buttock, "strengthen") == std::vector<std::string>{"bird_dog", "glute_bridge", "clamshell"});
+  CHECK(techniques(buttock, "strengthen") == std::vector<std::string>{"glute_bridge", "clamshell", "plank"});
   CHECK(techniques(calm, "strengthen") == std::vector<std::string>{"plank", "bird_dog", "dead_bug"});
 }
 
