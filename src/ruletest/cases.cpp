@@ -115,10 +115,15 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
         expectation = {rest[1] == "none" ? "missing_none" : "missing", {rest[1]}, expectation.location};
       } else if (what == "excluded" && shape(4) && rest[2] == "by") {
         expectation = {"excluded", {rest[1], rest[3]}, expectation.location};
-      } else if (what == "caution" && shape(2)) expectation = {"caution", {rest[1]}, expectation.location};
+      } else if (what == "caution" && shape(2)) {
+        expectation = {"caution", {rest[1]}, expectation.location};
+      } else if (what == "caution" && shape(4) && rest[2] == "on") {
+        expectation = {"caution_on", {rest[1], rest[3]}, expectation.location};
+      }
       else {
         error(words.size() > 1 ? words[1].column : words[0].column, "unknown expectation",
-              "expect outcome|urgency|red_flag|plan has|plan lacks|order A before B|missing|excluded T by RULE|caution");
+              "expect outcome|urgency|red_flag|plan has|plan lacks|order A before B|missing|excluded T by RULE|"
+              "caution RULE [on TECHNIQUE]");
         continue;
       }
       current->expectations.push_back(std::move(expectation));

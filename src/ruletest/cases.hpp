@@ -18,6 +18,7 @@
 //     expect missing night_pain                 # asked for; `expect missing none`: nothing missing
 //     expect excluded plank by floor_work_only_if_safe
 //     expect caution never_push_into_pain       # a general caution from this rule
+//     expect caution lower_back_no_lumbar_rolling on foam_roll_glutes_to_sacrum
 #include <string>
 #include <vector>
 

@@ -9,6 +9,7 @@
 #include "intake/intake.hpp"
 #include "ruletest/cases.hpp"
 #include "util/json_text.hpp"
+#include "util/suggest.hpp"
 
 namespace triage {
 namespace {
@@ -59,6 +60,39 @@ std::string joined(const std::vector<std::string>& items) {
 
 std::string label(const v1::Decision& d) {
   return v1::Outcome_Name(d.outcome()) + (d.has_urgency() ? "/" + v1::Urgency_Name(d.urgency()) : "");
+}
+
+// The ids an expectation names must exist, so a typo cannot make `plan lacks` pass silently.
+std::string unknown_id(const Expectation& e, const model::Ruleset& model) {
+  std::vector<std::string> techniques, rules, flags, facts;
+  for (const auto& t : model.techniques) techniques.push_back(t.id);
+  for (const auto& r : model.rules) rules.push_back(r.id);
+  for (const auto& f : model.red_flags) flags.push_back(f.id);
+  for (const auto& f : model.facts) facts.push_back(f.id);
+  auto check = [](const std::string& id, const std::vector<std::string>& known, const char* what) -> std::string {
+    if (std::find(known.begin(), known.end(), id) != known.end()) return "";
+    std::string hint = did_you_mean(id, known);
+    return std::string("unknown ") + what + " `" + id + "`" + (hint.empty() ? "" : "; " + hint);
+  };
+  const auto& w = e.words;
+  if (e.kind == "plan_has" || e.kind == "plan_lacks") return check(w[0], techniques, "technique");
+  if (e.kind == "order") {
+    std::string first = check(w[0], techniques, "technique");
+    return first.empty() ? check(w[1], techniques, "technique") : first;
+  }
+  if (e.kind == "red_flag") return check(w[0], flags, "red flag");
+  if (e.kind == "missing") return check(w[0], facts, "fact");
+  if (e.kind == "caution") return check(w[0], rules, "rule");
+  if (e.kind == "caution_on") {
+    std::string first = check(w[0], rules, "rule");
+    return first.empty() ? check(w[1], techniques, "technique") : first;
+  }
+  if (e.kind == "excluded") {
+    std::string first = check(w[0], techniques, "technique");
+    if (!first.empty() || w[1].rfind("plan:", 0) == 0) return first;
+    return check(w[1], rules, "rule");
+  }
+  return "";
 }
 
 // Checks one expectation; empty when met, else the difference.
@@ -116,6 +150,14 @@ std::string check(const Expectation& e, const v1::Decision& d) {
     bool found = contains(d.cautions(), a, [](const v1::Explanation& c) { return c.rule(); });
     return found ? "" : "expected the general caution " + a;
   }
+  if (e.kind == "caution_on") {
+    for (const auto& item : d.plan()) {
+      if (item.technique() != e.words[1]) continue;
+      bool found = contains(item.cautions(), a, [](const v1::Explanation& c) { return c.rule(); });
+      return found ? "" : "expected the caution " + a + " on " + e.words[1];
+    }
+    return "expected the caution " + a + " on " + e.words[1] + ", which is not in the plan";
+  }
   return "unknown expectation " + e.kind;
 }
 
@@ -156,7 +198,8 @@ TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair
         for (const auto& entry : evaluation.plan) ++report.technique_hits[entry.technique];
         v1::Decision decision = to_decision_proto(ruleset, evaluation, "test", 0, "");
         for (const auto& expectation : test.expectations) {
-          std::string failure = check(expectation, decision);
+          std::string failure = unknown_id(expectation, model);
+          if (failure.empty()) failure = check(expectation, decision);
           if (!failure.empty()) {
             result.failures.push_back(expectation.location.file + ":" + std::to_string(expectation.location.line) +
                                       ": " + failure);

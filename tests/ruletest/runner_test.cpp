@@ -63,6 +63,17 @@ TEST_CASE("malformed case lines are reported with file, line and column", "[rule
   CHECK(report.diagnostics[2].message == "unknown line `banana`");
 }
 
+TEST_CASE("unknown ids in expectations fail the case instead of passing silently", "[ruletest]") {
+  TestReport report = run_cases(test::shipped(), {{"t.cases",
+      "case \"x\"\n  answer night_pain = true\n  expect plan lacks cat_cwo\n"
+      "  expect caution never_push_into_pain on cat_cow\n"}});
+  REQUIRE(report.results.size() == 1);
+  const auto& failures = report.results[0].failures;
+  REQUIRE(failures.size() == 2);
+  CHECK(failures[0] == "t.cases:3: unknown technique `cat_cwo`; did you mean `cat_cow`?");
+  CHECK(failures[1] == "t.cases:4: expected the caution never_push_into_pain on cat_cow, which is not in the plan");
+}
+
 TEST_CASE("an answer the rules refuse fails the case with the intake's words", "[ruletest]") {
   TestReport report = run_cases(test::shipped(), {{"t.cases", "case \"x\"\n  answer pain_intensity = 11\n  expect outcome refer\n"}});
   REQUIRE(report.results.size() == 1);
