@@ -30,8 +30,7 @@ triage::AuditRecord sample_record() {
   record.client = "id:kiosk-7";
   record.ruleset_hash = ruleset->model->hash;
   auto evaluation = triage::evaluate(*ruleset, triage::validate_answers(*ruleset, raw).answers);
-  record.decision = triage::decision_record_json(
-      triage::to_decision_proto(*ruleset, evaluation, record.decision_id, record.decided_at_micros, ""));
+  record.decision = triage::decision_record_json(*ruleset, evaluation);
   record.answers = triage::canonical_answers_json(raw);
   return record;
 }

@@ -88,11 +88,10 @@ void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const 
 
 }  // namespace
 
-v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation& evaluation,
-                               const std::string& decision_id, std::int64_t decided_at_micros,
-                               const std::string& request_id) {
+void fill_decision(const CompiledRuleset& ruleset, const Evaluation& evaluation, const std::string& decision_id,
+                   std::int64_t decided_at_micros, const std::string& request_id, v1::Decision& decision) {
   const Ruleset& model = *ruleset.model;
-  v1::Decision decision;
+  decision.Clear();
   decision.set_decision_id(decision_id);
   decision.set_ruleset_hash(model.hash);
   switch (evaluation.outcome) {
@@ -144,8 +143,16 @@ v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation&
     }
   }
   for (int rule : evaluation.cautions) add_rule(decision.mutable_cautions(), model, rule);
-  *decision.mutable_decided_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(decided_at_micros);
+  decision.mutable_decided_at()->set_seconds(decided_at_micros / 1000000);
+  decision.mutable_decided_at()->set_nanos(static_cast<std::int32_t>(decided_at_micros % 1000000) * 1000);
   decision.set_request_id(request_id);
+}
+
+v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation& evaluation,
+                               const std::string& decision_id, std::int64_t decided_at_micros,
+                               const std::string& request_id) {
+  v1::Decision decision;
+  fill_decision(ruleset, evaluation, decision_id, decided_at_micros, request_id, decision);
   return decision;
 }
 

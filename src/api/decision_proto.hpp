@@ -14,6 +14,10 @@ v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation&
                                const std::string& decision_id, std::int64_t decided_at_micros,
                                const std::string& request_id);
 
+// The same, written into `out` (which may live on an arena: its strings are then allocated there).
+void fill_decision(const CompiledRuleset& ruleset, const Evaluation& evaluation, const std::string& decision_id,
+                   std::int64_t decided_at_micros, const std::string& request_id, v1::Decision& out);
+
 // The questionnaire a kiosk renders: red-flag questions first, most urgent first.
 v1::Questionnaire to_questionnaire(const CompiledRuleset& ruleset);
 

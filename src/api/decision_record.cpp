@@ -8,50 +8,81 @@
 namespace triage {
 namespace {
 
-template <typename List, typename Id>
-void id_list(std::string& out, const char* key, const List& items, Id id) {
+void list_begin(std::string& out, const char* key) {
   out += '"';
   out += key;
   out += "\":[";
-  for (int i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += json_quote(id(items.Get(i)));
-  }
-  out += ']';
 }
 
-const std::string& rule_of(const v1::Explanation& explanation) { return explanation.rule(); }
+void item(std::string& out, bool& first, const std::string& id) {
+  if (!first) out += ',';
+  first = false;
+  out += json_quote(id);
+}
+
+const char* reason_id(ExclusionReason::Kind kind) {
+  switch (kind) {
+    case ExclusionReason::Kind::missing_equipment: return "plan:equipment";
+    case ExclusionReason::Kind::not_targeted: return "plan:targets";
+    case ExclusionReason::Kind::phase_limit: return "plan:max_per_phase";
+    case ExclusionReason::Kind::total_limit: return "plan:max_total";
+    case ExclusionReason::Kind::requirement: return "plan:require";
+    case ExclusionReason::Kind::rule: return "";
+  }
+  return "";
+}
 
 }  // namespace
 
-std::string decision_record_json(const v1::Decision& d) {
-  std::string out = "{\"outcome\":" + json_quote(v1::Outcome_Name(d.outcome()));
-  if (d.has_urgency()) out += ",\"urgency\":" + json_quote(v1::Urgency_Name(d.urgency()));
+std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluation& e) {
+  const model::Ruleset& model = *ruleset.model;
+  const auto& plan = model.plan;
+  std::string out;
+  out.reserve(1024);
+  out += "{\"outcome\":";
+  out += e.outcome == Outcome::refer ? "\"refer\"" : e.outcome == Outcome::self_care ? "\"self_care\"" : "\"incomplete\"";
+  if (e.urgency != model::Tier::none) out += std::string(",\"urgency\":\"") + model::to_string(e.urgency) + '"';
   out += ',';
-  id_list(out, "red_flags", d.red_flags(), [](const v1::RedFlag& flag) -> const std::string& { return flag.rule(); });
-  out += ',';
-  id_list(out, "missing", d.missing(), [](const std::string& fact) -> const std::string& { return fact; });
-  out += ",\"plan\":[";
-  for (int i = 0; i < d.plan_size(); ++i) {
-    const auto& item = d.plan(i);
-    out += (i > 0 ? ",{" : "{");
-    out += "\"technique\":" + json_quote(item.technique()) + ',';
-    id_list(out, "why", item.why(), rule_of);
-    out += ',';
-    id_list(out, "cautions", item.cautions(), rule_of);
-    out += '}';
+  list_begin(out, "red_flags");
+  bool first = true;
+  for (int flag : e.red_flags) item(out, first, model.red_flags[flag].id);
+  out += "],";
+  list_begin(out, "missing");
+  first = true;
+  for (int fact : e.missing) item(out, first, model.facts[fact].id);
+  out += "],\"plan\":[";
+  for (std::size_t i = 0; i < e.plan.size(); ++i) {
+    const auto& entry = e.plan[i];
+    const auto& technique = model.techniques[entry.technique];
+    out += (i > 0 ? ",{\"technique\":" : "{\"technique\":") + json_quote(technique.id) + ',';
+    list_begin(out, "why");
+    first = true;
+    for (int rule : entry.include_rules) item(out, first, model.rules[rule].id);
+    if (entry.include_rules.empty()) item(out, first, plan.targeted[technique.phase] ? "plan:targets" : "plan:phases");
+    out += "],";
+    list_begin(out, "cautions");
+    first = true;
+    for (std::size_t c = 0; c < technique.cautions.size(); ++c) item(out, first, "technique:" + technique.id);
+    for (int rule : entry.caution_rules) item(out, first, model.rules[rule].id);
+    out += "]}";
   }
   out += "],\"excluded\":[";
-  for (int i = 0; i < d.excluded_size(); ++i) {
-    const auto& exclusion = d.excluded(i);
-    out += (i > 0 ? ",{" : "{");
-    out += "\"technique\":" + json_quote(exclusion.technique()) + ',';
-    id_list(out, "reasons", exclusion.reasons(), rule_of);
-    out += '}';
+  for (std::size_t i = 0; i < e.excluded.size(); ++i) {
+    const auto& exclusion = e.excluded[i];
+    out += (i > 0 ? ",{\"technique\":" : "{\"technique\":") + json_quote(model.techniques[exclusion.technique].id) + ',';
+    list_begin(out, "reasons");
+    first = true;
+    for (std::uint32_t k = exclusion.first; k < exclusion.first + exclusion.count; ++k) {
+      const auto& reason = e.exclusion_reasons[k];
+      item(out, first, reason.kind == ExclusionReason::Kind::rule ? model.rules[reason.rule].id : reason_id(reason.kind));
+    }
+    out += "]}";
   }
   out += "],";
-  id_list(out, "cautions", d.cautions(), rule_of);
-  out += '}';
+  list_begin(out, "cautions");
+  first = true;
+  for (int rule : e.cautions) item(out, first, model.rules[rule].id);
+  out += "]}";
   return out;
 }
 

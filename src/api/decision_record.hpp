@@ -11,13 +11,16 @@
 //    "cautions":["never_push_into_pain"]}
 //
 // `urgency` appears only when the Decision has one. Keys are in this fixed order; no spaces.
+// Built straight from the Evaluation (the same ids the Decision message carries, see
+// decision_proto.cpp), so logging and replay need not build the full message.
 #include <string>
 
-#include "triage/v1/triage.pb.h"
+#include "compile/compiled.hpp"
+#include "eval/evaluation.hpp"
 
 namespace triage {
 
-std::string decision_record_json(const v1::Decision& decision);
+std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluation& evaluation);
 
 // The outcome and urgency (empty when none) of a decision given as JSON: a canonical record or a
 // full Decision. Both empty when the text is not such JSON.

@@ -87,6 +87,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     return nullptr;
   }
   log->writer_ = std::thread([raw = log.get()] { raw->run(); });
+  log->completer_ = std::thread([raw = log.get()] { raw->complete(); });
   return log;
 }
 
@@ -144,6 +145,26 @@ void AuditLog::close() {
     wake_.notify_one();
   }
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard<std::mutex> lock(completion_mutex_);
+    completions_closing_ = true;
+    completion_wake_.notify_one();
+  }
+  if (completer_.joinable()) completer_.join();
+}
+
+void AuditLog::complete() {
+  std::deque<Completion> ready;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(completion_mutex_);
+      completion_wake_.wait(lock, [&] { return completions_closing_ || !completions_.empty(); });
+      if (completions_.empty() && completions_closing_) return;
+      ready.swap(completions_);
+    }
+    for (auto& completion : ready) completion.done(completion.ok, completion.error);
+    ready.clear();
+  }
 }
 
 void AuditLog::run() {
@@ -203,7 +224,11 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
     std::lock_guard<std::mutex> lock(mutex_);
     healthy_ = error.empty();
   }
-  for (auto& pending : batch) pending.done(error.empty(), error);
+  {
+    std::lock_guard<std::mutex> lock(completion_mutex_);
+    for (auto& pending : batch) completions_.push_back({std::move(pending.done), error.empty(), error});
+    completion_wake_.notify_one();
+  }
 }
 
 }  // namespace triage

@@ -65,6 +65,13 @@ class AuditLog {
   explicit AuditLog(std::string path);
   void run();
   void write_batch(std::vector<Pending>& batch);
+  void complete();  // the completion thread
+
+  struct Completion {
+    AuditDone done;
+    bool ok;
+    std::string error;
+  };
 
   std::string path_;
   std::unique_ptr<Impl> impl_;
@@ -75,6 +82,13 @@ class AuditLog {
   bool closing_ = false;
   bool healthy_ = true;
   std::thread writer_;
+
+  // Completions run on their own thread, so finishing calls never holds up the next commit.
+  std::mutex completion_mutex_;
+  std::condition_variable completion_wake_;
+  std::deque<Completion> completions_;
+  bool completions_closing_ = false;
+  std::thread completer_;
 };
 
 }  // namespace triage

@@ -68,16 +68,15 @@ std::string transition(const std::string& before_json, const std::string& after_
 }
 
 // Re-decides logged answers with one ruleset; false with `why` when they do not fit it.
-bool redecide(const CompiledRuleset& ruleset, const DecisionRow& row, const std::vector<RawAnswer>& raw,
-              std::int64_t decided_at_micros, const char* which, v1::Decision& out, std::string& why) {
+bool redecide(const CompiledRuleset& ruleset, const std::vector<RawAnswer>& raw, const char* which, Evaluation& out,
+              std::string& why) {
   IntakeResult intake = validate_answers(ruleset, raw);
   if (!intake.errors.empty()) {
     why = std::string("the answers do not fit the ") + which + " rules: ";
     for (std::size_t i = 0; i < intake.errors.size(); ++i) why += (i ? "; " : "") + intake.errors[i].message;
     return false;
   }
-  out = to_decision_proto(ruleset, evaluate(ruleset, intake.answers), row.decision_id, decided_at_micros,
-                          row.request_id);
+  out = evaluate(ruleset, intake.answers);
   return true;
 }
 
@@ -126,9 +125,9 @@ ReplayReport replay_audit_log(AuditReader& reader, const DecisionFilter& filter,
     }
     std::int64_t micros = google::protobuf::util::TimeUtil::TimestampToMicroseconds(decided_at);
     // The logged decision re-made with its own rules must match the log, in both modes.
-    v1::Decision before;
-    if (!redecide(*recorded_ruleset, row, raw, micros, "recorded", before, error)) return fail(error);
-    std::string remade = decision_record_json(before);
+    Evaluation remade_evaluation;
+    if (!redecide(*recorded_ruleset, raw, "recorded", remade_evaluation, error)) return fail(error);
+    std::string remade = decision_record_json(*recorded_ruleset, remade_evaluation);
     if (!candidate) {
       if (remade == row.decision) {
         ++report.unchanged;
@@ -144,9 +143,12 @@ ReplayReport replay_audit_log(AuditReader& reader, const DecisionFilter& filter,
     if (remade != row.decision) {
       return fail("the logged decision does not replay with its own rules (run replay without --rules)");
     }
-    v1::Decision after;
-    if (!redecide(*candidate, row, raw, micros, "candidate", after, error)) return fail(error);
-    // A candidate has another hash by nature; compare everything else, texts included.
+    Evaluation candidate_evaluation;
+    if (!redecide(*candidate, raw, "candidate", candidate_evaluation, error)) return fail(error);
+    // Full decisions, texts included; a candidate has another hash by nature, so that is left out.
+    v1::Decision before =
+        to_decision_proto(*recorded_ruleset, remade_evaluation, row.decision_id, micros, row.request_id);
+    v1::Decision after = to_decision_proto(*candidate, candidate_evaluation, row.decision_id, micros, row.request_id);
     before.clear_ruleset_hash();
     after.clear_ruleset_hash();
     std::string before_json = decision_to_json(before);

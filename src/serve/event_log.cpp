@@ -1,6 +1,7 @@
 #include "serve/event_log.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 namespace triage {
 
 EventLog::EventLog(std::shared_ptr<spdlog::logger> logger, bool json) : logger_(std::move(logger)), json_(json) {}
+
+void EventLog::flush() const { logger_->flush(); }
 
 std::string EventLog::format(const std::string& event, const std::vector<LogField>& fields) const {
   std::string out;
@@ -45,14 +48,54 @@ void EventLog::error(const std::string& event, const std::vector<LogField>& fiel
   logger_->error(format(event, fields));
 }
 
+namespace {
+
+// Lines collected in memory and written to a file descriptor in one call when 64 KiB have
+// gathered or on flush (every second, on warnings, at exit): one write per request line was a
+// system call on every decision. What a crash loses is at most a second of text log; decisions
+// themselves are in the audit log.
+class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit BufferedFdSink(int fd) : fd_(fd) { buffer_.reserve(buffer_limit); }
+  ~BufferedFdSink() override { write_out(); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(message, formatted);
+    buffer_.append(formatted.data(), formatted.size());
+    if (buffer_.size() >= buffer_limit) write_out();
+  }
+  void flush_() override { write_out(); }
+
+ private:
+  static constexpr std::size_t buffer_limit = 64 * 1024;
+  void write_out() {
+    std::size_t done = 0;
+    while (done < buffer_.size()) {
+      ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (n <= 0) break;  // nowhere to log to: drop rather than block decisions
+      done += static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+  }
+  int fd_;
+  std::string buffer_;
+};
+
+}  // namespace
+
 std::shared_ptr<spdlog::logger> make_stderr_logger(bool json) {
-  auto logger = std::make_shared<spdlog::logger>("triage", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("triage", std::make_shared<BufferedFdSink>(2));
   if (json) {
     logger->set_pattern("{\"time\":\"%Y-%m-%dT%H:%M:%S.%fZ\",\"level\":\"%l\",%v}", spdlog::pattern_time_type::utc);
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
   }
-  logger->flush_on(spdlog::level::info);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::drop("triage");
+  spdlog::register_logger(logger);  // so flush_every reaches it
+  spdlog::flush_every(std::chrono::seconds(1));
   return logger;
 }
 

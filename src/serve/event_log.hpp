@@ -22,6 +22,8 @@ class EventLog {
   void info(const std::string& event, const std::vector<LogField>& fields) const;
   void warn(const std::string& event, const std::vector<LogField>& fields) const;
   void error(const std::string& event, const std::vector<LogField>& fields) const;
+  // Writes out buffered lines.
+  void flush() const;
 
  private:
   std::string format(const std::string& event, const std::vector<LogField>& fields) const;

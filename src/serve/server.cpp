@@ -289,6 +289,7 @@ void TriageServer::shutdown() {
   state_->server->Wait();
   state_->audit->close();
   state_->log->info("stopped", {});
+  state_->log->flush();
 }
 
 int run_server(const ServeConfig& config) {

@@ -50,7 +50,9 @@ TriageService::TriageService(std::shared_ptr<const ServedRuleset> served, AuditL
       log_(std::move(log)),
       on_audit_health_(std::move(on_audit_health)),
       reloader_(std::move(reloader)),
-      is_admin_(std::move(is_admin)) {}
+      is_admin_(std::move(is_admin)) {
+  SetMessageAllocatorFor_Evaluate(&allocator_);
+}
 
 grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
                                                      const v1::ReloadRulesRequest*, v1::ReloadResult* response) {
@@ -115,10 +117,9 @@ grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* c
   record.client = client;
   record.request_id = request->request_id();
   record.ruleset_hash = ruleset.model->hash;
-  *response = to_decision_proto(ruleset, evaluation, record.decision_id, record.decided_at_micros,
-                                request->request_id());
+  fill_decision(ruleset, evaluation, record.decision_id, record.decided_at_micros, request->request_id(), *response);
   record.answers = canonical_answers_json(std::move(raw));
-  record.decision = decision_record_json(*response);
+  record.decision = decision_record_json(ruleset, evaluation);
   std::string decision_id = record.decision_id;
   // Finished from the audit writer once the batch holding this decision is durable.
   audit_.append(std::move(record), [this, reactor, response, started, client, decision_id,

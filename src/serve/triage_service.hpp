@@ -8,6 +8,7 @@
 
 #include "audit/audit_log.hpp"
 #include "compile/compiled.hpp"
+#include "serve/arena_allocator.hpp"
 #include "serve/event_log.hpp"
 #include "triage/v1/triage.grpc.pb.h"
 
@@ -50,6 +51,7 @@ class TriageService final : public v1::TriageService::CallbackService {
   AuditLog& audit_;
   std::shared_ptr<EventLog> log_;
   std::function<void(bool)> on_audit_health_;
+  EvaluateArenaAllocator allocator_;
   Reloader reloader_;
   AdminCheck is_admin_;
 };

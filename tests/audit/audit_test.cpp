@@ -66,8 +66,7 @@ void write_decisions(AuditLog& log, int count) {
     record.client = "id:test";
     record.request_id = "r" + std::to_string(i);
     record.ruleset_hash = ruleset.model->hash;
-    record.decision = decision_record_json(to_decision_proto(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers),
-                                                record.decision_id, record.decided_at_micros, record.request_id));
+    record.decision = decision_record_json(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers));
     record.answers = canonical_answers_json(raw);
     auto promise = std::make_shared<std::promise<bool>>();
     done.push_back(promise->get_future());

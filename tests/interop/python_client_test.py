@@ -274,8 +274,14 @@ def run(binary, source_dir, tmp, checks):
                      "  served %s\n  on disk %s" % (served_files, files_on_disk))
         checks.check(info.HasField("loaded_at") and info.loaded_at.seconds > 0, "GetRuleset sets loaded_at")
 
-        # The log so far holds only accepted decisions; remember where the refusals begin.
+        # The log so far holds only accepted decisions; remember where the refusals begin. The
+        # server writes its text log in batches (at least every second), so wait for the lines.
+        log_deadline = time.time() + 5
         log_before_refusals = server.log_text()
+        while (log_before_refusals.count(" decision ") < len(returned)
+               and time.time() < log_deadline):
+            time.sleep(0.1)
+            log_before_refusals = server.log_text()
         accepted_before_refusals = len(returned)
 
         # d. Bad answers and oversized requests.

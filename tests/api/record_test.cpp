@@ -1,0 +1,64 @@
+// The audit log's canonical record is built straight from the Evaluation; it must carry exactly
+// the ids of the Decision message the client gets. The oracle here reads them off the message.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "analyze/value_classes.hpp"
+#include "api/decision_record.hpp"
+#include "support.hpp"
+#include "util/json_text.hpp"
+
+namespace triage {
+namespace {
+
+std::string record_from_message(const v1::Decision& d) {
+  auto ids = [](const auto& list, auto id) {
+    std::string out = "[";
+    for (int i = 0; i < list.size(); ++i) out += (i ? "," : "") + json_quote(id(list.Get(i)));
+    return out + "]";
+  };
+  auto rule = [](const v1::Explanation& e) { return e.rule(); };
+  std::string out = "{\"outcome\":" + json_quote(v1::Outcome_Name(d.outcome()));
+  if (d.has_urgency()) out += ",\"urgency\":" + json_quote(v1::Urgency_Name(d.urgency()));
+  out += ",\"red_flags\":" + ids(d.red_flags(), [](const v1::RedFlag& f) { return f.rule(); });
+  out += ",\"missing\":" + ids(d.missing(), [](const std::string& s) { return s; });
+  out += ",\"plan\":[";
+  for (int i = 0; i < d.plan_size(); ++i) {
+    out += (i ? ",{" : "{") + std::string("\"technique\":") + json_quote(d.plan(i).technique()) +
+           ",\"why\":" + ids(d.plan(i).why(), rule) + ",\"cautions\":" + ids(d.plan(i).cautions(), rule) + "}";
+  }
+  out += "],\"excluded\":[";
+  for (int i = 0; i < d.excluded_size(); ++i) {
+    out += (i ? ",{" : "{") + std::string("\"technique\":") + json_quote(d.excluded(i).technique()) +
+           ",\"reasons\":" + ids(d.excluded(i).reasons(), rule) + "}";
+  }
+  return out + "],\"cautions\":" + ids(d.cautions(), rule) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("the canonical record carries the Decision's ids, for every kind of intake", "[api][audit]") {
+  const CompiledRuleset& ruleset = test::shipped();
+  std::mt19937 rng(11);
+  int self_care = 0;
+  for (int round = 0; round < 2000; ++round) {
+    Answers answers;
+    answers.values.assign(ruleset.model->facts.size(), 0);
+    for (std::size_t f = 0; f < ruleset.model->facts.size(); ++f) {
+      if (ruleset.model->facts[f].derived || rng() % 10 == 0) continue;  // a few left unanswered
+      auto classes = value_classes(ruleset, static_cast<int>(f));
+      // Mostly "no" to red-flag questions, so that many intakes reach a plan.
+      bool calm = ruleset.red_flag_facts.test(f) && ruleset.model->facts[f].type == model::FactType::boolean;
+      answers.values[f] = calm && rng() % 8 != 0 ? 0 : classes[rng() % classes.size()];
+      answers.known.set(f);
+    }
+    Evaluation evaluation = evaluate(ruleset, answers);
+    if (evaluation.outcome == Outcome::self_care) ++self_care;
+    v1::Decision decision = to_decision_proto(ruleset, evaluation, "id", 0, "");
+    REQUIRE(decision_record_json(ruleset, evaluation) == record_from_message(decision));
+  }
+  CHECK(self_care > 50);  // the plan-building paths are exercised too
+}
+
+}  // namespace triage
