@@ -1,59 +1,63 @@
-// JSON intake files, read with protobuf's JSON parser into a google.protobuf.Struct.
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
+// JSON intake files: {"answers": {"fact": value, ...}}.
 #include <algorithm>
 
 #include "intake/intake.hpp"
+#include "util/json_reader.hpp"
 
 namespace triage {
 
 bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error) {
-  google::protobuf::Struct document;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &document);
-  if (!status.ok()) {
-    error = "the intake is not valid JSON: " + std::string(status.message());
+  JsonValue document;
+  if (!read_json(text, document, error)) {
+    error = "the intake is not valid JSON: " + error;
     return false;
   }
-  auto answers = document.fields().find("answers");
-  if (answers == document.fields().end() || !answers->second.has_struct_value()) {
+  const JsonValue* answers = nullptr;
+  if (document.kind == JsonValue::Kind::object) {
+    for (const auto& [key, value] : document.object) {
+      if (key == "answers") answers = &value;
+    }
+  }
+  if (answers == nullptr || answers->kind != JsonValue::Kind::object) {
     error = "the intake must be a JSON object with an \"answers\" object, like {\"answers\": {\"night_pain\": false}}";
     return false;
   }
-  for (const auto& field : document.fields()) {
-    if (field.first != "answers") {
-      error = "unexpected key \"" + field.first + "\" in the intake; only \"answers\" is allowed";
+  for (const auto& [key, value] : document.object) {
+    if (key != "answers") {
+      error = "unexpected key \"" + key + "\" in the intake; only \"answers\" is allowed";
       return false;
     }
   }
-  // Struct fields are a map; sort by fact id so errors come in a stable order.
-  std::vector<std::pair<std::string, const google::protobuf::Value*>> entries;
-  for (const auto& [fact, value] : answers->second.struct_value().fields()) entries.emplace_back(fact, &value);
-  std::sort(entries.begin(), entries.end());
-  for (const auto& [fact, value] : entries) {
+  std::vector<const std::pair<std::string, JsonValue>*> entries;
+  for (const auto& entry : answers->object) entries.push_back(&entry);
+  // Sorted by fact id so errors come in a stable order whatever the key order.
+  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : entries) {
+    const std::string& fact = entry->first;
+    const JsonValue& value = entry->second;
     RawAnswer answer;
     answer.fact = fact;
-    switch (value->kind_case()) {
-      case google::protobuf::Value::kBoolValue:
+    switch (value.kind) {
+      case JsonValue::Kind::boolean:
         answer.kind = RawAnswer::Kind::boolean;
-        answer.boolean = value->bool_value();
+        answer.boolean = value.boolean;
         break;
-      case google::protobuf::Value::kNumberValue:
+      case JsonValue::Kind::number:
         answer.kind = RawAnswer::Kind::number;
-        answer.number = value->number_value();
+        answer.number = value.number;
         break;
-      case google::protobuf::Value::kStringValue:
+      case JsonValue::Kind::string:
         answer.kind = RawAnswer::Kind::text;
-        answer.text = value->string_value();
+        answer.text = value.string;
         break;
-      case google::protobuf::Value::kListValue:
+      case JsonValue::Kind::array:
         answer.kind = RawAnswer::Kind::list;
-        for (const auto& item : value->list_value().values()) {
-          if (!item.has_string_value()) {
+        for (const auto& item : value.array) {
+          if (item.kind != JsonValue::Kind::string) {
             error = "`" + fact + "` must be a list of strings";
             return false;
           }
-          answer.list.push_back(item.string_value());
+          answer.list.push_back(item.string);
         }
         break;
       default:

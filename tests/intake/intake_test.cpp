@@ -70,3 +70,36 @@ TEST_CASE("intake JSON of the wrong shape is refused", "[intake]") {
 }
 
 }  // namespace triage
+
+#include "util/json_reader.hpp"
+
+namespace triage {
+
+TEST_CASE("the JSON reader reads what RFC 8259 allows and names what it refuses", "[intake][json]") {
+  JsonValue value;
+  std::string error;
+  REQUIRE(read_json(R"( {"a": [1, -2.5e1, true, false, null], "b": "x\"\u00e9\ud83d\ude00\n"} )", value, error));
+  REQUIRE(value.kind == JsonValue::Kind::object);
+  REQUIRE(value.object.size() == 2);
+  CHECK(value.object[0].second.array[1].number == -25.0);
+  CHECK(value.object[1].second.string == "x\"\xC3\xA9\xF0\x9F\x98\x80\n");
+  struct Case {
+    std::string text;
+    std::string error;
+  };
+  auto c = GENERATE(values<Case>({
+      {"", "unexpected end of input at byte 1"},
+      {"{\"a\": 1,}", "expected a key in double quotes at byte 9"},
+      {"{\"a\": 1, \"a\": 2}", "duplicate key at byte 13"},
+      {"[1 2]", "expected `,` or `]` at byte 4"},
+      {"\"abc", "unterminated string at byte 5"},
+      {"{} x", "unexpected text after the JSON value at byte 4"},
+      {"tru", "unexpected character at byte 1"},
+      {"01", "a number cannot start with 0 at byte 2"},
+  }));
+  INFO(c.text);
+  CHECK_FALSE(read_json(c.text, value, error));
+  CHECK(error == c.error);
+}
+
+}  // namespace triage

@@ -1,0 +1,26 @@
+#pragma once
+// A small, strict JSON reader (RFC 8259) for intakes: objects keep their keys in order, numbers
+// are doubles. Intakes are read on every replayed decision, where protobuf's generic JSON parser
+// was most of the cost.
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace triage {
+
+struct JsonValue {
+  enum class Kind { null, boolean, number, string, array, object } kind = Kind::null;
+  bool boolean = false;
+  double number = 0;
+  std::string string;
+  std::vector<JsonValue> array;
+  std::vector<std::pair<std::string, JsonValue>> object;  // in document order
+};
+
+// Parses `text`; false with `error` (what and where) when it is not one JSON value.
+bool read_json(std::string_view text, JsonValue& out, std::string& error);
+
+}  // namespace triage
