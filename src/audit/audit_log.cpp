@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <ctime>
 
 #include "audit/sqlite.hpp"
@@ -62,6 +63,9 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     sqlite3_busy_timeout(db.handle(), busy_timeout_ms);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
+    // Copying the WAL back into the database (a checkpoint) would stall the commit that triggers
+    // it; the checkpointer thread does it instead (see checkpoint()).
+    db.exec("PRAGMA wal_autocheckpoint=0");
     sql::Statement version(db, "PRAGMA user_version");
     version.step();
     int current = static_cast<int>(version.integer(0));
@@ -88,6 +92,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
   }
   log->writer_ = std::thread([raw = log.get()] { raw->run(); });
   log->completer_ = std::thread([raw = log.get()] { raw->complete(); });
+  log->checkpointer_ = std::thread([raw = log.get()] { raw->checkpoint(); });
   return log;
 }
 
@@ -149,8 +154,41 @@ void AuditLog::close() {
     std::lock_guard<std::mutex> lock(completion_mutex_);
     completions_closing_ = true;
     completion_wake_.notify_one();
+    checkpoint_wake_.notify_all();
   }
   if (completer_.joinable()) completer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void AuditLog::checkpoint() {
+  std::unique_ptr<sql::Database> db;
+  try {
+    db = std::make_unique<sql::Database>(path_, false);
+  } catch (const sql::SqliteError&) {
+    return;  // without it the WAL just grows until close; writes are unaffected
+  }
+  auto run = [&](const char* mode) {
+    try {
+      db->exec(std::string("PRAGMA wal_checkpoint(") + mode + ")");
+    } catch (const sql::SqliteError&) {
+      // A busy or failed checkpoint is retried on the next round; the WAL keeps the data.
+    }
+  };
+  // PASSIVE never blocks the writer, but under steady writes the WAL never empties, so once it
+  // passes a bound a RESTART lets the next commit start the WAL over; by then PASSIVE has copied
+  // nearly everything and the pause is short.
+  constexpr std::uintmax_t wal_bound = 64ull * 1024 * 1024;
+  std::unique_lock<std::mutex> lock(completion_mutex_);
+  while (!completions_closing_) {
+    checkpoint_wake_.wait_for(lock, std::chrono::milliseconds(500), [&] { return completions_closing_; });
+    lock.unlock();
+    run("PASSIVE");
+    std::error_code ignored;
+    if (std::filesystem::file_size(path_ + "-wal", ignored) > wal_bound) run("RESTART");
+    lock.lock();
+  }
+  lock.unlock();
+  run("TRUNCATE");  // at close: fold the WAL into the database and empty it
 }
 
 void AuditLog::complete() {

@@ -89,6 +89,11 @@ class AuditLog {
   std::deque<Completion> completions_;
   bool completions_closing_ = false;
   std::thread completer_;
+
+  // WAL checkpoints run on their own connection and thread, so commits never wait for one.
+  void checkpoint();
+  std::condition_variable checkpoint_wake_;
+  std::thread checkpointer_;
 };
 
 }  // namespace triage

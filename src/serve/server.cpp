@@ -268,6 +268,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                         {"rules", config.rules},
                         {"audit_db", config.audit_db},
                         {"tls", config.tls_cert.empty() ? "off" : config.tls_client_ca.empty() ? "on" : "mutual"}});
+  log->flush();  // operators watch for this line
   return std::unique_ptr<TriageServer>(new TriageServer(std::move(state)));
 }
 
