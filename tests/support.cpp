@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -25,6 +27,17 @@ const CompiledRuleset& shipped() {
   INFO(render_all(loaded.diagnostics, *loaded.sources));
   REQUIRE(loaded.ruleset != nullptr);
   return *loaded.ruleset;
+}
+
+std::vector<std::pair<std::string, std::string>> shipped_rule_files() {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("rules"))) {
+    if (entry.path().extension() == ".rules") {
+      files.emplace_back(entry.path().filename().string(), read_file(entry.path().string()));
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 std::shared_ptr<const CompiledRuleset> load_texts(std::vector<std::pair<std::string, std::string>> files) {

@@ -20,6 +20,9 @@ std::string read_file(const std::string& path);
 // The shipped rules in rules/, loaded once; fails the test when they do not load.
 const CompiledRuleset& shipped();
 
+// The shipped rule files (name, text), sorted by name.
+std::vector<std::pair<std::string, std::string>> shipped_rule_files();
+
 // Loads rules from in-memory texts; fails the test with the rendered diagnostics when they do not load.
 std::shared_ptr<const CompiledRuleset> load_texts(std::vector<std::pair<std::string, std::string>> files);
 

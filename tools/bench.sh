@@ -26,11 +26,12 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q '"serving"\| serving ' "$out/server.log" && break; sleep 0.1; done
 
-echo "== service, closed loop, ${duration}s" >&2
-build/triage loadgen --target "127.0.0.1:$port" --concurrency 32 --duration "$duration" | tee "$out/closed.json" >&2
+# Paced first, on a fresh log; then as fast as it goes (the log is then large: see BENCHMARKS.md).
 echo "== service, paced at 5000/s, ${duration}s" >&2
 build/triage loadgen --target "127.0.0.1:$port" --concurrency 32 --duration "$duration" --rate 5000 \
   | tee "$out/paced.json" >&2
+echo "== service, closed loop, ${duration}s" >&2
+build/triage loadgen --target "127.0.0.1:$port" --concurrency 32 --duration "$duration" | tee "$out/closed.json" >&2
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 kill -TERM "$server"
 wait "$server" || true
@@ -51,7 +52,7 @@ print("machine: %s, %s cores\n" % (micro["context"].get("host_name", "?"), micro
 print("| micro-benchmark | time | unit |\n|---|---|---|")
 for b in micro["benchmarks"]:
     print("| %s | %.3f | %s |" % (b["name"], b["real_time"], b["time_unit"]))
-for name in ("closed", "paced"):
+for name in ("paced", "closed"):
     r = json.load(open("%s/%s.json" % (out, name)))
     l = r["latency_ms"]
     print("\n%s: %.0f decisions/s over %.0f s, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, errors %s"

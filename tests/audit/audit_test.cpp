@@ -40,16 +40,6 @@ struct TempLog {
   std::string path() const { return (folder / "audit.db").string(); }
 };
 
-std::vector<std::pair<std::string, std::string>> shipped_files() {
-  std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& entry : fs::directory_iterator(test::source_path("rules"))) {
-    if (entry.path().extension() == ".rules") {
-      files.emplace_back(entry.path().filename().string(), test::read_file(entry.path().string()));
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 // Writes `count` real decisions of the example intakes, as the service does, and waits for them.
 void write_decisions(AuditLog& log, int count) {
@@ -79,7 +69,7 @@ void make_log(const std::string& path, int count) {
   std::string error;
   auto log = AuditLog::open(path, error);
   REQUIRE(log != nullptr);
-  REQUIRE(log->store_ruleset(test::shipped().model->hash, shipped_files(), error));
+  REQUIRE(log->store_ruleset(test::shipped().model->hash, test::shipped_rule_files(), error));
   write_decisions(*log, count);
 }
 
@@ -223,7 +213,7 @@ TEST_CASE("replay against candidate rules counts changes by transition", "[audit
   TempLog temp;
   make_log(temp.path(), 10);  // examples cycle: 2 of each
   // The candidate makes pain below the knee urgent instead of routine.
-  std::vector<std::pair<std::string, std::string>> files = shipped_files();
+  std::vector<std::pair<std::string, std::string>> files = test::shipped_rule_files();
   for (auto& [name, text] : files) {
     if (name == "red_flags.rules") {
       auto at = text.find("pain_below_knee -> refer routine");

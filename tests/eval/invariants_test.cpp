@@ -6,52 +6,11 @@
 #include <random>
 #include <set>
 
+#include "analyze/value_classes.hpp"
 #include "support.hpp"
 
 namespace triage {
 namespace {
-
-// The values of a fact that conditions can tell apart: for ints the range ends and each compared
-// constant with its neighbours; for sets every subset of the bits any test mentions.
-std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int fact_index) {
-  const model::Fact& fact = ruleset.model->facts[fact_index];
-  std::vector<model::FactValue> values;
-  switch (fact.type) {
-    case model::FactType::boolean: return {0, 1};
-    case model::FactType::integer: {
-      std::set<model::FactValue> distinct{fact.low, fact.high};
-      for (const Atom& atom : ruleset.atoms) {
-        if (atom.fact != fact_index) continue;
-        for (auto v : {atom.operand - 1, atom.operand, atom.operand + 1}) {
-          if (v >= fact.low && v <= fact.high) distinct.insert(v);
-        }
-      }
-      return {distinct.begin(), distinct.end()};
-    }
-    case model::FactType::enumeration:
-      for (std::size_t i = 0; i < fact.values.size(); ++i) values.push_back(model::FactValue{1} << i);
-      return values;
-    case model::FactType::set: {
-      std::uint64_t mentioned = 0;
-      for (const Atom& atom : ruleset.atoms) {
-        if (atom.fact == fact_index) mentioned |= static_cast<std::uint64_t>(atom.operand);
-      }
-      std::vector<int> bits;
-      for (int b = 0; b < 64; ++b) {
-        if ((mentioned >> b) & 1U) bits.push_back(b);
-      }
-      for (std::uint64_t subset = 0; subset < (std::uint64_t{1} << bits.size()); ++subset) {
-        std::uint64_t value = 0;
-        for (std::size_t k = 0; k < bits.size(); ++k) {
-          if ((subset >> k) & 1U) value |= std::uint64_t{1} << bits[k];
-        }
-        values.push_back(static_cast<model::FactValue>(value));
-      }
-      return values;
-    }
-  }
-  return values;
-}
 
 std::vector<int> answerable_facts(const CompiledRuleset& ruleset) {
   std::vector<int> facts;

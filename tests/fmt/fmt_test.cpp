@@ -21,21 +21,11 @@ std::string format_text(const std::string& name, const std::string& text) {
   return result.text;
 }
 
-std::vector<std::pair<std::string, std::string>> shipped_files() {
-  std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& entry : fs::directory_iterator(test::source_path("rules"))) {
-    if (entry.path().extension() == ".rules") {
-      files.emplace_back(entry.path().filename().string(), test::read_file(entry.path().string()));
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 }  // namespace
 
 TEST_CASE("the shipped rules are formatted, and formatting twice changes nothing", "[fmt]") {
-  for (const auto& [name, text] : shipped_files()) {
+  for (const auto& [name, text] : test::shipped_rule_files()) {
     INFO(name);
     std::string once = format_text(name, text);
     CHECK(once == text);  // `triage fmt --check rules/*.rules` passes
@@ -90,7 +80,7 @@ TEST_CASE("long texts wrap into adjacent strings that join back to the same text
 TEST_CASE("formatted rules decide every example and rule-test intake the same way", "[fmt]") {
   // An unformatted copy of the shipped rules: tab indentation and blank lines between properties.
   std::vector<std::pair<std::string, std::string>> messy, formatted;
-  for (const auto& [name, text] : shipped_files()) {
+  for (const auto& [name, text] : test::shipped_rule_files()) {
     std::string untidy;
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (text.compare(i, 3, "\n  ") == 0) {
