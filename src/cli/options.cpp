@@ -1,5 +1,7 @@
 #include "cli/options.hpp"
 
+#include "util/option_pairs.hpp"
+
 namespace triage::cli {
 
 std::string Options::get(const std::string& name, const std::string& fallback) const {
@@ -9,19 +11,9 @@ std::string Options::get(const std::string& name, const std::string& fallback) c
 
 Options parse_options(const std::vector<std::string>& args, std::initializer_list<const char*> allowed) {
   Options options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    auto equals = name.find('=');
-    if (equals != std::string::npos) {
-      value = name.substr(equals + 1);
-      name = name.substr(0, equals);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      options.error = "option " + name + " needs a value";
-      return options;
-    }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!option_pairs(args, pairs, options.error)) return options;
+  for (const auto& [name, value] : pairs) {
     bool known = false;
     for (const char* candidate : allowed) known = known || name == candidate;
     if (!known) {

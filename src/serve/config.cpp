@@ -1,5 +1,7 @@
 #include "serve/config.hpp"
 
+#include "util/option_pairs.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -78,23 +80,10 @@ bool load_serve_config(const std::vector<std::string>& args, ServeConfig& config
   std::map<std::string, std::string> flags;
   std::string config_file;
   if (const char* path = std::getenv("TRIAGE_CONFIG")) config_file = path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
-    if (arg.rfind("--", 0) != 0) {
-      error = "unexpected argument " + arg;
-      return false;
-    }
-    std::string name = arg.substr(2), value;
-    auto equals = name.find('=');
-    if (equals != std::string::npos) {
-      value = name.substr(equals + 1);
-      name = name.substr(0, equals);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      error = "option --" + name + " needs a value";
-      return false;
-    }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!option_pairs(args, pairs, error)) return false;
+  for (const auto& [option, value] : pairs) {
+    std::string name = option.substr(2);
     if (name == "config") config_file = value;
     else flags[name] = value;
   }
