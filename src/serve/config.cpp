@@ -122,7 +122,7 @@ bool load_serve_config(const std::vector<std::string>& args, ServeConfig& config
   }
   for (const auto& [name, value] : flags) {
     if (!apply(config, name, value, error)) {
-      error = "--" + error;
+      error = "--" + name + ": " + error;
       return false;
     }
   }
