@@ -139,6 +139,10 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
       } else {
         e.techniques = techniques_matching(rules, effect.first);
         e.second = techniques_matching(rules, effect.second);
+        for (std::size_t t = 0; t < rules.techniques.size(); ++t) {
+          if (e.techniques.test(t)) e.technique_list.push_back(static_cast<int>(t));
+          if (e.second.test(t)) e.second_list.push_back(static_cast<int>(t));
+        }
       }
       compiled.effects.push_back(e);
     }

@@ -47,6 +47,8 @@ struct CompiledEffect {
   model::Effect::Kind kind = model::Effect::Kind::avoid;
   TechniqueSet techniques;   // avoid, include, caution on, order (first)
   TechniqueSet second;       // order between techniques: the ones that come after
+  std::vector<int> technique_list;  // the same sets as index lists, for the request path
+  std::vector<int> second_list;
   int first_phase = -1;      // order between phases
   int second_phase = -1;
   bool general = false;      // caution without a target

@@ -68,6 +68,7 @@ struct PlanScratch {
   std::vector<std::pair<int, int>> phase_edges;
   std::vector<std::pair<int, int>> technique_edges;
   std::vector<int> phase_order, per_phase, chosen, candidates;
+  std::vector<std::uint32_t> counts, cursor;
 
   void clear() {
     reasons.clear();
@@ -118,10 +119,8 @@ class PlanBuilder {
   }
 
   template <typename F>
-  void for_each(const TechniqueSet& set, F f) const {
-    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
-      if (set.test(t)) f(static_cast<int>(t));
-    }
+  static void for_each(const std::vector<int>& techniques, F f) {
+    for (int t : techniques) f(t);
   }
 
   // Caution wins: avoid, caution and order apply unless their condition is known false; include
@@ -136,11 +135,11 @@ class PlanBuilder {
       for (const auto& effect : rule.effects) {
         switch (effect.kind) {
           case model::Effect::Kind::avoid:
-            for_each(effect.techniques, [&](int t) { exclude(t, {ExclusionReason::Kind::rule, rule_index, 0}); });
+            for_each(effect.technique_list, [&](int t) { exclude(t, {ExclusionReason::Kind::rule, rule_index, 0}); });
             break;
           case model::Effect::Kind::include:
             if (truth == Truth::true_) {
-              for_each(effect.techniques, [&](int t) {
+              for_each(effect.technique_list, [&](int t) {
                 includes_.push_back({t, rule_index});
                 included_.set(static_cast<std::size_t>(t));
               });
@@ -148,14 +147,14 @@ class PlanBuilder {
             break;
           case model::Effect::Kind::caution:
             if (effect.general) out_.cautions.push_back(rule_index);
-            else for_each(effect.techniques, [&](int t) { cautions_.push_back({t, rule_index}); });
+            else for_each(effect.technique_list, [&](int t) { cautions_.push_back({t, rule_index}); });
             break;
           case model::Effect::Kind::order:
             if (effect.first_phase >= 0) {
               phase_edges_.push_back({effect.first_phase, effect.second_phase});
             } else {
-              for_each(effect.techniques, [&](int a) {
-                for_each(effect.second, [&](int b) { technique_edges_.push_back({a, b}); });
+              for_each(effect.technique_list, [&](int a) {
+                for_each(effect.second_list, [&](int b) { technique_edges_.push_back({a, b}); });
               });
             }
             break;
@@ -202,7 +201,10 @@ class PlanBuilder {
       for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
         if (!excluded_.test(t) && ruleset_.techniques[t].phase == phase) candidates.push_back(static_cast<int>(t));
       }
-      if (!technique_edges_.empty()) stable_topological_sort(candidates, technique_edges_);
+      // Technique orders are checked to lie within one phase, so only that phase needs sorting.
+      bool ordered_here = false;
+      for (const auto& edge : technique_edges_) ordered_here = ordered_here || ruleset_.techniques[edge.first].phase == phase;
+      if (ordered_here) stable_topological_sort(candidates, technique_edges_);
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         int t = candidates[i];
         if (static_cast<int>(i) >= plan.max_per_phase) {
@@ -242,19 +244,21 @@ class PlanBuilder {
     }
   }
 
+  // Groups the reasons by technique in catalogue order, each technique's in the order they were
+  // found (a counting sort: no comparisons, no temporary buffer).
   void group_exclusions() {
-    // Stable: each technique keeps its reasons in the order they were found.
-    std::stable_sort(reasons_.begin(), reasons_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    out_.exclusion_reasons.reserve(reasons_.size());
-    for (std::size_t i = 0; i < reasons_.size();) {
-      Exclusion exclusion{reasons_[i].first, static_cast<std::uint32_t>(out_.exclusion_reasons.size()), 0};
-      for (; i < reasons_.size() && reasons_[i].first == exclusion.technique; ++i) {
-        out_.exclusion_reasons.push_back(reasons_[i].second);
-        ++exclusion.count;
-      }
-      out_.excluded.push_back(exclusion);
+    std::vector<std::uint32_t>& start = scratch_.counts;
+    start.assign(ruleset_.techniques.size() + 1, 0);
+    for (const auto& reason : reasons_) ++start[static_cast<std::size_t>(reason.first) + 1];
+    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
+      if (start[t + 1] > 0) out_.excluded.push_back({static_cast<int>(t), start[t], start[t + 1]});
+      start[t + 1] += start[t];
     }
+    out_.exclusion_reasons.resize(reasons_.size());
+    std::vector<std::uint32_t>& next = scratch_.cursor;
+    next.assign(start.begin(), start.end() - 1);
+    for (const auto& [technique, reason] : reasons_) out_.exclusion_reasons[next[technique]++] = reason;
+    for (auto& exclusion : out_.excluded) exclusion.count -= exclusion.first;  // held the end until here
   }
 
   const CompiledRuleset& ruleset_;
