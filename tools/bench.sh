@@ -13,7 +13,7 @@ out=var/bench
 rm -rf "$out"
 mkdir -p "$out"
 bash tools/install-deps.sh >/dev/null
-bash tools/build.sh -DTRIAGE_BUILD_TESTS=OFF -DTRIAGE_BUILD_BENCHMARKS=ON >/dev/null
+bash tools/build.sh -DTRIAGE_BUILD_BENCHMARKS=ON >/dev/null
 
 echo "== micro-benchmarks" >&2
 build/triage_bench --benchmark_min_time=1 --benchmark_out="$out/micro.json" --benchmark_out_format=json \

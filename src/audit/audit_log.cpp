@@ -61,6 +61,17 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     ::chmod(path.c_str(), 0600);
     auto& db = *log->impl_->db;
     sqlite3_busy_timeout(db.handle(), busy_timeout_ms);
+    {
+      // A file with tables but no audit schema version belongs to something else: leave it alone.
+      sql::Statement version(db, "PRAGMA user_version");
+      version.step();
+      sql::Statement tables(db, "SELECT count(*) FROM sqlite_master");
+      tables.step();
+      if (version.integer(0) == 0 && tables.integer(0) > 0) {
+        error = path + " is an SQLite file of something else, not a triage audit log; choose another --audit-db";
+        return nullptr;
+      }
+    }
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
     // Copying the WAL back into the database (a checkpoint) would stall the commit that triggers
@@ -160,10 +171,24 @@ void AuditLog::close() {
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
+void AuditLog::resync() {
+  // After a failed batch: make sure no transaction is left open, and take the chain head from
+  // what the file really holds (a COMMIT that reported an error may still have landed).
+  sqlite3* handle = impl_->db->handle();
+  if (sqlite3_get_autocommit(handle) == 0) sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+  try {
+    sql::Statement last(*impl_->db, "SELECT record_hash FROM decisions ORDER BY seq DESC LIMIT 1");
+    impl_->last_hash = last.step() ? last.text(0) : genesis_hash();
+  } catch (const sql::SqliteError&) {
+    // Unreadable for now: the next batch fails too, and resyncs again.
+  }
+}
+
 void AuditLog::checkpoint() {
   std::unique_ptr<sql::Database> db;
   try {
     db = std::make_unique<sql::Database>(path_, false);
+    sqlite3_busy_timeout(db->handle(), 0);  // never hold commits up waiting for readers
   } catch (const sql::SqliteError&) {
     return;  // without it the WAL just grows until close; writes are unaffected
   }
@@ -257,6 +282,7 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
     impl_->last_hash = last_hash;
   } catch (const sql::SqliteError& failure) {
     error = failure.what();
+    resync();
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -66,6 +66,7 @@ class AuditLog {
   void run();
   void write_batch(std::vector<Pending>& batch);
   void complete();  // the completion thread
+  void resync();    // after a failed batch (writer thread)
 
   struct Completion {
     AuditDone done;

@@ -27,7 +27,8 @@ AuditReader::~AuditReader() = default;
 
 std::unique_ptr<AuditReader> AuditReader::open(const std::string& path, std::string& error) {
   try {
-    auto db = std::make_unique<sql::Database>(path, false);
+    // Read-only: an auditor's copy of a log (its -wal file included) must not change under verify.
+    auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::read_only);
     sql::Statement version(*db, "PRAGMA user_version");
     version.step();
     auto schema = version.integer(0);
@@ -39,6 +40,14 @@ std::unique_ptr<AuditReader> AuditReader::open(const std::string& path, std::str
       error = path + " has audit schema version " + std::to_string(schema) + "; this triage reads up to " +
               std::to_string(known_schema_version);
       return nullptr;
+    }
+    for (const char* table : {"rulesets", "ruleset_files", "decisions"}) {
+      sql::Statement exists(*db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+      exists.bind(1, std::string_view(table));
+      if (!exists.step()) {
+        error = path + " is not a triage audit log (no `" + table + "` table)";
+        return nullptr;
+      }
     }
     return std::unique_ptr<AuditReader>(new AuditReader(std::move(db)));
   } catch (const sql::SqliteError& failure) {

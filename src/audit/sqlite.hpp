@@ -24,8 +24,10 @@ class SqliteError : public std::runtime_error {
 
 class Database {
  public:
-  // Opens (creating if asked) the database file. Throws SqliteError.
+  enum class Mode { read_write, create, read_only };
+  // Opens the database file. Throws SqliteError.
   Database(const std::string& path, bool create);
+  Database(const std::string& path, Mode mode);
   sqlite3* handle() const { return db_.get(); }
   // Runs SQL without results (schema, pragmas).
   void exec(const std::string& sql);

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "api/decision_record.hpp"
+#include "util/json_reader.hpp"
 #include "util/json_text.hpp"
 
 namespace triage {
@@ -22,12 +23,20 @@ std::string csv_field(const std::string& value) {
 }  // namespace
 
 std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter, ExportFormat format,
-                              std::ostream& out) {
+                              std::ostream& out, std::string& bad_row) {
   std::int64_t written = 0;
   if (format == ExportFormat::csv) {
     out << "seq,decision_id,decided_at,client,request_id,ruleset_hash,outcome,urgency,answers,decision,record_hash\n";
   }
   reader.for_each_decision(filter, [&](const DecisionRow& row) {
+    JsonValue parsed;
+    std::string error;
+    for (const std::string* json : {&row.answers, &row.decision}) {
+      if (!read_json(*json, parsed, error) || parsed.kind != JsonValue::Kind::object) {
+        bad_row = "record " + std::to_string(row.seq) + " does not hold JSON objects";
+        return false;
+      }
+    }
     if (format == ExportFormat::jsonl) {
       // answers and decision are stored as JSON already: embed them as objects.
       out << "{\"seq\":" << row.seq << ",\"decision_id\":" << json_quote(row.decision_id)

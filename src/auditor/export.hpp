@@ -10,8 +10,9 @@ namespace triage {
 
 enum class ExportFormat { jsonl, csv };
 
-// Writes the selected decisions; returns how many.
+// Writes the selected decisions; returns how many. Stops at a row whose answers or record are not
+// JSON objects (a damaged or tampered log), naming it in `bad_row`.
 std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter, ExportFormat format,
-                              std::ostream& out);
+                              std::ostream& out, std::string& bad_row);
 
 }  // namespace triage

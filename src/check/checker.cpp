@@ -128,6 +128,13 @@ void check_fact(Context& context, Located<ast::FactDecl> located) {
   fact.low = decl.type.low;
   fact.high = decl.type.high;
   fact.values = values_of(decl.type.values);
+  constexpr std::int64_t exact_limit = 9007199254740991;  // 2^53 - 1: answers arrive as JSON numbers
+  if (fact.type == model::FactType::integer &&
+      (fact.low < -exact_limit || fact.high > exact_limit)) {
+    context.error({file, decl.type.offset}, "the range of `" + fact.id + "` must lie within -" +
+                                                std::to_string(exact_limit) + ".." + std::to_string(exact_limit),
+                  "answers arrive as JSON numbers, which are exact only up to 2^53");
+  }
   if (fact.type == model::FactType::integer && fact.low > fact.high) {
     context.error({file, decl.type.offset}, "the range of `" + fact.id + "` is empty: " + std::to_string(fact.low) +
                                                 " is greater than " + std::to_string(fact.high));

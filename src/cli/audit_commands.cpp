@@ -1,6 +1,10 @@
 // `triage audit verify|replay|export`: the auditor's tools.
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/util/time_util.h>
+
 #include <iostream>
 
+#include "audit/sqlite.hpp"
 #include "auditor/export.hpp"
 #include "auditor/replay.hpp"
 #include "auditor/verify.hpp"
@@ -9,6 +13,7 @@
 #include "diag/render.hpp"
 #include "ruleset/loader.hpp"
 #include "util/json_text.hpp"
+#include "util/utc_time.hpp"
 
 namespace triage::cli {
 namespace {
@@ -19,12 +24,28 @@ const char* audit_usage =
     "       triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
 
-DecisionFilter filter_from(const Options& options) {
-  DecisionFilter filter;
+// The filter from --since, --until and --limit; false with `error` when one is malformed.
+bool filter_from(const Options& options, DecisionFilter& filter, std::string& error) {
   filter.since = options.get("--since", "");
   filter.until = options.get("--until", "");
-  filter.limit = std::atoll(options.get("--limit", "0").c_str());
-  return filter;
+  for (std::string* time : {&filter.since, &filter.until}) {
+    google::protobuf::Timestamp parsed;
+    if (!time->empty() && !google::protobuf::util::TimeUtil::FromString(*time, &parsed)) {
+      error = "`" + *time + "` is not a UTC time like 2026-11-21T00:00:00Z";
+      return false;
+    }
+    // Stored times have six decimals; compare like with like.
+    if (!time->empty()) *time = utc_time(google::protobuf::util::TimeUtil::TimestampToMicroseconds(parsed));
+  }
+  std::string limit = options.get("--limit", "0");
+  char* end = nullptr;
+  long long value = std::strtoll(limit.c_str(), &end, 10);
+  if (limit.empty() || *end != '\0' || value < 0) {
+    error = "--limit takes a whole number (0 for no limit)";
+    return false;
+  }
+  filter.limit = value;
+  return true;
 }
 
 std::function<void(std::int64_t, std::int64_t)> progress_to(std::ostream& err, const char* what) {
@@ -35,7 +56,23 @@ std::function<void(std::int64_t, std::int64_t)> progress_to(std::ostream& err, c
 
 }  // namespace
 
+namespace {
+int run_audit_command(const std::vector<std::string>& args, Io io);
+}
+
 int run_audit(const std::vector<std::string>& args, Io io) {
+  // A damaged or foreign file is an error with its reason, not an abort.
+  try {
+    return run_audit_command(args, io);
+  } catch (const sql::SqliteError& failure) {
+    io.err << "triage audit: cannot read the audit log: " << failure.what() << "\n";
+    return exit_failure;
+  }
+}
+
+namespace {
+
+int run_audit_command(const std::vector<std::string>& args, Io io) {
   if (args.empty()) {
     io.err << audit_usage;
     return exit_failure;
@@ -80,7 +117,12 @@ int run_audit(const std::vector<std::string>& args, Io io) {
       }
       candidate = loaded.ruleset;
     }
-    ReplayReport report = replay_audit_log(*reader, filter_from(options), candidate, progress_to(io.err, "replayed"));
+    DecisionFilter filter;
+    if (!filter_from(options, filter, error)) {
+      io.err << "triage audit replay: " << error << "\n";
+      return exit_failure;
+    }
+    ReplayReport report = replay_audit_log(*reader, filter, candidate, progress_to(io.err, "replayed"));
     io.out << (format == "json" ? replay_json(report, candidate != nullptr) + "\n"
                                 : replay_text(report, candidate != nullptr));
     // Determinism replay fails on any difference; impact analysis reports and succeeds unless a
@@ -93,11 +135,23 @@ int run_audit(const std::vector<std::string>& args, Io io) {
       io.err << "triage audit export: --format jsonl or --format csv is required\n";
       return exit_failure;
     }
-    export_audit_log(*reader, filter_from(options), format == "csv" ? ExportFormat::csv : ExportFormat::jsonl, io.out);
+    DecisionFilter filter;
+    if (!filter_from(options, filter, error)) {
+      io.err << "triage audit export: " << error << "\n";
+      return exit_failure;
+    }
+    std::string bad_row;
+    export_audit_log(*reader, filter, format == "csv" ? ExportFormat::csv : ExportFormat::jsonl, io.out, bad_row);
+    if (!bad_row.empty()) {
+      io.err << "triage audit export: " << bad_row << " (run `triage audit verify`)\n";
+      return exit_failure;
+    }
     return exit_ok;
   }
   io.err << "triage audit: unknown command `" << command << "`\n" << audit_usage;
   return exit_failure;
 }
+
+}  // namespace
 
 }  // namespace triage::cli

@@ -251,6 +251,7 @@ class PlanBuilder {
     start.assign(ruleset_.techniques.size() + 1, 0);
     for (const auto& reason : reasons_) ++start[static_cast<std::size_t>(reason.first) + 1];
     for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
+      // Here start[t] is where technique t's reasons begin and start[t + 1] still holds its count.
       if (start[t + 1] > 0) out_.excluded.push_back({static_cast<int>(t), start[t], start[t + 1]});
       start[t + 1] += start[t];
     }
@@ -258,7 +259,6 @@ class PlanBuilder {
     std::vector<std::uint32_t>& next = scratch_.cursor;
     next.assign(start.begin(), start.end() - 1);
     for (const auto& [technique, reason] : reasons_) out_.exclusion_reasons[next[technique]++] = reason;
-    for (auto& exclusion : out_.excluded) exclusion.count -= exclusion.first;  // held the end until here
   }
 
   const CompiledRuleset& ruleset_;

@@ -236,8 +236,15 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     std::string identity = client_identity(context);
     if (identity.rfind("cert:", 0) != 0) return false;
     std::string subject = identity.substr(5);
+    // The subject's common name, compared whole (`ops` must not match `CN=ops-mallory`).
+    std::string common_name;
+    for (std::size_t at = subject.find("CN="); at != std::string::npos; at = subject.find("CN=", at + 1)) {
+      if (at != 0 && subject[at - 1] != ',' && subject[at - 1] != '/' && subject[at - 1] != ' ') continue;
+      std::size_t end = subject.find_first_of(",/", at + 3);
+      common_name = subject.substr(at + 3, end == std::string::npos ? std::string::npos : end - at - 3);
+    }
     for (const auto& admin : raw_state->config.admin_subjects) {
-      if (subject == admin || subject.find("CN=" + admin) != std::string::npos) return true;
+      if (subject == admin || (!common_name.empty() && common_name == admin)) return true;
     }
     return false;
   };
@@ -251,7 +258,11 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   builder.AddListeningPort(config.listen, creds, &state->port);
   builder.RegisterService(state->service.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
-  state->server = builder.BuildAndStart();
+  {
+    // Audit completions read `server` under this lock as soon as calls arrive.
+    std::lock_guard<std::mutex> lock(state->health_mutex);
+    state->server = builder.BuildAndStart();
+  }
   if (!state->server || state->port == 0) {
     error = "cannot listen on " + config.listen + " (address in use or malformed?)";
     return nullptr;
@@ -303,6 +314,8 @@ int run_server(const ServeConfig& config) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A file-size limit must fail the audit write (EFBIG: an I/O error -> UNAVAILABLE), not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A closed log pipe must not kill the server; the log sink drops what it cannot write.
+  std::signal(SIGPIPE, SIG_IGN);
 
   auto log = std::make_shared<EventLog>(make_stderr_logger(config.log_format == "json"), config.log_format == "json");
   std::string error;

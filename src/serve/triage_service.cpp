@@ -64,9 +64,15 @@ grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext
                                  "ReloadRules needs an admin client certificate (see --admin-subjects)"));
     return reactor;
   }
-  // Checking a candidate can take a while; keep it off the gRPC callback threads.
+  // Checking a candidate can take a while; keep it off the gRPC callback threads, one at a time.
+  bool expected = false;
+  if (!reload_running_.compare_exchange_strong(expected, true)) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED, "a reload is already running; try again when it ends"));
+    return reactor;
+  }
   std::thread([this, reactor, response, client] {
     *response = reloader_("rpc");
+    reload_running_ = false;
     reactor->Finish(grpc::Status::OK);
   }).detach();
   return reactor;

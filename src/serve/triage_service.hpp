@@ -52,6 +52,7 @@ class TriageService final : public v1::TriageService::CallbackService {
   std::shared_ptr<EventLog> log_;
   std::function<void(bool)> on_audit_health_;
   EvaluateArenaAllocator allocator_;
+  std::atomic<bool> reload_running_{false};
   Reloader reloader_;
   AdminCheck is_admin_;
 };

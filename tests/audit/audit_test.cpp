@@ -244,8 +244,10 @@ TEST_CASE("export writes every decision as JSON lines or CSV", "[audit][export]"
   std::string error;
   auto reader = AuditReader::open(temp.path(), error);
   std::ostringstream jsonl, csv;
-  CHECK(export_audit_log(*reader, {}, ExportFormat::jsonl, jsonl) == 6);
-  CHECK(export_audit_log(*reader, {}, ExportFormat::csv, csv) == 6);
+  std::string bad_row;
+  CHECK(export_audit_log(*reader, {}, ExportFormat::jsonl, jsonl, bad_row) == 6);
+  CHECK(export_audit_log(*reader, {}, ExportFormat::csv, csv, bad_row) == 6);
+  CHECK(bad_row.empty());
   std::istringstream lines(jsonl.str());
   std::string line;
   int count = 0;

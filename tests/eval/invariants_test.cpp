@@ -131,6 +131,38 @@ TEST_CASE("invariant 1: whenever a red flag fires there is no self-care plan", "
   CHECK(fired > 1000);
 }
 
+TEST_CASE("every technique of the catalogue is either in the plan or left out with its reasons",
+          "[invariant][property]") {
+  const CompiledRuleset& ruleset = test::shipped();
+  std::mt19937 rng(5);
+  int plans = 0;
+  for (int round = 0; round < 3000; ++round) {
+    Answers answers = random_partial_intake(ruleset, rng, 0.95);
+    for (int fact : answerable_facts(ruleset)) {
+      // Calm red-flag answers, so that most intakes reach a plan.
+      if (ruleset.red_flag_facts.test(fact) && ruleset.model->facts[fact].type == model::FactType::boolean) {
+        answers.values[fact] = rng() % 10 == 0 ? 1 : 0;
+        answers.known.set(fact);
+      }
+    }
+    Evaluation evaluation = evaluate(ruleset, answers);
+    if (evaluation.outcome != Outcome::self_care) continue;
+    ++plans;
+    std::vector<int> seen(ruleset.model->techniques.size(), 0);
+    for (const auto& entry : evaluation.plan) ++seen[entry.technique];
+    std::size_t reasons = 0;
+    for (const auto& exclusion : evaluation.excluded) {
+      ++seen[exclusion.technique];
+      CHECK(exclusion.count > 0);
+      CHECK(exclusion.first == reasons);  // grouped, in catalogue order, back to back
+      reasons += exclusion.count;
+    }
+    CHECK(reasons == evaluation.exclusion_reasons.size());
+    for (int count : seen) CHECK(count == 1);
+  }
+  CHECK(plans > 200);
+}
+
 TEST_CASE("invariant 3: the same ruleset and answers give the same decision, byte for byte",
           "[invariant]") {
   // Two independent loads of the same folder, and answers written in a different key order.
