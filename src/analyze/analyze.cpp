@@ -66,6 +66,13 @@ class Analyzer {
   }
 
   AnalysisReport run() {
+    for (std::size_t f = 0; f < model_.facts.size(); ++f) {
+      if (model_.facts[f].derived || value_classes_exact(ruleset_, static_cast<int>(f))) continue;
+      add("analysis-limit", Severity::error, model_.facts[f].location,
+          "`" + model_.facts[f].id + "` has more than " + std::to_string(max_exact_set_bits) +
+              " values that rules or techniques test; the safety analysis cannot cover them all",
+          "split it into smaller set facts");
+    }
     red_flags();
     monotonicity();
     conflicts();
@@ -79,6 +86,15 @@ class Analyzer {
       return std::tie(x.file, x.line, x.column) < std::tie(y.file, y.line, y.column);
     });
     report_.intakes_searched = search_.visited();
+    if (search_.exhausted()) {
+      // Searches that ran out of budget prove nothing. Findings with a witness stand; findings that
+      // rest on a search finding nothing do not. Refuse rather than pass unverified rules.
+      std::erase_if(report_.findings, [](const Finding& f) { return !f.witness && f.check != "analysis-limit" && f.check != "unused"; });
+      add("analysis-limit", Severity::error, model_.plan.location,
+          "the safety analysis stopped after " + std::to_string(search_.visited()) +
+              " intakes without finishing; the rules are too large to verify",
+          "split conditions into derived facts with fewer questions each, or simplify the red flags");
+    }
     return std::move(report_);
   }
 

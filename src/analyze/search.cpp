@@ -45,7 +45,7 @@ std::optional<Answers> IntakeSearch::find(const std::vector<int>& facts, const A
 
 bool IntakeSearch::descend(const std::vector<int>& facts, std::size_t next, Answers& answers,
                            model::FactSet& pending, const std::function<Truth(const PartialIntake&)>& goal) {
-  ++visited_;
+  if (++visited_ >= budget_) return false;
   Truth truth = goal(PartialIntake(ruleset_, answers, pending));
   if (truth == Truth::false_) return false;
   if (next == facts.size()) return truth == Truth::true_;

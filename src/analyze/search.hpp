@@ -41,6 +41,10 @@ class IntakeSearch {
 
   // How many partial intakes the searches have looked at (for reports and budgets).
   long visited() const { return visited_; }
+  // True once the searches used up their budget; `find` then answers "none" without looking,
+  // so a caller must not take its answers as proofs.
+  bool exhausted() const { return visited_ >= budget_; }
+  static constexpr long budget_ = 5'000'000;
 
   // A blank intake (nothing answered) for this ruleset.
   Answers blank() const;

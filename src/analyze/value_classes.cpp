@@ -5,6 +5,33 @@
 
 namespace triage {
 
+namespace {
+
+// The values of a set fact that some test or technique looks at.
+std::vector<int> relevant_bits(const CompiledRuleset& ruleset, int fact_index) {
+  std::uint64_t relevant = 0;
+  for (const Atom& atom : ruleset.atoms) {
+    if (atom.fact == fact_index) relevant |= static_cast<std::uint64_t>(atom.operand);
+  }
+  const auto& plan = ruleset.model->plan;
+  for (const auto& technique : ruleset.techniques) {
+    if (fact_index == plan.equipment_fact) relevant |= technique.needs;
+    if (fact_index == plan.area_fact) relevant |= technique.targets;
+  }
+  std::vector<int> bits;
+  for (int b = 0; b < 64; ++b) {
+    if ((relevant >> b) & 1U) bits.push_back(b);
+  }
+  return bits;
+}
+
+}  // namespace
+
+bool value_classes_exact(const CompiledRuleset& ruleset, int fact) {
+  return ruleset.model->facts[fact].type != model::FactType::set ||
+         static_cast<int>(relevant_bits(ruleset, fact).size()) <= max_exact_set_bits;
+}
+
 std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int fact_index) {
   const model::Fact& fact = ruleset.model->facts[fact_index];
   std::vector<model::FactValue> values;
@@ -24,19 +51,8 @@ std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int 
       for (std::size_t i = 0; i < fact.values.size(); ++i) values.push_back(model::FactValue{1} << i);
       return values;
     case model::FactType::set: {
-      std::uint64_t relevant = 0;
-      for (const Atom& atom : ruleset.atoms) {
-        if (atom.fact == fact_index) relevant |= static_cast<std::uint64_t>(atom.operand);
-      }
-      const auto& plan = ruleset.model->plan;
-      for (const auto& technique : ruleset.techniques) {
-        if (fact_index == plan.equipment_fact) relevant |= technique.needs;
-        if (fact_index == plan.area_fact) relevant |= technique.targets;
-      }
-      std::vector<int> bits;
-      for (int b = 0; b < 64; ++b) {
-        if ((relevant >> b) & 1U) bits.push_back(b);
-      }
+      std::vector<int> bits = relevant_bits(ruleset, fact_index);
+      if (static_cast<int>(bits.size()) > max_exact_set_bits) bits.resize(max_exact_set_bits);
       // Subsets by size, so searches try "few" before "many".
       std::vector<std::uint64_t> subsets;
       for (std::uint64_t subset = 0; subset < (std::uint64_t{1} << bits.size()); ++subset) subsets.push_back(subset);

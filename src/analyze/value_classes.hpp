@@ -14,4 +14,11 @@ namespace triage {
 // that atoms test, plus the technique `needs`/`targets` bits for the plan's equipment and area facts.
 std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int fact);
 
+// Set facts with more tested values than this are not enumerated exhaustively (2^16 subsets).
+inline constexpr int max_exact_set_bits = 16;
+
+// False when value_classes(fact) had to leave classes out (a set fact with too many tested values);
+// the analysis then reports that it cannot verify the rules.
+bool value_classes_exact(const CompiledRuleset& ruleset, int fact);
+
 }  // namespace triage

@@ -360,6 +360,14 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
   Properties properties(decl.properties, {{"reason", true, false}, {"sources", true, true}}, context, file,
                         decl.name.offset, what);
   model::Cond condition = resolve_condition(decl.condition, context, file);
+  std::size_t size = expanded_size(context.ruleset, condition);
+  if (size > max_expanded_size) {
+    context.error({file, decl.name.offset},
+                  what + " expands to more than " + std::to_string(max_expanded_size) +
+                      " tests once its derived facts are written out",
+                  "derived facts that use each other several times multiply; simplify them");
+    condition = model::Cond{};
+  }
   if (decl.red_flag) {
     model::RedFlag flag;
     flag.id = decl.name.name;

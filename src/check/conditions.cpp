@@ -240,6 +240,28 @@ model::Cond resolve_condition(const ast::Expr& expr, Context& context, const Sou
   return Resolver(context, file)(expr);
 }
 
+namespace {
+
+std::size_t expanded_size(const model::Ruleset& ruleset, const model::Cond& cond, std::vector<std::size_t>& memo) {
+  constexpr std::size_t saturated = std::size_t{1} << 40;
+  if (cond.kind == model::Cond::Kind::derived) {
+    // Each derived fact is sized once, so a chain that doubles is measured in linear time.
+    std::size_t& known = memo[static_cast<std::size_t>(cond.fact)];
+    if (known == 0) known = expanded_size(ruleset, ruleset.facts[cond.fact].definition, memo);
+    return known;
+  }
+  std::size_t size = 1;
+  for (const auto& child : cond.children) size = std::min(saturated, size + expanded_size(ruleset, child, memo));
+  return size;
+}
+
+}  // namespace
+
+std::size_t expanded_size(const model::Ruleset& ruleset, const model::Cond& cond) {
+  std::vector<std::size_t> memo(ruleset.facts.size(), 0);
+  return expanded_size(ruleset, cond, memo);
+}
+
 void check_derived_cycles(Context& context) {
   std::vector<int> state(context.ruleset.facts.size(), 0);
   std::vector<int> path;

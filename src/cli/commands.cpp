@@ -100,6 +100,13 @@ int run_eval(const std::vector<std::string>& args, Io io) {
   }
   auto ruleset = load_or_report(options.get("--rules", "rules"), io);
   if (!ruleset) return exit_failure;
+  // Decide only with rules the server would serve.
+  Diagnostics unsafe = analysis_errors(analyze(*ruleset));
+  if (!unsafe.empty()) {
+    io.err << "triage eval: the rules fail the safety analysis; see `triage check`:\n";
+    for (const auto& d : unsafe) io.err << "  " << d.location.file << ":" << d.location.line << ": " << d.message << "\n";
+    return exit_failure;
+  }
   std::string text;
   std::string path = options.get("--intake", "-");
   if (!read_input(path, io.in, text)) {

@@ -1,6 +1,7 @@
 #include "parse/parse.hpp"
 
 #include <cctype>
+#include <optional>
 
 #include "parse/grammar.hpp"
 #include "util/suggest.hpp"
@@ -99,10 +100,50 @@ const std::vector<std::string>& language_keywords() {
   return words;
 }
 
+namespace {
+
+constexpr int max_nesting = 64;
+
+// Conditions are parsed recursively; a file nested deeper than any clinician writes could exhaust
+// the stack, so it is refused before parsing. Returns the offset of the first too-deep point.
+std::optional<std::size_t> too_deep(std::string_view text) {
+  int depth = 0, nots = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      continue;
+    }
+    if (c == '(' && ++depth > max_nesting) return i;
+    if (c == ')' && depth > 0) --depth;
+    if (is_word_char(c) && (i == 0 || !is_word_char(text[i - 1]))) {
+      std::string_view word = word_at(text, i);
+      nots = word == "not" ? nots + 1 : 0;
+      if (nots > max_nesting) return i;
+      i += word.size() - 1;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ParseResult parse_rules(const SourceFile& source) {
   ParseResult result;
   result.file.name = source.name();
   std::string_view text = source.text();
+  if (auto at = too_deep(text)) {
+    result.diagnostics.push_back({Severity::error, source.locate(*at),
+                                  "the condition nests more than " + std::to_string(max_nesting) + " levels deep",
+                                  "split it into derived facts"});
+    return result;
+  }
   std::size_t offset = 0;
   for (;;) {
     ast::Declaration declaration;
