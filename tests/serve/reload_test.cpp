@@ -151,7 +151,8 @@ TEST_CASE("reloads under load: no call fails, each decision names the ruleset it
       auto request = example_request(c % 2 == 0 ? "routine_pain_below_knee.json" : "self_care_lower_back.json");
       while (!stop) {
         grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        // Generous: a slow machine running other tests must not look like a failed call.
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
         v1::Decision decision;
         if (fixture.stub->Evaluate(&context, request, &decision).ok()) {
           ++ok;
