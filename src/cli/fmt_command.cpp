@@ -1,4 +1,5 @@
 // `triage fmt [-w | --check] FILES…`, like `opa fmt`.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -49,9 +50,14 @@ int run_fmt(const std::vector<std::string>& args, Io io) {
       }
     } else if (write) {
       if (formatted.text != text) {
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        // Write beside the file and rename over it, so a full disk never leaves half a rule file.
+        std::string temporary = path + ".fmt-tmp";
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         out << formatted.text;
-        if (!out) {
+        out.close();
+        std::error_code error;
+        if (!out || (std::filesystem::rename(temporary, path, error), error)) {
+          std::filesystem::remove(temporary, error);
           io.err << "triage fmt: cannot write " << path << "\n";
           code = exit_failure;
         }

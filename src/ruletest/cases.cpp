@@ -93,7 +93,18 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
         error(words[0].column, "expected `answer FACT = VALUE`", "values: true, false, a number, a value, {a, b}");
         continue;
       }
-      answers->push_back({words[1].text, words[3].text, at(words[1].column)});
+      const std::string& value = words[3].text;
+      if (value.front() == '{' && value.back() != '}') {
+        error(words[3].column, "a set value needs its closing `}`");
+        continue;
+      }
+      bool repeated = false;
+      for (const auto& earlier : *answers) repeated = repeated || earlier.fact == words[1].text;
+      if (repeated) {
+        error(words[1].column, "`" + words[1].text + "` is answered twice here");
+        continue;
+      }
+      answers->push_back({words[1].text, value, at(words[1].column)});
     } else if (keyword == "expect") {
       if (current == nullptr) {
         error(words[0].column, "`expect` belongs inside a case");

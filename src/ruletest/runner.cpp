@@ -18,12 +18,15 @@ RawAnswer raw_answer(const CaseAnswer& answer) {
   RawAnswer raw;
   raw.fact = answer.fact;
   const std::string& v = answer.value;
+  // Plain decimal numbers only (strtod would also read hex and "inf").
+  bool numeric = !v.empty() && v.find_first_not_of("-0123456789.") == std::string::npos &&
+                 v.find_first_of("0123456789") != std::string::npos;
   char* end = nullptr;
-  double number = std::strtod(v.c_str(), &end);
+  double number = numeric ? std::strtod(v.c_str(), &end) : 0;
   if (v == "true" || v == "false") {
     raw.kind = RawAnswer::Kind::boolean;
     raw.boolean = v == "true";
-  } else if (!v.empty() && end != nullptr && *end == '\0') {
+  } else if (numeric && end != nullptr && *end == '\0') {
     raw.kind = RawAnswer::Kind::number;
     raw.number = number;
   } else if (!v.empty() && v.front() == '{') {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
+#include <future>
 #include <thread>
 #include <filesystem>
 #include <fstream>
@@ -325,12 +326,18 @@ int run_server(const ServeConfig& config) {
     return 1;
   }
   int signal = 0;
+  std::future<void> hup_reload;  // a SIGHUP reload runs beside this loop, so SIGTERM still stops us
   for (;;) {
     sigwait(&stop_signals, &signal);
     if (signal != SIGHUP) break;
     log->info("signal", {{"signal", "SIGHUP"}});
-    server->reload("signal");
+    if (hup_reload.valid() && hup_reload.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      log->warn("reload_skipped", {{"reason", "a reload is already running"}});
+      continue;
+    }
+    hup_reload = std::async(std::launch::async, [&server] { server->reload("signal"); });
   }
+  if (hup_reload.valid()) hup_reload.wait();
   log->info("signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server->shutdown();
   return 0;

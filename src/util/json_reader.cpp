@@ -143,10 +143,13 @@ class Reader {
         case 'u': {
           unsigned code;
           if (!hex4(code)) return false;
-          if (code >= 0xD800 && code <= 0xDBFF && text_.substr(pos_, 2) == "\\u") {
+          if (code >= 0xDC00 && code <= 0xDFFF) return fail("lone low surrogate in a \\u escape");
+          if (code >= 0xD800 && code <= 0xDBFF) {
+            if (text_.substr(pos_, 2) != "\\u") return fail("high surrogate without its low half");
             pos_ += 2;
             unsigned low;
             if (!hex4(low)) return false;
+            if (low < 0xDC00 || low > 0xDFFF) return fail("high surrogate without its low half");
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
           }
           append_utf8(out, code);

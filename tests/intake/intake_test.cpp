@@ -96,6 +96,8 @@ TEST_CASE("the JSON reader reads what RFC 8259 allows and names what it refuses"
       {"{} x", "unexpected text after the JSON value at byte 4"},
       {"tru", "unexpected character at byte 1"},
       {"01", "a number cannot start with 0 at byte 2"},
+      {R"("\ud800A")", "high surrogate without its low half at byte 8"},
+      {R"("\udc00")", "lone low surrogate in a \\u escape at byte 8"},
   }));
   INFO(c.text);
   CHECK_FALSE(read_json(c.text, value, error));
