@@ -171,6 +171,22 @@ void AuditLog::close() {
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
+bool AuditLog::probe() {
+  std::lock_guard<std::mutex> connection(connection_mutex_);
+  try {
+    // Rewriting the schema version writes a page and syncs it, as a decision's commit would.
+    sql::Transaction transaction(*impl_->db);
+    sql::Statement version(*impl_->db, "PRAGMA user_version");
+    version.step();
+    impl_->db->exec("PRAGMA user_version = " + std::to_string(version.integer(0)));
+    transaction.commit();
+    return true;
+  } catch (const sql::SqliteError&) {
+    resync();
+    return false;
+  }
+}
+
 void AuditLog::resync() {
   // After a failed batch: make sure no transaction is left open, and take the chain head from
   // what the file really holds (a COMMIT that reported an error may still have landed).
@@ -235,8 +251,20 @@ void AuditLog::run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      bool woken = wake_.wait_for(lock, std::chrono::seconds(1), [&] { return closing_ || !queue_.empty(); });
       if (queue_.empty() && closing_) return;
+      if (!woken && !healthy_) {
+        lock.unlock();
+        if (probe()) {
+          {
+            std::lock_guard<std::mutex> relock(mutex_);
+            healthy_ = true;
+          }
+          if (recovered_) recovered_();
+        }
+        continue;
+      }
+      if (queue_.empty()) continue;
       // Everything queued while the last batch was committing goes into this one.
       while (!queue_.empty()) {
         batch.push_back(std::move(queue_.front()));

@@ -50,6 +50,11 @@ class AuditLog {
   // False after a failed write, until a later write succeeds.
   bool healthy() const;
 
+  // Called (on the writer thread) when a probe write succeeds after failures. While unhealthy and
+  // idle the writer probes once a second, so health recovers even when no calls arrive (a load
+  // balancer stops sending them to a NOT_SERVING server). Set before the first append.
+  void set_recovery_listener(std::function<void()> listener) { recovered_ = std::move(listener); }
+
   // Writes everything queued, then stops the writer. Further appends fail at once.
   void close();
 
@@ -67,6 +72,8 @@ class AuditLog {
   void write_batch(std::vector<Pending>& batch);
   void complete();  // the completion thread
   void resync();    // after a failed batch (writer thread)
+  bool probe();     // a real write, to see whether writing works again (writer thread)
+  std::function<void()> recovered_;
 
   struct Completion {
     AuditDone done;

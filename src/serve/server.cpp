@@ -249,6 +249,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     }
     return false;
   };
+  state->audit->set_recovery_listener([on_audit_health] { on_audit_health(true); });
   state->service = std::make_unique<TriageService>(
       served, *state->audit, log, on_audit_health,
       [raw_state](const std::string& trigger) { return raw_state->reload(trigger); }, is_admin);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "api/answers_proto.hpp"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -223,6 +224,13 @@ TEST_CASE("an audit log that cannot be written: UNAVAILABLE, no decision, NOT_SE
 
   REQUIRE(sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(blocker);
+  // With no calls arriving (a load balancer stops sending them), the log probes and health recovers.
+  auto status_now = fixture.health();
+  for (int i = 0; i < 50 && status_now != grpc::health::v1::HealthCheckResponse::SERVING; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status_now = fixture.health();
+  }
+  CHECK(status_now == grpc::health::v1::HealthCheckResponse::SERVING);
   status = fixture.evaluate(request_for("self_care_lower_back.json"), decision);
   REQUIRE(status.ok());
   CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
