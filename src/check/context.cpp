@@ -6,10 +6,6 @@ void Context::error(Place place, std::string message, std::string hint) {
   diagnostics_.push_back({Severity::error, locate(place), std::move(message), std::move(hint)});
 }
 
-void Context::warning(Place place, std::string message, std::string hint) {
-  diagnostics_.push_back({Severity::warning, locate(place), std::move(message), std::move(hint)});
-}
-
 void Context::error_at(SourceLocation location, std::string message, std::string hint) {
   diagnostics_.push_back({Severity::error, std::move(location), std::move(message), std::move(hint)});
 }

@@ -17,7 +17,6 @@ struct Place {
 class Context {
  public:
   void error(Place place, std::string message, std::string hint = {});
-  void warning(Place place, std::string message, std::string hint = {});
   void error_at(SourceLocation location, std::string message, std::string hint = {});
   SourceLocation locate(Place place) const;
   Diagnostics take_diagnostics();

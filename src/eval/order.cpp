@@ -4,39 +4,6 @@
 
 namespace triage {
 
-std::vector<int> stable_topological_order(const std::vector<int>& items, const std::vector<std::pair<int, int>>& edges) {
-  if (edges.empty() || items.size() < 2) return items;
-  std::vector<int> result;
-  result.reserve(items.size());
-  std::vector<bool> placed(items.size(), false);
-  auto position = [&](int item) -> int {
-    auto it = std::find(items.begin(), items.end(), item);
-    return it == items.end() ? -1 : static_cast<int>(it - items.begin());
-  };
-  // Repeatedly take the first unplaced item that no unplaced item must precede.
-  while (result.size() < items.size()) {
-    int chosen = -1;
-    for (std::size_t i = 0; i < items.size() && chosen < 0; ++i) {
-      if (placed[i]) continue;
-      bool blocked = false;
-      for (const auto& [before, after] : edges) {
-        if (after != items[i]) continue;
-        int p = position(before);
-        if (p >= 0 && !placed[p] && p != static_cast<int>(i)) blocked = true;
-      }
-      if (!blocked) chosen = static_cast<int>(i);
-    }
-    if (chosen < 0) {  // a cycle: fall back to the given order for the rest
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!placed[i]) chosen = static_cast<int>(i), i = items.size();
-      }
-    }
-    placed[chosen] = true;
-    result.push_back(items[chosen]);
-  }
-  return result;
-}
-
 void stable_topological_sort(std::vector<int>& items, const std::vector<std::pair<int, int>>& edges) {
   auto position = [&](int item) -> int {
     auto it = std::find(items.begin(), items.end(), item);

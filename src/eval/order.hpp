@@ -7,9 +7,7 @@
 
 namespace triage {
 
-std::vector<int> stable_topological_order(const std::vector<int>& items, const std::vector<std::pair<int, int>>& edges);
-
-// The same, in place; does nothing (and allocates nothing) when no edge joins two of the items.
+// In place; does nothing (and allocates nothing) when no edge joins two of the items.
 void stable_topological_sort(std::vector<int>& items, const std::vector<std::pair<int, int>>& edges);
 
 }  // namespace triage

@@ -9,13 +9,6 @@ int Ruleset::find_fact(const std::string& id) const {
   return -1;
 }
 
-int Ruleset::find_technique(const std::string& id) const {
-  for (std::size_t i = 0; i < techniques.size(); ++i) {
-    if (techniques[i].id == id) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 const char* to_string(Tier tier) {
   switch (tier) {
     case Tier::emergency: return "emergency";

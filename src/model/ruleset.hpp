@@ -138,8 +138,6 @@ struct Ruleset {
 
   // Index of the fact with this id, or -1.
   int find_fact(const std::string& id) const;
-  // Index of the technique with this id, or -1.
-  int find_technique(const std::string& id) const;
 };
 
 const char* to_string(Tier tier);

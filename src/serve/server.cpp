@@ -185,14 +185,6 @@ TriageServer::~TriageServer() { shutdown(); }
 
 int TriageServer::port() const { return state_->port; }
 
-void TriageServer::set_serving(bool serving) {
-  std::lock_guard<std::mutex> lock(state_->health_mutex);
-  if (state_->stopped || serving == state_->serving) return;
-  state_->serving = serving;
-  state_->server->GetHealthCheckService()->SetServingStatus(serving);
-  state_->log->info("health", {{"status", serving ? "SERVING" : "NOT_SERVING"}});
-}
-
 std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std::shared_ptr<EventLog> log,
                                                   std::string& error) {
   auto state = std::make_unique<State>();

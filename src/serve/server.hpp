@@ -23,8 +23,6 @@ class TriageServer {
   // Stops accepting calls, waits up to `drain_seconds` for calls in flight, then flushes and
   // closes the audit log. Safe to call twice.
   void shutdown();
-  // Marks the server NOT_SERVING or SERVING on the health service.
-  void set_serving(bool serving);
   // Re-reads the rules folder; swaps the candidate in only when it passes every check.
   // `trigger` names the cause in logs and results ("rpc", "signal", "watch").
   v1::ReloadResult reload(const std::string& trigger);

@@ -34,10 +34,4 @@ std::string Sha256::hex_digest() {
   return out;
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  Sha256 hasher;
-  hasher.update(bytes);
-  return hasher.hex_digest();
-}
-
 }  // namespace triage

@@ -22,7 +22,4 @@ class Sha256 {
   std::unique_ptr<State> state_;
 };
 
-// Hex SHA-256 of `bytes`.
-std::string sha256_hex(std::string_view bytes);
-
 }  // namespace triage
