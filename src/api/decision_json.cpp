@@ -31,6 +31,14 @@ class Writer {
     }
     out_ += ']';
   }
+  template <typename Write>
+  void object_field(const char* name, Write write) {
+    key(name);
+    out_ += '{';
+    Writer inner(out_);
+    write(inner);
+    out_ += '}';
+  }
   template <typename List, typename Write>
   void objects_field(const char* name, const List& values, Write write) {
     key(name);
@@ -94,6 +102,26 @@ std::string decision_to_json(const v1::Decision& d) {
     w.string_field("decided_at", utc_time(micros));
   }
   w.string_field("request_id", d.request_id());
+  w.strings_field("refine", d.refine());
+  if (d.has_next_step()) {
+    const auto& step = d.next_step();
+    w.object_field("next_step", [&](Writer& o) {
+      o.string_field("urgency", v1::Urgency_Name(step.urgency()));
+      o.string_field("action", step.action());
+      o.string_field("meanwhile", step.meanwhile());
+      o.string_field("escalate", step.escalate());
+      o.strings_field("sources", step.sources());
+    });
+  }
+  if (d.has_schedule()) {
+    const auto& schedule = d.schedule();
+    w.object_field("schedule", [&](Writer& o) {
+      o.string_field("frequency", schedule.frequency());
+      o.string_field("review", schedule.review());
+      o.strings_field("sources", schedule.sources());
+    });
+  }
+  if (d.has_safety_net()) w.object_field("safety_net", [&](Writer& o) { explanation(o, d.safety_net()); });
   out += '}';
   return out;
 }

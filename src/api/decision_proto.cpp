@@ -68,19 +68,14 @@ void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const 
                       {});
       break;
     case ExclusionReason::Kind::phase_limit:
-      add_explanation(reasons, "plan:max_per_phase",
-                      "The plan holds at most " + std::to_string(plan.max_per_phase) + " " +
-                          words(plan.phases[technique.phase]) + " techniques; others came first.",
-                      plan.sources);
-      break;
     case ExclusionReason::Kind::total_limit:
-      add_explanation(reasons, "plan:max_total",
-                      "The plan holds at most " + std::to_string(plan.max_total) + " techniques.", plan.sources);
+      add_explanation(reasons, reason.kind == ExclusionReason::Kind::phase_limit ? "plan:max_per_phase" : "plan:max_total",
+                      "Left out to keep your plan short; it suits you too, so you can swap it in later.", {});
       break;
     case ExclusionReason::Kind::requirement:
       add_explanation(reasons, "plan:require",
-                      "Techniques of the " + words(plan.phases[technique.phase]) + " phase are only given together with " +
-                          words(plan.phases[reason.detail]) + " techniques, and none of those suits you. " + plan.reason,
+                      "Left out because none of the " + words(plan.phases[reason.detail]) +
+                          " exercises suits you today, and this works best together with them. " + plan.reason,
                       plan.sources);
       break;
   }
@@ -124,9 +119,12 @@ void fill_decision(const CompiledRuleset& ruleset, const Evaluation& evaluation,
                       "Works on the " + value_words(model, plan.area_fact, entry.matched_areas) +
                           ", where you have pain.",
                       technique.sources);
-    } else if (entry.include_rules.empty()) {
+    } else if (entry.include_rules.empty() && technique.benefit.empty()) {
       add_explanation(item->mutable_why(), "plan:phases",
                       "Part of the " + words(plan.phases[technique.phase]) + " phase of the plan.", plan.sources);
+    }
+    if (!technique.benefit.empty()) {
+      add_explanation(item->mutable_why(), "technique:" + technique.id, technique.benefit, technique.sources);
     }
     for (const auto& caution : technique.cautions) {
       add_explanation(item->mutable_cautions(), "technique:" + technique.id, caution, technique.sources);
@@ -146,6 +144,31 @@ void fill_decision(const CompiledRuleset& ruleset, const Evaluation& evaluation,
   decision.mutable_decided_at()->set_seconds(decided_at_micros / 1000000);
   decision.mutable_decided_at()->set_nanos(static_cast<std::int32_t>(decided_at_micros % 1000000) * 1000);
   decision.set_request_id(request_id);
+  for (int fact : evaluation.refine) decision.add_refine(model.facts[fact].id);
+  if (evaluation.outcome == Outcome::refer) {
+    if (const auto& step = model.next_steps[static_cast<int>(evaluation.urgency)]) {
+      v1::NextStep* out = decision.mutable_next_step();
+      out->set_urgency(to_urgency(evaluation.urgency));
+      out->set_action(step->action);
+      out->set_meanwhile(step->meanwhile);
+      out->set_escalate(step->escalate);
+      for (const auto& source : step->sources) out->add_sources(source);
+    }
+  }
+  if (evaluation.outcome == Outcome::self_care) {
+    if (!plan.frequency.empty() || !plan.review.empty()) {
+      v1::Schedule* schedule = decision.mutable_schedule();
+      schedule->set_frequency(plan.frequency);
+      schedule->set_review(plan.review);
+      for (const auto& source : plan.sources) schedule->add_sources(source);
+    }
+    if (!plan.safety_net.empty()) {
+      v1::Explanation* net = decision.mutable_safety_net();
+      net->set_rule("plan:safety_net");
+      net->set_text(plan.safety_net);
+      for (const auto& source : plan.sources) net->add_sources(source);
+    }
+  }
 }
 
 v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation& evaluation,
@@ -158,18 +181,8 @@ v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation&
 
 v1::Questionnaire to_questionnaire(const CompiledRuleset& ruleset) {
   const Ruleset& model = *ruleset.model;
-  std::vector<model::Tier> tier_of(model.facts.size(), model::Tier::none);
-  for (const auto& flag : ruleset.red_flags) {
-    for (std::size_t i = 0; i < model.facts.size(); ++i) {
-      if (flag.depends_on.test(i)) tier_of[i] = std::max(tier_of[i], flag.tier);
-    }
-  }
-  std::vector<int> order;
-  for (int tier = static_cast<int>(model::Tier::emergency); tier >= 0; --tier) {
-    for (std::size_t i = 0; i < model.facts.size(); ++i) {
-      if (!model.facts[i].derived && static_cast<int>(tier_of[i]) == tier) order.push_back(static_cast<int>(i));
-    }
-  }
+  const auto& tier_of = ruleset.question_tier;
+  const auto& order = ruleset.question_order;
   v1::Questionnaire questionnaire;
   questionnaire.set_ruleset_hash(model.hash);
   for (int index : order) {
@@ -183,6 +196,17 @@ v1::Questionnaire to_questionnaire(const CompiledRuleset& ruleset) {
     if (fact.type == model::FactType::integer) {
       question->set_min(fact.low);
       question->set_max(fact.high);
+    }
+    if (fact.type == model::FactType::set) {
+      question->set_min(fact.min_choices);
+      question->set_max(static_cast<std::int64_t>(fact.values.size()));
+    }
+    if (fact.section >= 0) question->set_section(model.sections[fact.section].id);
+    question->set_help(fact.help);
+    for (std::size_t i = 0; i < fact.labels.size(); ++i) {
+      v1::ValueLabel* label = question->add_labels();
+      label->set_value(fact.values[i]);
+      label->set_label(fact.labels[i]);
     }
     if (fact.default_value) {
       auto value = static_cast<std::uint64_t>(*fact.default_value);
@@ -206,6 +230,13 @@ v1::Questionnaire to_questionnaire(const CompiledRuleset& ruleset) {
     }
     question->set_red_flag(tier_of[index] != model::Tier::none);
     if (tier_of[index] != model::Tier::none) question->set_urgency(to_urgency(tier_of[index]));
+  }
+  for (const auto& section : model.sections) {
+    v1::Section* out = questionnaire.add_sections();
+    out->set_id(section.id);
+    out->set_title(section.title);
+    out->set_intro(section.intro);
+    for (int fact : section.facts) out->add_facts(model.facts[fact].id);
   }
   return questionnaire;
 }

@@ -58,7 +58,9 @@ std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluatio
     list_begin(out, "why");
     first = true;
     for (int rule : entry.include_rules) item(out, first, model.rules[rule].id);
-    if (entry.include_rules.empty()) item(out, first, plan.targeted[technique.phase] ? "plan:targets" : "plan:phases");
+    if (entry.include_rules.empty() && plan.targeted[technique.phase]) item(out, first, "plan:targets");
+    else if (entry.include_rules.empty() && technique.benefit.empty()) item(out, first, "plan:phases");
+    if (!technique.benefit.empty()) item(out, first, "technique:" + technique.id);
     out += "],";
     list_begin(out, "cautions");
     first = true;
@@ -82,7 +84,16 @@ std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluatio
   list_begin(out, "cautions");
   first = true;
   for (int rule : e.cautions) item(out, first, model.rules[rule].id);
-  out += "]}";
+  out += ']';
+  // Version 2: written only when not empty, so records of version 1 decisions keep their bytes.
+  if (!e.refine.empty()) {
+    out += ',';
+    list_begin(out, "refine");
+    first = true;
+    for (int fact : e.refine) item(out, first, model.facts[fact].id);
+    out += ']';
+  }
+  out += '}';
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "check/checker.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "check/conditions.hpp"
 #include "check/context.hpp"
@@ -25,6 +26,8 @@ struct Declarations {
   std::vector<Located<ast::TechniqueDecl>> techniques;
   std::vector<Located<ast::RuleDecl>> rules;
   std::vector<Located<ast::PlanDecl>> plans;
+  std::vector<Located<ast::SectionDecl>> sections;
+  std::vector<Located<ast::NextStepDecl>> next_steps;
 };
 
 Declarations collect(const std::vector<ParsedFile>& files) {
@@ -40,6 +43,8 @@ Declarations collect(const std::vector<ParsedFile>& files) {
             if constexpr (std::is_same_v<T, ast::TechniqueDecl>) all.techniques.push_back({file.source, &decl});
             if constexpr (std::is_same_v<T, ast::RuleDecl>) all.rules.push_back({file.source, &decl});
             if constexpr (std::is_same_v<T, ast::PlanDecl>) all.plans.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::SectionDecl>) all.sections.push_back({file.source, &decl});
+            if constexpr (std::is_same_v<T, ast::NextStepDecl>) all.next_steps.push_back({file.source, &decl});
           },
           declaration);
     }
@@ -118,6 +123,36 @@ std::optional<model::FactValue> default_value(Context& context, const SourceFile
   return std::nullopt;
 }
 
+// `label VALUE "text"`: when any value has a label, every value needs one, exactly once.
+void check_labels(Context& context, const SourceFile* file, model::Fact& fact,
+                  const std::vector<const ast::Property*>& labels, std::size_t place) {
+  if (labels.empty()) return;
+  if (fact.type != model::FactType::enumeration && fact.type != model::FactType::set) {
+    context.error({file, labels.front()->offset}, "`label` is for enum and set values; `" + fact.id + "` has none",
+                  "the question itself is the label of a yes/no or number question");
+    return;
+  }
+  fact.labels.assign(fact.values.size(), {});
+  for (const auto* label : labels) {
+    const auto& name = label->names.front();
+    auto it = std::find(fact.values.begin(), fact.values.end(), name.name);
+    if (it == fact.values.end()) {
+      context.error({file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
+                    suggest_or_list(name.name, fact.values));
+      continue;
+    }
+    auto& text = fact.labels[static_cast<std::size_t>(it - fact.values.begin())];
+    if (!text.empty()) context.error({file, name.offset}, "`" + name.name + "` of `" + fact.id + "` has two labels");
+    text = label->strings.front().text;
+  }
+  for (std::size_t i = 0; i < fact.values.size(); ++i) {
+    if (fact.labels[i].empty()) {
+      context.error({file, place}, "value `" + fact.values[i] + "` of `" + fact.id + "` has no label",
+                    "a kiosk shows labels: give every value one, or none");
+    }
+  }
+}
+
 void check_fact(Context& context, Located<ast::FactDecl> located) {
   const auto& decl = *located.decl;
   const SourceFile* file = located.file;
@@ -155,9 +190,21 @@ void check_fact(Context& context, Located<ast::FactDecl> located) {
       }
     }
   }
-  Properties properties(decl.properties, {{"question", true, false}, {"default", false, false}}, context, file,
-                        decl.name.offset, "fact `" + fact.id + "`");
+  Properties properties(decl.properties, language::Decl::fact, context, file, decl.name.offset,
+                        "fact `" + fact.id + "`");
   fact.question = properties.text("question");
+  fact.help = properties.text("help");
+  check_labels(context, file, fact, properties.all("label"), decl.name.offset);
+  if (const auto* property = properties.find("min_choices")) {
+    if (fact.type != model::FactType::set) {
+      context.error({file, property->offset}, "`min_choices` is for set facts; `" + fact.id + "` is not a set");
+    } else if (property->number < 0 || property->number > static_cast<std::int64_t>(fact.values.size())) {
+      context.error({file, property->offset}, "`min_choices` of `" + fact.id + "` must be between 0 and " +
+                                                  std::to_string(fact.values.size()) + ", its number of values");
+    } else {
+      fact.min_choices = static_cast<int>(property->number);
+    }
+  }
   if (const auto* property = properties.find("default")) {
     fact.default_value = default_value(context, file, fact, property->value);
   }
@@ -184,17 +231,7 @@ void check_plan(Context& context, const Declarations& all) {
   const SourceFile* file = located.file;
   const auto& decl = *located.decl;
   plan.location = context.locate({file, decl.offset});
-  Properties properties(decl.properties,
-                        {{"phases", true, false},
-                         {"targeted", false, false},
-                         {"require", false, true},
-                         {"max_per_phase", true, false},
-                         {"max_total", true, false},
-                         {"equipment_fact", true, false},
-                         {"area_fact", true, false},
-                         {"reason", true, false},
-                         {"sources", true, true}},
-                        context, file, decl.offset, "the plan");
+  Properties properties(decl.properties, language::Decl::plan, context, file, decl.offset, "the plan");
   if (const auto* phases = properties.find("phases")) {
     for (const auto& name : phases->names) {
       if (declare(context, context.phase_index, name, file, static_cast<int>(plan.phases.size()), "phase")) {
@@ -219,7 +256,10 @@ void check_plan(Context& context, const Declarations& all) {
   for (const auto* require : properties.all("require")) {
     int needed = phase_of(require->names[0]);
     int trigger = phase_of(require->names[1]);
-    if (needed >= 0 && trigger >= 0) plan.requirements.push_back({needed, trigger});
+    if (needed >= 0 && trigger >= 0) {
+      // The exempt techniques are resolved once techniques are known (check_requirement_exemptions).
+      plan.requirements.push_back({needed, trigger, {}});
+    }
   }
   auto positive = [&](const char* key, int& out) {
     if (const auto* property = properties.find(key)) {
@@ -254,6 +294,114 @@ void check_plan(Context& context, const Declarations& all) {
   set_fact("area_fact", plan.area_fact);
   plan.reason = properties.text("reason");
   plan.sources = properties.sources();
+  plan.frequency = properties.text("frequency");
+  plan.review = properties.text("review");
+  plan.safety_net = properties.text("safety_net");
+}
+
+// `require A whenever B except X, Y`: X and Y are techniques of phase B.
+void check_requirement_exemptions(Context& context, const Declarations& all) {
+  if (all.plans.empty()) return;
+  const SourceFile* file = all.plans.front().file;
+  auto& plan = context.ruleset.plan;
+  std::size_t next = 0;
+  for (const auto& property : all.plans.front().decl->properties) {
+    if (property.key != "require") continue;
+    // Requirements whose phases did not resolve were not recorded; match them by their phases.
+    auto needed = context.phase_index.find(property.names[0].name);
+    auto trigger = context.phase_index.find(property.names[1].name);
+    if (needed == context.phase_index.end() || trigger == context.phase_index.end()) continue;
+    if (next >= plan.requirements.size()) break;
+    auto& requirement = plan.requirements[next++];
+    for (std::size_t i = 2; i < property.names.size(); ++i) {
+      const auto& name = property.names[i];
+      auto it = context.technique_index.find(name.name);
+      if (it == context.technique_index.end()) {
+        context.error({file, name.offset}, "unknown technique `" + name.name + "`",
+                      suggest_or_list(name.name, context.names_of(context.technique_index)));
+      } else if (context.ruleset.techniques[it->second].phase != requirement.trigger) {
+        context.error({file, name.offset}, "`" + name.name + "` is not in phase `" + property.names[1].name +
+                                               "`, so the requirement never applies to it");
+      } else {
+        requirement.exempt.push_back(it->second);
+      }
+    }
+  }
+}
+
+// `section ID`: a title and the declared facts it shows; every declared fact in exactly one section
+// once any section exists.
+void check_sections(Context& context, const Declarations& all) {
+  auto& ruleset = context.ruleset;
+  std::map<std::string, int> section_index;
+  for (const auto& located : all.sections) {
+    const auto& decl = *located.decl;
+    const SourceFile* file = located.file;
+    int index = static_cast<int>(ruleset.sections.size());
+    if (!declare(context, section_index, decl.name, file, index, "section")) continue;
+    Properties properties(decl.properties, language::Decl::section, context, file, decl.name.offset,
+                          "section `" + decl.name.name + "`");
+    model::Section section{decl.name.name, properties.text("title"), properties.text("intro"), {},
+                           context.locate({file, decl.name.offset})};
+    if (const auto* facts = properties.find("facts")) {
+      for (const auto& name : facts->names) {
+        auto it = context.fact_index.find(name.name);
+        if (it == context.fact_index.end()) {
+          context.error({file, name.offset}, "unknown fact `" + name.name + "`",
+                        suggest_or_list(name.name, context.fact_ids()));
+          continue;
+        }
+        auto& fact = ruleset.facts[it->second];
+        if (fact.derived) {
+          context.error({file, name.offset}, "`" + name.name + "` is a derived fact; a kiosk does not ask it");
+        } else if (fact.section >= 0) {
+          context.error({file, name.offset}, "`" + name.name + "` is already in section `" +
+                                                 ruleset.sections[fact.section].id + "`",
+                        "a question is shown on one screen");
+        } else {
+          fact.section = index;
+          section.facts.push_back(it->second);
+        }
+      }
+    }
+    ruleset.sections.push_back(std::move(section));
+  }
+  if (ruleset.sections.empty()) return;
+  for (const auto& fact : ruleset.facts) {
+    if (!fact.derived && fact.section < 0) {
+      context.error_at(fact.location, "fact `" + fact.id + "` is in no section",
+                       "list it in the `facts` of one section, so a kiosk shows it");
+    }
+  }
+}
+
+// The tier named in `refer TIER` or `next_step TIER`.
+std::optional<model::Tier> tier_of(Context& context, const SourceFile* file, const ast::Identifier& name) {
+  for (std::size_t i = 0; i < language::tier_names.size(); ++i) {
+    if (name.name == language::tier_names[i]) return static_cast<model::Tier>(i + 1);
+  }
+  context.error({file, name.offset}, "unknown urgency `" + name.name + "`", "use emergency, urgent or routine");
+  return std::nullopt;
+}
+
+// `next_step TIER`: at most one per tier.
+void check_next_steps(Context& context, const Declarations& all) {
+  for (const auto& located : all.next_steps) {
+    const auto& decl = *located.decl;
+    const SourceFile* file = located.file;
+    auto tier = tier_of(context, file, decl.tier);
+    Properties properties(decl.properties, language::Decl::next_step, context, file, decl.tier.offset,
+                          "the next step for `" + decl.tier.name + "`");
+    if (!tier) continue;
+    auto& slot = context.ruleset.next_steps[static_cast<int>(*tier)];
+    if (slot) {
+      context.error({file, decl.tier.offset}, "`" + decl.tier.name + "` has a second next step",
+                    "the first is at " + slot->location.file + ":" + std::to_string(slot->location.line));
+      continue;
+    }
+    slot = model::NextStep{properties.text("action"), properties.text("meanwhile"), properties.text("escalate"),
+                           properties.sources(), context.locate({file, decl.tier.offset})};
+  }
 }
 
 // Bits of the values of a set fact named in a technique (`needs`, `targets`).
@@ -281,18 +429,10 @@ void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
   model::Technique technique;
   technique.id = decl.name.name;
   technique.location = context.locate({file, decl.name.offset});
-  Properties properties(decl.properties,
-                        {{"title", true, false},
-                         {"phase", true, false},
-                         {"tags", false, false},
-                         {"needs", false, false},
-                         {"targets", false, false},
-                         {"instructions", true, false},
-                         {"dose", true, false},
-                         {"caution", false, true},
-                         {"sources", true, true}},
-                        context, file, decl.name.offset, "technique `" + technique.id + "`");
+  Properties properties(decl.properties, language::Decl::technique, context, file, decl.name.offset,
+                        "technique `" + technique.id + "`");
   technique.title = properties.text("title");
+  technique.benefit = properties.text("benefit");
   technique.instructions = properties.text("instructions");
   technique.dose = properties.text("dose");
   technique.sources = properties.sources();
@@ -357,8 +497,8 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
   const auto& decl = *located.decl;
   const SourceFile* file = located.file;
   const std::string what = (decl.red_flag ? "red flag `" : "rule `") + decl.name.name + "`";
-  Properties properties(decl.properties, {{"reason", true, false}, {"sources", true, true}}, context, file,
-                        decl.name.offset, what);
+  Properties properties(decl.properties, decl.red_flag ? language::Decl::red_flag : language::Decl::rule, context,
+                        file, decl.name.offset, what);
   model::Cond condition = resolve_condition(decl.condition, context, file);
   std::size_t size = expanded_size(context.ruleset, condition);
   if (size > max_expanded_size) {
@@ -382,15 +522,8 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
                       "write `-> refer emergency`, `-> refer urgent` or `-> refer routine`");
       } else if (i > 0) {
         context.error({file, effect.offset}, "a red flag refers once");
-      } else if (effect.tier.name == "emergency") {
-        flag.tier = model::Tier::emergency;
-      } else if (effect.tier.name == "urgent") {
-        flag.tier = model::Tier::urgent;
-      } else if (effect.tier.name == "routine") {
-        flag.tier = model::Tier::routine;
-      } else {
-        context.error({file, effect.tier.offset}, "unknown urgency `" + effect.tier.name + "`",
-                      "use emergency, urgent or routine");
+      } else if (auto tier = tier_of(context, file, effect.tier)) {
+        flag.tier = *tier;
       }
     }
     context.ruleset.red_flags.push_back(std::move(flag));
@@ -502,10 +635,14 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
                      "a ruleset may declare at most " + std::to_string(max_techniques) + " techniques");
   }
 
+  check::check_requirement_exemptions(context, all);
+  check::check_sections(context, all);
+  check::check_next_steps(context, all);
+
   // Pass 2: conditions and effects.
   for (const auto& [derived, index] : derived_facts) {
     auto& fact = ruleset.facts[index];
-    check::Properties properties(derived.decl->properties, {{"meaning", false, false}}, context, derived.file,
+    check::Properties properties(derived.decl->properties, language::Decl::derived, context, derived.file,
                                  derived.decl->name.offset, "derived fact `" + fact.id + "`");
     fact.meaning = properties.text("meaning");
     fact.definition = check::resolve_condition(derived.decl->condition, context, derived.file);

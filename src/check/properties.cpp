@@ -4,17 +4,18 @@
 
 namespace triage::check {
 
-Properties::Properties(const std::vector<ast::Property>& properties, std::initializer_list<PropertySpec> specs,
-                       Context& context, const SourceFile* file, std::size_t place, const std::string& what)
+Properties::Properties(const std::vector<ast::Property>& properties, language::Decl kind, Context& context,
+                       const SourceFile* file, std::size_t place, const std::string& what)
     : properties_(properties) {
+  const std::uint16_t mask = language::bit(kind);
   std::vector<std::string> allowed;
-  for (const auto& spec : specs) allowed.emplace_back(spec.key);
+  for (const auto& row : language::property_keys) {
+    if (row.allowed & mask) allowed.emplace_back(row.key);
+  }
   std::vector<std::string> seen;
   for (const auto& property : properties) {
-    const PropertySpec* spec = nullptr;
-    for (const auto& candidate : specs) {
-      if (property.key == candidate.key) spec = &candidate;
-    }
+    const language::PropertyKey* spec = language::find_property(property.key);
+    if (spec != nullptr && (spec->allowed & mask) == 0) spec = nullptr;
     if (spec == nullptr) {
       std::string list;
       for (const auto& key : allowed) list += (list.empty() ? "" : ", ") + key;
@@ -24,7 +25,7 @@ Properties::Properties(const std::vector<ast::Property>& properties, std::initia
     }
     bool repeated = false;
     for (const auto& key : seen) repeated = repeated || key == property.key;
-    if (repeated && !spec->repeatable) {
+    if (repeated && (spec->repeatable & mask) == 0) {
       context.error({file, property.offset}, "`" + property.key + "` is given twice for " + what);
     }
     seen.push_back(property.key);
@@ -35,15 +36,15 @@ Properties::Properties(const std::vector<ast::Property>& properties, std::initia
       }
     }
   }
-  for (const auto& spec : specs) {
-    if (!spec.required) continue;
+  for (const auto& spec : language::property_keys) {
+    if ((spec.required & mask) == 0) continue;
     bool present = false;
     for (const auto& key : seen) present = present || key == spec.key;
     if (!present) {
       std::string hint;
-      if (std::string(spec.key) == "reason") hint = "say why, in words shown to the patient";
-      if (std::string(spec.key) == "sources") hint = "cite a seed (for example \"001\") or guidance by name";
-      context.error({file, place}, what + " has no `" + spec.key + "`", hint);
+      if (spec.key == "reason") hint = "say why, in words shown to the patient";
+      if (spec.key == "sources") hint = "cite a seed (for example \"001\") or guidance by name";
+      context.error({file, place}, what + " has no `" + std::string(spec.key) + "`", hint);
     }
   }
 }

@@ -7,20 +7,16 @@
 
 #include "check/context.hpp"
 #include "parse/ast.hpp"
+#include "parse/language.hpp"
 
 namespace triage::check {
 
-struct PropertySpec {
-  const char* key;
-  bool required;
-  bool repeatable;
-};
-
 class Properties {
  public:
+  // Checks the properties against what the language table (parse/language.hpp) allows for `kind`.
   // `what` names the declaration in messages ("technique `plank`"); `place` is where it starts.
-  Properties(const std::vector<ast::Property>& properties, std::initializer_list<PropertySpec> specs,
-             Context& context, const SourceFile* file, std::size_t place, const std::string& what);
+  Properties(const std::vector<ast::Property>& properties, language::Decl kind, Context& context,
+             const SourceFile* file, std::size_t place, const std::string& what);
 
   // The property with this key, or nullptr.
   const ast::Property* find(const std::string& key) const;

@@ -98,6 +98,32 @@ TechniqueSet techniques_matching(const model::Ruleset& ruleset, const model::Tar
   return set;
 }
 
+// The questionnaire order (see CompiledRuleset::question_order).
+void order_questions(const model::Ruleset& rules, CompiledRuleset& out) {
+  out.question_tier.assign(rules.facts.size(), model::Tier::none);
+  for (std::size_t i = 0; i < rules.facts.size(); ++i) {
+    if (!rules.facts[i].derived) out.declared_facts.set(i);
+  }
+  for (const auto& flag : out.red_flags) {
+    for (std::size_t i = 0; i < rules.facts.size(); ++i) {
+      if (flag.depends_on.test(i)) out.question_tier[i] = std::max(out.question_tier[i], flag.tier);
+    }
+  }
+  if (!rules.sections.empty()) {
+    for (const auto& section : rules.sections) {
+      out.question_order.insert(out.question_order.end(), section.facts.begin(), section.facts.end());
+    }
+    return;
+  }
+  for (int tier = static_cast<int>(model::Tier::emergency); tier >= 0; --tier) {
+    for (std::size_t i = 0; i < rules.facts.size(); ++i) {
+      if (!rules.facts[i].derived && static_cast<int>(out.question_tier[i]) == tier) {
+        out.question_order.push_back(static_cast<int>(i));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Ruleset> ruleset) {
@@ -128,7 +154,8 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
   }
   for (const auto& rule : rules.rules) {
     CompiledRule compiled;
-    compiled.condition = compiler.emit(rule.condition, nullptr);
+    compiled.condition = compiler.emit(rule.condition, &compiled.depends_on);
+    out->rule_facts |= compiled.depends_on;
     for (const auto& effect : rule.effects) {
       CompiledEffect e;
       e.kind = effect.kind;
@@ -148,6 +175,12 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
     }
     out->rules.push_back(std::move(compiled));
   }
+  for (const auto& requirement : rules.plan.requirements) {
+    TechniqueSet exempt;
+    for (int t : requirement.exempt) exempt.set(static_cast<std::size_t>(t));
+    out->requirement_exempt.push_back(exempt);
+  }
+  order_questions(rules, *out);
   out->model = std::move(ruleset);
   return out;
 }

@@ -57,6 +57,7 @@ struct CompiledEffect {
 struct CompiledRule {
   Program condition;
   std::vector<CompiledEffect> effects;
+  model::FactSet depends_on;  // the declared facts its condition reads, derived facts expanded
 };
 
 struct CompiledRedFlag {
@@ -76,6 +77,13 @@ struct CompiledRuleset {
   std::vector<model::FactValue> defaults;  // per fact; meaningful where has_default is set
   model::FactSet has_default;
   model::FactSet red_flag_facts;           // facts any red flag depends on
+  model::FactSet rule_facts;               // facts any suitability rule depends on
+  std::vector<TechniqueSet> requirement_exempt;  // per plan requirement: techniques exempt from it
+  // Declared facts in questionnaire order: section by section when the rules have sections, else
+  // red-flag questions first (most urgent first), then the rest in declaration order.
+  std::vector<int> question_order;
+  std::vector<model::Tier> question_tier;  // per fact: the most urgent red flag that reads it
+  model::FactSet declared_facts;           // the facts a kiosk asks (not derived)
 };
 
 // Lowers a checked ruleset (which must have no errors) into its evaluation form.

@@ -42,6 +42,7 @@ struct Evaluation {
   model::Tier urgency = model::Tier::none;  // for incomplete: the provisional tier already certain
   std::vector<int> red_flags;               // fired red flags, most urgent first, then declaration order
   std::vector<int> missing;                 // facts to ask next, most urgent first
+  std::vector<int> refine;                  // self_care: unanswered facts the plan depends on, questionnaire order
   std::vector<PlanEntry> plan;              // in plan order
   std::vector<Exclusion> excluded;          // catalogue order
   std::vector<ExclusionReason> exclusion_reasons;  // grouped by technique, in `excluded` order

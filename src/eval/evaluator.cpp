@@ -218,14 +218,18 @@ class PlanBuilder {
         }
       }
     }
-    for (const auto& requirement : plan.requirements) {
-      if (per_phase[requirement.trigger] > 0 && per_phase[requirement.needed] == 0) {
-        for (int& t : chosen) {
-          if (t < 0 || ruleset_.techniques[t].phase != requirement.trigger) continue;
-          exclude(t, {ExclusionReason::Kind::requirement, -1, static_cast<std::uint64_t>(requirement.needed)});
-          t = -1;
-        }
-        per_phase[requirement.trigger] = 0;
+    for (std::size_t r = 0; r < plan.requirements.size(); ++r) {
+      const auto& requirement = plan.requirements[r];
+      const TechniqueSet& exempt = ruleset_.requirement_exempt[r];
+      auto triggers = [&](int t) {
+        return t >= 0 && ruleset_.techniques[t].phase == requirement.trigger && !exempt.test(static_cast<std::size_t>(t));
+      };
+      if (per_phase[requirement.needed] > 0 || std::none_of(chosen.begin(), chosen.end(), triggers)) continue;
+      for (int& t : chosen) {
+        if (!triggers(t)) continue;
+        exclude(t, {ExclusionReason::Kind::requirement, -1, static_cast<std::uint64_t>(requirement.needed)});
+        t = -1;
+        --per_phase[requirement.trigger];
       }
     }
     out_.plan.reserve(chosen.size());
@@ -276,6 +280,92 @@ class PlanBuilder {
   TechniqueSet included_;
   std::uint64_t areas_ = 0;
 };
+
+// The facts whose answer can still change a program's truth: with `atoms` computed as if every
+// unanswered fact were unknown, a settled (true or false) sub-condition cannot change whatever they
+// turn out to be, so only the unknown atoms under unsettled nodes count. Sound for any condition
+// (a fact it leaves out cannot change the truth), and exact when each fact appears once.
+model::FactSet open_facts(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
+  constexpr std::size_t inline_stack = 64;
+  struct Entry {
+    Truth truth;
+    model::FactSet facts;
+  };
+  std::array<Entry, inline_stack> small;
+  std::vector<Entry> large;
+  Entry* stack = small.data();
+  if (ruleset.max_stack > inline_stack) {
+    large.resize(ruleset.max_stack);
+    stack = large.data();
+  }
+  std::size_t top = 0;
+  for (std::uint32_t i = program.begin; i < program.end; ++i) {
+    const Op& op = ruleset.ops[i];
+    switch (op.code) {
+      case Op::Code::atom: {
+        Entry& entry = stack[top++];
+        entry = {atoms[op.arg], {}};
+        if (entry.truth == Truth::unknown) entry.facts.set(ruleset.atoms[op.arg].fact);
+        break;
+      }
+      case Op::Code::always: stack[top++] = {Truth::true_, {}}; break;
+      case Op::Code::not_: {
+        Truth& value = stack[top - 1].truth;
+        if (value != Truth::unknown) value = value == Truth::true_ ? Truth::false_ : Truth::true_;
+        break;
+      }
+      case Op::Code::and_:
+      case Op::Code::or_: {
+        Truth decisive = op.code == Op::Code::and_ ? Truth::false_ : Truth::true_;
+        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, {}};
+        for (std::uint32_t k = 0; k < op.arg; ++k) {
+          const Entry& child = stack[top - 1 - k];
+          if (child.truth == decisive) result.truth = decisive;
+          else if (child.truth == Truth::unknown && result.truth != decisive) result.truth = Truth::unknown;
+          if (child.truth == Truth::unknown) result.facts |= child.facts;
+        }
+        if (result.truth != Truth::unknown) result.facts.reset();
+        top -= op.arg;
+        stack[top++] = result;
+        break;
+      }
+    }
+  }
+  return top == 0 || stack[top - 1].truth != Truth::unknown ? model::FactSet{} : stack[top - 1].facts;
+}
+
+// Evaluation::refine: the unanswered questions whose answer could change a self-care decision.
+// The plan is a function of the truth of each rule (and red flag) and of the equipment and pain-area
+// answers, so a question can change it only by unsettling one of those.
+void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const Truth* atoms, Evaluation& out) {
+  const model::Ruleset& model = *ruleset.model;
+  const model::FactSet unanswered = ruleset.declared_facts & ~answers.known;
+  model::FactSet relevant;
+  auto direct = [&](int fact) {
+    if (fact >= 0 && unanswered.test(static_cast<std::size_t>(fact))) relevant.set(static_cast<std::size_t>(fact));
+  };
+  direct(model.plan.equipment_fact);
+  direct(model.plan.area_fact);
+  const model::FactSet read = unanswered & (ruleset.rule_facts | ruleset.red_flag_facts);
+  if (read.any()) {
+    // The atoms as if no default applied: an unanswered question is unknown, whatever its default.
+    TruthBuffer open(ruleset.atoms.size());
+    Truth* open_atoms = open.data();
+    for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
+      open_atoms[i] = read.test(ruleset.atoms[i].fact) ? Truth::unknown : atoms[i];
+    }
+    for (const auto& rule : ruleset.rules) {
+      if ((rule.depends_on & read).any()) relevant |= open_facts(ruleset, rule.condition, open_atoms);
+    }
+    for (const auto& flag : ruleset.red_flags) {
+      if ((flag.depends_on & read).any()) relevant |= open_facts(ruleset, flag.condition, open_atoms);
+    }
+  }
+  if (relevant.none()) return;
+  for (int fact : ruleset.question_order) {
+    if (relevant.test(static_cast<std::size_t>(fact))) out.refine.push_back(fact);
+  }
+}
 
 }  // namespace
 
@@ -385,6 +475,7 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   out.outcome = Outcome::self_care;
   thread_local PlanScratch scratch;
   PlanBuilder(ruleset, answers, atoms, out, scratch).build();
+  find_refine(ruleset, answers, atoms, out);
   return out;
 }
 

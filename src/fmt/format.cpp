@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "parse/language.hpp"
 #include "parse/parse.hpp"
 
 namespace triage {
@@ -191,16 +192,6 @@ std::string value(const ast::Value& v) {
   return "";
 }
 
-// Where each property goes, by declaration kind; unknown keys keep their place at the end.
-int property_rank(const std::string& key) {
-  static const std::vector<std::string> order{
-      "question", "default",       "meaning",   "title",     "phase",         "tags",    "needs",
-      "targets",  "instructions",  "dose",      "caution",   "phases",        "targeted", "require",
-      "max_per_phase", "max_total", "equipment_fact", "area_fact", "reason",  "sources"};
-  auto it = std::find(order.begin(), order.end(), key);
-  return it == order.end() ? static_cast<int>(order.size()) : static_cast<int>(it - order.begin());
-}
-
 class Printer {
  public:
   Printer(const SourceFile& source, std::vector<Comment> comments)
@@ -285,27 +276,51 @@ class Printer {
 
   void properties(std::vector<ast::Property> list, std::size_t end) {
     std::stable_sort(list.begin(), list.end(),
-                     [](const auto& a, const auto& b) { return property_rank(a.key) < property_rank(b.key); });
+                     [](const auto& a, const auto& b) {
+                       return language::property_rank(a.key) < language::property_rank(b.key);
+                     });
     for (const auto& p : list) {
       inner_comments(p.offset);
-      std::string prefix = "  " + p.key + " ";
-      std::string text;
-      if (p.key == "sources") {
-        for (const auto& s : p.strings) text += (text.empty() ? "" : ", ") + quote(s.text);
-      } else if (p.key == "default") {
-        text = value(p.value);
-      } else if (p.key == "require") {
-        text = p.names[0].name + " whenever " + p.names[1].name;
-      } else if (p.key == "max_per_phase" || p.key == "max_total") {
-        text = std::to_string(p.number);
-      } else if (!p.strings.empty()) {
-        text = wrap_string(p.strings.front().text, prefix.size(), prefix.size());
-      } else {
-        text = names(p.names);
-      }
-      line(prefix + text, p.offset, end);
+      line(property_text(p), p.offset, end);
     }
     inner_comments(end, /*indented_only=*/true);
+  }
+
+  // One property as printed, by the kind of value its key takes (see parse/language.hpp).
+  static std::string property_text(const ast::Property& p) {
+    std::string prefix = "  " + p.key + " ";
+    const language::PropertyKey* row = language::find_property(p.key);
+    switch (row != nullptr ? row->kind : language::ValueKind::names) {
+      case language::ValueKind::sources: {
+        std::string text;
+        for (const auto& s : p.strings) text += (text.empty() ? "" : ", ") + quote(s.text);
+        return prefix + text;
+      }
+      case language::ValueKind::value: return prefix + value(p.value);
+      case language::ValueKind::require: {
+        std::string text = p.names[0].name + " whenever " + p.names[1].name;
+        for (std::size_t i = 2; i < p.names.size(); ++i) text += (i == 2 ? " except " : ", ") + p.names[i].name;
+        return prefix + text;
+      }
+      case language::ValueKind::number: return prefix + std::to_string(p.number);
+      case language::ValueKind::label: {
+        std::string head = prefix + p.names[0].name + " ";
+        return head + wrap_string(p.strings.front().text, head.size(), head.size());
+      }
+      case language::ValueKind::text: return prefix + wrap_string(p.strings.front().text, prefix.size(), prefix.size());
+      case language::ValueKind::names: return prefix + names(p.names);
+    }
+    return prefix;
+  }
+
+  void declaration(const ast::SectionDecl& d, std::size_t start, std::size_t end) {
+    line("section " + d.name.name, start, end);
+    properties(d.properties, end);
+  }
+
+  void declaration(const ast::NextStepDecl& d, std::size_t start, std::size_t end) {
+    line("next_step " + d.tier.name, start, end);
+    properties(d.properties, end);
   }
 
   void declaration(const ast::FactDecl& d, std::size_t start, std::size_t end) {

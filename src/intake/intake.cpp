@@ -1,5 +1,7 @@
 #include "intake/intake.hpp"
 
+#include <bit>
+
 #include <cmath>
 #include <cstdio>
 
@@ -110,6 +112,12 @@ IntakeResult validate_answers(const CompiledRuleset& ruleset, const std::vector<
           bits |= std::uint64_t{1} << position;
         }
         if (!ok) continue;
+        if (std::popcount(bits) < fact.min_choices) {
+          refuse("`" + fact.id + "` expects at least " + std::to_string(fact.min_choices) +
+                 (fact.min_choices == 1 ? " value" : " values") + " from " + joined(fact.values) + ", got " +
+                 (bits == 0 ? std::string("none") : std::to_string(std::popcount(bits))));
+          continue;
+        }
         value = static_cast<model::FactValue>(bits);
         break;
       }

@@ -43,6 +43,10 @@ struct Fact {
   std::int64_t low = 0, high = 0;   // integer
   std::vector<std::string> values;  // enumeration, set
   std::string question;
+  std::string help;                 // optional help text under the question
+  std::vector<std::string> labels;  // enumeration, set: a patient-facing label per value, or empty
+  int min_choices = 0;              // set: how many values an answer must name at least
+  int section = -1;                 // the section that shows it, or -1 when there are none
   std::optional<FactValue> default_value;
   bool derived = false;
   Cond definition;                  // derived facts only
@@ -67,6 +71,7 @@ struct Technique {
   std::uint64_t targets = 0;  // bits of the plan's pain-area fact
   std::string instructions;
   std::string dose;
+  std::string benefit;  // why it helps, shown as its reason where no rule or pain area explains it
   std::vector<std::string> cautions;
   std::vector<std::string> sources;
   SourceLocation location;
@@ -102,10 +107,12 @@ struct Rule {
   SourceLocation location;
 };
 
-// `require needed whenever trigger`: a plan with phase `trigger` must also have phase `needed`.
+// `require needed whenever trigger except …`: a plan with techniques of phase `trigger` (other than
+// the exempt ones) must also have one of phase `needed`.
 struct PhaseRequirement {
   int needed = 0;
   int trigger = 0;
+  std::vector<int> exempt;  // techniques that neither trigger the requirement nor are removed by it
 };
 
 struct Plan {
@@ -117,6 +124,27 @@ struct Plan {
   int equipment_fact = -1;
   int area_fact = -1;
   std::string reason;
+  std::vector<std::string> sources;
+  std::string frequency;   // schedule: how often and how long to follow the plan
+  std::string review;      // schedule: when to review it
+  std::string safety_net;  // when to stop and get help; shown with every plan
+  SourceLocation location;
+};
+
+// A group of questions a kiosk shows as one screen.
+struct Section {
+  std::string id;
+  std::string title;
+  std::string intro;
+  std::vector<int> facts;  // in the order written
+  SourceLocation location;
+};
+
+// What a patient referred at one tier must do; written once per tier.
+struct NextStep {
+  std::string action;
+  std::string meanwhile;
+  std::string escalate;
   std::vector<std::string> sources;
   SourceLocation location;
 };
@@ -133,6 +161,8 @@ struct Ruleset {
   std::vector<RedFlag> red_flags;
   std::vector<Rule> rules;
   Plan plan;
+  std::vector<Section> sections;             // in declaration order; may be empty
+  std::optional<NextStep> next_steps[4];     // by Tier; [0] (none) is never set
   std::vector<RuleFileInfo> files;
   std::string hash;  // "sha256:<hex>"
 

@@ -68,8 +68,9 @@ struct Property {
   std::string key;
   std::size_t offset = 0;
   std::vector<StringLit> strings;   // text properties (one element) and `sources` (a list)
-  std::vector<Identifier> names;    // name and name-list properties; `require A whenever B` holds A, B
-  std::int64_t number = 0;          // `max_per_phase`, `max_total`
+  std::vector<Identifier> names;    // name and name-list properties; `require A whenever B except X, Y`
+                                    // holds A, B, X, Y; `label VALUE "text"` holds VALUE
+  std::int64_t number = 0;          // number properties (`max_per_phase`, `min_choices`, ...)
   Value value;                      // `default`
 };
 
@@ -139,7 +140,22 @@ struct PlanDecl {
   std::size_t offset = 0;
 };
 
-using Declaration = std::variant<FactDecl, DerivedDecl, TagDecl, TechniqueDecl, RuleDecl, PlanDecl>;
+// `section ID` with its title and the facts it shows, in order.
+struct SectionDecl {
+  Identifier name;
+  std::vector<Property> properties;
+  std::size_t offset = 0;
+};
+
+// `next_step TIER` with what a patient referred at that tier must do.
+struct NextStepDecl {
+  Identifier tier;
+  std::vector<Property> properties;
+  std::size_t offset = 0;
+};
+
+using Declaration =
+    std::variant<FactDecl, DerivedDecl, TagDecl, TechniqueDecl, RuleDecl, PlanDecl, SectionDecl, NextStepDecl>;
 
 struct RuleFile {
   std::string name;

@@ -5,6 +5,7 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include "parse/ast.hpp"
+#include "parse/language.hpp"
 
 namespace boost::spirit::x3 {
 // An expectation failure names what was expected through `what`; for a parser with a semantic
@@ -84,13 +85,17 @@ x3::rule<class tag_decl_id, ast::TagDecl> const tag_decl = "a tag";
 x3::rule<class technique_decl_id, ast::TechniqueDecl> const technique_decl = "a technique";
 x3::rule<class rule_decl_id, ast::RuleDecl> const rule_decl = "a rule";
 x3::rule<class plan_decl_id, ast::PlanDecl> const plan_decl = "a plan";
+x3::rule<class section_decl_id, ast::SectionDecl> const section_decl = "a section";
+x3::rule<class next_step_decl_id, ast::NextStepDecl> const next_step_decl = "a next step";
 x3::rule<class declaration_id, ast::Declaration> const declaration = "a declaration";
 
 auto const skipper_def = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 
 // Words with a meaning inside conditions cannot name facts or values.
 struct reserved_words : x3::symbols<x3::unused_type> {
-  reserved_words() { add("and")("or")("not")("in")("has")("always"); }
+  reserved_words() {
+    for (auto word : language::reserved_words) add(std::string(word));
+  }
 };
 inline reserved_words const reserved{};
 
@@ -134,16 +139,19 @@ auto const fact_type_def =
      (kw("set")[set_kind(ast::FactKind::set)] > expected_kw<class of_id>("of", "`of`") >
       name_list[([](auto& ctx) { x3::_val(ctx).values = x3::_attr(ctx); })]));
 
-// Property keys by the kind of value they take.
+// Property keys by the kind of value they take, from the language table.
 struct key_set : x3::symbols<std::string> {
-  explicit key_set(std::initializer_list<char const*> keys) {
-    for (char const* key : keys) add(key, key);
+  explicit key_set(language::ValueKind kind) {
+    for (const auto& row : language::property_keys) {
+      if (row.kind == kind) add(std::string(row.key), std::string(row.key));
+    }
+    if (kind == language::ValueKind::sources) add(std::string(language::sources_alias), "sources");
   }
 };
-inline key_set const text_keys{"question", "meaning", "title", "instructions", "dose", "caution", "reason"};
-inline key_set const name_keys{"phase", "tags", "needs", "targets", "phases", "targeted", "equipment_fact", "area_fact"};
-inline key_set const source_keys{"sources", "source"};
-inline key_set const number_keys{"max_per_phase", "max_total"};
+inline key_set const text_keys{language::ValueKind::text};
+inline key_set const name_keys{language::ValueKind::names};
+inline key_set const source_keys{language::ValueKind::sources};
+inline key_set const number_keys{language::ValueKind::number};
 
 auto const keyed = [](key_set const& keys) { return x3::lexeme[keys >> !(x3::alnum | x3::lit('_'))]; };
 auto const set_key = [](auto& ctx) { x3::_val(ctx).key = x3::_attr(ctx); };
@@ -154,13 +162,14 @@ auto const property_def =
     offset[set_offset] >>
     ((keyed(text_keys)[set_key] > string_lit[push_string]) |
      (keyed(name_keys)[set_key] > identifier[push_name] > *(',' > identifier[push_name])) |
-     (keyed(source_keys)[([](auto& ctx) { x3::_val(ctx).key = "sources"; })] > string_lit[push_string] >
+     (keyed(source_keys)[set_key] > string_lit[push_string] >
       *(',' > string_lit[push_string])) |
      (keyed(number_keys)[set_key] > integer[([](auto& ctx) { x3::_val(ctx).number = x3::_attr(ctx); })]) |
      (kw("default")[([](auto& ctx) { x3::_val(ctx).key = "default"; })] >
       value[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })]) |
      (kw("require")[([](auto& ctx) { x3::_val(ctx).key = "require"; })] > identifier[push_name] > expected_kw<class whenever_id>("whenever", "`whenever`") >
-      identifier[push_name]));
+      identifier[push_name] > -(kw("except") > identifier[push_name] > *(',' > identifier[push_name]))) |
+     (kw("label")[([](auto& ctx) { x3::_val(ctx).key = "label"; })] > identifier[push_name] > string_lit[push_string]));
 
 // --- conditions ----------------------------------------------------------------------------------
 struct compare_ops : x3::symbols<ast::CompareOp> {
@@ -288,12 +297,18 @@ auto const rule_decl_def =
 
 auto const plan_decl_def = offset[set_offset] >> kw("plan") > *property[push_property];
 
+auto const section_decl_def = offset[set_offset] >> kw("section") > identifier[set_name] > *property[push_property];
+
+auto const next_step_decl_def = offset[set_offset] >> kw("next_step") >
+                                tier[([](auto& ctx) { x3::_val(ctx).tier = x3::_attr(ctx); })] > *property[push_property];
+
 auto const declaration_def = fact_decl[assign] | derived_decl[assign] | tag_decl[assign] | technique_decl[assign] |
-                             rule_decl[assign] | plan_decl[assign];
+                             rule_decl[assign] | plan_decl[assign] | section_decl[assign] | next_step_decl[assign];
 
 BOOST_SPIRIT_DEFINE(skipper, escape_char, raw_name, identifier, single_string, string_lit, integer, operand, quantifier_word,
                     name_list, value, fact_type,
                     property, or_expr, and_expr, not_expr, primary, target, effect, tier, arrow, fact_decl,
-                    derived_decl, tag_decl, technique_decl, rule_decl, plan_decl, declaration)
+                    derived_decl, tag_decl, technique_decl, rule_decl, plan_decl, section_decl, next_step_decl,
+                    declaration)
 
 }  // namespace triage::grammar

@@ -4,14 +4,25 @@
 #include <optional>
 
 #include "parse/grammar.hpp"
+#include "parse/language.hpp"
 #include "util/suggest.hpp"
 
 namespace triage {
 namespace {
 
 const std::vector<std::string>& declaration_keywords() {
-  static const std::vector<std::string> words{"fact", "derived", "tag", "technique", "red_flag", "rule", "plan"};
+  static const std::vector<std::string> words(language::declaration_words.begin(), language::declaration_words.end());
   return words;
+}
+
+// "fact, derived, …, section or next_step", for messages.
+std::string declaration_list() {
+  std::string out;
+  for (std::size_t i = 0; i < language::declaration_words.size(); ++i) {
+    if (i > 0) out += i + 1 == language::declaration_words.size() ? " or " : ", ";
+    out += language::declaration_words[i];
+  }
+  return out;
 }
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
@@ -43,7 +54,7 @@ std::string describe_found(std::string_view text, std::size_t offset) {
 std::string hint_for_found(std::string_view text, std::size_t offset) {
   if (offset >= text.size()) return {};
   std::string_view word = word_at(text, offset);
-  for (const char* reserved : {"and", "or", "not", "in", "has", "always"}) {
+  for (std::string_view reserved : language::reserved_words) {
     if (word == reserved) return "`" + std::string(word) + "` is a reserved word and cannot be used as a name";
   }
   for (char c : word) {
@@ -92,11 +103,12 @@ std::size_t next_declaration(std::string_view text, std::size_t offset) {
 }  // namespace
 
 const std::vector<std::string>& language_keywords() {
-  static const std::vector<std::string> words{
-      "fact",    "derived",  "tag",     "technique",    "red_flag",       "rule",         "plan",    "question",
-      "default", "meaning",  "title",   "phase",        "tags",           "needs",        "targets", "instructions",
-      "dose",    "caution",  "sources", "source",       "reason",         "phases",       "targeted", "require",
-      "max_per_phase", "max_total", "equipment_fact", "area_fact"};
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> all(language::declaration_words.begin(), language::declaration_words.end());
+    for (const auto& row : language::property_keys) all.emplace_back(row.key);
+    all.emplace_back(language::sources_alias);
+    return all;
+  }();
   return words;
 }
 
@@ -166,7 +178,7 @@ ParseResult parse_rules(const SourceFile& source) {
     } else {
       diagnostic.location = source.locate(offset);
       std::string_view word = word_at(text, offset);
-      diagnostic.message = "expected a declaration (fact, derived, tag, technique, red_flag, rule or plan)";
+      diagnostic.message = "expected a declaration (" + declaration_list() + ")";
       if (!word.empty()) {
         diagnostic.message += " or a property of the one above, found `" + std::string(word) + "`";
         diagnostic.hint = did_you_mean(word, language_keywords());

@@ -122,8 +122,10 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
       else if (what == "plan" && shape(3) && rest[1] == "has") expectation = {"plan_has", {rest[2]}, expectation.location};
       else if (what == "plan" && shape(3) && rest[1] == "lacks") expectation = {"plan_lacks", {rest[2]}, expectation.location};
       else if (what == "order" && shape(4) && rest[2] == "before") expectation = {"order", {rest[1], rest[3]}, expectation.location};
-      else if (what == "missing" && shape(2)) {
-        expectation = {rest[1] == "none" ? "missing_none" : "missing", {rest[1]}, expectation.location};
+      else if ((what == "missing" || what == "refine") && shape(2)) {
+        expectation = {rest[1] == "none" ? what + "_none" : what, {rest[1]}, expectation.location};
+      } else if ((what == "missing" || what == "refine") && shape(3) && rest[1] == "lacks") {
+        expectation = {what + "_lacks", {rest[2]}, expectation.location};
       } else if (what == "excluded" && shape(4) && rest[2] == "by") {
         expectation = {"excluded", {rest[1], rest[3]}, expectation.location};
       } else if (what == "caution" && shape(2)) {
@@ -133,7 +135,8 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
       }
       else {
         error(words.size() > 1 ? words[1].column : words[0].column, "unknown expectation",
-              "expect outcome|urgency|red_flag|plan has|plan lacks|order A before B|missing|excluded T by RULE|"
+              "expect outcome|urgency|red_flag|plan has|plan lacks|order A before B|missing [lacks] FACT|missing none|"
+              "refine [lacks] FACT|refine none|excluded T by RULE|"
               "caution RULE [on TECHNIQUE]");
         continue;
       }

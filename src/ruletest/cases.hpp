@@ -16,6 +16,8 @@
 //     expect plan lacks plank                   # not in the plan
 //     expect order gentle_walk_warmup before cat_cow
 //     expect missing night_pain                 # asked for; `expect missing none`: nothing missing
+//     expect missing lacks upper_back_pain_without_cause   # not asked
+//     expect refine equipment                   # self-care: still worth asking; also `refine none`, `refine lacks F`
 //     expect excluded plank by floor_work_only_if_safe
 //     expect caution never_push_into_pain       # a general caution from this rule
 //     expect caution lower_back_no_lumbar_rolling on foam_roll_glutes_to_sacrum
@@ -33,7 +35,8 @@ struct CaseAnswer {
 };
 
 struct Expectation {
-  std::string kind;                // outcome, urgency, red_flag, plan_has, plan_lacks, order, missing, missing_none, excluded, caution
+  std::string kind;                // outcome, urgency, red_flag, plan_has, plan_lacks, order, missing, missing_none,
+                                   // missing_lacks, refine, refine_none, refine_lacks, excluded, caution, caution_on
   std::vector<std::string> words;  // the operands
   SourceLocation location;
 };

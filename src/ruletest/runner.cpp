@@ -84,7 +84,9 @@ std::string unknown_id(const Expectation& e, const model::Ruleset& model) {
     return first.empty() ? check(w[1], techniques, "technique") : first;
   }
   if (e.kind == "red_flag") return check(w[0], flags, "red flag");
-  if (e.kind == "missing") return check(w[0], facts, "fact");
+  if (e.kind == "missing" || e.kind == "missing_lacks" || e.kind == "refine" || e.kind == "refine_lacks") {
+    return check(w[0], facts, "fact");
+  }
   if (e.kind == "caution") return check(w[0], rules, "rule");
   if (e.kind == "caution_on") {
     std::string first = check(w[0], rules, "rule");
@@ -134,10 +136,16 @@ std::string check(const Expectation& e, const v1::Decision& d) {
     }
     return "";
   }
-  if (e.kind == "missing" || e.kind == "missing_none") {
-    std::vector<std::string> missing(d.missing().begin(), d.missing().end());
-    if (e.kind == "missing_none") return missing.empty() ? "" : "expected nothing missing; missing: " + joined(missing);
-    return std::count(missing.begin(), missing.end(), a) ? "" : "expected " + a + " among the missing; missing: " + joined(missing);
+  if (e.kind.rfind("missing", 0) == 0 || e.kind.rfind("refine", 0) == 0) {
+    bool is_missing = e.kind.rfind("missing", 0) == 0;
+    const auto& source = is_missing ? d.missing() : d.refine();
+    std::vector<std::string> list(source.begin(), source.end());
+    std::string name = is_missing ? "missing" : "refine";
+    std::string listed = "; " + name + ": " + (list.empty() ? std::string("none") : joined(list));
+    bool present = std::count(list.begin(), list.end(), a) > 0;
+    if (e.kind == name + "_none") return list.empty() ? "" : "expected nothing in " + name + listed;
+    if (e.kind == name + "_lacks") return present ? "expected " + a + " not in " + name + listed : "";
+    return present ? "" : "expected " + a + " in " + name + listed;
   }
   if (e.kind == "excluded") {
     for (const auto& exclusion : d.excluded()) {

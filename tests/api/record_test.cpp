@@ -33,7 +33,9 @@ std::string record_from_message(const v1::Decision& d) {
     out += (i ? ",{" : "{") + std::string("\"technique\":") + json_quote(d.excluded(i).technique()) +
            ",\"reasons\":" + ids(d.excluded(i).reasons(), rule) + "}";
   }
-  return out + "],\"cautions\":" + ids(d.cautions(), rule) + "}";
+  out += "],\"cautions\":" + ids(d.cautions(), rule);
+  if (d.refine_size() > 0) out += ",\"refine\":" + ids(d.refine(), [](const std::string& s) { return s; });
+  return out + "}";
 }
 
 }  // namespace

@@ -121,3 +121,42 @@ TEST_CASE("formatted rules decide every example and rule-test intake the same wa
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("formatting lays out the version 2 declarations and properties", "[fmt]") {
+  std::string messy =
+      "section   at_home  facts equipment,floor  title \"At home\"\n"
+      "fact onset: enum {sudden,gradual}  label gradual \"Gradually\" label sudden \"Suddenly\"\n"
+      "  help \"h\" question \"q\"  min_choices 0\n"
+      "next_step   routine sources \"NHS\" escalate \"e\" action \"a\"   meanwhile \"m\"\n"
+      "plan safety_net \"s\" review \"r\" frequency \"f\"\n"
+      "  require   strengthen whenever release except light_massage,other\n";
+  std::string formatted = format_text("v2.rules", messy);
+  CHECK(formatted ==
+        "section at_home\n"
+        "  title \"At home\"\n"
+        "  facts equipment, floor\n"
+        "\n"
+        "fact onset: enum {sudden, gradual}\n"
+        "  question \"q\"\n"
+        "  help \"h\"\n"
+        "  min_choices 0\n"
+        "  label gradual \"Gradually\"\n"
+        "  label sudden \"Suddenly\"\n"
+        "\n"
+        "next_step routine\n"
+        "  action \"a\"\n"
+        "  meanwhile \"m\"\n"
+        "  escalate \"e\"\n"
+        "  sources \"NHS\"\n"
+        "\n"
+        "plan\n"
+        "  require strengthen whenever release except light_massage, other\n"
+        "  frequency \"f\"\n"
+        "  review \"r\"\n"
+        "  safety_net \"s\"\n");
+  CHECK(format_text("v2.rules", formatted) == formatted);
+}
+
+}  // namespace triage

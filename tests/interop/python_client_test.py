@@ -68,6 +68,8 @@ def decision_record(decision):
     record["excluded"] = [{"technique": e["technique"], "reasons": [r["rule"] for r in e["reasons"]]}
                           for e in decision["excluded"]]
     record["cautions"] = [c["rule"] for c in decision["cautions"]]
+    if decision.get("refine"):  # version 2; absent when empty, so version-1 records keep their bytes
+        record["refine"] = list(decision["refine"])
     return record
 
 

@@ -1,0 +1,120 @@
+#pragma once
+// The rule language's vocabulary in one table: declaration words, reserved words, tier names and,
+// for every property key, the kind of value it takes, the declarations that accept it, whether it
+// is required or repeatable there, and where `fmt` prints it. The grammar's symbol tables, the
+// parser's hints, the checker's property checks and the formatter all read these tables, so a new
+// key is added in one row.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace triage::language {
+
+// The declarations of the language, by their leading keyword.
+enum class Decl : std::uint8_t { fact, derived, tag, technique, red_flag, rule, plan, section, next_step };
+
+inline constexpr std::array<std::string_view, 9> declaration_words{
+    "fact", "derived", "tag", "technique", "red_flag", "rule", "plan", "section", "next_step"};
+
+// Words with a meaning inside conditions; they cannot name facts or values.
+inline constexpr std::array<std::string_view, 6> reserved_words{"and", "or", "not", "in", "has", "always"};
+
+// Urgency tiers, least urgent first (their index + 1 is model::Tier).
+inline constexpr std::array<std::string_view, 3> tier_names{"routine", "urgent", "emergency"};
+
+// What a property's value looks like, which decides how the grammar reads it and fmt prints it.
+enum class ValueKind : std::uint8_t {
+  text,     // key "words" "more words"
+  names,    // key a, b, c
+  sources,  // key "001", "NICE NG59"
+  number,   // key 12
+  value,    // default true | 12 | name | {a, b}
+  require,  // require A whenever B [except X, Y]
+  label,    // label VALUE "words"
+};
+
+constexpr std::uint16_t bit(Decl d) { return static_cast<std::uint16_t>(1U << static_cast<unsigned>(d)); }
+
+struct PropertyKey {
+  std::string_view key;
+  ValueKind kind;
+  std::uint16_t allowed;     // bit(Decl) of the declarations that accept it
+  std::uint16_t required;    // bit(Decl) of the declarations that must have it
+  std::uint16_t repeatable;  // bit(Decl) of the declarations where it may be given more than once
+};
+
+namespace detail {
+constexpr auto fact = bit(Decl::fact), derived = bit(Decl::derived), technique = bit(Decl::technique),
+               red_flag = bit(Decl::red_flag), rule = bit(Decl::rule), plan = bit(Decl::plan),
+               section = bit(Decl::section), next_step = bit(Decl::next_step);
+}  // namespace detail
+
+// Rows are in `fmt` order: a declaration's properties are printed in the order of this table.
+inline constexpr PropertyKey property_keys[] = {
+    // facts: the question a kiosk shows
+    {"question", ValueKind::text, detail::fact, detail::fact, 0},
+    {"help", ValueKind::text, detail::fact, 0, 0},
+    {"default", ValueKind::value, detail::fact, 0, 0},
+    {"min_choices", ValueKind::number, detail::fact, 0, 0},
+    {"label", ValueKind::label, detail::fact, 0, detail::fact},
+    {"meaning", ValueKind::text, detail::derived, 0, 0},
+    // sections and techniques
+    {"title", ValueKind::text, detail::technique | detail::section, detail::technique | detail::section, 0},
+    {"intro", ValueKind::text, detail::section, 0, 0},
+    {"facts", ValueKind::names, detail::section, detail::section, 0},
+    {"phase", ValueKind::names, detail::technique, detail::technique, 0},
+    {"tags", ValueKind::names, detail::technique, 0, 0},
+    {"needs", ValueKind::names, detail::technique, 0, 0},
+    {"targets", ValueKind::names, detail::technique, 0, 0},
+    {"instructions", ValueKind::text, detail::technique, detail::technique, 0},
+    {"dose", ValueKind::text, detail::technique, detail::technique, 0},
+    {"benefit", ValueKind::text, detail::technique, 0, 0},
+    {"caution", ValueKind::text, detail::technique, 0, detail::technique},
+    // next steps per tier
+    {"action", ValueKind::text, detail::next_step, detail::next_step, 0},
+    {"meanwhile", ValueKind::text, detail::next_step, 0, 0},
+    {"escalate", ValueKind::text, detail::next_step, 0, 0},
+    // the plan
+    {"phases", ValueKind::names, detail::plan, detail::plan, 0},
+    {"targeted", ValueKind::names, detail::plan, 0, 0},
+    {"require", ValueKind::require, detail::plan, 0, detail::plan},
+    {"max_per_phase", ValueKind::number, detail::plan, detail::plan, 0},
+    {"max_total", ValueKind::number, detail::plan, detail::plan, 0},
+    {"equipment_fact", ValueKind::names, detail::plan, detail::plan, 0},
+    {"area_fact", ValueKind::names, detail::plan, detail::plan, 0},
+    {"frequency", ValueKind::text, detail::plan, 0, 0},
+    {"review", ValueKind::text, detail::plan, 0, 0},
+    {"safety_net", ValueKind::text, detail::plan, 0, 0},
+    // explanations
+    {"reason", ValueKind::text, detail::red_flag | detail::rule | detail::plan,
+     detail::red_flag | detail::rule | detail::plan, 0},
+    {"sources", ValueKind::sources, detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step,
+     detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step,
+     detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step},
+};
+
+// `source` is read as `sources`.
+inline constexpr std::string_view sources_alias = "source";
+
+// The row of `key`, or nullptr.
+constexpr const PropertyKey* find_property(std::string_view key) {
+  for (const auto& row : property_keys) {
+    if (row.key == key) return &row;
+  }
+  return nullptr;
+}
+
+// Where `key` is printed by fmt (the row number); unknown keys go last.
+constexpr int property_rank(std::string_view key) {
+  int rank = 0;
+  for (const auto& row : property_keys) {
+    if (row.key == key) return rank;
+    ++rank;
+  }
+  return rank;
+}
+
+// The keyword that starts a declaration of this kind.
+constexpr std::string_view word(Decl d) { return declaration_words[static_cast<std::size_t>(d)]; }
+
+}  // namespace triage::language
