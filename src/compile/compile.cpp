@@ -124,6 +124,19 @@ void order_questions(const model::Ruleset& rules, CompiledRuleset& out) {
   }
 }
 
+void index_readers(const model::Ruleset& rules, CompiledRuleset& out) {
+  out.fact_atoms.assign(rules.facts.size(), {});
+  out.fact_readers.assign(rules.facts.size(), {});
+  for (std::size_t a = 0; a < out.atoms.size(); ++a) out.fact_atoms[out.atoms[a].fact].push_back(static_cast<std::uint32_t>(a));
+  auto add = [&](const model::FactSet& depends_on, std::size_t reader) {
+    for (std::size_t f = 0; f < rules.facts.size(); ++f) {
+      if (depends_on.test(f)) out.fact_readers[f].push_back(static_cast<std::uint32_t>(reader));
+    }
+  };
+  for (std::size_t r = 0; r < out.rules.size(); ++r) add(out.rules[r].depends_on, r);
+  for (std::size_t f = 0; f < out.red_flags.size(); ++f) add(out.red_flags[f].depends_on, out.rules.size() + f);
+}
+
 }  // namespace
 
 std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Ruleset> ruleset) {
@@ -181,6 +194,7 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
     out->requirement_exempt.push_back(exempt);
   }
   order_questions(rules, *out);
+  index_readers(rules, *out);
   out->model = std::move(ruleset);
   return out;
 }

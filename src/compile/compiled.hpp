@@ -84,6 +84,10 @@ struct CompiledRuleset {
   std::vector<int> question_order;
   std::vector<model::Tier> question_tier;  // per fact: the most urgent red flag that reads it
   model::FactSet declared_facts;           // the facts a kiosk asks (not derived)
+  // Per fact: the atoms that test it, and the conditions that read it (rules by index, then red
+  // flags at rules.size() + index), so that a question's effect is found without scanning all.
+  std::vector<std::vector<std::uint32_t>> fact_atoms;
+  std::vector<std::vector<std::uint32_t>> fact_readers;
 };
 
 // Lowers a checked ruleset (which must have no errors) into its evaluation form.

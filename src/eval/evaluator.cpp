@@ -281,19 +281,21 @@ class PlanBuilder {
   std::uint64_t areas_ = 0;
 };
 
-// The facts whose answer can still change a program's truth: with `atoms` computed as if every
-// unanswered fact were unknown, a settled (true or false) sub-condition cannot change whatever they
-// turn out to be, so only the unknown atoms under unsettled nodes count. Sound for any condition
-// (a fact it leaves out cannot change the truth), and exact when each fact appears once.
-model::FactSet open_facts(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
-  constexpr std::size_t inline_stack = 64;
+// The facts whose answer can still change a program's truth, as bits of `slot` (a fact's bit among
+// the unanswered facts the rules read). With `atoms` computed as if every unanswered fact were
+// unknown, a settled (true or false) sub-condition cannot change whatever they turn out to be, so
+// only the unknown atoms under unsettled nodes count. Sound for any condition (a fact it leaves out
+// cannot change the truth), and exact when each fact appears once.
+std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms,
+                         const std::int8_t* slot) {
   struct Entry {
     Truth truth;
-    model::FactSet facts;
+    std::uint64_t facts;
   };
-  std::array<Entry, inline_stack> small;
+  constexpr std::size_t inline_stack = 64;
+  Entry small[inline_stack];  // uninitialised on purpose: only pushed entries are read
   std::vector<Entry> large;
-  Entry* stack = small.data();
+  Entry* stack = small;
   if (ruleset.max_stack > inline_stack) {
     large.resize(ruleset.max_stack);
     stack = large.data();
@@ -303,12 +305,12 @@ model::FactSet open_facts(const CompiledRuleset& ruleset, const Program& program
     const Op& op = ruleset.ops[i];
     switch (op.code) {
       case Op::Code::atom: {
-        Entry& entry = stack[top++];
-        entry = {atoms[op.arg], {}};
-        if (entry.truth == Truth::unknown) entry.facts.set(ruleset.atoms[op.arg].fact);
+        Truth truth = atoms[op.arg];
+        std::int8_t bit = slot[ruleset.atoms[op.arg].fact];
+        stack[top++] = {truth, truth == Truth::unknown && bit >= 0 ? std::uint64_t{1} << bit : 0};
         break;
       }
-      case Op::Code::always: stack[top++] = {Truth::true_, {}}; break;
+      case Op::Code::always: stack[top++] = {Truth::true_, 0}; break;
       case Op::Code::not_: {
         Truth& value = stack[top - 1].truth;
         if (value != Truth::unknown) value = value == Truth::true_ ? Truth::false_ : Truth::true_;
@@ -317,21 +319,21 @@ model::FactSet open_facts(const CompiledRuleset& ruleset, const Program& program
       case Op::Code::and_:
       case Op::Code::or_: {
         Truth decisive = op.code == Op::Code::and_ ? Truth::false_ : Truth::true_;
-        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, {}};
+        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, 0};
         for (std::uint32_t k = 0; k < op.arg; ++k) {
           const Entry& child = stack[top - 1 - k];
           if (child.truth == decisive) result.truth = decisive;
           else if (child.truth == Truth::unknown && result.truth != decisive) result.truth = Truth::unknown;
           if (child.truth == Truth::unknown) result.facts |= child.facts;
         }
-        if (result.truth != Truth::unknown) result.facts.reset();
+        if (result.truth != Truth::unknown) result.facts = 0;
         top -= op.arg;
         stack[top++] = result;
         break;
       }
     }
   }
-  return top == 0 || stack[top - 1].truth != Truth::unknown ? model::FactSet{} : stack[top - 1].facts;
+  return top == 0 || stack[top - 1].truth != Truth::unknown ? 0 : stack[top - 1].facts;
 }
 
 // Evaluation::refine: the unanswered questions whose answer could change a self-care decision.
@@ -348,17 +350,49 @@ void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const T
   direct(model.plan.area_fact);
   const model::FactSet read = unanswered & (ruleset.rule_facts | ruleset.red_flag_facts);
   if (read.any()) {
+    // Each unanswered fact the rules read gets a bit; past 64 of them, the rest count whole.
+    std::int8_t slot[model::max_facts];
+    std::fill(std::begin(slot), std::end(slot), std::int8_t{-1});
+    int facts[64];
+    int slots = 0;
     // The atoms as if no default applied: an unanswered question is unknown, whatever its default.
     TruthBuffer open(ruleset.atoms.size());
     Truth* open_atoms = open.data();
-    for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
-      open_atoms[i] = read.test(ruleset.atoms[i].fact) ? Truth::unknown : atoms[i];
+    std::copy(atoms, atoms + ruleset.atoms.size(), open_atoms);
+    // The conditions that read an unanswered fact: rules, then red flags.
+    TechniqueSet readers_small;  // a bit per condition for ordinary rulesets
+    std::vector<bool> readers_large;
+    std::size_t conditions = ruleset.rules.size() + ruleset.red_flags.size();
+    bool small = conditions <= readers_small.size();
+    if (!small) readers_large.assign(conditions, false);
+    model::FactSet overflow;
+    for (std::size_t f = 0; f < model.facts.size(); ++f) {
+      if (!read.test(f)) continue;
+      if (slots < 64) {
+        facts[slots] = static_cast<int>(f);
+        slot[f] = static_cast<std::int8_t>(slots++);
+      } else {
+        overflow.set(f);
+      }
+      for (std::uint32_t atom : ruleset.fact_atoms[f]) open_atoms[atom] = Truth::unknown;
+      for (std::uint32_t reader : ruleset.fact_readers[f]) {
+        if (small) readers_small.set(reader);
+        else readers_large[reader] = true;
+      }
     }
-    for (const auto& rule : ruleset.rules) {
-      if ((rule.depends_on & read).any()) relevant |= open_facts(ruleset, rule.condition, open_atoms);
+    std::uint64_t bits = 0;
+    for (std::size_t c = 0; c < conditions; ++c) {
+      if (small ? !readers_small.test(c) : !readers_large[c]) continue;
+      bool is_rule = c < ruleset.rules.size();
+      const Program& condition = is_rule ? ruleset.rules[c].condition : ruleset.red_flags[c - ruleset.rules.size()].condition;
+      if (run_program(ruleset, condition, open_atoms) != Truth::unknown) continue;
+      bits |= open_facts(ruleset, condition, open_atoms, slot);
+      if (overflow.any()) {  // conservative for the facts past 64
+        relevant |= overflow & (is_rule ? ruleset.rules[c].depends_on : ruleset.red_flags[c - ruleset.rules.size()].depends_on);
+      }
     }
-    for (const auto& flag : ruleset.red_flags) {
-      if ((flag.depends_on & read).any()) relevant |= open_facts(ruleset, flag.condition, open_atoms);
+    for (int k = 0; k < slots; ++k) {
+      if ((bits >> k) & 1U) relevant.set(static_cast<std::size_t>(facts[k]));
     }
   }
   if (relevant.none()) return;
