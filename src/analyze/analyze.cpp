@@ -80,6 +80,7 @@ class Analyzer {
     dead_and_redundant_rules();
     unreachable_techniques();
     unused();
+    patient_words();
     std::stable_sort(report_.findings.begin(), report_.findings.end(), [](const Finding& a, const Finding& b) {
       const auto& x = a.diagnostic.location;
       const auto& y = b.diagnostic.location;
@@ -481,6 +482,37 @@ class Analyzer {
       add("unreachable-technique", Severity::warning, model_.techniques[t].location,
           "no intake can receive technique `" + model_.techniques[t].id + "`",
           "it is always avoided, lacks its equipment or targets, or is cut by the plan's limits");
+    }
+  }
+
+  // What a patient reads must be true of what they get: a rule's one reason is shown wherever any of
+  // its effects applies, so a rule that both offers and leaves out techniques shows words about the
+  // offer beside a technique it removed (and the offered one may itself be left out). And once the
+  // rules say what to do at some tier (`next_step`), every tier a red flag refers to needs one.
+  void patient_words() {
+    for (const auto& rule : model_.rules) {
+      bool includes = false, removes = false;
+      for (const auto& effect : rule.effects) {
+        includes = includes || effect.kind == model::Effect::Kind::include;
+        removes = removes || effect.kind == model::Effect::Kind::avoid;
+      }
+      if (includes && removes) {
+        add("reason-scope", Severity::warning, rule.location,
+            "rule `" + rule.id + "` both includes and avoids techniques with one reason",
+            "split it into one rule per intent, each with a reason about its own effect");
+      }
+    }
+    bool any_step = false;
+    for (const auto& step : model_.next_steps) any_step = any_step || step.has_value();
+    if (!any_step) return;
+    for (const auto& flag : model_.red_flags) {
+      if (!model_.next_steps[static_cast<int>(flag.tier)]) {
+        add("next-step", Severity::warning, flag.location,
+            std::string("red flag `") + flag.id + "` refers at `" + model::to_string(flag.tier) +
+                "`, which has no `next_step`",
+            std::string("add `next_step ") + model::to_string(flag.tier) + "` with the action a patient must take");
+        return;
+      }
     }
   }
 

@@ -19,7 +19,7 @@ namespace triage {
 
 struct Finding {
   std::string check;  // red-flag-safety, monotonicity, conflict, order-cycle, dead-rule, redundant-rule,
-                      // unreachable-technique, unused
+                      // unreachable-technique, unused, reason-scope, next-step
   Diagnostic diagnostic;
   std::optional<std::string> witness;  // {"answers": {...}} JSON
   std::string witness_shows;           // what running the witness shows

@@ -138,7 +138,7 @@ TEST_CASE("each shipped suitability rule has its effect", "[shipped][rule]") {
        "massage_ball_trigger_point", Case::excludes},
       {"unstable_back_strengthen_first", R"({"back_feels_unstable": true})", "massage_ball_trigger_point",
        Case::excludes},
-      {"acute_flare_gentle_only", R"({"days_since_onset": 3, "pain_intensity": 6})", "foam_roll_thoracic",
+      {"acute_flare_no_back_work", R"({"days_since_onset": 3, "pain_intensity": 6})", "foam_roll_thoracic",
        Case::excludes},
       {"acute_flare_gentle_only", R"({"days_since_onset": 3, "pain_intensity": 6})", "light_head_shoulder_massage",
        Case::includes},
