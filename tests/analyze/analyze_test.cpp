@@ -181,3 +181,47 @@ TEST_CASE("the shipped rules pass the analysis without findings", "[analyze]") {
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a rule that offers and removes techniques under one reason is flagged", "[analyze]") {
+  auto mixed = with_rules(R"(
+red_flag f: fever -> refer urgent reason "r" sources "001"
+rule flare: pain >= 8 -> avoid tag deep, include plank reason "r" sources "003"
+)");
+  REQUIRE(mixed != nullptr);
+  AnalysisReport report = analyze(*mixed);
+  auto found = findings(report, "reason-scope");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]->diagnostic.severity == Severity::warning);
+  CHECK(found[0]->diagnostic.message.find("`flare`") != std::string::npos);
+
+  auto split = with_rules(R"(
+red_flag f: fever -> refer urgent reason "r" sources "001"
+rule flare_avoid: pain >= 8 -> avoid tag deep reason "r" sources "003"
+rule flare_offer: pain >= 8 -> include plank reason "r" sources "003"
+)");
+  REQUIRE(split != nullptr);
+  CHECK(findings(analyze(*split), "reason-scope").empty());
+}
+
+TEST_CASE("once next steps are written, every tier a red flag uses needs one", "[analyze]") {
+  auto partial = with_rules(R"(
+red_flag f: fever -> refer urgent reason "r" sources "001"
+red_flag c: cancer -> refer routine reason "r" sources "001"
+next_step urgent action "See a GP today." sources "NHS"
+)");
+  REQUIRE(partial != nullptr);
+  AnalysisReport report = analyze(*partial);
+  auto found = findings(report, "next-step");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]->diagnostic.message.find("`routine`") != std::string::npos);
+
+  auto none = with_rules(R"(
+red_flag f: fever -> refer urgent reason "r" sources "001"
+)");
+  REQUIRE(none != nullptr);
+  CHECK(findings(analyze(*none), "next-step").empty());
+}
+
+}  // namespace triage

@@ -105,3 +105,40 @@ TEST_CASE("the JSON reader reads what RFC 8259 allows and names what it refuses"
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a set with min_choices refuses fewer values, naming the fact", "[intake][invariant]") {
+  auto ruleset = test::load_texts({{"a.rules", R"(
+fact areas: set of {back, leg}
+  question "Where does it hurt?"
+  min_choices 1
+fact kit: set of {ball}
+  question "What do you have?"
+  default {}
+red_flag f: leg in areas -> refer routine reason "r" sources "001"
+plan
+  phases release
+  max_per_phase 2
+  max_total 2
+  equipment_fact kit
+  area_fact areas
+  reason "r"
+  sources "001"
+)"}});
+  REQUIRE(ruleset != nullptr);
+  auto refused = [&](const std::string& answers) {
+    std::vector<RawAnswer> raw;
+    std::string error;
+    REQUIRE(parse_intake_json(R"({"answers": )" + answers + "}", raw, error));
+    return validate_answers(*ruleset, raw).errors;
+  };
+  auto errors = refused(R"({"areas": []})");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].fact == "areas");
+  CHECK(errors[0].message == "`areas` expects at least 1 value from back, leg, got none");
+  CHECK(refused(R"({"areas": ["back"]})").empty());
+  CHECK(refused(R"({"kit": []})").empty());  // no min_choices: "none of these" is an answer
+}
+
+}  // namespace triage
