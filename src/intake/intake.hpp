@@ -35,7 +35,9 @@ struct IntakeResult {
 IntakeResult validate_answers(const CompiledRuleset& ruleset, const std::vector<RawAnswer>& raw);
 
 // Parses `{"answers": {...}}` JSON (bool, number, string, array of strings) into raw answers.
-// Returns false with `error` set when the text is not JSON of that shape.
-bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error);
+// Returns false with `error` set when the text is not JSON of that shape. With `request_id` (the
+// HTTP API), a "request_id" string beside "answers" is accepted too and stored there.
+bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error,
+                       std::string* request_id = nullptr);
 
 }  // namespace triage

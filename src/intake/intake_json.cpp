@@ -6,7 +6,8 @@
 
 namespace triage {
 
-bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error) {
+bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error,
+                       std::string* request_id) {
   JsonValue document;
   if (!read_json(text, document, error)) {
     error = "the intake is not valid JSON: " + error;
@@ -23,6 +24,14 @@ bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std
     return false;
   }
   for (const auto& [key, value] : document.object) {
+    if (request_id != nullptr && key == "request_id") {
+      if (value.kind != JsonValue::Kind::string) {
+        error = "\"request_id\" must be a string";
+        return false;
+      }
+      *request_id = value.string;
+      continue;
+    }
     if (key != "answers") {
       error = "unexpected key \"" + key + "\" in the intake; only \"answers\" is allowed";
       return false;

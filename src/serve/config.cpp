@@ -48,6 +48,13 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   else if (key == "drain-seconds") return number(config.drain_seconds, 0, 3600);
   else if (key == "audit-busy-timeout-ms") return number(config.audit_busy_timeout_ms, 0, 600000);
   else if (key == "watch-interval-ms") return number(config.watch_interval_ms, 0, 3600000);
+  else if (key == "http-listen") config.http_listen = value;
+  else if (key == "http-cors-origin") config.http_cors_origin = value;
+  else if (key == "kiosk-dir") config.kiosk_dir = value;
+  else if (key == "http-max-connections") return number(config.http_max_connections, 1, 100000);
+  else if (key == "http-idle-timeout-ms") return number(config.http_idle_timeout_ms, 10, 3600000);
+  else if (key == "http-read-timeout-ms") return number(config.http_read_timeout_ms, 10, 3600000);
+  else if (key == "http-max-header-bytes") return number(config.http_max_header_bytes, 1024, 1024 * 1024);
   else if (key == "admin-subjects") {
     config.admin_subjects.clear();
     std::size_t start = 0;
@@ -72,7 +79,9 @@ const std::vector<std::string>& serve_option_names() {
   static const std::vector<std::string> names{"rules",         "listen",        "audit-db",          "tls-cert",
                                               "tls-key",       "tls-client-ca", "log-format",        "max-request-bytes",
                                               "drain-seconds", "audit-busy-timeout-ms", "watch-interval-ms",
-                                              "admin-subjects"};
+                                              "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
+                                              "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
+                                              "http-max-header-bytes"};
   return names;
 }
 

@@ -23,6 +23,14 @@ struct ServeConfig {
   // call ReloadRules when TLS is on. Comma-separated in flags, environment and files.
   std::vector<std::string> admin_subjects;
   int watch_interval_ms = 1000;  // how often the rules folder is checked for changes; 0: never
+  // HTTP/JSON beside gRPC (src/http/): off unless http_listen is set. Same TLS files as gRPC.
+  std::string http_listen;
+  std::string http_cors_origin;          // the one origin allowed cross-origin calls; empty: no CORS
+  std::string kiosk_dir = "web/kiosk";   // served at /kiosk/; read once at start
+  int http_max_connections = 256;
+  int http_idle_timeout_ms = 30000;      // a keep-alive connection with no request is closed
+  int http_read_timeout_ms = 10000;      // a request (headers and body) must arrive within this
+  std::size_t http_max_header_bytes = 8 * 1024;
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

@@ -17,6 +17,7 @@
 #include "analyze/analyze.hpp"
 #include "api/decision_proto.hpp"
 #include "diag/render.hpp"
+#include "http/http_server.hpp"
 #include "ruleset/loader.hpp"
 #include "serve/triage_service.hpp"
 #include "util/files.hpp"
@@ -27,8 +28,10 @@ struct TriageServer::State {
   ServeConfig config;
   std::shared_ptr<EventLog> log;
   std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Decider> decider;  // the decision path both transports share
   std::unique_ptr<TriageService> service;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<HttpServer> http;  // null unless --http-listen
   int port = 0;
   std::mutex health_mutex;
   bool serving = false;
@@ -107,7 +110,7 @@ std::shared_ptr<ServedRuleset> serve_ruleset(const LoadResult& loaded, const std
 
 v1::ReloadResult TriageServer::State::reload(const std::string& trigger) {
   std::lock_guard<std::mutex> serialize(reload_mutex);
-  auto current = service->served();
+  auto current = decider->served();
   v1::ReloadResult result;
   result.set_trigger(trigger);
   result.set_previous_hash(current->ruleset->model->hash);
@@ -132,7 +135,7 @@ v1::ReloadResult TriageServer::State::reload(const std::string& trigger) {
     // The old ruleset keeps serving; GetRuleset shows why the candidate was refused.
     auto next = std::make_shared<ServedRuleset>(*current);
     *next->info.mutable_last_reload() = result;
-    service->serve(std::move(next));
+    decider->serve(std::move(next));
     return result;
   };
   if (!loaded.ruleset) return refuse(loaded.diagnostics);
@@ -152,7 +155,7 @@ v1::ReloadResult TriageServer::State::reload(const std::string& trigger) {
   result.set_ruleset_hash(hash);
   auto next = serve_ruleset(loaded, config.rules);
   *next->info.mutable_last_reload() = result;
-  service->serve(std::move(next));
+  decider->serve(std::move(next));
   log->info("reloaded", {{"trigger", trigger}, {"previous", result.previous_hash()}, {"ruleset_hash", hash}});
   return result;
 }
@@ -242,8 +245,9 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     return false;
   };
   state->audit->set_recovery_listener([on_audit_health] { on_audit_health(true); });
+  state->decider = std::make_unique<Decider>(served, *state->audit, log, on_audit_health);
   state->service = std::make_unique<TriageService>(
-      served, *state->audit, log, on_audit_health,
+      *state->decider, log,
       [raw_state](const std::string& trigger) { return raw_state->reload(trigger); }, is_admin);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -266,8 +270,38 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     state->server->GetHealthCheckService()->SetServingStatus(true);
     state->serving = true;
   }
+  if (!config.http_listen.empty()) {
+    HttpOptions http;
+    http.listen = config.http_listen;
+    http.tls_cert = config.tls_cert;
+    http.tls_key = config.tls_key;
+    http.tls_client_ca = config.tls_client_ca;
+    http.cors_origin = config.http_cors_origin;
+    http.kiosk_dir = config.kiosk_dir;
+    http.max_body_bytes = config.max_request_bytes;
+    http.max_header_bytes = config.http_max_header_bytes;
+    http.idle_timeout_ms = config.http_idle_timeout_ms;
+    http.read_timeout_ms = config.http_read_timeout_ms;
+    http.max_connections = config.http_max_connections;
+    auto ready = [raw_state] {
+      std::lock_guard<std::mutex> lock(raw_state->health_mutex);
+      return raw_state->serving && !raw_state->stopped;
+    };
+    state->http = HttpServer::start(http, *state->decider, ready, log, error);
+    if (!state->http) {
+      state->server->Shutdown(std::chrono::system_clock::now());
+      state->audit->close();
+      return nullptr;
+    }
+    log->info("http_serving", {{"listen", config.http_listen},
+                               {"port", std::to_string(state->http->port()), true},
+                               {"kiosk", std::string(config.tls_cert.empty() ? "http" : "https") + "://" +
+                                             config.http_listen.substr(0, config.http_listen.rfind(':')) + ":" +
+                                             std::to_string(state->http->port()) + "/kiosk/"}});
+  }
   if (config.watch_interval_ms > 0) state->watcher = std::thread([raw_state] { raw_state->watch(); });
   log->info("serving", {{"listen", config.listen},
+                        {"http", config.http_listen.empty() ? "off" : config.http_listen},
                         {"port", std::to_string(state->port), true},
                         {"ruleset_hash", loaded.ruleset->model->hash},
                         {"rules", config.rules},
@@ -291,9 +325,14 @@ void TriageServer::shutdown() {
   state_->watch_wake.notify_all();
   if (state_->watcher.joinable()) state_->watcher.join();
   state_->log->info("draining", {{"seconds", std::to_string(state_->config.drain_seconds), true}});
+  // Both transports drain at once: HTTP on its own thread while gRPC shuts down here.
+  std::thread http_drain;
+  if (state_->http) http_drain = std::thread([this] { state_->http->drain(state_->config.drain_seconds); });
   state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(state_->config.drain_seconds));
   state_->server->Wait();
+  if (http_drain.joinable()) http_drain.join();
   state_->audit->close();
+  if (state_->http) state_->http->stop();  // after the audit log: no completion is still on its way
   state_->log->info("stopped", {});
   state_->log->flush();
 }

@@ -6,20 +6,12 @@
 #include <chrono>
 #include <memory>
 
-#include "audit/audit_log.hpp"
-#include "compile/compiled.hpp"
 #include "serve/arena_allocator.hpp"
+#include "serve/decide.hpp"
 #include "serve/event_log.hpp"
 #include "triage/v1/triage.grpc.pb.h"
 
 namespace triage {
-
-// What is being served; replaced as a whole (calls keep the snapshot they started with).
-struct ServedRuleset {
-  std::shared_ptr<const CompiledRuleset> ruleset;
-  v1::RulesetInfo info;
-  v1::Questionnaire questionnaire;
-};
 
 class TriageService final : public v1::TriageService::CallbackService {
  public:
@@ -28,9 +20,8 @@ class TriageService final : public v1::TriageService::CallbackService {
   // Decides whether the caller may use admin RPCs.
   using AdminCheck = std::function<bool(const grpc::ServerContextBase&)>;
 
-  // `on_audit_health` is told after each write whether the audit log works.
-  TriageService(std::shared_ptr<const ServedRuleset> served, AuditLog& audit, std::shared_ptr<EventLog> log,
-                std::function<void(bool)> on_audit_health, Reloader reloader, AdminCheck is_admin);
+  // Decisions go through `decider` (shared with the HTTP listener), which must outlive the service.
+  TriageService(Decider& decider, std::shared_ptr<EventLog> log, Reloader reloader, AdminCheck is_admin);
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
                                      v1::Decision* response) override;
@@ -42,15 +33,9 @@ class TriageService final : public v1::TriageService::CallbackService {
   grpc::ServerUnaryReactor* ReloadRules(grpc::CallbackServerContext* context, const v1::ReloadRulesRequest* request,
                                         v1::ReloadResult* response) override;
 
-  // The ruleset calls start with; replaced atomically, calls in flight keep theirs.
-  std::shared_ptr<const ServedRuleset> served() const { return std::atomic_load(&served_); }
-  void serve(std::shared_ptr<const ServedRuleset> next) { std::atomic_store(&served_, std::move(next)); }
-
  private:
-  std::shared_ptr<const ServedRuleset> served_;
-  AuditLog& audit_;
+  Decider& decider_;
   std::shared_ptr<EventLog> log_;
-  std::function<void(bool)> on_audit_health_;
   EvaluateArenaAllocator allocator_;
   std::atomic<bool> reload_running_{false};
   Reloader reloader_;

@@ -1,0 +1,454 @@
+#include "http/http_server.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+
+#include "http/routes.hpp"
+
+namespace triage {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class SessionBase;
+
+// What every connection shares. Outlives the io_context (declared before it in State).
+struct Shared {
+  HttpOptions options;
+  std::shared_ptr<EventLog> log;
+  std::optional<http_api::Router> router;
+  std::optional<ssl::context> tls;
+  std::atomic<bool> draining{false};
+  std::mutex mutex;  // guards sessions and connections
+  std::condition_variable all_closed;
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+  std::uint64_t next_id = 0;
+  int connections = 0;  // sessions that count against the cap
+};
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Runs on the session's strand: closes the connection now when it is idle, else after the
+  // reply in flight.
+  virtual void drain() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
+
+std::string peer_name(const tcp::socket& socket) {
+  boost::system::error_code error;
+  auto endpoint = socket.remote_endpoint(error);
+  if (error) return "peer:unknown";
+  // As gRPC names peers, so the audit log reads the same whichever transport was used.
+  auto address = endpoint.address();
+  if (address.is_v4()) return "peer:ipv4:" + address.to_string() + ":" + std::to_string(endpoint.port());
+  return "peer:ipv6:[" + address.to_string() + "]:" + std::to_string(endpoint.port());
+}
+
+// The client certificate's subject as gRPC writes it (RFC 2253), or empty.
+std::string certificate_subject(SSL* ssl_handle) {
+  X509* cert = SSL_get1_peer_certificate(ssl_handle);
+  if (cert == nullptr) return {};
+  std::string subject;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+      char* data = nullptr;
+      long size = BIO_get_mem_data(bio, &data);
+      if (size > 0) subject.assign(data, static_cast<std::size_t>(size));
+    }
+    BIO_free(bio);
+  }
+  X509_free(cert);
+  return subject;
+}
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  // `counted`: false for a connection over the cap, which is told 503 and closed.
+  template <class... Args>
+  Session(Shared& shared, bool counted, tcp::socket&& socket, Args&&... args)
+      : shared_(shared), counted_(counted), peer_(peer_name(socket)),
+        stream_(std::move(socket), std::forward<Args>(args)...) {}
+
+  ~Session() override {
+    std::lock_guard<std::mutex> lock(shared_.mutex);
+    shared_.sessions.erase(id_);
+    if (counted_) --shared_.connections;
+    shared_.all_closed.notify_all();
+  }
+
+  void start(std::uint64_t id) {
+    id_ = id;
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
+  }
+
+  void drain() override {
+    if (!busy_) close();
+  }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
+
+ private:
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  void begin() {
+    if constexpr (tls) {
+      tcp_layer().expires_after(std::chrono::milliseconds(shared_.options.read_timeout_ms));
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
+        if (error) return self->close();
+        std::string subject = certificate_subject(self->stream_.native_handle());
+        if (!subject.empty()) self->certificate_ = "cert:" + subject;
+        self->after_handshake();
+      });
+    } else {
+      after_handshake();
+    }
+  }
+
+  void after_handshake() {
+    if (!counted_) {
+      reply_now(http_api::error_reply(503, "unavailable", "too many connections; retry shortly"), false, 11);
+      response_.set(http::field::retry_after, "1");
+      return write();
+    }
+    wait_for_request();
+  }
+
+  // Idle: waits (up to the idle timeout) for the first bytes of the next request.
+  void wait_for_request() {
+    if (shared_.draining) return close();
+    if (buffer_.size() > 0) return read_request();
+    tcp_layer().expires_after(std::chrono::milliseconds(shared_.options.idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code error,
+                                                                                     std::size_t bytes) {
+      if (error) return self->close();  // the client left, the idle timeout passed or we are draining
+      self->buffer_.commit(bytes);
+      self->read_request();
+    });
+  }
+
+  // A request has started: all of it must arrive within the read timeout.
+  void read_request() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
+    parser_->body_limit(shared_.options.max_body_bytes);
+    busy_ = true;
+    tcp_layer().expires_after(std::chrono::milliseconds(shared_.options.read_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+      self->on_read(error);
+    });
+  }
+
+  void on_read(beast::error_code error) {
+    if (error == http::error::end_of_stream || error == net::error::operation_aborted) return close();
+    if (error) {
+      if (error == beast::error::timeout) {
+        reply_now(http_api::error_reply(408, "deadline_exceeded", "the request did not arrive in time"), false);
+      } else if (error == http::error::body_limit) {
+        reply_now(http_api::error_reply(413, "resource_exhausted",
+                                        "the request body is over " + std::to_string(shared_.options.max_body_bytes) +
+                                            " bytes"),
+                  false);
+      } else if (error == http::error::header_limit) {
+        reply_now(http_api::error_reply(431, "resource_exhausted",
+                                        "the request headers are over " +
+                                            std::to_string(shared_.options.max_header_bytes) + " bytes"),
+                  false);
+      } else {
+        reply_now(http_api::error_reply(400, "invalid_argument", "malformed HTTP request: " + error.message()), false);
+      }
+      return write();
+    }
+    auto& request = parser_->get();
+    keep_alive_ = request.keep_alive();
+    version_ = request.version();
+    std::string origin(request[http::field::origin]);
+    origin_ = origin;
+    const auto& options = shared_.options;
+    if (request.method() == http::verb::options && !options.cors_origin.empty() && origin == options.cors_origin) {
+      http_api::Reply preflight;
+      preflight.status = 204;
+      preflight.headers = {{"Access-Control-Allow-Methods", "GET, POST"},
+                           {"Access-Control-Allow-Headers",
+                            "Content-Type, X-Client-Id, Connect-Protocol-Version, Connect-Timeout-Ms"},
+                           {"Access-Control-Max-Age", "600"}};
+      return respond(std::move(preflight));
+    }
+    http_api::Request call;
+    call.method = std::string(request.method_string());
+    call.target = std::string(request.target());
+    call.content_type = std::string(request[http::field::content_type]);
+    call.connect_timeout = std::string(request["Connect-Timeout-Ms"]);
+    call.body = std::move(request.body());
+    if (!certificate_.empty()) {
+      call.client = certificate_;  // under mutual TLS the certificate names the client, nothing else
+    } else if (auto id = request["X-Client-Id"]; !id.empty()) {
+      call.client = "id:" + std::string(id.substr(0, max_client_id_characters));
+    } else {
+      call.client = peer_;
+    }
+    // The reply may come from the audit log's completion thread: hop back onto this strand.
+    shared_.router->handle(call, decision_, [self = this->shared_from_this()](http_api::Reply reply) {
+      net::post(self->stream_.get_executor(),
+                [self, reply = std::move(reply)]() mutable { self->respond(std::move(reply)); });
+    });
+  }
+
+  void reply_now(http_api::Reply reply, bool keep_alive, unsigned version = 0) {
+    keep_alive_ = keep_alive;
+    if (version != 0) version_ = version;
+    respond(std::move(reply), false);
+  }
+
+  void respond(http_api::Reply reply, bool send = true) {
+    http_api::add_common_headers(reply, origin_, shared_.options.cors_origin);
+    response_ = {};
+    response_.version(version_);
+    response_.result(reply.status);
+    response_.set(http::field::content_type, reply.content_type);
+    for (auto& [name, value] : reply.headers) response_.set(name, value);
+    response_.body() = std::move(reply.body);
+    if (shared_.draining) keep_alive_ = false;
+    response_.keep_alive(keep_alive_);
+    response_.prepare_payload();
+    if (send) write();
+  }
+
+  void write() {
+    busy_ = true;
+    tcp_layer().expires_after(std::chrono::milliseconds(shared_.options.read_timeout_ms));
+    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+      self->busy_ = false;
+      self->decision_.Clear();
+      if (error || !self->keep_alive_ || self->shared_.draining) return self->close();
+      self->wait_for_request();
+    });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    busy_ = false;
+    if constexpr (tls) {
+      tcp_layer().expires_after(std::chrono::seconds(1));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        self->tcp_layer().close();
+      });
+    } else {
+      beast::error_code ignored;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      tcp_layer().close();
+    }
+  }
+
+  Shared& shared_;
+  bool counted_;
+  std::string peer_;
+  Stream stream_;
+  std::uint64_t id_ = 0;
+  std::string certificate_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  v1::Decision decision_;
+  std::string origin_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool busy_ = false;
+  bool closed_ = false;
+};
+
+bool split_host_port(const std::string& listen, std::string& host, std::string& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
+  host = listen.substr(0, colon);
+  port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  return true;
+}
+
+}  // namespace
+
+struct HttpServer::State {
+  Shared shared;
+  net::io_context io;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  int port = 0;
+  bool stopped = false;
+
+  void accept();
+  void on_accept(beast::error_code error, tcp::socket socket);
+};
+
+void HttpServer::State::accept() {
+  acceptor->async_accept(net::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+    on_accept(error, std::move(socket));
+  });
+}
+
+void HttpServer::State::on_accept(beast::error_code error, tcp::socket socket) {
+  if (error == net::error::operation_aborted || shared.draining) return;
+  if (!error) {
+    bool counted;
+    std::uint64_t id;
+    {
+      std::lock_guard<std::mutex> lock(shared.mutex);
+      counted = shared.connections < shared.options.max_connections;
+      if (counted) ++shared.connections;
+      id = ++shared.next_id;
+    }
+    std::shared_ptr<SessionBase> base;
+    if (shared.tls) {
+      auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, counted,
+                                                                                       std::move(socket), *shared.tls);
+      base = session;
+      std::lock_guard<std::mutex> lock(shared.mutex);
+      shared.sessions[id] = base;
+      session->start(id);
+    } else {
+      auto session = std::make_shared<Session<beast::tcp_stream>>(shared, counted, std::move(socket));
+      base = session;
+      std::lock_guard<std::mutex> lock(shared.mutex);
+      shared.sessions[id] = base;
+      session->start(id);
+    }
+  } else {
+    shared.log->warn("http_accept_failed", {{"error", error.message()}});
+  }
+  accept();
+}
+
+HttpServer::HttpServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::port() const { return state_->port; }
+
+std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decider& decider,
+                                              std::function<bool()> ready, std::shared_ptr<EventLog> log,
+                                              std::string& error) {
+  auto state = std::make_unique<State>();
+  Shared& shared = state->shared;
+  shared.options = options;
+  shared.log = log;
+  auto kiosk = http_api::load_static_files(options.kiosk_dir);
+  if (!options.kiosk_dir.empty() && kiosk.empty()) {
+    log->warn("kiosk_missing", {{"kiosk_dir", options.kiosk_dir}, {"effect", "no /kiosk/ pages"}});
+  }
+  shared.router.emplace(decider, std::move(ready), std::move(kiosk));
+  try {
+    if (!options.tls_cert.empty()) {
+      shared.tls.emplace(ssl::context::tls_server);
+      auto& context = *shared.tls;
+      context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+      context.use_certificate_chain_file(options.tls_cert);
+      context.use_private_key_file(options.tls_key, ssl::context::pem);
+      if (!options.tls_client_ca.empty()) {
+        context.load_verify_file(options.tls_client_ca);
+        SSL_CTX_set_client_CA_list(context.native_handle(), SSL_load_client_CA_file(options.tls_client_ca.c_str()));
+        context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+        static const unsigned char session_context[] = "triage-http";
+        SSL_CTX_set_session_id_context(context.native_handle(), session_context, sizeof session_context - 1);
+      }
+    }
+  } catch (const boost::system::system_error& failure) {
+    error = "HTTP TLS: cannot use the certificate " + options.tls_cert + ", key " + options.tls_key +
+            (options.tls_client_ca.empty() ? "" : " or client CA " + options.tls_client_ca) + ": " + failure.what();
+    return nullptr;
+  }
+  std::string host, port;
+  if (!split_host_port(options.listen, host, port)) {
+    error = "--http-listen must be HOST:PORT, got `" + options.listen + "`";
+    return nullptr;
+  }
+  try {
+    tcp::resolver resolver(state->io);
+    auto endpoints = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service);
+    tcp::endpoint endpoint = *endpoints.begin();
+    state->acceptor.emplace(state->io);
+    state->acceptor->open(endpoint.protocol());
+    state->acceptor->set_option(net::socket_base::reuse_address(true));
+    state->acceptor->bind(endpoint);
+    state->acceptor->listen(net::socket_base::max_listen_connections);
+    state->port = state->acceptor->local_endpoint().port();
+  } catch (const boost::system::system_error& failure) {
+    error = "cannot listen for HTTP on " + options.listen + ": " + failure.code().message();
+    return nullptr;
+  }
+  state->work.emplace(state->io.get_executor());
+  state->accept();
+  for (int i = 0; i < std::max(1, options.threads); ++i) {
+    state->threads.emplace_back([raw = state.get()] { raw->io.run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));
+}
+
+void HttpServer::drain(int seconds) {
+  State& state = *state_;
+  if (state.stopped || state.shared.draining.exchange(true)) return;
+  // Closing the acceptor on its own strand-less executor: post it to the I/O threads.
+  std::promise<void> closed;
+  net::post(state.io, [&state, &closed] {
+    beast::error_code ignored;
+    state.acceptor->close(ignored);
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  std::vector<std::shared_ptr<SessionBase>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(state.shared.mutex);
+    for (auto& [id, weak] : state.shared.sessions) {
+      if (auto session = weak.lock()) sessions.push_back(std::move(session));
+    }
+  }
+  for (auto& session : sessions) net::post(session->executor(), [session] { session->drain(); });
+  sessions.clear();
+  std::unique_lock<std::mutex> lock(state.shared.mutex);
+  state.shared.all_closed.wait_for(lock, std::chrono::seconds(seconds), [&] { return state.shared.sessions.empty(); });
+}
+
+void HttpServer::stop() {
+  State& state = *state_;
+  if (state.stopped) return;
+  state.stopped = true;
+  state.shared.draining = true;
+  state.work.reset();
+  state.io.stop();
+  for (auto& thread : state.threads) thread.join();
+  state.threads.clear();
+}
+
+}  // namespace triage

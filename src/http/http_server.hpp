@@ -1,0 +1,55 @@
+#pragma once
+// HTTP/1.1 + JSON beside the gRPC port (Boost.Beast; no Beast or Asio header leaves src/http/).
+// Same process, same ruleset, same audit log and group commit: /v1/evaluate goes through the same
+// Decider as gRPC's Evaluate, so no decision leaves unlogged. Routes and error bodies: routes.hpp.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "serve/decide.hpp"
+#include "serve/event_log.hpp"
+
+namespace triage {
+
+struct HttpOptions {
+  std::string listen;         // host:port, for example 127.0.0.1:8080 (port 0: any free port)
+  std::string tls_cert;       // PEM chain; TLS when set (with tls_key)
+  std::string tls_key;
+  std::string tls_client_ca;  // when set, clients must present a certificate it signed (mutual TLS)
+  std::string cors_origin;    // the one origin allowed cross-origin calls; empty: none
+  std::string kiosk_dir;      // files served under /kiosk/; empty or missing: no kiosk
+  std::size_t max_body_bytes = 64 * 1024;   // larger: 413
+  std::size_t max_header_bytes = 8 * 1024;  // larger: 431
+  int idle_timeout_ms = 30000;  // a connection waiting for its next request is closed after this
+  int read_timeout_ms = 10000;  // a request must arrive whole within this once it starts (else 408)
+  int max_connections = 256;    // further connections get 503 and are closed
+  int threads = 2;              // I/O threads
+};
+
+// Thread-safety: drain() and stop() are called by the owner, from one thread.
+class HttpServer {
+ public:
+  // Binds and starts the I/O threads. `ready` says whether gRPC health is SERVING (/readyz).
+  // Null with `error` when the address cannot be bound or the TLS files cannot be read.
+  static std::unique_ptr<HttpServer> start(const HttpOptions& options, Decider& decider, std::function<bool()> ready,
+                                           std::shared_ptr<EventLog> log, std::string& error);
+  // Joins every thread it started (stop()).
+  ~HttpServer();
+
+  // The port actually bound.
+  int port() const;
+  // Stops accepting, closes idle connections and waits until every request in flight has been
+  // answered (and its connection closed) or `seconds` have passed.
+  void drain(int seconds);
+  // Closes every connection and joins the I/O threads. Call after the audit log is closed, so no
+  // completion is still on its way. Safe to call twice.
+  void stop();
+
+  struct State;
+
+ private:
+  explicit HttpServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace triage

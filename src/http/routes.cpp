@@ -1,0 +1,224 @@
+#include "http/routes.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api/answers_proto.hpp"
+#include "api/decision_json.hpp"
+#include "api/decision_proto.hpp"
+#include "util/json_text.hpp"
+
+namespace triage::http_api {
+namespace {
+
+constexpr const char* connect_prefix = "/triage.v1.TriageService/";
+
+Reply json_reply(std::string body) {
+  Reply reply;
+  reply.body = std::move(body);
+  return reply;
+}
+
+Reply method_not_allowed(const std::string& method, const std::string& path, const char* allowed) {
+  Reply reply = error_reply(405, "unimplemented", method + " is not allowed on " + path + "; use " + allowed);
+  reply.headers.emplace_back("Allow", allowed);
+  return reply;
+}
+
+bool is_json(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json";
+}
+
+std::string content_type_for(const std::filesystem::path& path) {
+  static const std::map<std::string, std::string> types{
+      {".html", "text/html; charset=utf-8"},  {".css", "text/css; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"}, {".json", "application/json"},
+      {".svg", "image/svg+xml"},                 {".png", "image/png"},
+      {".ico", "image/x-icon"},                  {".txt", "text/plain; charset=utf-8"}};
+  auto found = types.find(path.extension().string());
+  return found == types.end() ? "application/octet-stream" : found->second;
+}
+
+}  // namespace
+
+Reply error_reply(unsigned status, const std::string& code, const std::string& message,
+                  const std::vector<std::string>& details) {
+  std::string body = "{\"code\":" + json_quote(code) + ",\"message\":" + json_quote(message) + ",\"details\":[";
+  for (std::size_t i = 0; i < details.size(); ++i) body += (i ? "," : "") + details[i];
+  body += "]}";
+  Reply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+std::map<std::string, StaticFile> load_static_files(const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::map<std::string, StaticFile> files;
+  std::error_code error;
+  if (folder.empty()) return files;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    if (!it->is_regular_file()) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    files[it->path().filename().string()] = StaticFile{content_type_for(it->path()), text.str()};
+  }
+  return files;
+}
+
+void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origin) {
+  // Scripts, styles and calls from this origin only; no inline code, frames, forms or plugins.
+  reply.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                             "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  reply.headers.emplace_back("Referrer-Policy", "no-referrer");
+  reply.headers.emplace_back("X-Frame-Options", "DENY");
+  // Nothing a patient answered or was told may stay in a public kiosk's cache.
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  if (!cors_origin.empty()) {
+    reply.headers.emplace_back("Vary", "Origin");
+    if (origin == cors_origin) reply.headers.emplace_back("Access-Control-Allow-Origin", cors_origin);
+  }
+}
+
+Router::Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk)
+    : decider_(decider), ready_(std::move(ready)), kiosk_(std::move(kiosk)) {}
+
+void Router::handle(const Request& request, v1::Decision& decision, std::function<void(Reply)> reply) const {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  const std::string& method = request.method;
+  auto only = [&](const char* allowed) {
+    if (method == allowed) return true;
+    reply(method_not_allowed(method, path, allowed));
+    return false;
+  };
+  auto served = decider_.served();
+  if (path == "/healthz") {
+    if (only("GET")) reply(json_reply("{\"status\":\"alive\"}"));
+    return;
+  }
+  if (path == "/readyz") {
+    if (!only("GET")) return;
+    if (ready_()) return reply(json_reply("{\"status\":\"SERVING\"}"));
+    Reply down = error_reply(503, "unavailable", "NOT_SERVING: the audit log cannot be written (or the server is "
+                                                 "stopping); decisions are refused until it can");
+    down.headers.emplace_back("Retry-After", "1");
+    return reply(std::move(down));
+  }
+  if (path == "/v1/questionnaire") {
+    if (only("GET")) reply(json_reply(to_json(served->questionnaire)));
+    return;
+  }
+  if (path == "/v1/ruleset") {
+    if (only("GET")) reply(json_reply(to_json(served->info)));
+    return;
+  }
+  DecideCall call;
+  call.client = request.client;
+  if (!request.connect_timeout.empty()) {
+    char* end = nullptr;
+    long long ms = std::strtoll(request.connect_timeout.c_str(), &end, 10);
+    if (*end != '\0' || ms < 0 || request.connect_timeout.size() > 10) {
+      return reply(error_reply(400, "invalid_argument", "Connect-Timeout-Ms must be a whole number of milliseconds"));
+    }
+    call.deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(ms);
+  }
+  if (path == "/v1/evaluate") {
+    if (!only("POST")) return;
+    if (!request.content_type.empty() && !is_json(request.content_type)) {
+      return reply(error_reply(415, "invalid_argument", "send the intake as application/json"));
+    }
+    std::string error;
+    if (!parse_intake_json(request.body, call.raw, error, &call.request_id)) {
+      return reply(error_reply(400, "invalid_argument", error));
+    }
+    return evaluate(std::move(call), decision, std::move(reply));
+  }
+  if (path.rfind(connect_prefix, 0) == 0) {
+    std::string rpc = path.substr(std::string(connect_prefix).size());
+    if (rpc != "Evaluate" && rpc != "GetQuestionnaire" && rpc != "GetRuleset") {
+      return reply(error_reply(404, "unimplemented", "triage.v1.TriageService has no method " + rpc + " over HTTP"));
+    }
+    if (!only("POST")) return;
+    if (!is_json(request.content_type)) {
+      return reply(error_reply(415, "invalid_argument", "Connect unary calls here take application/json"));
+    }
+    namespace pbu = google::protobuf::util;
+    if (rpc == "Evaluate") {
+      v1::EvaluateRequest message;
+      auto status = pbu::JsonStringToMessage(request.body, &message, pbu::JsonParseOptions{});
+      if (!status.ok()) {
+        return reply(error_reply(400, "invalid_argument",
+                                 "the body is not a triage.v1.EvaluateRequest in JSON: " + std::string(status.message())));
+      }
+      call.request_id = message.request_id();
+      call.raw = raw_answers(message, call.errors);
+      return evaluate(std::move(call), decision, std::move(reply));
+    }
+    v1::GetRulesetRequest empty;  // both requests are empty messages
+    if (!pbu::JsonStringToMessage(request.body.empty() ? "{}" : request.body, &empty, pbu::JsonParseOptions{}).ok()) {
+      return reply(error_reply(400, "invalid_argument", "the body must be an empty JSON object: {}"));
+    }
+    return reply(json_reply(rpc == "GetRuleset" ? to_json(served->info) : to_json(served->questionnaire)));
+  }
+  if (!kiosk_.empty() && (path == "/" || path == "/kiosk")) {
+    if (!only("GET")) return;
+    Reply moved = json_reply("{\"location\":\"/kiosk/\"}");
+    moved.status = 308;
+    moved.headers.emplace_back("Location", "/kiosk/");
+    return reply(std::move(moved));
+  }
+  if (path.rfind("/kiosk/", 0) == 0) {
+    std::string name = path.substr(7);
+    if (name.empty()) name = "index.html";
+    auto file = kiosk_.find(name);  // only files read at start: no path ever reaches the file system
+    if (file != kiosk_.end()) {
+      if (!only("GET")) return;
+      Reply found;
+      found.content_type = file->second.content_type;
+      found.body = file->second.body;
+      return reply(std::move(found));
+    }
+  }
+  reply(error_reply(404, "not_found", "no such path: " + path));
+}
+
+void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const {
+  auto deadline = call.deadline;
+  decider_.decide(std::move(call), decision, [&decision, deadline, reply = std::move(reply)](const DecideStatus& status) {
+    switch (status.code) {
+      case DecideCode::ok:
+        // Committed; a reply that comes after the client's deadline is not sent as a decision.
+        if (std::chrono::system_clock::now() > deadline) {
+          return reply(error_reply(504, "deadline_exceeded",
+                                   "the deadline passed before the reply; the decision was logged but not returned"));
+        }
+        return reply(json_reply(decision_to_json(decision) + "\n"));
+      case DecideCode::invalid_argument: {
+        std::vector<std::string> details;
+        for (const auto& error : status.errors) {
+          details.push_back("{\"fact\":" + json_quote(error.fact) + ",\"message\":" + json_quote(error.message) + "}");
+        }
+        return reply(error_reply(400, "invalid_argument", status.message, details));
+      }
+      case DecideCode::deadline_exceeded:
+        return reply(error_reply(504, "deadline_exceeded", status.message));
+      case DecideCode::unavailable: {
+        Reply busy = error_reply(503, "unavailable", status.message);
+        busy.headers.emplace_back("Retry-After", "1");
+        return reply(std::move(busy));
+      }
+    }
+  });
+}
+
+}  // namespace triage::http_api

@@ -1,0 +1,70 @@
+#pragma once
+// The HTTP API, apart from the transport: what each route answers. Transport-free, so the
+// session code in http_server.cpp only reads requests and writes replies.
+//
+//   POST /v1/evaluate                             intake JSON (+ request_id) -> what `triage eval` prints
+//   GET  /v1/questionnaire, GET /v1/ruleset       protobuf JSON of Questionnaire / RulesetInfo
+//   POST /triage.v1.TriageService/{Evaluate,GetQuestionnaire,GetRuleset}   Connect unary JSON
+//   GET  /healthz (alive), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING)
+//   GET  /kiosk/...                               the reference kiosk's files
+// Errors always carry {"code": ..., "message": ..., "details": [...]} (Connect's error codes).
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "serve/decide.hpp"
+
+namespace triage::http_api {
+
+struct Request {
+  std::string method;
+  std::string target;  // path and query
+  std::string content_type;
+  std::string client;           // identity for the audit log (cert:…, id:…, peer:…)
+  std::string connect_timeout;  // Connect-Timeout-Ms header, empty when absent
+  std::string body;
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An error reply: `code` is a Connect code ("invalid_argument"), details are JSON values.
+Reply error_reply(unsigned status, const std::string& code, const std::string& message,
+                  const std::vector<std::string>& details = {});
+
+// One kiosk file held in memory.
+struct StaticFile {
+  std::string content_type;
+  std::string body;
+};
+
+// Reads every regular file of `folder` (not recursive). Empty when the folder is missing.
+std::map<std::string, StaticFile> load_static_files(const std::string& folder);
+
+class Router {
+ public:
+  Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk);
+
+  // Answers `request`, at once or (for evaluations) from the audit log's completion thread after
+  // the commit. `decision` is the storage for the Decision and must live until `reply` has run;
+  // `reply` runs exactly once.
+  void handle(const Request& request, v1::Decision& decision, std::function<void(Reply)> reply) const;
+
+ private:
+  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const;
+  Decider& decider_;
+  std::function<bool()> ready_;
+  std::map<std::string, StaticFile> kiosk_;
+};
+
+// The headers every reply carries: a strict Content-Security-Policy, no sniffing, no caching, no
+// referrer; Access-Control-Allow-Origin only when `origin` is the configured `cors_origin`.
+void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origin);
+
+}  // namespace triage::http_api
