@@ -85,6 +85,24 @@ def require_grpc():
     sys.exit(1)
 
 
+def require_module(module, package):
+    """Like require_grpc for any module: re-runs the script under /usr/bin/python3 (where Debian's
+    python3-* packages live) when `python3` on PATH cannot import it; exits 1 naming the package."""
+    try:
+        importlib.import_module(module)
+        return
+    except ImportError:
+        pass
+    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath(
+            "/usr/bin/python3") and not os.environ.get("TRIAGE_INTEROP_REEXEC"):
+        os.environ["TRIAGE_INTEROP_REEXEC"] = "1"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    print("FAIL: the Python module %s is not installed (Debian: %s)" % (module, package), file=sys.stderr)
+    sys.exit(1)
+
+
 def drop_proxies():
     """Only 127.0.0.1 is ever called: no proxy settings in this process."""
     for key in [k for k in os.environ if k.lower() in PROXY_VARIABLES]:
