@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential g++ cmake pkg-config git
-  libboost-dev                      # Spirit X3 (header-only)
+  libboost-dev                      # Spirit X3, Beast and Asio (header-only)
   libspdlog-dev libfmt-dev
   libsqlite3-dev sqlite3
   libssl-dev openssl                # libcrypto for SHA-256; openssl for TLS test certificates
@@ -15,6 +15,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc
   python3 python3-grpcio python3-grpc-tools
   util-linux                        # prlimit and setpriv for the durability test
+  chromium chromium-driver python3-selenium   # the kiosk's end-to-end test in headless Chromium
+  wrk curl                          # the HTTP benchmark; the README's HTTP examples
 )
 
 missing=()

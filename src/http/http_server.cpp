@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
 #include "http/routes.hpp"
 
@@ -96,7 +98,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   template <class... Args>
   Session(Shared& shared, bool counted, tcp::socket&& socket, Args&&... args)
       : shared_(shared), counted_(counted), peer_(peer_name(socket)),
-        stream_(std::move(socket), std::forward<Args>(args)...) {}
+        stream_(std::move(socket), std::forward<Args>(args)...),
+        read_timer_(stream_.get_executor()) {}
 
   ~Session() override {
     std::lock_guard<std::mutex> lock(shared_.mutex);
@@ -160,17 +163,31 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
     busy_ = true;
-    tcp_layer().expires_after(std::chrono::milliseconds(shared_.options.read_timeout_ms));
+    // The read timeout cancels the read, so the client can still be told 408; the stream's own
+    // timeout (which closes the socket) is only the backstop.
+    auto timeout = std::chrono::milliseconds(shared_.options.read_timeout_ms);
+    tcp_layer().expires_after(timeout + std::chrono::seconds(2));
+    read_timer_.expires_after(timeout);
+    read_timer_.async_wait([self = this->shared_from_this()](beast::error_code error) {
+      if (error) return;  // the request arrived in time
+      self->read_timed_out_ = true;
+      self->tcp_layer().cancel();
+    });
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+      self->read_timer_.cancel();
       self->on_read(error);
     });
   }
 
   void on_read(beast::error_code error) {
-    if (error == http::error::end_of_stream || error == net::error::operation_aborted) return close();
+    bool timed_out = std::exchange(read_timed_out_, false);
+    if (error == http::error::end_of_stream || (error == net::error::operation_aborted && !timed_out)) return close();
     if (error) {
-      if (error == beast::error::timeout) {
+      if (timed_out) {
+        if constexpr (tls) return close();  // a cancelled TLS read leaves no clean stream to answer on
         reply_now(http_api::error_reply(408, "deadline_exceeded", "the request did not arrive in time"), false);
+      } else if (error == beast::error::timeout) {
+        return close();  // the backstop: the stream has closed the socket
       } else if (error == http::error::body_limit) {
         reply_now(http_api::error_reply(413, "resource_exhausted",
                                         "the request body is over " + std::to_string(shared_.options.max_body_bytes) +
@@ -274,6 +291,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool counted_;
   std::string peer_;
   Stream stream_;
+  net::steady_timer read_timer_;
+  bool read_timed_out_ = false;
   std::uint64_t id_ = 0;
   std::string certificate_;
   beast::flat_buffer buffer_;

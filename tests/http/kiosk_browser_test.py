@@ -272,12 +272,19 @@ def unavailable(kiosk, checks, audit_db):
         lock.release()
     # The log probes once a second before it takes writes again.
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and kiosk.mode() != "missing":
+        problem = kiosk.d.find_element(By.CSS_SELECTOR, "[data-problem]")
         kiosk.d.find_element(By.ID, "retry").click()
-        kiosk.wait(lambda: kiosk.d.find_elements(By.CSS_SELECTOR, "form[data-mode], [data-problem]"), "a reply")
-        if kiosk.mode() == "missing":
-            break
-        time.sleep(0.5)
+        # The screen is replaced by the reply: a new problem screen or the questions.
+        def replaced():
+            try:
+                problem.tag_name
+                return False
+            except StaleElementReferenceException:
+                return True
+        kiosk.wait(replaced, "a reply")
+        if kiosk.mode() != "missing":
+            time.sleep(0.5)
     checks.check(kiosk.mode() == "missing", "Try again works once the audit log takes writes again")
 
 
