@@ -16,11 +16,17 @@ chromium-driver and python3-selenium:
      back to the welcome screen, no answer is left on the form, and nothing is in cookies,
      localStorage or sessionStorage;
   4. 503: with the audit log's write lock held elsewhere the service answers 503; the kiosk says the
-     service is busy (not a blank page); "Try again" works once the lock is released.
+     service is busy (not a blank page); "Try again" works once the lock is released;
+  5. version 2: 1 and 2 again on a copy of the rules with sections, help, value labels, next steps
+     and the plan's schedule and safety net: screens follow the sections, labels and help show, the
+     emergency screen shows the tier's next step, the plan its schedule and safety net.
 Also: keyboard only (Tab/Space/Enter) can answer and continue; every input has a label.
 """
 
+import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -136,6 +142,48 @@ def check_labels(kiosk, checks, where):
     checks.check(not small, "every touch target is at least 44x44 CSS px (%s)" % where, "  too small: %s" % small)
 
 
+def make_v2_rules(binary, source_rules, tmp):
+    """A copy of the shipped rules with the version-2 kiosk properties filled in: sections, help,
+    value labels, a next step per tier, and the plan's schedule and safety net."""
+    d = os.path.join(tmp, "rules_v2")
+    shutil.copytree(source_rules, d, ignore=shutil.ignore_patterns("tests", "examples"))
+    schema = json.loads(subprocess.run([binary, "schema", "--rules", source_rules], capture_output=True,
+                                       text=True, timeout=30).stdout)
+    facts_path = os.path.join(d, "facts.rules")
+    text = open(facts_path).read()
+    areas = "fact pain_areas: set of {neck, upper_back, mid_back, lower_back, buttock, leg_above_knee, leg_below_knee}\n"
+    labels = {"neck": "Neck", "upper_back": "Upper back (between the shoulders)", "mid_back": "Middle of the back",
+              "lower_back": "Lower back (the small of your back)", "buttock": "Buttock",
+              "leg_above_knee": "Leg, above the knee", "leg_below_knee": "Leg, below the knee"}
+    text = text.replace(areas, areas + '  help "Tick every place that hurts."\n' +
+                        "".join('  label %s "%s"\n' % kv for kv in labels.items()))
+    open(facts_path, "w").write(text)
+    plan_path = os.path.join(d, "plan.rules")
+    text = open(plan_path).read()
+    text = text.replace("  area_fact pain_areas\n", "  area_fact pain_areas\n"
+                        '  frequency "Once or twice a day, every day, for 2 weeks."\n'
+                        '  review "If your back is no better after 2 weeks, book an appointment with your GP or a physiotherapist."\n'
+                        '  safety_net "Stop and call 999 if you lose control of your bladder or bowels, or feel numb around your genitals."\n')
+    open(plan_path, "w").write(text)
+    groups = [("serious_signs", "Signs that need help straight away", "Please answer each one.",
+               [q["fact"] for q in schema["questions"] if q["red_flag"] and q.get("urgency") == "emergency"]),
+              ("your_pain", "About your pain", "",
+               [q["fact"] for q in schema["questions"] if q["red_flag"] and q.get("urgency") != "emergency"]),
+              ("at_home", "At home", "These help fit your plan to you.",
+               [q["fact"] for q in schema["questions"] if not q["red_flag"]])]
+    out = []
+    for name, title, intro, facts in groups:
+        out.append("section %s\n  title \"%s\"\n%s  facts %s\n" % (name, title, ('  intro "%s"\n' % intro) if intro else "",
+                                                                 ", ".join(facts)))
+    for tier, action in (("emergency", "Call 999 or go to A&E now. Do not drive yourself."),
+                         ("urgent", "Call your GP surgery today, or NHS 111 if it is closed."),
+                         ("routine", "Book an appointment with your GP or a physiotherapist in the next 2 weeks.")):
+        out.append('next_step %s\n  action "%s"\n  meanwhile "Keep gently active if you can."\n'
+                   '  escalate "If you lose control of your bladder or bowels, call 999."\n  sources "NHS"\n' % (tier, action))
+    open(os.path.join(d, "v2.rules"), "w").write("\n".join(out))
+    return d
+
+
 NO_RED_FLAGS = {
     "bladder_or_bowel_change": False, "saddle_numbness": False, "both_legs_affected": False,
     "after_serious_accident": False, "leg_weakness": False, "onset": "gradual", "pain_intensity": 4,
@@ -144,16 +192,33 @@ NO_RED_FLAGS = {
 }
 
 
-def emergency(kiosk, checks):
+def check_v2_questions(kiosk, checks):
+    """The version-2 questionnaire: section titles, help and value labels from the rules."""
+    page = kiosk.text()
+    checks.check(kiosk.heading() == "About your pain", "v2: the screen is titled by its section",
+                 "  %r" % kiosk.heading())
+    checks.check("Lower back (the small of your back)" in page, "v2: set values show their labels")
+    checks.check("Tick every place that hurts." in page, "v2: a question's help is shown")
+    help_id = kiosk.d.find_element(By.CSS_SELECTOR, "[data-fact=pain_areas]").get_attribute("aria-describedby")
+    checks.check("q-pain_areas-help" in (help_id or ""), "v2: the help describes its question for screen readers")
+
+
+def emergency(kiosk, checks, tag=""):
     kiosk.open()
-    kiosk.shot("01_welcome")
+    kiosk.shot("01_welcome" + tag)
     check_labels(kiosk, checks, "welcome")
     kiosk.start()
+    if tag:
+        checks.check(kiosk.heading() == "Signs that need help straight away" and
+                     kiosk.facts() == ["bladder_or_bowel_change", "saddle_numbness", "both_legs_affected",
+                                       "after_serious_accident"],
+                     "v2: the first screen is the first section, with only its questions",
+                     "  %r %s" % (kiosk.heading(), kiosk.facts()))
     checks.check(kiosk.mode() == "missing", "the first screen asks needed (missing) questions")
     checks.check("bladder_or_bowel_change" in kiosk.facts(), "the first screen asks the most urgent red flag",
                  "  facts: %s" % kiosk.facts())
     check_labels(kiosk, checks, "first questions")
-    kiosk.shot("02_first_questions")
+    kiosk.shot("02_first_questions" + tag)
     kiosk.answer("bladder_or_bowel_change", True)
     kiosk.continue_()
     kiosk.wait(lambda: kiosk.d.find_elements(By.CSS_SELECTOR, "[data-outcome='emergency']"), "the emergency screen")
@@ -162,14 +227,17 @@ def emergency(kiosk, checks):
     checks.check("emergency" in kiosk.d.find_element(By.TAG_NAME, "body").get_attribute("class"),
                  "emergency: the whole screen turns to the emergency colour")
     checks.check("bladder" in kiosk.text().lower(), "emergency: the red flag's reason is shown")
-    kiosk.shot("03_emergency")
+    if tag:
+        checks.check("Do not drive yourself." in kiosk.text() and "call 999" in kiosk.text(),
+                     "v2: the emergency screen shows the tier's next step (action, escalate)")
+    kiosk.shot("03_emergency" + tag)
     kiosk.d.find_element(By.ID, "start-again").click()
     kiosk.wait(lambda: kiosk.d.find_elements(By.ID, "start"), "the welcome screen after start again")
     checks.check("emergency" not in (kiosk.d.find_element(By.TAG_NAME, "body").get_attribute("class") or ""),
                  "start again clears the emergency colour")
 
 
-def plan(kiosk, checks, audit_db):
+def plan(kiosk, checks, audit_db, tag=""):
     kiosk.open()
     kiosk.start()
     # One needed question left blank on purpose: it must come back, alone or with the rest.
@@ -186,26 +254,28 @@ def plan(kiosk, checks, audit_db):
                 continue
             if fact not in NO_RED_FLAGS:
                 raise Failure("the kiosk asks an unexpected needed question %s" % fact)
-            if fact == "pain_intensity" and screens == 1:
-                # Keyboard only: Tab to the scale, arrows choose, as a keyboard user would.
+            if fact == "pain_intensity":
+                # Keyboard only: focus the scale, Space picks 0, arrows move along it.
                 first = kiosk.d.find_element(By.ID, "q-pain_intensity-0")
                 kiosk.d.execute_script("arguments[0].focus()", first)
                 first.send_keys(Keys.SPACE)
                 for _ in range(4):
                     kiosk.d.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+                checks.check(kiosk.d.execute_script("return document.getElementById('q-pain_intensity-4').checked"),
+                             "the 0-10 scale can be answered with the keyboard" + tag)
                 continue
             kiosk.answer(fact, NO_RED_FLAGS[fact])
-        if screens == 1:
-            checks.check(kiosk.d.execute_script("return document.getElementById('q-pain_intensity-4').checked"),
-                         "the 0-10 scale can be answered with the keyboard")
-            kiosk.shot("04_missing_answered")
+        if "pain_areas" in facts:
+            kiosk.shot("04_missing_answered" + tag)
+            if tag:
+                check_v2_questions(kiosk, checks)
         kiosk.continue_()
     checks.check(asked_again, "a needed question left blank is asked again")
     checks.check(kiosk.mode() == "refine", "after the needed questions the kiosk offers the refine questions",
                  "  page: %s" % kiosk.text()[:500])
     if kiosk.mode() == "refine":
         check_labels(kiosk, checks, "refine")
-        kiosk.shot("05_refine")
+        kiosk.shot("05_refine" + tag)
         refine_screens = 0
         while kiosk.mode() == "refine" and refine_screens < 6:
             refine_screens += 1
@@ -231,7 +301,12 @@ def plan(kiosk, checks, audit_db):
     checks.check("Take care" in page or "Never" in page, "the general cautions are shown")
     checks.check(kiosk.d.find_elements(By.ID, "print"), "the plan has a print button")
     check_labels(kiosk, checks, "plan")
-    kiosk.shot("06_plan")
+    if tag:
+        checks.check("Once or twice a day, every day, for 2 weeks." in page and "no better after 2 weeks" in page,
+                     "v2: the plan's schedule (frequency and review) is shown")
+        safety = kiosk.d.find_elements(By.CSS_SELECTOR, ".box.safety")
+        checks.check(safety and "Stop and call 999" in safety[0].text, "v2: the safety net is shown in its own box")
+    kiosk.shot("06_plan" + tag)
     rows = common.audit_rows(audit_db)
     kiosk_rows = [r for r in rows if r["request_id"].startswith("kiosk-")]
     ids = {r["request_id"] for r in kiosk_rows}
@@ -305,6 +380,17 @@ def run(binary, source_dir, tmp, checks):
         plan(kiosk, checks, audit_db)
         idle(kiosk, checks)
         unavailable(kiosk, checks, audit_db)
+        # The same patient journeys on rules that fill in the version-2 kiosk fields.
+        v2_db = os.path.join(tmp, "kiosk_v2.db")
+        v2 = hc.start_server(binary, source_dir, tmp, name="kiosk v2 server", audit_db=v2_db,
+                             rules=make_v2_rules(binary, os.path.join(source_dir, "rules"), tmp))
+        try:
+            kiosk_v2 = Kiosk(driver, "http://127.0.0.1:%d" % v2.http_port, checks)
+            emergency(kiosk_v2, checks, "_v2")
+            plan(kiosk_v2, checks, v2_db, "_v2")
+        finally:
+            v2.stop(checks)
+            v2.kill()
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and "503" not in e["message"]]
         checks.check(not errors, "no errors in the browser console (CSP violations included)", "  %s" % errors)
     finally:

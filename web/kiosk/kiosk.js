@@ -34,7 +34,7 @@
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : value);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -359,11 +359,15 @@
     const step = decision.next_step && decision.next_step.action ? decision.next_step : null;
     if (decision.urgency === "emergency") {
       document.body.classList.add("emergency");
+      const banner = "Call 999 or go to A&E now";
+      // The heading already says it: keep only what the rules add ("Do not drive yourself.").
+      let action = step ? step.action : "Do not drive yourself. If you are at a clinic, tell a member of staff straight away.";
+      if (action.toLowerCase().startsWith(banner.toLowerCase())) action = action.slice(banner.length).replace(/^[\s.,;:]+/, "");
       const wrapper = el(
         "div",
         { class: "emergency-screen", role: "alert", "data-outcome": "emergency" },
-        el("h1", { text: "Call 999 or go to A&E now" }),
-        el("p", { class: "action", text: step ? step.action : "Do not drive yourself. If you are at a clinic, tell a member of staff straight away." }),
+        el("h1", { text: banner }),
+        action ? el("p", { class: "action", text: action }) : null,
         reasonsList(decision),
         nextStepParts(step),
         resultActions(false)
