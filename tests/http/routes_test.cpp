@@ -1,0 +1,160 @@
+// The HTTP routes without sockets: a real Decider over a temporary audit log, requests handed to
+// the Router, replies compared with what `triage eval` and the gRPC mapping give.
+#include <google/protobuf/util/json_util.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include "api/decision_json.hpp"
+#include "api/decision_proto.hpp"
+#include "http/routes.hpp"
+#include "ruleset/loader.hpp"
+#include "support.hpp"
+
+namespace triage {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One Router on the shipped rules, its audit log in a fresh temporary folder.
+struct Fixture {
+  fs::path folder = fs::temp_directory_path() / ("triage-routes-test-" + new_decision_id());
+  std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Decider> decider;
+  std::unique_ptr<http_api::Router> router;
+  bool ready = true;
+
+  Fixture() {
+    fs::create_directories(folder);
+    std::string error;
+    audit = AuditLog::open((folder / "audit.db").string(), error);
+    REQUIRE(audit);
+    auto served = std::make_shared<ServedRuleset>();
+    LoadResult loaded = load_ruleset(test::source_path("rules"));
+    REQUIRE(loaded.ruleset);
+    served->ruleset = loaded.ruleset;
+    served->info.set_ruleset_hash(loaded.ruleset->model->hash);
+    served->questionnaire = to_questionnaire(*loaded.ruleset);
+    auto log = std::make_shared<EventLog>(make_stderr_logger(false), false);
+    decider = std::make_unique<Decider>(served, *audit, log, [](bool) {});
+    std::map<std::string, http_api::StaticFile> kiosk{{"index.html", {"text/html; charset=utf-8", "<!doctype html>"}}};
+    router = std::make_unique<http_api::Router>(*decider, [this] { return ready; }, kiosk);
+  }
+  ~Fixture() {
+    audit->close();
+    std::error_code ignored;
+    fs::remove_all(folder, ignored);
+  }
+
+  http_api::Reply handle(const std::string& method, const std::string& target, const std::string& body = "",
+                         const std::string& content_type = "application/json", const std::string& timeout = "") {
+    http_api::Request request{method, target, content_type, "id:test", timeout, body};
+    v1::Decision decision;
+    std::promise<http_api::Reply> promise;
+    router->handle(request, decision, [&](http_api::Reply reply) { promise.set_value(std::move(reply)); });
+    return promise.get_future().get();
+  }
+};
+
+std::string header(const http_api::Reply& reply, const std::string& name) {
+  for (const auto& [key, value] : reply.headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("POST /v1/evaluate answers what triage eval prints, after the commit", "[http]") {
+  Fixture f;
+  std::string intake = test::read_file(test::source_path("rules/examples/self_care_lower_back.json"));
+  intake.insert(intake.find('{') + 1, "\"request_id\": \"session-42\",");
+  auto reply = f.handle("POST", "/v1/evaluate", intake);
+  REQUIRE(reply.status == 200);
+  CHECK(reply.body.back() == '\n');
+  v1::Decision parsed;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(reply.body, &parsed).ok());
+  CHECK(parsed.request_id() == "session-42");
+  // The same printer as the command line: printing the parsed message gives the same bytes.
+  CHECK(decision_to_json(parsed) + "\n" == reply.body);
+  v1::Decision expected = test::decide(test::shipped(), test::read_file(test::source_path(
+                                                            "rules/examples/self_care_lower_back.json")));
+  CHECK(parsed.plan_size() == expected.plan_size());
+  CHECK(parsed.outcome() == expected.outcome());
+}
+
+TEST_CASE("the HTTP routes answer each status with a JSON error body", "[http]") {
+  struct Case {
+    const char* method;
+    const char* target;
+    const char* body;
+    const char* content_type;
+    unsigned status;
+    const char* code;
+  };
+  const std::vector<Case> cases{
+      {"GET", "/nowhere", "", "", 404, "not_found"},
+      {"GET", "/v1/evaluate", "", "", 405, "unimplemented"},
+      {"POST", "/healthz", "", "", 405, "unimplemented"},
+      {"POST", "/v1/evaluate", "{", "application/json", 400, "invalid_argument"},
+      {"POST", "/v1/evaluate", "{\"answers\": {\"pain_intensity\": 11}}", "application/json", 400, "invalid_argument"},
+      {"POST", "/v1/evaluate", "{}", "text/plain", 415, "invalid_argument"},
+      {"POST", "/triage.v1.TriageService/Evaluate", "{\"answers\": 3}", "application/json", 400, "invalid_argument"},
+      {"POST", "/triage.v1.TriageService/ReloadRules", "{}", "application/json", 404, "unimplemented"},
+  };
+  Fixture f;
+  for (const auto& c : cases) {
+    CAPTURE(c.method, c.target, c.body);
+    auto reply = f.handle(c.method, c.target, c.body, c.content_type);
+    CHECK(reply.status == c.status);
+    CHECK(reply.body.find(std::string("\"code\":\"") + c.code + "\"") != std::string::npos);
+    CHECK(reply.body.find("\"details\":[") != std::string::npos);
+    if (c.status == 405) CHECK(!header(reply, "Allow").empty());
+  }
+}
+
+TEST_CASE("400 names every bad answer; 504 past the deadline; 503 when not ready", "[http]") {
+  Fixture f;
+  auto bad = f.handle("POST", "/v1/evaluate", "{\"answers\": {\"pain_intensity\": 11, \"onset\": \"x\"}}");
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("{\"fact\":\"onset\"") != std::string::npos);
+  CHECK(bad.body.find("{\"fact\":\"pain_intensity\",\"message\":\"`pain_intensity` expects a whole number from 0 to "
+                      "10, got 11\"}") != std::string::npos);
+  auto late = f.handle("POST", "/v1/evaluate", "{\"answers\": {}}", "application/json", "0");
+  CHECK(late.status == 504);
+  CHECK(f.handle("GET", "/readyz").status == 200);
+  f.ready = false;
+  auto down = f.handle("GET", "/readyz");
+  CHECK(down.status == 503);
+  CHECK(header(down, "Retry-After") == "1");
+}
+
+TEST_CASE("every reply carries a strict CSP; CORS only for the configured origin", "[http]") {
+  http_api::Reply reply;
+  http_api::add_common_headers(reply, "https://other.example", "");
+  CHECK(header(reply, "Content-Security-Policy").rfind("default-src 'none'", 0) == 0);
+  CHECK(header(reply, "Access-Control-Allow-Origin").empty());
+  http_api::Reply allowed;
+  http_api::add_common_headers(allowed, "https://clinic.example", "https://clinic.example");
+  CHECK(header(allowed, "Access-Control-Allow-Origin") == "https://clinic.example");
+  http_api::Reply other;
+  http_api::add_common_headers(other, "https://other.example", "https://clinic.example");
+  CHECK(header(other, "Access-Control-Allow-Origin").empty());
+}
+
+TEST_CASE("the kiosk's files are read once and served by name only", "[http]") {
+  auto files = http_api::load_static_files(test::source_path("web/kiosk"));
+  REQUIRE(files.count("index.html") == 1);
+  CHECK(files.at("kiosk.js").content_type == "text/javascript; charset=utf-8");
+  CHECK(files.at("kiosk.css").content_type == "text/css; charset=utf-8");
+  CHECK(http_api::load_static_files(test::source_path("no-such-folder")).empty());
+  Fixture f;
+  CHECK(f.handle("GET", "/kiosk/").status == 200);
+  CHECK(f.handle("GET", "/kiosk/../README.md").status == 404);
+  CHECK(f.handle("GET", "/").status == 308);
+}
+
+}  // namespace triage
