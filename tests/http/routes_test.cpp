@@ -116,7 +116,7 @@ TEST_CASE("the HTTP routes answer each status with a JSON error body", "[http]")
   }
 }
 
-TEST_CASE("400 names every bad answer; 504 past the deadline; 503 when not ready", "[http]") {
+TEST_CASE("400 names every bad answer, 504 past the deadline and 503 when not ready", "[http]") {
   Fixture f;
   auto bad = f.handle("POST", "/v1/evaluate", "{\"answers\": {\"pain_intensity\": 11, \"onset\": \"x\"}}");
   CHECK(bad.status == 400);
@@ -132,7 +132,7 @@ TEST_CASE("400 names every bad answer; 504 past the deadline; 503 when not ready
   CHECK(header(down, "Retry-After") == "1");
 }
 
-TEST_CASE("every reply carries a strict CSP; CORS only for the configured origin", "[http]") {
+TEST_CASE("every reply carries a strict CSP and CORS only for the configured origin", "[http]") {
   http_api::Reply reply;
   http_api::add_common_headers(reply, "https://other.example", "");
   CHECK(header(reply, "Content-Security-Policy").rfind("default-src 'none'", 0) == 0);
