@@ -101,27 +101,25 @@ TEST_CASE("eval exits 2 for an unreadable intake file and 1 for a broken ruleset
   CHECK(run(cli::run_eval, {"--rules", rules()}).code == 1);  // --intake is required
 }
 
-TEST_CASE("schema lists red-flag questions first, most urgent first", "[cli]") {
+TEST_CASE("schema lists the questions screen by screen, the defaulted at-home questions last", "[cli]") {
   Run result = run(cli::run_schema, {"--rules", rules()});
   REQUIRE(result.code == 0);
   v1::Questionnaire questionnaire;
   REQUIRE(google::protobuf::util::JsonStringToMessage(result.out, &questionnaire).ok());
   const auto& questions = questionnaire.questions();
-  REQUIRE(questions.size() == 20);  // every answerable fact, no derived ones
-  CHECK(questions[0].fact() == "bladder_or_bowel_change");
-  CHECK(questions[0].urgency() == v1::emergency);
+  REQUIRE(questions.size() == 29);  // every answerable fact, no derived ones
+  CHECK(questions[0].fact() == "pain_areas");  // the sections' order: about your pain first
+  CHECK(questions[0].section() == "about_your_pain");
   bool seen_non_red_flag = false;
-  int last_urgency = 4;
   for (const auto& question : questions) {
     CHECK(!question.text().empty());
+    CHECK(!question.section().empty());
     if (!question.red_flag()) {
       seen_non_red_flag = true;
       CHECK(question.has_default_());
       continue;
     }
-    CHECK_FALSE(seen_non_red_flag);
-    CHECK(static_cast<int>(question.urgency()) <= last_urgency);
-    last_urgency = question.urgency();
+    CHECK_FALSE(seen_non_red_flag);  // the at-home screen, all defaulted, comes last
     CHECK_FALSE(question.has_default_());
   }
   CHECK(result.out.find("\"min\":\"0\"") != std::string::npos);  // int64 maps to a JSON string

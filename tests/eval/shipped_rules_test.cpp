@@ -15,7 +15,10 @@ const char* clear_intake = R"({"answers": {
     "leg_weakness": false, "leg_numbness_or_tingling": false, "after_serious_accident": false,
     "onset": "gradual", "pain_intensity": 4, "fever_or_chills": false, "unexplained_weight_loss": false,
     "night_pain": false, "history_of_cancer": false, "days_since_onset": 10, "improving": "better",
-    "pain_areas": ["lower_back"],
+    "pain_areas": ["lower_back"], "stops_daily_activities": false, "struggling_to_cope": false,
+    "sexual_function_change": false, "chest_pain": false, "pain_not_eased_by_rest": false,
+    "pain_worse_on_cough_or_strain": false, "back_lump_or_shape_change": false,
+    "upper_back_pain_without_cause": false, "osteoporosis": false, "long_term_steroids": false,
     "equipment": ["foam_roller", "tennis_ball", "massage_ball", "resistance_band", "partner"]}})";
 
 // Evaluates the clear intake with the answers in `overrides_json` replacing its own.
@@ -91,6 +94,19 @@ TEST_CASE("each shipped red flag refers at its tier", "[shipped][red_flag]") {
       {"flag_leg_weakness", R"({"leg_weakness": true})", v1::urgent},
       {"flag_history_of_cancer", R"({"history_of_cancer": true})", v1::urgent},
       {"flag_sudden_severe_pain", R"({"onset": "sudden", "pain_intensity": 8})", v1::urgent},
+      {"flag_sexual_function_change", R"({"sexual_function_change": true})", v1::emergency},
+      {"flag_chest_pain", R"({"chest_pain": true})", v1::emergency},
+      {"flag_pain_not_eased_by_rest", R"({"pain_not_eased_by_rest": true})", v1::urgent},
+      {"flag_back_lump_or_shape_change", R"({"back_lump_or_shape_change": true})", v1::urgent},
+      {"flag_pain_worse_on_cough_or_strain", R"({"pain_worse_on_cough_or_strain": true})", v1::urgent},
+      {"flag_upper_back_pain_without_cause", R"({"pain_areas": ["mid_back"], "upper_back_pain_without_cause": true})",
+       v1::urgent},
+      {"flag_fragile_bones_sudden_pain", R"({"osteoporosis": true, "onset": "sudden"})", v1::urgent},
+      {"flag_fragile_bones_sudden_pain", R"({"long_term_steroids": true, "onset": "sudden"})", v1::urgent},
+      {"flag_getting_worse_after_a_week", R"({"days_since_onset": 7, "improving": "worse"})", v1::routine},
+      {"flag_very_severe_pain", R"({"pain_intensity": 9})", v1::routine},
+      {"flag_stops_daily_activities", R"({"stops_daily_activities": true})", v1::routine},
+      {"flag_struggling_to_cope", R"({"struggling_to_cope": true})", v1::routine},
       {"flag_pain_below_knee", R"({"pain_areas": ["lower_back", "leg_below_knee"]})", v1::routine},
       {"flag_leg_numbness_or_tingling", R"({"leg_numbness_or_tingling": true})", v1::routine},
       {"flag_not_better_3_weeks", R"({"days_since_onset": 21, "improving": "same"})", v1::routine},
@@ -113,8 +129,13 @@ TEST_CASE("red flags hold exactly at their boundaries", "[shipped][red_flag]") {
   };
   auto c = GENERATE(values<Case>({
       {R"({"onset": "sudden", "pain_intensity": 7})", v1::self_care},
-      {R"({"onset": "gradual", "pain_intensity": 10})", v1::self_care},
-      {R"({"days_since_onset": 20, "improving": "worse"})", v1::self_care},
+      {R"({"onset": "gradual", "pain_intensity": 8})", v1::self_care},
+      {R"({"onset": "gradual", "pain_intensity": 9})", v1::refer},
+      {R"({"days_since_onset": 6, "improving": "worse"})", v1::self_care},
+      {R"({"days_since_onset": 7, "improving": "worse"})", v1::refer},
+      {R"({"days_since_onset": 20, "improving": "same"})", v1::self_care},
+      {R"({"osteoporosis": true, "onset": "gradual"})", v1::self_care},
+      {R"({"pain_areas": ["lower_back"], "upper_back_pain_without_cause": true})", v1::self_care},
       {R"({"days_since_onset": 60, "improving": "better"})", v1::self_care},
       {R"({"pain_areas": ["leg_above_knee"]})", v1::self_care},
   }));
@@ -141,6 +162,9 @@ TEST_CASE("each shipped suitability rule has its effect", "[shipped][rule]") {
       {"acute_flare_no_back_work", R"({"days_since_onset": 3, "pain_intensity": 6})", "foam_roll_thoracic",
        Case::excludes},
       {"acute_flare_gentle_only", R"({"days_since_onset": 3, "pain_intensity": 6})", "light_head_shoulder_massage",
+       Case::includes},
+      {"acute_flare_no_loaded_core", R"({"days_since_onset": 3, "pain_intensity": 6})", "plank", Case::excludes},
+      {"acute_flare_gentle_mobility_first", R"({"days_since_onset": 3, "pain_intensity": 6})", "pelvic_tilt",
        Case::includes},
       {"acute_flare_no_firm_pressure", R"({"days_since_onset": 3, "pain_intensity": 6})",
        "foam_roll_glute_piriformis", Case::excludes},
@@ -226,9 +250,12 @@ TEST_CASE("ordering rules for a flare and for buttock pain bring the gentler or 
     }
     return ids;
   };
-  // acute_flare_gentle_mobility_first: pelvic tilts before child's pose and knee-to-chest.
+  // acute_flare_gentle_mobility_first: pelvic tilts first among the stretches.
   auto flare = decide_with(R"({"days_since_onset": 3, "pain_intensity": 6})");
-  CHECK(techniques(flare, "stretch") == std::vector<std::string>{"cat_cow", "pelvic_tilt", "childs_pose"});
+  CHECK(techniques(flare, "stretch") == std::vector<std::string>{"pelvic_tilt", "cat_cow", "childs_pose"});
+  // acute_flare_no_loaded_core: no plank, bird dog or dead bug; the gentler strengthening instead.
+  CHECK(techniques(flare, "strengthen") ==
+        std::vector<std::string>{"glute_bridge", "clamshell", "band_walk"});
   auto calm = decide_with("{}");
   CHECK(techniques(calm, "stretch") == std::vector<std::string>{"cat_cow", "childs_pose", "knee_to_chest"});
   // buttock_pain_glutes_first: glute bridges and clam shells among the strengthening exercises.

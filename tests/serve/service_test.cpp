@@ -131,7 +131,7 @@ TEST_CASE("GetQuestionnaire and GetRuleset describe the served rules", "[serve]"
   CHECK(info.ruleset_hash() == test::shipped().model->hash);
   CHECK(info.files_size() == 6);
   CHECK(info.fact_count() == test::shipped().model->facts.size());
-  CHECK(info.technique_count() == 24);
+  CHECK(info.technique_count() == 27);
   CHECK(info.red_flag_count() == test::shipped().model->red_flags.size());
   CHECK(info.rule_count() == test::shipped().model->rules.size());
   CHECK(info.loaded_at().seconds() > 0);
