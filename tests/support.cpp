@@ -29,6 +29,26 @@ const CompiledRuleset& shipped() {
   return *loaded.ruleset;
 }
 
+ShippedRulesCopy::ShippedRulesCopy(const std::string& name)
+    : folder(std::filesystem::temp_directory_path() / ("triage-" + name + "-" + new_decision_id())),
+      rules(folder / "rules") {
+  std::filesystem::create_directories(rules);
+  for (const auto& [file, text] : shipped_rule_files()) std::ofstream(rules / file, std::ios::binary) << text;
+}
+
+ShippedRulesCopy::~ShippedRulesCopy() {
+  std::error_code ignored;
+  std::filesystem::remove_all(folder, ignored);
+}
+
+void ShippedRulesCopy::edit(const std::string& file, const std::string& from, const std::string& to) const {
+  std::string text = read_file((rules / file).string());
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  std::ofstream(rules / file, std::ios::binary | std::ios::trunc) << text;
+}
+
 std::vector<std::pair<std::string, std::string>> shipped_rule_files() {
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& entry : std::filesystem::directory_iterator(source_path("rules"))) {

@@ -1,5 +1,9 @@
 #pragma once
 // Helpers shared by the tests: the shipped ruleset, intakes from JSON, decisions as messages.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -22,6 +26,33 @@ const CompiledRuleset& shipped();
 
 // The shipped rule files (name, text), sorted by name.
 std::vector<std::pair<std::string, std::string>> shipped_rule_files();
+
+// A fresh temporary folder (`folder`) holding a copy of the shipped rules (`rules`), for tests
+// that edit them; removed with the object.
+struct ShippedRulesCopy {
+  explicit ShippedRulesCopy(const std::string& name);
+  ~ShippedRulesCopy();
+  // Rewrites a rule file: replaces the first `from` with `to`; fails the test when it is not there.
+  void edit(const std::string& file, const std::string& from, const std::string& to) const;
+
+  std::filesystem::path folder;
+  std::filesystem::path rules;
+};
+
+// Runs `check(folder)` in one SECTION per case folder below `relative` (sorted); fails the test
+// when there are fewer than `at_least`.
+template <typename Check>
+void for_each_golden_case(const std::string& relative, std::size_t at_least, Check check) {
+  std::vector<std::filesystem::path> cases;
+  for (const auto& entry : std::filesystem::directory_iterator(source_path(relative))) {
+    if (entry.is_directory()) cases.push_back(entry.path());
+  }
+  std::sort(cases.begin(), cases.end());
+  REQUIRE(cases.size() >= at_least);
+  for (const auto& folder : cases) {
+    SECTION(folder.filename().string()) { check(folder); }
+  }
+}
 
 // Loads rules from in-memory texts; fails the test with the rendered diagnostics when they do not load.
 std::shared_ptr<const CompiledRuleset> load_texts(std::vector<std::pair<std::string, std::string>> files);

@@ -6,9 +6,10 @@
 
 #include "analyze/search.hpp"
 #include "analyze/value_classes.hpp"
+#include "diag/codes.hpp"
 #include "diag/render.hpp"
 #include "diag/source_set.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 namespace {
@@ -68,7 +69,7 @@ class Analyzer {
   AnalysisReport run() {
     for (std::size_t f = 0; f < model_.facts.size(); ++f) {
       if (model_.facts[f].derived || value_classes_exact(ruleset_, static_cast<int>(f))) continue;
-      add("analysis-limit", Severity::error, model_.facts[f].location,
+      add(code::analysis_limit, Severity::error, model_.facts[f].location,
           "`" + model_.facts[f].id + "` has more than " + std::to_string(max_exact_set_bits) +
               " values that rules or techniques test; the safety analysis cannot cover them all",
           "split it into smaller set facts");
@@ -90,8 +91,11 @@ class Analyzer {
     if (search_.exhausted()) {
       // Searches that ran out of budget prove nothing. Findings with a witness stand; findings that
       // rest on a search finding nothing do not. Refuse rather than pass unverified rules.
-      std::erase_if(report_.findings, [](const Finding& f) { return !f.witness && f.check != "analysis-limit" && f.check != "unused"; });
-      add("analysis-limit", Severity::error, model_.plan.location,
+      std::erase_if(report_.findings, [](const Finding& f) {
+        const std::string& code = f.diagnostic.code;
+        return !f.witness && code != code::analysis_limit && code != code::unused;
+      });
+      add(code::analysis_limit, Severity::error, model_.plan.location,
           "the safety analysis stopped after " + std::to_string(search_.visited()) +
               " intakes without finishing; the rules are too large to verify",
           "split conditions into derived facts with fewer questions each, or simplify the red flags");
@@ -118,9 +122,10 @@ class Analyzer {
     return {certain, possible};
   }
 
-  void add(const std::string& check, Severity severity, const SourceLocation& where, std::string message,
+  void add(std::string_view code, Severity severity, const SourceLocation& where, std::string message,
            std::string hint = {}, std::optional<Answers> witness = std::nullopt, std::string shows = {}) {
-    Finding finding{check, {severity, where, std::move(message), std::move(hint)}, std::nullopt, std::move(shows)};
+    Finding finding{{severity, where, std::move(message), std::move(hint), std::string(code)}, std::nullopt,
+                    std::move(shows)};
     if (witness) finding.witness = intake_json(ruleset_, *witness);
     report_.findings.push_back(std::move(finding));
   }
@@ -141,7 +146,7 @@ class Analyzer {
       auto witness = search_.find(facts, search_.blank(),
                                   [&](const PartialIntake& p) { return p.truth(flag.condition); });
       if (!witness) {
-        add("red-flag-safety", Severity::error, source.location,
+        add(code::red_flag_safety, Severity::error, source.location,
             "red flag `" + source.id + "` can never fire: no answers satisfy its condition",
             "check the comparisons and values; as written it protects no patient");
         continue;
@@ -154,7 +159,7 @@ class Analyzer {
       }
       Evaluation decided = evaluate(ruleset_, full);
       if (decided.outcome != Outcome::refer || decided.urgency < flag.tier) {
-        add("red-flag-safety", Severity::error, source.location,
+        add(code::red_flag_safety, Severity::error, source.location,
             "red flag `" + source.id + "` fires but the decision is " + describe(decided), {}, full,
             describe(decided));
       }
@@ -199,12 +204,12 @@ class Analyzer {
                         "answered it; red flag `" + source.id + "` then cannot fire";
     if (witness) {
       Evaluation decided = evaluate(ruleset_, *witness);
-      add("red-flag-safety", Severity::error, source.location, where,
+      add(code::red_flag_safety, Severity::error, source.location, where,
           "remove the default from `" + declared.id + "`: red-flag questions must be asked", witness,
           describe(decided) + " with `" + declared.id + "` unanswered; answering " + value_text(fact, fired_value) +
               " makes it refer");
     } else {
-      add("red-flag-safety", Severity::warning, source.location, where,
+      add(code::red_flag_safety, Severity::warning, source.location, where,
           "remove the default from `" + declared.id + "`: red-flag questions must be asked");
     }
   }
@@ -259,7 +264,7 @@ class Analyzer {
       yes.values[fact] = 1;
       std::string before = describe(evaluate(ruleset_, no)), after = describe(evaluate(ruleset_, yes));
       const auto& declared = model_.facts[fact];
-      add("monotonicity", Severity::error, declared.location,
+      add(code::monotonicity, Severity::error, declared.location,
           "answering yes to `" + declared.id + "` lowers the decision from " + before + " to " + after,
           "a red flag reads `not " + declared.id + "`; a patient with more red flags must never be sent home",
           no, before + " as given; " + after + " when `" + declared.id + "` is true");
@@ -297,7 +302,7 @@ class Analyzer {
         for (int avoid : rules_with(model::Effect::Kind::avoid, static_cast<int>(t))) {
           auto witness = together({include, avoid});
           if (!witness) continue;
-          add("conflict", Severity::warning, model_.rules[include].location,
+          add(code::conflict, Severity::warning, model_.rules[include].location,
               "rule `" + model_.rules[include].id + "` includes `" + model_.techniques[t].id + "` but rule `" +
                   model_.rules[avoid].id + "` avoids it for the same intake",
               "avoid wins, so the include does nothing there; narrow one of the conditions", witness,
@@ -339,7 +344,7 @@ class Analyzer {
       auto witness = together(involved);
       std::string cycle;
       for (const auto& node : path) cycle += (cycle.empty() ? "" : " before ") + node;
-      add("order-cycle", witness ? Severity::error : Severity::warning, model_.rules[rule].location,
+      add(code::order_cycle, witness ? Severity::error : Severity::warning, model_.rules[rule].location,
           "ordering cycle: " + cycle, "the cycle is ignored and catalogue order used; drop one `order` effect",
           witness, witness ? "all the ordering rules of the cycle apply" : "");
     }
@@ -387,7 +392,7 @@ class Analyzer {
                       .find(facts_of(ruleset_, rule.condition), search_.blank(),
                             [&](const PartialIntake& p) { return p.truth(rule.condition); })
                       .has_value();
-      add("dead-rule", Severity::warning, source.location,
+      add(code::dead_rule, Severity::warning, source.location,
           ever ? "rule `" + source.id + "` only holds when a red flag fires, so it never shapes a plan"
                : "rule `" + source.id + "` can never hold: no answers satisfy its condition");
       dead_.insert(static_cast<int>(r));
@@ -409,7 +414,7 @@ class Analyzer {
                       negate(p.truth(ruleset_.rules[a].condition)));
         });
         if (counterexample) continue;
-        add("redundant-rule", Severity::warning, model_.rules[b].location,
+        add(code::redundant_rule, Severity::warning, model_.rules[b].location,
             "rule `" + model_.rules[b].id + "` is redundant: rule `" + model_.rules[a].id +
                 "` has the same effects whenever it holds",
             "merge the two rules, or remove this one");
@@ -443,7 +448,7 @@ class Analyzer {
     std::vector<model::FactValue> equipment =
         plan.equipment_fact >= 0 ? value_classes_of(plan.equipment_fact) : std::vector<model::FactValue>{0};
     if (combinations * areas.size() > 2'000'000) {
-      add("unreachable-technique", Severity::note, plan.location,
+      add(code::unreachable_technique, Severity::note, plan.location,
           "too many combinations to search for unreachable techniques (" + std::to_string(combinations) + ")");
       return;
     }
@@ -479,7 +484,7 @@ class Analyzer {
     }
     for (std::size_t t = 0; t < model_.techniques.size(); ++t) {
       if (reached[t]) continue;
-      add("unreachable-technique", Severity::warning, model_.techniques[t].location,
+      add(code::unreachable_technique, Severity::warning, model_.techniques[t].location,
           "no intake can receive technique `" + model_.techniques[t].id + "`",
           "it is always avoided, lacks its equipment or targets, or is cut by the plan's limits");
     }
@@ -497,7 +502,7 @@ class Analyzer {
         removes = removes || effect.kind == model::Effect::Kind::avoid;
       }
       if (includes && removes) {
-        add("reason-scope", Severity::warning, rule.location,
+        add(code::reason_scope, Severity::warning, rule.location,
             "rule `" + rule.id + "` both includes and avoids techniques with one reason",
             "split it into one rule per intent, each with a reason about its own effect");
       }
@@ -507,7 +512,7 @@ class Analyzer {
     if (!any_step) return;
     for (const auto& flag : model_.red_flags) {
       if (!model_.next_steps[static_cast<int>(flag.tier)]) {
-        add("next-step", Severity::warning, flag.location,
+        add(code::next_step, Severity::warning, flag.location,
             std::string("red flag `") + flag.id + "` refers at `" + model::to_string(flag.tier) +
                 "`, which has no `next_step`",
             std::string("add `next_step ") + model::to_string(flag.tier) + "` with the action a patient must take");
@@ -537,10 +542,10 @@ class Analyzer {
       int index = static_cast<int>(i);
       if (fact.derived) {
         if (!derived_used.count(index)) {
-          add("unused", Severity::warning, fact.location, "derived fact `" + fact.id + "` is never used");
+          add(code::unused, Severity::warning, fact.location, "derived fact `" + fact.id + "` is never used");
         }
       } else if (!read.test(i) && index != plan.equipment_fact && index != plan.area_fact) {
-        add("unused", Severity::warning, fact.location,
+        add(code::unused, Severity::warning, fact.location,
             "fact `" + fact.id + "` is asked but no rule reads it", "remove it, or use it in a rule");
       }
     }
@@ -553,7 +558,7 @@ class Analyzer {
         }
       }
       if (!used) {
-        add("unused", Severity::warning, model_.tags[g].location,
+        add(code::unused, Severity::warning, model_.tags[g].location,
             "tag `" + model_.tags[g].id + "` is declared but no rule uses it");
       }
     }
@@ -563,7 +568,7 @@ class Analyzer {
       const auto& fact = model_.facts[plan.equipment_fact];
       for (std::size_t v = 0; v < fact.values.size(); ++v) {
         if (!((needed >> v) & 1U)) {
-          add("unused", Severity::warning, fact.location,
+          add(code::unused, Severity::warning, fact.location,
               "equipment `" + fact.values[v] + "` is offered but no technique needs it");
         }
       }
@@ -588,7 +593,6 @@ Diagnostics analysis_errors(const AnalysisReport& report) {
   for (const auto& finding : report.findings) {
     if (finding.diagnostic.severity != Severity::error) continue;
     Diagnostic d = finding.diagnostic;
-    d.message = "[" + finding.check + "] " + d.message;
     if (finding.witness) d.hint += (d.hint.empty() ? "" : "; ") + std::string("witness: ") + *finding.witness;
     errors.push_back(std::move(d));
   }
@@ -598,12 +602,7 @@ Diagnostics analysis_errors(const AnalysisReport& report) {
 std::string render_findings(const AnalysisReport& report, const SourceSet& sources) {
   std::string out;
   for (const auto& finding : report.findings) {
-    std::string text = render(finding.diagnostic, sources);
-    // "file:line:col: error: message" -> "... error[check]: message"
-    auto severity = std::string(to_string(finding.diagnostic.severity)) + ": ";
-    auto at = text.find(severity);
-    if (at != std::string::npos) text.insert(at + severity.size() - 2, "[" + finding.check + "]");
-    out += text;
+    out += render(finding.diagnostic, sources);
     if (finding.witness) {
       out += "  witness: " + *finding.witness + "\n";
       if (!finding.witness_shows.empty()) out += "  shows: " + finding.witness_shows + "\n";
@@ -615,20 +614,11 @@ std::string render_findings(const AnalysisReport& report, const SourceSet& sourc
 }
 
 std::string findings_json(const AnalysisReport& report) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < report.findings.size(); ++i) {
-    const auto& f = report.findings[i];
-    const auto& d = f.diagnostic;
-    out += (i ? ",{" : "{") + std::string("\"check\":") + json_quote(f.check) +
-           ",\"severity\":" + json_quote(to_string(d.severity)) + ",\"file\":" + json_quote(d.location.file) +
-           ",\"line\":" + std::to_string(d.location.line) + ",\"column\":" + std::to_string(d.location.column) +
-           ",\"message\":" + json_quote(d.message);
-    if (!d.hint.empty()) out += ",\"hint\":" + json_quote(d.hint);
-    if (f.witness) out += ",\"witness\":" + *f.witness;
-    if (!f.witness_shows.empty()) out += ",\"shows\":" + json_quote(f.witness_shows);
-    out += "}";
-  }
-  return out + "]";
+  return json_objects(report.findings, [](JsonWriter& w, const Finding& f) {
+    write_diagnostic(w, f.diagnostic);
+    if (f.witness) w.raw_field("witness", *f.witness);
+    if (!f.witness_shows.empty()) w.string_field("shows", f.witness_shows);
+  });
 }
 
 }  // namespace triage

@@ -18,8 +18,8 @@
 namespace triage {
 
 struct Finding {
-  std::string check;  // red-flag-safety, monotonicity, conflict, order-cycle, dead-rule, redundant-rule,
-                      // unreachable-technique, unused, reason-scope, next-step
+  // Its code (diag/codes.hpp) names the check: red-flag-safety, monotonicity, conflict, order-cycle,
+  // dead-rule, redundant-rule, unreachable-technique, unused, reason-scope, next-step, analysis-limit.
   Diagnostic diagnostic;
   std::optional<std::string> witness;  // {"answers": {...}} JSON
   std::string witness_shows;           // what running the witness shows
@@ -32,11 +32,12 @@ struct AnalysisReport {
 
 AnalysisReport analyze(const CompiledRuleset& ruleset);
 
-// The error findings as diagnostics (witness appended to the hint): what makes a ruleset unfit to
-// serve.
+// The error findings as diagnostics, codes kept and the witness appended to the hint: what makes a
+// ruleset unfit to serve.
 Diagnostics analysis_errors(const AnalysisReport& report);
 
-// Findings rendered like diagnostics, each with its witness; and as JSON.
+// Findings rendered by the diagnostic renderers (diag/render.hpp), each followed by its witness;
+// as text and as a JSON array.
 std::string render_findings(const AnalysisReport& report, const class SourceSet& sources);
 std::string findings_json(const AnalysisReport& report);
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 
@@ -69,29 +69,21 @@ bool to_request(const std::vector<RawAnswer>& raw, v1::EvaluateRequest& request,
 
 std::string canonical_answers_json(std::vector<RawAnswer> raw) {
   std::sort(raw.begin(), raw.end(), [](const RawAnswer& a, const RawAnswer& b) { return a.fact < b.fact; });
-  std::string out = "{";
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    const RawAnswer& answer = raw[i];
-    if (i > 0) out += ',';
-    out += json_quote(answer.fact) + ':';
-    switch (answer.kind) {
-      case RawAnswer::Kind::boolean: out += answer.boolean ? "true" : "false"; break;
-      case RawAnswer::Kind::number: {
-        char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "%.17g", answer.number);
-        out += buffer;
-        break;
+  return json_object([&](JsonWriter& w) {
+    for (const RawAnswer& answer : raw) {
+      switch (answer.kind) {
+        case RawAnswer::Kind::boolean: w.bool_field(answer.fact, answer.boolean); break;
+        case RawAnswer::Kind::number: {
+          char buffer[32];
+          std::snprintf(buffer, sizeof buffer, "%.17g", answer.number);
+          w.raw_field(answer.fact, buffer);
+          break;
+        }
+        case RawAnswer::Kind::text: w.string_field(answer.fact, answer.text); break;
+        case RawAnswer::Kind::list: w.strings_field(answer.fact, answer.list); break;
       }
-      case RawAnswer::Kind::text: out += json_quote(answer.text); break;
-      case RawAnswer::Kind::list:
-        out += '[';
-        for (std::size_t k = 0; k < answer.list.size(); ++k) out += (k > 0 ? "," : "") + json_quote(answer.list[k]);
-        out += ']';
-        break;
     }
-  }
-  out += '}';
-  return out;
+  });
 }
 
 }  // namespace triage

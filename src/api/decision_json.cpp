@@ -1,62 +1,12 @@
 #include "api/decision_json.hpp"
 
 #include "util/utc_time.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 namespace {
 
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) {}
-
-  void key(const char* name) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
-  }
-  void string_field(const char* name, const std::string& value) {
-    key(name);
-    out_ += json_quote(value);
-  }
-  template <typename List>
-  void strings_field(const char* name, const List& values) {
-    key(name);
-    out_ += '[';
-    for (int i = 0; i < values.size(); ++i) {
-      if (i > 0) out_ += ',';
-      out_ += json_quote(values.Get(i));
-    }
-    out_ += ']';
-  }
-  template <typename Write>
-  void object_field(const char* name, Write write) {
-    key(name);
-    out_ += '{';
-    Writer inner(out_);
-    write(inner);
-    out_ += '}';
-  }
-  template <typename List, typename Write>
-  void objects_field(const char* name, const List& values, Write write) {
-    key(name);
-    out_ += '[';
-    for (int i = 0; i < values.size(); ++i) {
-      if (i > 0) out_ += ',';
-      out_ += '{';
-      Writer inner(out_);
-      write(inner, values.Get(i));
-      out_ += '}';
-    }
-    out_ += ']';
-  }
-
- private:
-  std::string& out_;
-  bool first_ = true;
-};
+using Writer = JsonWriter;
 
 void explanation(Writer& w, const v1::Explanation& e) {
   w.string_field("rule", e.rule());

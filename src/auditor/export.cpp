@@ -5,7 +5,7 @@
 
 #include "api/decision_record.hpp"
 #include "util/json_reader.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 namespace {
@@ -39,11 +39,17 @@ std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter,
     }
     if (format == ExportFormat::jsonl) {
       // answers and decision are stored as JSON already: embed them as objects.
-      out << "{\"seq\":" << row.seq << ",\"decision_id\":" << json_quote(row.decision_id)
-          << ",\"decided_at\":" << json_quote(row.decided_at) << ",\"client\":" << json_quote(row.client)
-          << ",\"request_id\":" << json_quote(row.request_id) << ",\"ruleset_hash\":" << json_quote(row.ruleset_hash)
-          << ",\"answers\":" << row.answers << ",\"decision\":" << row.decision
-          << ",\"record_hash\":" << json_quote(row.record_hash) << "}\n";
+      out << json_object([&](JsonWriter& w) {
+        w.number_field("seq", row.seq);
+        w.string_field("decision_id", row.decision_id);
+        w.string_field("decided_at", row.decided_at);
+        w.string_field("client", row.client);
+        w.string_field("request_id", row.request_id);
+        w.string_field("ruleset_hash", row.ruleset_hash);
+        w.raw_field("answers", row.answers);
+        w.raw_field("decision", row.decision);
+        w.string_field("record_hash", row.record_hash);
+      }) << "\n";
     } else {
       OutcomeLabel label = outcome_label(row.decision);
       out << row.seq << ',' << csv_field(row.decision_id) << ',' << csv_field(row.decided_at) << ','

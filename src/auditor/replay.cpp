@@ -10,7 +10,7 @@
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
 #include "ruleset/loader.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 namespace {
@@ -189,34 +189,28 @@ std::string replay_text(const ReplayReport& report, bool candidate) {
 }
 
 std::string replay_json(const ReplayReport& report, bool candidate) {
-  std::string out = "{\"mode\":" + json_quote(candidate ? "impact" : "determinism") +
-                    ",\"replayed\":" + std::to_string(report.replayed) +
-                    ",\"unchanged\":" + std::to_string(report.unchanged) +
-                    ",\"changed\":" + std::to_string(report.changed) + ",\"failed\":" + std::to_string(report.failed) +
-                    ",\"transitions\":{";
-  bool first = true;
-  for (const auto& [name, count] : report.transitions) {
-    out += (first ? "" : ",") + json_quote(name) + ":" + std::to_string(count);
-    first = false;
-  }
-  out += "},\"differences\":[";
-  for (std::size_t i = 0; i < report.differences.size(); ++i) {
-    const auto& d = report.differences[i];
-    out += (i ? ",{" : "{") + std::string("\"seq\":") + std::to_string(d.seq) +
-           ",\"decision_id\":" + json_quote(d.decision_id) + ",\"decided_at\":" + json_quote(d.decided_at) +
-           ",\"transition\":" + json_quote(d.transition);
-    if (!d.error.empty()) out += ",\"error\":" + json_quote(d.error);
-    out += ",\"fields\":[";
-    for (std::size_t k = 0; k < d.fields.size(); ++k) {
-      const auto& f = d.fields[k];
-      out += (k ? ",{" : "{") + std::string("\"path\":") + json_quote(f.path) +
-             ",\"before\":" + (f.before.empty() ? "null" : f.before) +
-             ",\"after\":" + (f.after.empty() ? "null" : f.after) + "}";
-    }
-    out += "]}";
-  }
-  out += "]}";
-  return out;
+  return json_object([&](JsonWriter& w) {
+    w.string_field("mode", candidate ? "impact" : "determinism");
+    w.number_field("replayed", report.replayed);
+    w.number_field("unchanged", report.unchanged);
+    w.number_field("changed", report.changed);
+    w.number_field("failed", report.failed);
+    w.object_field("transitions", [&](JsonWriter& t) {
+      for (const auto& [name, count] : report.transitions) t.number_field(name, count);
+    });
+    w.objects_field("differences", report.differences, [](JsonWriter& o, const auto& d) {
+      o.number_field("seq", d.seq);
+      o.string_field("decision_id", d.decision_id);
+      o.string_field("decided_at", d.decided_at);
+      o.string_field("transition", d.transition);
+      if (!d.error.empty()) o.string_field("error", d.error);
+      o.objects_field("fields", d.fields, [](JsonWriter& f, const auto& field) {
+        f.string_field("path", field.path);
+        f.raw_field("before", field.before.empty() ? "null" : field.before);
+        f.raw_field("after", field.after.empty() ? "null" : field.after);
+      });
+    });
+  });
 }
 
 }  // namespace triage

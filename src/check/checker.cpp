@@ -6,7 +6,6 @@
 #include "check/conditions.hpp"
 #include "check/context.hpp"
 #include "check/properties.hpp"
-#include "compile/compiled.hpp"
 #include "util/suggest.hpp"
 
 namespace triage {
@@ -619,8 +618,9 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
       ruleset.tags.push_back({decl.name.name, decl.description.text, context.locate({tag.file, decl.name.offset})});
     }
   }
-  if (ruleset.tags.size() > max_tags) {
-    context.error_at(ruleset.tags[max_tags].location, "a ruleset may declare at most " + std::to_string(max_tags) + " tags");
+  if (ruleset.tags.size() > model::max_tags) {
+    context.error_at(ruleset.tags[model::max_tags].location,
+                     "a ruleset may declare at most " + std::to_string(model::max_tags) + " tags");
   }
   check::check_plan(context, all);
   for (const auto& technique : all.techniques) {
@@ -630,9 +630,9 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
     }
   }
 
-  if (ruleset.techniques.size() > max_techniques) {
-    context.error_at(ruleset.techniques[max_techniques].location,
-                     "a ruleset may declare at most " + std::to_string(max_techniques) + " techniques");
+  if (ruleset.techniques.size() > model::max_techniques) {
+    context.error_at(ruleset.techniques[model::max_techniques].location,
+                     "a ruleset may declare at most " + std::to_string(model::max_techniques) + " techniques");
   }
 
   check::check_requirement_exemptions(context, all);

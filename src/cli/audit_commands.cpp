@@ -10,9 +10,8 @@
 #include "auditor/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "diag/render.hpp"
-#include "ruleset/loader.hpp"
-#include "util/json_text.hpp"
+#include "ruleset/open.hpp"
+#include "util/json_writer.hpp"
 #include "util/utc_time.hpp"
 
 namespace triage::cli {
@@ -23,6 +22,23 @@ const char* audit_usage =
     "       triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
     "       triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
+
+const CommandSpec audit_specs[] = {
+    {"audit verify",
+     "usage: triage audit verify --db PATH [--expect-head HASH] [--format text|json]\n"
+     "  checks the file, every stored ruleset and the hash chain\n",
+     {},
+     {"--db", "--expect-head", "--format"}},
+    {"audit replay",
+     "usage: triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
+     "  re-decides logged decisions with their own rules, or with candidate rules (--rules)\n",
+     {},
+     {"--db", "--rules", "--format", "--since", "--until", "--limit"}},
+    {"audit export",
+     "usage: triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n",
+     {},
+     {"--db", "--format", "--since", "--until", "--limit"}},
+};
 
 // The filter from --since, --until and --limit; false with `error` when one is malformed.
 bool filter_from(const Options& options, DecisionFilter& filter, std::string& error) {
@@ -78,12 +94,24 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
     return exit_failure;
   }
   std::string command = args[0];
+  if (command == "--help" || command == "-h") {
+    io.out << audit_usage;
+    return exit_ok;
+  }
+  const CommandSpec* spec = nullptr;
+  for (const auto& candidate : audit_specs) {
+    if (candidate.name == "audit " + command) spec = &candidate;
+  }
+  if (!spec) {
+    io.err << "triage audit: unknown command `" << command << "`\n" << audit_usage;
+    return exit_failure;
+  }
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  Options options = parse_options(rest, {"--db", "--rules", "--format", "--since", "--until", "--limit",
-                                         "--expect-head"});
-  if (!options.error.empty() || !options.has("--db")) {
-    io.err << "triage audit: " << (options.error.empty() ? "--db PATH is required" : options.error) << "\n"
-           << audit_usage;
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(rest, *spec, options, io, code)) return code;
+  if (!options.has("--db")) {
+    io.err << "triage audit: --db PATH is required\n" << spec->usage;
     return exit_failure;
   }
   std::string error;
@@ -97,9 +125,13 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
   if (command == "verify") {
     VerifyReport report = verify_audit_log(*reader, options.get("--expect-head", ""), progress_to(io.err, "verified"));
     if (format == "json") {
-      io.out << "{\"ok\":" << (report.ok ? "true" : "false") << ",\"verified\":" << report.verified
-             << ",\"head_hash\":" << json_quote(report.head_hash) << ",\"broken_seq\":" << report.broken_seq
-             << ",\"problem\":" << json_quote(report.problem) << "}\n";
+      io.out << json_object([&](JsonWriter& w) {
+        w.bool_field("ok", report.ok);
+        w.number_field("verified", report.verified);
+        w.string_field("head_hash", report.head_hash);
+        w.number_field("broken_seq", report.broken_seq);
+        w.string_field("problem", report.problem);
+      }) << "\n";
     } else if (report.ok) {
       io.out << "verified " << report.verified << " decisions; chain head " << report.head_hash << "\n";
     } else {
@@ -110,12 +142,9 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
   if (command == "replay") {
     std::shared_ptr<const CompiledRuleset> candidate;
     if (options.has("--rules")) {
-      LoadResult loaded = load_ruleset(options.get("--rules", ""));
-      if (!loaded.ruleset) {
-        io.err << render_all(loaded.diagnostics, *loaded.sources);
-        return exit_failure;
-      }
-      candidate = loaded.ruleset;
+      OpenedRuleset opened;
+      if (!open_servable("audit replay", options.get("--rules", ""), opened, io)) return exit_failure;
+      candidate = opened.ruleset;
     }
     DecisionFilter filter;
     if (!filter_from(options, filter, error)) {

@@ -1,5 +1,8 @@
 #include "cli/commands.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -10,26 +13,64 @@
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "cli/options.hpp"
+#include "diag/codes.hpp"
 #include "diag/render.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
-#include "ruleset/loader.hpp"
+#include "ruleset/analysis_cache.hpp"
+#include "ruleset/open.hpp"
 #include "util/files.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage::cli {
 namespace {
 
-// Loads the ruleset, printing diagnostics on failure.
-std::shared_ptr<const CompiledRuleset> load_or_report(const std::string& folder, Io io) {
-  LoadResult loaded = load_ruleset(folder);
-  if (!loaded.ruleset) {
-    io.err << render_all(loaded.diagnostics, *loaded.sources);
-    return nullptr;
-  }
-  return loaded.ruleset;
+// The analysis cache for this build of `triage`: the executable's identity (inode, size and
+// modification time) is the salt, so a rebuilt analysis never reads a stale entry. None when no
+// cache folder is known or TRIAGE_NO_CACHE is set.
+std::unique_ptr<AnalysisCache> analysis_cache() {
+  std::string folder = AnalysisCache::default_folder();
+  if (folder.empty() || std::getenv("TRIAGE_NO_CACHE")) return nullptr;
+  struct stat self {};
+  if (stat("/proc/self/exe", &self) != 0) return nullptr;
+  std::string salt = std::to_string(self.st_ino) + ":" + std::to_string(self.st_size) + ":" +
+                     std::to_string(self.st_mtim.tv_sec) + "." + std::to_string(self.st_mtim.tv_nsec);
+  return std::make_unique<AnalysisCache>(folder, salt);
+}
+
+bool open_or_report(const std::string& command, const std::string& folder, OpenedRuleset& opened, Io io) {
+  std::string error;
+  auto cache = analysis_cache();
+  if (open_ruleset(folder, opened, error, cache.get())) return true;
+  io.err << "triage " << command << ": " << error << "\n";
+  return false;
 }
 
 }  // namespace
+
+void open_for_check(const std::string& folder, OpenedRuleset& opened) {
+  std::string error;
+  auto cache = analysis_cache();
+  if (open_ruleset(folder, opened, error, cache.get())) return;
+  // `check` reports an unreadable folder like any other problem, in the chosen format.
+  opened = OpenedRuleset{};
+  opened.sources = std::make_shared<SourceSet>();
+  opened.diagnostics.push_back({Severity::error, {folder, 0, 0}, error, {}, std::string(code::rules_folder)});
+}
+
+bool open_servable(const std::string& command, const std::string& folder, OpenedRuleset& opened, Io io) {
+  if (!open_or_report(command, folder, opened, io)) return false;
+  if (!opened.ruleset) {
+    io.err << render_all(opened.diagnostics, *opened.sources);
+    return false;
+  }
+  if (!opened.servable()) {
+    io.err << "triage " << command << ": the rules fail the safety analysis; see `triage check`:\n"
+           << render_all(opened.refusals(), *opened.sources);
+    return false;
+  }
+  return true;
+}
 
 bool read_input(const std::string& path, std::istream& in, std::string& text) {
   if (path != "-") return read_text_file(path, text);
@@ -41,39 +82,99 @@ bool read_input(const std::string& path, std::istream& in, std::string& text) {
 
 namespace {
 
+const CommandSpec check_spec{
+    "check",
+    "usage: triage check [--rules DIR] [--strict] [--format text|json]\n"
+    "  syntax, types and the safety analysis with witnesses; exit 1 on errors (and on warnings with --strict)\n",
+    {"--strict"},
+    {"--rules", "--format"}};
+
+const CommandSpec eval_spec{
+    "eval",
+    "usage: triage eval [--rules DIR] --intake FILE|- [--jsonl]\n"
+    "  decides one intake ({\"answers\": {…}}) and prints the decision as JSON. A FILE ending in .jsonl\n"
+    "  (or --jsonl) holds one intake per line: one decision per line comes back, a line's errors as\n"
+    "  {\"line\": N, \"errors\": […]}; blank lines are skipped. Exit 2 when any intake is invalid.\n",
+    {"--jsonl"},
+    {"--rules", "--intake"}};
+
+const CommandSpec schema_spec{"schema",
+                              "usage: triage schema [--rules DIR]\n"
+                              "  prints the questionnaire a kiosk renders, as JSON\n",
+                              {},
+                              {"--rules"}};
+
+// One intake's decision as JSON, or false with what was wrong with it.
+bool decide(const CompiledRuleset& ruleset, const std::string& text, std::string& decision,
+            std::vector<std::string>& errors) {
+  std::vector<RawAnswer> raw;
+  std::string error;
+  if (!parse_intake_json(text, raw, error)) {
+    errors.push_back(error);
+    return false;
+  }
+  IntakeResult intake = validate_answers(ruleset, raw);
+  for (const auto& refused : intake.errors) errors.push_back("invalid answer: " + refused.message);
+  if (!errors.empty()) return false;
+  Evaluation evaluation = evaluate(ruleset, intake.answers);
+  decision = decision_to_json(to_decision_proto(ruleset, evaluation, new_decision_id(), now_micros(), ""));
+  return true;
+}
+
+// Decides every non-blank line of `text`; returns the exit code.
+int eval_lines(const CompiledRuleset& ruleset, const std::string& text, Io io) {
+  int code = exit_ok;
+  std::size_t number = 0, start = 0;
+  std::string decision;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::vector<std::string> errors;
+    if (decide(ruleset, line, decision, errors)) {
+      io.out << decision << "\n";
+      continue;
+    }
+    code = exit_invalid_input;
+    io.out << json_object([&](JsonWriter& w) {
+      w.number_field("line", static_cast<std::int64_t>(number));
+      w.strings_field("errors", errors);
+    }) << "\n";
+  }
+  return code;
+}
+
 }  // namespace
 
 int run_check(const std::vector<std::string>& args, Io io) {
-  std::vector<std::string> rest;
-  bool strict = false;
-  for (const auto& arg : args) {
-    if (arg == "--strict") strict = true;
-    else rest.push_back(arg);
-  }
-  Options options = parse_options(rest, {"--rules", "--format"});
-  if (!options.error.empty()) {
-    io.err << "triage check: " << options.error << "\n";
-    return exit_failure;
-  }
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, check_spec, options, io, code)) return code;
+  bool strict = options.flag("--strict");
   std::string format = options.get("--format", "text");
   if (format != "text" && format != "json") {
     io.err << "triage check: --format must be text or json\n";
     return exit_failure;
   }
   std::string folder = options.get("--rules", "rules");
-  LoadResult loaded = load_ruleset(folder);
-  AnalysisReport report;
-  if (loaded.ruleset) report = analyze(*loaded.ruleset);
+  OpenedRuleset loaded;
+  open_for_check(folder, loaded);
+  const AnalysisReport& report = loaded.analysis;
   std::size_t errors = 0, warnings = 0;
   for (const auto& finding : report.findings) {
     (finding.diagnostic.severity == Severity::error ? errors : warnings) += 1;
   }
   bool ok = loaded.ruleset != nullptr && errors == 0 && (!strict || warnings == 0);
   if (format == "json") {
-    io.out << "{\"ok\":" << (ok ? "true" : "false") << ",\"ruleset_hash\":\""
-           << (loaded.ruleset ? loaded.ruleset->model->hash : "") << "\""
-           << ",\"diagnostics\":" << render_json(loaded.diagnostics) << ",\"findings\":" << findings_json(report)
-           << "}\n";
+    io.out << json_object([&](JsonWriter& w) {
+      w.bool_field("ok", ok);
+      w.string_field("ruleset_hash", loaded.ruleset ? loaded.ruleset->model->hash : "");
+      w.raw_field("diagnostics", render_json(loaded.diagnostics));
+      w.raw_field("findings", findings_json(report));
+    }) << "\n";
     return ok ? exit_ok : exit_failure;
   }
   if (!loaded.ruleset) {
@@ -92,52 +193,42 @@ int run_check(const std::vector<std::string>& args, Io io) {
 }
 
 int run_eval(const std::vector<std::string>& args, Io io) {
-  Options options = parse_options(args, {"--rules", "--intake"});
-  if (!options.error.empty() || options.values.count("--intake") == 0) {
-    io.err << "triage eval: " << (options.error.empty() ? "--intake FILE (or - for stdin) is required" : options.error)
-           << "\n";
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, eval_spec, options, io, code)) return code;
+  if (!options.has("--intake")) {
+    io.err << "triage eval: --intake FILE (or - for stdin) is required\n" << eval_spec.usage;
     return exit_failure;
   }
-  auto ruleset = load_or_report(options.get("--rules", "rules"), io);
-  if (!ruleset) return exit_failure;
   // Decide only with rules the server would serve.
-  Diagnostics unsafe = analysis_errors(analyze(*ruleset));
-  if (!unsafe.empty()) {
-    io.err << "triage eval: the rules fail the safety analysis; see `triage check`:\n";
-    for (const auto& d : unsafe) io.err << "  " << d.location.file << ":" << d.location.line << ": " << d.message << "\n";
-    return exit_failure;
-  }
+  OpenedRuleset opened;
+  if (!open_servable("eval", options.get("--rules", "rules"), opened, io)) return exit_failure;
+  const CompiledRuleset& ruleset = *opened.ruleset;
   std::string text;
   std::string path = options.get("--intake", "-");
   if (!read_input(path, io.in, text)) {
     io.err << "triage eval: cannot read the intake file `" << path << "`\n";
     return exit_invalid_input;
   }
-  std::vector<RawAnswer> raw;
-  std::string error;
-  if (!parse_intake_json(text, raw, error)) {
-    io.err << "triage eval: " << error << "\n";
+  bool jsonl = options.flag("--jsonl") || (path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0);
+  if (jsonl) return eval_lines(ruleset, text, io);
+  std::string decision;
+  std::vector<std::string> errors;
+  if (!decide(ruleset, text, decision, errors)) {
+    for (const auto& error : errors) io.err << "triage eval: " << error << "\n";
     return exit_invalid_input;
   }
-  IntakeResult intake = validate_answers(*ruleset, raw);
-  if (!intake.errors.empty()) {
-    for (const auto& refused : intake.errors) io.err << "triage eval: invalid answer: " << refused.message << "\n";
-    return exit_invalid_input;
-  }
-  Evaluation evaluation = evaluate(*ruleset, intake.answers);
-  io.out << decision_to_json(to_decision_proto(*ruleset, evaluation, new_decision_id(), now_micros(), "")) << "\n";
+  io.out << decision << "\n";
   return exit_ok;
 }
 
 int run_schema(const std::vector<std::string>& args, Io io) {
-  Options options = parse_options(args, {"--rules"});
-  if (!options.error.empty()) {
-    io.err << "triage schema: " << options.error << "\n";
-    return exit_failure;
-  }
-  auto ruleset = load_or_report(options.get("--rules", "rules"), io);
-  if (!ruleset) return exit_failure;
-  io.out << to_json(to_questionnaire(*ruleset)) << "\n";
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, schema_spec, options, io, code)) return code;
+  OpenedRuleset opened;
+  if (!open_servable("schema", options.get("--rules", "rules"), opened, io)) return exit_failure;
+  io.out << to_json(to_questionnaire(*opened.ruleset)) << "\n";
   return exit_ok;
 }
 

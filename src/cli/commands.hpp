@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace triage {
+struct OpenedRuleset;
+}
+
 namespace triage::cli {
 
 struct Io {
@@ -20,6 +24,14 @@ inline constexpr int exit_invalid_input = 2;
 
 // Reads a file, or standard input when `path` is "-"; false when the file cannot be read.
 bool read_input(const std::string& path, std::istream& in, std::string& text);
+
+// Opens the rules in `folder` (through `open_ruleset`, with the analysis cache) for a command that
+// decides with them. When they may not serve, prints why on `io.err` and returns false.
+bool open_servable(const std::string& command, const std::string& folder, OpenedRuleset& opened, Io io);
+
+// Opens the rules in `folder` for `triage check`; a folder that cannot be read becomes an error
+// diagnostic in `opened`.
+void open_for_check(const std::string& folder, OpenedRuleset& opened);
 
 int run_check(const std::vector<std::string>& args, Io io);
 int run_eval(const std::vector<std::string>& args, Io io);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "diag/render.hpp"
 #include "diag/source_set.hpp"
 #include "fmt/format.hpp"
@@ -11,20 +12,25 @@
 
 namespace triage::cli {
 
+namespace {
+
+const CommandSpec fmt_spec{"fmt",
+                           "usage: triage fmt [-w | --check] FILES…\n"
+                           "  prints the formatted files; -w rewrites them; --check lists those not formatted (exit 1)\n",
+                           {"-w", "--write", "--check"},
+                           {},
+                           /*positionals=*/true};
+
+}  // namespace
+
 int run_fmt(const std::vector<std::string>& args, Io io) {
-  bool write = false, check = false;
-  std::vector<std::string> files;
-  for (const auto& arg : args) {
-    if (arg == "-w" || arg == "--write") write = true;
-    else if (arg == "--check") check = true;
-    else if (!arg.empty() && arg[0] == '-') {
-      io.err << "triage fmt: unknown option " << arg << "\nusage: triage fmt [-w | --check] FILES…\n";
-      return exit_failure;
-    } else files.push_back(arg);
-  }
+  Options options;
+  int parsed = exit_ok;
+  if (!parse_command_line(args, fmt_spec, options, io, parsed)) return parsed;
+  bool write = options.flag("-w") || options.flag("--write"), check = options.flag("--check");
+  const std::vector<std::string>& files = options.positionals;
   if (files.empty() || (write && check)) {
-    io.err << "usage: triage fmt [-w | --check] FILES…\n"
-              "  prints the formatted files; -w rewrites them; --check lists those not formatted (exit 1)\n";
+    io.err << fmt_spec.usage;
     return exit_failure;
   }
   int code = exit_ok;

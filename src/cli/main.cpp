@@ -8,30 +8,24 @@
 
 namespace {
 
+// The commands and what they do; each command's options are in its own usage (`--help`), written
+// once beside its option list.
 const char* usage =
     "usage: triage <command> [options]\n"
     "\n"
     "commands:\n"
-    "  check  [--rules DIR] [--strict] [--format text|json]\n"
-    "                                                syntax, types and the safety analysis with witnesses;\n"
-    "                                                exit 1 on errors (and warnings with --strict)\n"
-    "  eval   [--rules DIR] --intake FILE|-          decide one intake and print the decision as JSON\n"
-    "  fmt    [-w | --check] FILES…                  canonical layout of rule files, comments kept\n"
-    "  test   [--rules DIR] [--coverage] [--format text|json] [FILES…]\n"
-    "                                                run the rule tests in DIR/tests/*.cases\n"
-    "  schema [--rules DIR]                          print the questionnaire a kiosk renders, as JSON\n"
-    "  serve  [--rules DIR] [--listen ADDR] [--audit-db PATH] [--config FILE]\n"
-    "         [--tls-cert F --tls-key F [--tls-client-ca F]] [--log-format text|json]\n"
-    "                                                run the gRPC service until SIGTERM/SIGINT\n"
-    "  call   --server ADDR --intake FILE|- [--tls-ca F] [--client-id ID]\n"
-    "                                                send one intake to a server, print the decision\n"
-    "  reload --server ADDR [--tls-ca F --tls-cert F --tls-key F]\n"
-    "                                                ask a server to re-read and check its rules\n"
-    "  audit  verify|replay|export --db PATH …       check, re-decide or export the audit log\n"
-    "  loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n"
-    "                                                load a server; report rps and latency as JSON\n"
+    "  check    syntax, types and the safety analysis with witnesses\n"
+    "  eval     decide one intake (or one per line of a .jsonl file), print the decision as JSON\n"
+    "  fmt      canonical layout of rule files, comments kept\n"
+    "  test     run the clinicians' rule tests (*.cases)\n"
+    "  schema   print the questionnaire a kiosk renders, as JSON\n"
+    "  serve    run the gRPC service until SIGTERM/SIGINT\n"
+    "  call     send one intake to a server, print the decision\n"
+    "  reload   ask a server to re-read and check its rules\n"
+    "  audit    verify, replay or export the audit log\n"
+    "  loadgen  load a server; report rps and latency as JSON\n"
     "\n"
-    "--rules defaults to `rules`.\n";
+    "`triage <command> --help` prints that command's options. --rules defaults to `rules`.\n";
 
 }  // namespace
 

@@ -1,28 +1,91 @@
 #include "cli/options.hpp"
 
-#include "util/option_pairs.hpp"
+#include <algorithm>
+#include <ostream>
+
+#include "cli/commands.hpp"
 
 namespace triage::cli {
+namespace {
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
 
 std::string Options::get(const std::string& name, const std::string& fallback) const {
   auto it = values.find(name);
   return it == values.end() ? fallback : it->second;
 }
 
-Options parse_options(const std::vector<std::string>& args, std::initializer_list<const char*> allowed) {
+Options parse_options(const std::vector<std::string>& args, const CommandSpec& spec) {
   Options options;
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (!option_pairs(args, pairs, options.error)) return options;
-  for (const auto& [name, value] : pairs) {
-    bool known = false;
-    for (const char* candidate : allowed) known = known || name == candidate;
-    if (!known) {
+  // --help wins wherever it stands, even after a mistake.
+  for (const auto& arg : args) {
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+      return options;
+    }
+  }
+  bool options_ended = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_ended || arg.size() < 2 || arg[0] != '-') {
+      if (!spec.positionals) {
+        options.error = "unexpected argument " + arg;
+        return options;
+      }
+      options.positionals.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_ended = true;
+      continue;
+    }
+    auto equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    if (listed(spec.flags, name)) {
+      if (equals != std::string::npos) {
+        options.error = "option " + name + " takes no value";
+        return options;
+      }
+      options.flags.insert(name);
+    } else if (listed(spec.valued, name)) {
+      std::string value;
+      if (equals != std::string::npos) {
+        value = arg.substr(equals + 1);
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        options.error = "option " + name + " needs a value";
+        return options;
+      }
+      options.values[name] = value;
+      options.ordered.emplace_back(name, value);
+    } else {
       options.error = "unknown option " + name;
       return options;
     }
-    options.values[name] = value;
   }
   return options;
+}
+
+bool parse_command_line(const std::vector<std::string>& args, const CommandSpec& spec, Options& options, Io io,
+                        int& exit_code) {
+  options = parse_options(args, spec);
+  if (options.help) {
+    io.out << spec.usage;
+    exit_code = exit_ok;
+    return false;
+  }
+  if (!options.error.empty()) {
+    io.err << "triage " << spec.name << ": " << options.error << "\n" << spec.usage;
+    exit_code = exit_failure;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace triage::cli

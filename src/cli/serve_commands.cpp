@@ -23,10 +23,56 @@
 
 namespace triage::cli {
 
+namespace {
+
+CommandSpec serve_spec() {
+  CommandSpec spec{"serve",
+                   "usage: triage serve [--rules DIR] [--listen ADDR] [--audit-db PATH] [--config FILE]\n"
+                   "                    [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]\n"
+                   "                    [--log-format text|json] [--max-request-bytes N] [--drain-seconds N]\n"
+                   "                    [--admin-subjects CN,…] [--watch-interval-ms N] [--audit-busy-timeout-ms N]\n"
+                   "  runs the gRPC service until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
+                   "  or the config file\n",
+                   {},
+                   {"--config"}};
+  for (const auto& name : serve_option_names()) spec.valued.push_back("--" + name);
+  return spec;
+}
+
+const CommandSpec call_spec{
+    "call",
+    "usage: triage call --server ADDR --intake FILE|- [--request-id ID] [--client-id ID]\n"
+    "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--timeout-ms N]\n"
+    "  sends one intake to a server and prints the decision like `triage eval`\n",
+    {},
+    {"--server", "--intake", "--request-id", "--client-id", "--tls-ca", "--tls-cert", "--tls-key", "--timeout-ms"}};
+
+const CommandSpec reload_spec{
+    "reload",
+    "usage: triage reload --server ADDR [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--client-id ID]\n"
+    "                     [--timeout-ms N]\n"
+    "  asks a server to re-read and check its rules; exit 1 when the candidate is refused\n",
+    {},
+    {"--server", "--client-id", "--tls-ca", "--tls-cert", "--tls-key", "--timeout-ms"}};
+
+const CommandSpec loadgen_spec{
+    "loadgen",
+    "usage: triage loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n"
+    "  loads a server with the *.json intakes of DIR (rules/examples); reports rps and latency as JSON\n",
+    {},
+    {"--target", "--concurrency", "--duration", "--rate", "--intakes"}};
+
+}  // namespace
+
 int run_serve(const std::vector<std::string>& args, Io io) {
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, serve_spec(), options, io, code)) return code;
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (const auto& [name, value] : options.ordered) flags.emplace_back(name.substr(2), value);
   ServeConfig config;
   std::string error;
-  if (!load_serve_config(args, config, error)) {
+  if (!load_serve_config(flags, config, error)) {
     io.err << "triage serve: " << error << "\n";
     return exit_failure;
   }
@@ -67,12 +113,11 @@ int report_failure(const char* command, const grpc::Status& status, Io io) {
 }  // namespace
 
 int run_call(const std::vector<std::string>& args, Io io) {
-  Options options = parse_options(args, {"--server", "--intake", "--request-id", "--client-id", "--tls-ca",
-                                         "--tls-cert", "--tls-key", "--timeout-ms"});
-  if (!options.error.empty() || !options.has("--server") || !options.has("--intake")) {
-    if (!options.error.empty()) io.err << "triage call: " << options.error << "\n";
-    io.err << "usage: triage call --server ADDR --intake FILE|- [--request-id ID] [--client-id ID]\n"
-              "                   [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--timeout-ms N]\n";
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, call_spec, options, io, code)) return code;
+  if (!options.has("--server") || !options.has("--intake")) {
+    io.err << call_spec.usage;
     return exit_failure;
   }
   std::string text, error;
@@ -102,11 +147,11 @@ int run_call(const std::vector<std::string>& args, Io io) {
 }
 
 int run_reload(const std::vector<std::string>& args, Io io) {
-  Options options = parse_options(args, {"--server", "--client-id", "--tls-ca", "--tls-cert", "--tls-key",
-                                         "--timeout-ms"});
-  if (!options.error.empty() || !options.has("--server")) {
-    if (!options.error.empty()) io.err << "triage reload: " << options.error << "\n";
-    io.err << "usage: triage reload --server ADDR [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n";
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, reload_spec, options, io, code)) return code;
+  if (!options.has("--server")) {
+    io.err << reload_spec.usage;
     return exit_failure;
   }
   std::string error;
@@ -133,25 +178,15 @@ int run_reload(const std::vector<std::string>& args, Io io) {
 namespace triage::cli {
 
 int run_loadgen(const std::vector<std::string>& args, Io io) {
+  Options parsed;
+  int code = exit_ok;
+  if (!parse_command_line(args, loadgen_spec, parsed, io, code)) return code;
   LoadOptions options;
-  std::string intakes_folder = "rules/examples";
-  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    const std::string& name = args[i];
-    const std::string& value = args[i + 1];
-    if (name == "--target") options.target = value;
-    else if (name == "--concurrency") options.concurrency = std::max(1, std::atoi(value.c_str()));
-    else if (name == "--duration") options.duration_seconds = std::atof(value.c_str());
-    else if (name == "--rate") options.rate = std::atof(value.c_str());
-    else if (name == "--intakes") intakes_folder = value;
-    else {
-      io.err << "triage loadgen: unknown option " << name << "\n";
-      return exit_failure;
-    }
-  }
-  if (args.size() % 2 != 0) {
-    io.err << "usage: triage loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n";
-    return exit_failure;
-  }
+  if (parsed.has("--target")) options.target = parsed.get("--target", "");
+  if (parsed.has("--concurrency")) options.concurrency = std::max(1, std::atoi(parsed.get("--concurrency", "").c_str()));
+  if (parsed.has("--duration")) options.duration_seconds = std::atof(parsed.get("--duration", "").c_str());
+  if (parsed.has("--rate")) options.rate = std::atof(parsed.get("--rate", "").c_str());
+  std::string intakes_folder = parsed.get("--intakes", "rules/examples");
   std::vector<v1::EvaluateRequest> requests;
   std::error_code error_code;
   std::vector<std::string> files;

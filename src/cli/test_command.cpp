@@ -4,35 +4,35 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "diag/render.hpp"
-#include "ruleset/loader.hpp"
+#include "cli/options.hpp"
+#include "ruleset/open.hpp"
 #include "ruletest/runner.hpp"
 #include "util/files.hpp"
 
 namespace triage::cli {
 
+namespace {
+
+const CommandSpec test_spec{"test",
+                            "usage: triage test [--rules DIR] [--coverage] [--strict] [--format text|json] [FILES…]\n"
+                            "  runs the rule tests in DIR/tests/*.cases (or FILES); --coverage lists what no case\n"
+                            "  exercised, --strict fails on it\n",
+                            {"--coverage", "--strict"},
+                            {"--rules", "--format"},
+                            /*positionals=*/true};
+
+}  // namespace
+
 int run_test(const std::vector<std::string>& args, Io io) {
-  std::string rules = "rules", format = "text";
-  bool coverage = false, strict = false;
-  std::vector<std::string> paths;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--coverage") coverage = true;
-    else if (args[i] == "--strict") strict = true;
-    else if (args[i] == "--rules" && i + 1 < args.size()) rules = args[++i];
-    else if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
-    else if (args[i].rfind("--", 0) == 0) {
-      io.err << "triage test: unknown option " << args[i] << "\n"
-             << "usage: triage test [--rules DIR] [--coverage] [--strict] [--format text|json] [FILES…]\n";
-      return exit_failure;
-    } else {
-      paths.push_back(args[i]);
-    }
-  }
-  LoadResult loaded = load_ruleset(rules);
-  if (!loaded.ruleset) {
-    io.err << render_all(loaded.diagnostics, *loaded.sources);
-    return exit_failure;
-  }
+  Options options;
+  int code = exit_ok;
+  if (!parse_command_line(args, test_spec, options, io, code)) return code;
+  std::string rules = options.get("--rules", "rules"), format = options.get("--format", "text");
+  bool coverage = options.flag("--coverage"), strict = options.flag("--strict");
+  std::vector<std::string> paths = options.positionals;
+  // Cases run only against rules the server would serve.
+  OpenedRuleset loaded;
+  if (!open_servable("test", rules, loaded, io)) return exit_failure;
   if (paths.empty()) {
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(rules + "/tests", error)) {

@@ -11,8 +11,8 @@
 
 namespace triage {
 
-inline constexpr std::size_t max_techniques = 256;
-inline constexpr std::size_t max_tags = 64;
+using model::max_tags;
+using model::max_techniques;
 using TechniqueSet = std::bitset<max_techniques>;
 
 // One test of one fact; evaluates to true, false or unknown.

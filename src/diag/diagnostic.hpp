@@ -21,6 +21,9 @@ struct Diagnostic {
   SourceLocation location;
   std::string message;
   std::string hint;  // empty when there is nothing useful to suggest
+  // What kind of problem, for tools and filters (diag/codes.hpp: `red-flag-safety`, …). Empty for
+  // diagnostics that have no code yet; renderers then show the severity alone.
+  std::string code = {};
 };
 
 using Diagnostics = std::vector<Diagnostic>;

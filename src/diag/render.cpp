@@ -3,14 +3,16 @@
 #include <sstream>
 
 #include "diag/source_set.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 
 std::string render(const Diagnostic& d, const SourceSet& sources) {
   std::ostringstream out;
   out << d.location.file << ':' << d.location.line << ':' << d.location.column << ": "
-      << to_string(d.severity) << ": " << d.message << '\n';
+      << to_string(d.severity);
+  if (!d.code.empty()) out << '[' << d.code << ']';
+  out << ": " << d.message << '\n';
   if (const SourceFile* file = sources.find(d.location.file)) {
     std::string_view line = file->line_text(d.location.line);
     out << "  " << line << '\n' << "  ";
@@ -38,20 +40,18 @@ std::string render_all(const Diagnostics& diagnostics, const SourceSet& sources)
   return text;
 }
 
-std::string render_json(const Diagnostics& diagnostics) {
-  std::string out = "[";
-  bool first = true;
-  for (const auto& d : diagnostics) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"severity\":" + json_quote(to_string(d.severity)) + ",\"file\":" + json_quote(d.location.file) +
-           ",\"line\":" + std::to_string(d.location.line) + ",\"column\":" + std::to_string(d.location.column) +
-           ",\"message\":" + json_quote(d.message);
-    if (!d.hint.empty()) out += ",\"hint\":" + json_quote(d.hint);
-    out += '}';
-  }
-  out += "]";
-  return out;
+std::string render_message(const Diagnostic& d) { return d.code.empty() ? d.message : "[" + d.code + "] " + d.message; }
+
+void write_diagnostic(JsonWriter& w, const Diagnostic& d) {
+  if (!d.code.empty()) w.string_field("code", d.code);
+  w.string_field("severity", to_string(d.severity));
+  w.string_field("file", d.location.file);
+  w.number_field("line", static_cast<std::int64_t>(d.location.line));
+  w.number_field("column", static_cast<std::int64_t>(d.location.column));
+  w.string_field("message", d.message);
+  if (!d.hint.empty()) w.string_field("hint", d.hint);
 }
+
+std::string render_json(const Diagnostics& diagnostics) { return json_objects(diagnostics, write_diagnostic); }
 
 }  // namespace triage

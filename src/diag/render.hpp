@@ -1,6 +1,6 @@
 #pragma once
-// Turns diagnostics into the text clinicians read:
-//   file:line:column: error: message
+// The one place diagnostics become text or JSON. Text is what clinicians read:
+//   file:line:column: error[code]: message      (`error: message` when there is no code)
 //     the source line
 //     ^ under the column
 //   hint: ...
@@ -10,6 +10,7 @@
 
 namespace triage {
 
+class JsonWriter;
 class SourceSet;
 
 // Renders one diagnostic; the source line and caret are shown when the file is in `sources`.
@@ -17,6 +18,14 @@ std::string render(const Diagnostic& diagnostic, const SourceSet& sources);
 
 // Renders all diagnostics, each followed by a blank line, then a summary line.
 std::string render_all(const Diagnostics& diagnostics, const SourceSet& sources);
+
+// The message with its code in front (`[code] message`), for channels that carry no code of their
+// own: log lines and the ReloadResult message.
+std::string render_message(const Diagnostic& diagnostic);
+
+// Writes one diagnostic's JSON members: code (when set), severity, file, line, column, message,
+// hint (when set).
+void write_diagnostic(JsonWriter& writer, const Diagnostic& diagnostic);
 
 // Renders diagnostics as a JSON array (for `--format json`).
 std::string render_json(const Diagnostics& diagnostics);

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "serve/status_names.hpp"
+#include "util/json_writer.hpp"
 #include "triage/v1/triage.grpc.pb.h"
 
 namespace triage {
@@ -96,21 +97,30 @@ LoadReport run_load(const LoadOptions& options, const std::vector<v1::EvaluateRe
 }
 
 std::string to_json(const LoadOptions& options, const LoadReport& report) {
-  char buffer[512];
-  std::snprintf(buffer, sizeof buffer,
-                "{\"target\":\"%s\",\"concurrency\":%d,\"rate\":%g,\"duration_s\":%.3f,\"requests\":%ld,\"ok\":%ld,"
-                "\"rps\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"errors\":{",
-                options.target.c_str(), options.concurrency, options.rate, report.elapsed_seconds, report.requests,
-                report.ok, report.elapsed_seconds > 0 ? static_cast<double>(report.requests) / report.elapsed_seconds : 0.0,
-                report.p50_ms, report.p90_ms, report.p99_ms, report.max_ms);
-  std::string out = buffer;
-  bool first = true;
-  for (const auto& [name, count] : report.errors) {
-    out += (first ? "\"" : ",\"") + name + "\":" + std::to_string(count);
-    first = false;
-  }
-  out += "}}";
-  return out;
+  auto fixed = [](const char* format, double value) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, format, value);
+    return std::string(buffer);
+  };
+  return json_object([&](JsonWriter& w) {
+    w.string_field("target", options.target);
+    w.number_field("concurrency", options.concurrency);
+    w.raw_field("rate", fixed("%g", options.rate));
+    w.raw_field("duration_s", fixed("%.3f", report.elapsed_seconds));
+    w.number_field("requests", report.requests);
+    w.number_field("ok", report.ok);
+    double rps = report.elapsed_seconds > 0 ? static_cast<double>(report.requests) / report.elapsed_seconds : 0.0;
+    w.raw_field("rps", fixed("%.1f", rps));
+    w.object_field("latency_ms", [&](JsonWriter& l) {
+      l.raw_field("p50", fixed("%.3f", report.p50_ms));
+      l.raw_field("p90", fixed("%.3f", report.p90_ms));
+      l.raw_field("p99", fixed("%.3f", report.p99_ms));
+      l.raw_field("max", fixed("%.3f", report.max_ms));
+    });
+    w.object_field("errors", [&](JsonWriter& e) {
+      for (const auto& [name, count] : report.errors) e.number_field(name, count);
+    });
+  });
 }
 
 }  // namespace triage

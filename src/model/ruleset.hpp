@@ -16,6 +16,10 @@ namespace triage::model {
 inline constexpr std::size_t max_facts = 256;
 // Enum and set facts may have at most this many values (one bit each).
 inline constexpr std::size_t max_values = 64;
+// A ruleset may declare at most this many techniques and tags (checked; the compiler's bit sets
+// are this wide).
+inline constexpr std::size_t max_techniques = 256;
+inline constexpr std::size_t max_tags = 64;
 
 using FactSet = std::bitset<max_facts>;
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "check/checker.hpp"
+#include "diag/codes.hpp"
 #include "parse/parse.hpp"
 #include "util/files.hpp"
 #include "util/sha256.hpp"
@@ -44,31 +45,49 @@ LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::strin
   return result;
 }
 
-LoadResult load_ruleset(const std::string& folder) {
+std::vector<std::filesystem::path> rule_file_paths(const std::string& folder, std::error_code& error) {
   namespace fs = std::filesystem;
-  std::error_code error;
-  std::vector<std::pair<std::string, std::string>> files;
-  auto fail = [&](const std::string& message, const std::string& hint) {
-    LoadResult result;
-    result.sources = std::make_shared<SourceSet>();
-    result.diagnostics.push_back({Severity::error, {folder, 0, 0}, message, hint});
-    return result;
+  std::vector<fs::path> paths;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    if (it->path().extension() == ".rules" && it->is_regular_file()) paths.push_back(it->path());
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+bool read_rules_folder(const std::string& folder, std::vector<std::pair<std::string, std::string>>& files,
+                       std::string& error, std::string& hint) {
+  namespace fs = std::filesystem;
+  std::error_code listing;
+  auto fail = [&](std::string message, std::string advice) {
+    error = std::move(message);
+    hint = std::move(advice);
+    return false;
   };
-  if (!fs::is_directory(folder, error)) {
+  if (!fs::is_directory(folder, listing)) {
     return fail("the rules folder `" + folder + "` does not exist or is not a folder",
                 "pass the folder that holds the *.rules files with --rules");
   }
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    const fs::path& path = it->path();
-    if (path.extension() != ".rules" || !it->is_regular_file()) continue;
+  std::vector<fs::path> paths = rule_file_paths(folder, listing);
+  if (listing) return fail("cannot list the rules folder `" + folder + "`: " + listing.message(), {});
+  for (const auto& path : paths) {
     std::string text;
-    if (!read_text_file(path.string(), text)) {
-      return fail("cannot read `" + path.string() + "`", "check the file's permissions");
-    }
+    if (!read_text_file(path.string(), text)) return fail("cannot read `" + path.string() + "`", "check the file's permissions");
     files.emplace_back(path.filename().string(), std::move(text));
   }
-  if (error) return fail("cannot list the rules folder `" + folder + "`: " + error.message(), {});
   if (files.empty()) return fail("the rules folder `" + folder + "` has no *.rules files", {});
+  return true;
+}
+
+LoadResult load_ruleset(const std::string& folder) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string error, hint;
+  if (!read_rules_folder(folder, files, error, hint)) {
+    LoadResult result;
+    result.sources = std::make_shared<SourceSet>();
+    result.diagnostics.push_back({Severity::error, {folder, 0, 0}, error, hint, std::string(code::rules_folder)});
+    return result;
+  }
   return load_ruleset_from_texts(std::move(files));
 }
 

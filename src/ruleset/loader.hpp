@@ -1,5 +1,6 @@
 #pragma once
 // Loads a ruleset folder: every *.rules file in sorted order, parsed, checked, compiled and hashed.
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,15 @@ struct LoadResult {
   Diagnostics diagnostics;                         // syntax errors, or else semantic ones
   std::shared_ptr<SourceSet> sources;              // for rendering the diagnostics
 };
+
+// The files that make up the ruleset in `folder`: its regular *.rules files, sorted. `error` is
+// set when the folder cannot be listed.
+std::vector<std::filesystem::path> rule_file_paths(const std::string& folder, std::error_code& error);
+
+// Reads the *.rules files of `folder` (name, text). False with `error` and a `hint` when the folder
+// is missing, unreadable or holds no rule files.
+bool read_rules_folder(const std::string& folder, std::vector<std::pair<std::string, std::string>>& files,
+                       std::string& error, std::string& hint);
 
 // Reads `folder`. A missing or unreadable folder, or one without rule files, is an error diagnostic.
 LoadResult load_ruleset(const std::string& folder);

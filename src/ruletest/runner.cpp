@@ -8,7 +8,7 @@
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
 #include "ruletest/cases.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 #include "util/suggest.hpp"
 
 namespace triage {
@@ -256,32 +256,33 @@ std::string test_report_text(const TestReport& report, const model::Ruleset& mod
 }
 
 std::string test_report_json(const TestReport& report, const model::Ruleset& model) {
-  std::string out = "{\"passed\":" + std::to_string(report.passed) + ",\"failed\":" + std::to_string(report.failed) +
-                    ",\"cases\":[";
-  for (std::size_t i = 0; i < report.results.size(); ++i) {
-    const auto& r = report.results[i];
-    out += (i ? ",{" : "{") + std::string("\"name\":") + json_quote(r.name) + ",\"file\":" + json_quote(r.location.file) +
-           ",\"line\":" + std::to_string(r.location.line) + ",\"passed\":" + (r.passed() ? "true" : "false") +
-           ",\"failures\":[";
-    for (std::size_t k = 0; k < r.failures.size(); ++k) out += (k ? "," : "") + json_quote(r.failures[k]);
-    out += "]}";
-  }
-  out += "],\"coverage\":{";
-  auto list = [&](const char* key, const auto& items, const std::vector<int>& hits, bool last) {
-    out += json_quote(key) + ":{";
-    for (std::size_t i = 0; i < hits.size(); ++i) out += (i ? "," : "") + json_quote(items[i].id) + ":" + std::to_string(hits[i]);
-    out += last ? "}" : "},";
-  };
-  list("red_flags", model.red_flags, report.red_flag_hits, false);
-  list("rules", model.rules, report.rule_hits, false);
-  list("techniques", model.techniques, report.technique_hits, true);
-  out += "},\"errors\":[";
-  for (std::size_t i = 0; i < report.diagnostics.size(); ++i) {
-    const auto& d = report.diagnostics[i];
-    out += (i ? "," : "") + json_quote(d.location.file + ":" + std::to_string(d.location.line) + ":" +
-                                       std::to_string(d.location.column) + ": " + d.message);
-  }
-  return out + "]}";
+  return json_object([&](JsonWriter& w) {
+    w.number_field("passed", report.passed);
+    w.number_field("failed", report.failed);
+    w.objects_field("cases", report.results, [](JsonWriter& o, const auto& r) {
+      o.string_field("name", r.name);
+      o.string_field("file", r.location.file);
+      o.number_field("line", static_cast<std::int64_t>(r.location.line));
+      o.bool_field("passed", r.passed());
+      o.strings_field("failures", r.failures);
+    });
+    w.object_field("coverage", [&](JsonWriter& c) {
+      auto list = [&](const char* key, const auto& items, const std::vector<int>& hits) {
+        c.object_field(key, [&](JsonWriter& l) {
+          for (std::size_t i = 0; i < hits.size(); ++i) l.number_field(items[i].id, hits[i]);
+        });
+      };
+      list("red_flags", model.red_flags, report.red_flag_hits);
+      list("rules", model.rules, report.rule_hits);
+      list("techniques", model.techniques, report.technique_hits);
+    });
+    std::vector<std::string> errors;
+    for (const auto& d : report.diagnostics) {
+      errors.push_back(d.location.file + ":" + std::to_string(d.location.line) + ":" +
+                       std::to_string(d.location.column) + ": " + d.message);
+    }
+    w.strings_field("errors", errors);
+  });
 }
 
 }  // namespace triage

@@ -1,7 +1,5 @@
 #include "serve/config.hpp"
 
-#include "util/option_pairs.hpp"
-
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -85,14 +83,12 @@ const std::vector<std::string>& serve_option_names() {
   return names;
 }
 
-bool load_serve_config(const std::vector<std::string>& args, ServeConfig& config, std::string& error) {
+bool load_serve_config(const std::vector<std::pair<std::string, std::string>>& given, ServeConfig& config,
+                       std::string& error) {
   std::map<std::string, std::string> flags;
   std::string config_file;
   if (const char* path = std::getenv("TRIAGE_CONFIG")) config_file = path;
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (!option_pairs(args, pairs, error)) return false;
-  for (const auto& [option, value] : pairs) {
-    std::string name = option.substr(2);
+  for (const auto& [name, value] : given) {
     if (name == "config") config_file = value;
     else flags[name] = value;
   }

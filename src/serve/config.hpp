@@ -4,6 +4,7 @@
 // win over the defaults.
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace triage {
@@ -37,8 +38,9 @@ struct ServeConfig {
 // file keys (`audit_db`).
 const std::vector<std::string>& serve_option_names();
 
-// Builds the configuration from flags, environment and config file. False with `error` when an
-// option is unknown or a value is malformed.
-bool load_serve_config(const std::vector<std::string>& args, ServeConfig& config, std::string& error);
+// Builds the configuration from flags (name without "--", value; `config` names the config file),
+// environment and config file. False with `error` when an option is unknown or a value is malformed.
+bool load_serve_config(const std::vector<std::pair<std::string, std::string>>& flags, ServeConfig& config,
+                       std::string& error);
 
 }  // namespace triage

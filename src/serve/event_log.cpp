@@ -8,7 +8,7 @@
 #include <cctype>
 #include <cstring>
 
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 
@@ -19,9 +19,12 @@ void EventLog::flush() const { logger_->flush(); }
 std::string EventLog::format(const std::string& event, const std::vector<LogField>& fields) const {
   std::string out;
   if (json_) {
-    out = "\"event\":" + json_quote(event);
+    // The members of the object spdlog's pattern wraps around them.
+    JsonWriter w(out);
+    w.string_field("event", event);
     for (const auto& field : fields) {
-      out += ',' + json_quote(field.key) + ':' + (field.number ? field.value : json_quote(field.value));
+      if (field.number) w.raw_field(field.key, field.value);
+      else w.string_field(field.key, field.value);
     }
     return out;
   }

@@ -23,9 +23,10 @@ class TriageServer {
   // Stops accepting calls, waits up to `drain_seconds` for calls in flight, then flushes and
   // closes the audit log. Safe to call twice.
   void shutdown();
-  // Re-reads the rules folder; swaps the candidate in only when it passes every check.
-  // `trigger` names the cause in logs and results ("rpc", "signal", "watch").
-  v1::ReloadResult reload(const std::string& trigger);
+  // Asks the reloader to re-read the rules folder; the candidate is swapped in only when it passes
+  // every check. `trigger` names the cause in logs and results ("signal"). False when a reload
+  // with this trigger is already waiting or running.
+  bool request_reload(const std::string& trigger);
 
   struct State;
 

@@ -1,8 +1,9 @@
 #include "serve/triage_service.hpp"
 
-#include <thread>
 
 #include "api/answers_proto.hpp"
+#include "serve/admin.hpp"
+#include "serve/reloader.hpp"
 
 namespace triage {
 namespace {
@@ -26,35 +27,41 @@ std::string client_identity(const grpc::ServerContextBase& context) {
   return "peer:" + context.peer();
 }
 
-TriageService::TriageService(Decider& decider, std::shared_ptr<EventLog> log, Reloader reloader, AdminCheck is_admin)
-    : decider_(decider),
-      log_(std::move(log)),
-      reloader_(std::move(reloader)),
-      is_admin_(std::move(is_admin)) {
+TriageService::TriageService(Decider& decider, std::shared_ptr<EventLog> log, Reloader& reloader, AdminPolicy admins)
+    : decider_(decider), log_(std::move(log)), reloader_(reloader), admins_(std::move(admins)) {
   SetMessageAllocatorFor_Evaluate(&allocator_);
+}
+
+bool TriageService::is_admin(const grpc::ServerContextBase& context) const {
+  if (!admins_.tls) return true;
+  std::string identity = client_identity(context);
+  if (identity.rfind("cert:", 0) != 0) return false;
+  return triage::is_admin(subject_names(identity.substr(5)), admins_.admin_subjects);
 }
 
 grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
                                                      const v1::ReloadRulesRequest*, v1::ReloadResult* response) {
   auto* reactor = context->DefaultReactor();
   std::string client = client_identity(*context);
-  if (!is_admin_(*context)) {
+  if (!is_admin(*context)) {
     log_->warn("reload_refused", {{"client", client}, {"reason", "not an admin"}});
     reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                  "ReloadRules needs an admin client certificate (see --admin-subjects)"));
     return reactor;
   }
-  // Checking a candidate can take a while; keep it off the gRPC callback threads, one at a time.
-  bool expected = false;
-  if (!reload_running_.compare_exchange_strong(expected, true)) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED, "a reload is already running; try again when it ends"));
-    return reactor;
-  }
-  std::thread([this, reactor, response, client] {
-    *response = reloader_("rpc");
-    reload_running_ = false;
+  // Checking a candidate can take a while: the reloader's worker runs it, off the gRPC callback
+  // threads, and finishes the call.
+  bool posted = reloader_.post("rpc", [reactor, response](const v1::ReloadResult* result) {
+    if (!result) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
+      return;
+    }
+    *response = *result;
     reactor->Finish(grpc::Status::OK);
-  }).detach();
+  });
+  if (!posted) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED, "a reload is already running; try again when it ends"));
+  }
   return reactor;
 }
 

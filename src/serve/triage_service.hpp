@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "serve/arena_allocator.hpp"
 #include "serve/decide.hpp"
@@ -13,15 +15,20 @@
 
 namespace triage {
 
+class Reloader;
+
+// Who may call the admin RPCs: anyone without TLS (a local, trusted deployment); under TLS a client
+// whose certificate subject or common name is listed.
+struct AdminPolicy {
+  bool tls = false;
+  std::vector<std::string> admin_subjects;
+};
+
 class TriageService final : public v1::TriageService::CallbackService {
  public:
-  // Runs a reload for the ReloadRules RPC (on its own thread) and returns its result.
-  using Reloader = std::function<v1::ReloadResult(const std::string& trigger)>;
-  // Decides whether the caller may use admin RPCs.
-  using AdminCheck = std::function<bool(const grpc::ServerContextBase&)>;
-
-  // Decisions go through `decider` (shared with the HTTP listener), which must outlive the service.
-  TriageService(Decider& decider, std::shared_ptr<EventLog> log, Reloader reloader, AdminCheck is_admin);
+  // Decisions go through `decider` (shared with the HTTP listener); ReloadRules posts to
+  // `reloader`. Both must outlive the service.
+  TriageService(Decider& decider, std::shared_ptr<EventLog> log, Reloader& reloader, AdminPolicy admins);
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
                                      v1::Decision* response) override;
@@ -33,13 +40,15 @@ class TriageService final : public v1::TriageService::CallbackService {
   grpc::ServerUnaryReactor* ReloadRules(grpc::CallbackServerContext* context, const v1::ReloadRulesRequest* request,
                                         v1::ReloadResult* response) override;
 
+  // True when the caller may use admin RPCs.
+  bool is_admin(const grpc::ServerContextBase& context) const;
+
  private:
   Decider& decider_;
   std::shared_ptr<EventLog> log_;
   EvaluateArenaAllocator allocator_;
-  std::atomic<bool> reload_running_{false};
-  Reloader reloader_;
-  AdminCheck is_admin_;
+  Reloader& reloader_;
+  AdminPolicy admins_;
 };
 
 // Who called: the client certificate's subject under TLS, else the `x-client-id` metadata, else

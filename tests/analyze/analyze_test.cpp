@@ -50,7 +50,7 @@ std::shared_ptr<const CompiledRuleset> with_rules(const std::string& rules) {
 std::vector<const Finding*> findings(const AnalysisReport& report, const std::string& check) {
   std::vector<const Finding*> found;
   for (const auto& finding : report.findings) {
-    if (finding.check == check) found.push_back(&finding);
+    if (finding.diagnostic.code == check) found.push_back(&finding);
   }
   return found;
 }
@@ -176,7 +176,7 @@ TEST_CASE("unreachable techniques and unused declarations are reported", "[analy
 
 TEST_CASE("the shipped rules pass the analysis without findings", "[analyze]") {
   AnalysisReport report = analyze(test::shipped());
-  for (const auto& finding : report.findings) UNSCOPED_INFO(finding.check << ": " << finding.diagnostic.message);
+  for (const auto& finding : report.findings) UNSCOPED_INFO(finding.diagnostic.code << ": " << finding.diagnostic.message);
   CHECK(report.findings.empty());
 }
 

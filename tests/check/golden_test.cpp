@@ -10,22 +10,12 @@
 namespace triage {
 
 TEST_CASE("golden diagnostics", "[check][golden]") {
-  namespace fs = std::filesystem;
-  fs::path root = test::source_path("tests/check/golden");
-  std::vector<fs::path> cases;
-  for (const auto& entry : fs::directory_iterator(root)) {
-    if (entry.is_directory()) cases.push_back(entry.path());
-  }
-  std::sort(cases.begin(), cases.end());
-  REQUIRE(cases.size() >= 20);
-  for (const auto& folder : cases) {
-    SECTION(folder.filename().string()) {
-      LoadResult loaded = load_ruleset(folder.string());
-      CHECK(loaded.ruleset == nullptr);
-      std::string expected = test::read_file((folder / "expected.txt").string());
-      CHECK(render_all(loaded.diagnostics, *loaded.sources) == expected);
-    }
-  }
+  test::for_each_golden_case("tests/check/golden", 20, [](const std::filesystem::path& folder) {
+    LoadResult loaded = load_ruleset(folder.string());
+    CHECK(loaded.ruleset == nullptr);
+    std::string expected = test::read_file((folder / "expected.txt").string());
+    CHECK(render_all(loaded.diagnostics, *loaded.sources) == expected);
+  });
 }
 
 TEST_CASE("the shipped rules check clean", "[check]") {

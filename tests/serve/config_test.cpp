@@ -23,7 +23,7 @@ TEST_CASE("serve options: defaults, file, environment and flags in that order of
 
   setenv("TRIAGE_LISTEN", "127.0.0.1:7001", 1);
   ServeConfig config;
-  REQUIRE(load_serve_config({"--config", file, "--rules", "/etc/triage/rules"}, config, error));
+  REQUIRE(load_serve_config({{"config", file}, {"rules", "/etc/triage/rules"}}, config, error));
   unsetenv("TRIAGE_LISTEN");
   CHECK(config.rules == "/etc/triage/rules");        // flag
   CHECK(config.listen == "127.0.0.1:7001");          // environment beats the file
@@ -33,20 +33,20 @@ TEST_CASE("serve options: defaults, file, environment and flags in that order of
 
 TEST_CASE("serve options: mistakes are named", "[serve][config]") {
   struct Case {
-    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> flags;
     std::string error;
   };
   auto c = GENERATE(values<Case>({
-      {{"--colour", "red"}, "unknown option colour"},
-      {{"--log-format", "xml"}, "log-format must be text or json"},
-      {{"--tls-cert", "a.pem"}, "TLS needs both --tls-cert and --tls-key"},
-      {{"--tls-client-ca", "ca.pem"}, "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key"},
-      {{"--max-request-bytes", "ten"}, "max-request-bytes must be a whole number"},
-      {{"--config", "/no/such/file"}, "cannot read the config file /no/such/file"},
+      {{{"colour", "red"}}, "unknown option colour"},
+      {{{"log-format", "xml"}}, "log-format must be text or json"},
+      {{{"tls-cert", "a.pem"}}, "TLS needs both --tls-cert and --tls-key"},
+      {{{"tls-client-ca", "ca.pem"}}, "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key"},
+      {{{"max-request-bytes", "ten"}}, "max-request-bytes must be a whole number"},
+      {{{"config", "/no/such/file"}}, "cannot read the config file /no/such/file"},
   }));
   ServeConfig config;
   std::string error;
-  CHECK_FALSE(load_serve_config(c.args, config, error));
+  CHECK_FALSE(load_serve_config(c.flags, config, error));
   CHECK(error.find(c.error) != std::string::npos);
 }
 

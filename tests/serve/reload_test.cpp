@@ -23,16 +23,13 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ReloadFixture {
-  fs::path folder = fs::temp_directory_path() / ("triage-reload-test-" + new_decision_id());
-  fs::path rules = folder / "rules";
+  test::ShippedRulesCopy copy{"reload-test"};
+  const fs::path& folder = copy.folder;
+  const fs::path& rules = copy.rules;
   std::unique_ptr<TriageServer> server;
   std::unique_ptr<v1::TriageService::Stub> stub;
 
   explicit ReloadFixture(int watch_interval_ms = 0) {
-    fs::create_directories(rules);
-    for (const auto& entry : fs::directory_iterator(test::source_path("rules"))) {
-      if (entry.path().extension() == ".rules") fs::copy_file(entry.path(), rules / entry.path().filename());
-    }
     ServeConfig config;
     config.rules = rules.string();
     config.listen = "127.0.0.1:0";
@@ -47,20 +44,9 @@ struct ReloadFixture {
     stub = v1::TriageService::NewStub(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials()));
   }
-  ~ReloadFixture() {
-    server.reset();
-    std::error_code ignored;
-    fs::remove_all(folder, ignored);
-  }
+  ~ReloadFixture() { server.reset(); }  // before the folder goes
 
-  // Rewrites a rule file: replaces `from` with `to`.
-  void edit(const std::string& file, const std::string& from, const std::string& to) {
-    std::string text = test::read_file((rules / file).string());
-    auto at = text.find(from);
-    REQUIRE(at != std::string::npos);
-    text.replace(at, from.size(), to);
-    std::ofstream(rules / file, std::ios::binary | std::ios::trunc) << text;
-  }
+  void edit(const std::string& file, const std::string& from, const std::string& to) { copy.edit(file, from, to); }
 
   v1::ReloadResult reload_rpc() {
     grpc::ClientContext context;

@@ -1,0 +1,37 @@
+#pragma once
+// The server's standard health status: SERVING while the audit log works, NOT_SERVING while its
+// writes fail and for good once shutdown begins. Thread-safe.
+#include <memory>
+#include <mutex>
+
+#include "serve/event_log.hpp"
+
+namespace grpc {
+class Server;
+}
+
+namespace triage {
+
+class ServingHealth {
+ public:
+  explicit ServingHealth(std::shared_ptr<EventLog> log);
+
+  // Reports through `server`'s health service from now on, starting as SERVING. `server` must
+  // outlive this object's use (until stop()).
+  void start(grpc::Server& server);
+  // Told after every audit write whether it worked; logs and reports a change.
+  void audit_result(bool ok);
+  // True while SERVING (started, the audit log works, not stopped).
+  bool serving();
+  // NOT_SERVING from now on; later audit results change nothing. False when already stopped.
+  bool stop();
+
+ private:
+  std::shared_ptr<EventLog> log_;
+  std::mutex mutex_;
+  grpc::Server* server_ = nullptr;
+  bool serving_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace triage

@@ -1,0 +1,178 @@
+#include "serve/reloader.hpp"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "api/decision_proto.hpp"
+#include "diag/render.hpp"
+#include "ruleset/loader.hpp"
+
+namespace triage {
+namespace {
+
+// What identifies the folder's rule files for change detection: names, sizes and mtimes.
+std::string folder_signature(const std::string& folder) {
+  std::error_code error;
+  std::string signature;
+  for (const auto& path : rule_file_paths(folder, error)) {
+    std::error_code ignored;
+    auto size = std::filesystem::file_size(path, ignored);
+    auto time = std::filesystem::last_write_time(path, ignored).time_since_epoch().count();
+    signature += path.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time) + "\n";
+  }
+  return signature;
+}
+
+google::protobuf::Timestamp now_timestamp() {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(now_micros());
+}
+
+}  // namespace
+
+std::shared_ptr<ServedRuleset> make_served(const OpenedRuleset& opened, const std::string& folder) {
+  auto served = std::make_shared<ServedRuleset>();
+  served->ruleset = opened.ruleset;
+  const model::Ruleset& model = *opened.ruleset->model;
+  served->info.set_ruleset_hash(model.hash);
+  for (const auto& file : model.files) {
+    auto* out = served->info.add_files();
+    out->set_name(file.name);
+    out->set_size_bytes(file.size);
+  }
+  *served->info.mutable_loaded_at() = now_timestamp();
+  served->info.set_source(folder);
+  served->info.set_fact_count(static_cast<std::uint32_t>(model.facts.size()));
+  served->info.set_technique_count(static_cast<std::uint32_t>(model.techniques.size()));
+  served->info.set_red_flag_count(static_cast<std::uint32_t>(model.red_flags.size()));
+  served->info.set_rule_count(static_cast<std::uint32_t>(model.rules.size()));
+  served->questionnaire = to_questionnaire(*opened.ruleset);
+  return served;
+}
+
+Reloader::Reloader(std::string folder, int watch_interval_ms, Decider& decider, AuditLog& audit,
+                   std::shared_ptr<EventLog> log)
+    : folder_(std::move(folder)), watch_interval_ms_(watch_interval_ms), decider_(decider), audit_(audit), log_(std::move(log)) {}
+
+Reloader::~Reloader() { stop(); }
+
+void Reloader::start() { worker_ = std::thread([this] { run(); }); }
+
+bool Reloader::post(const std::string& trigger, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || running_ == trigger) return false;
+    for (const auto& queued : queue_) {
+      if (queued.trigger == trigger) return false;
+    }
+    queue_.push_back({trigger, std::move(done)});
+  }
+  wake_.notify_all();
+  return true;
+}
+
+void Reloader::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  // Requests posted before start() (or with no worker) are dropped here.
+  std::deque<Request> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(queue_);
+  }
+  for (auto& request : dropped) {
+    if (request.done) request.done(nullptr);
+  }
+}
+
+void Reloader::run() {
+  std::string last = watch_interval_ms_ > 0 ? folder_signature(folder_) : std::string();
+  std::string changed;  // a signature seen once, reloaded when the next look finds it again
+  const auto interval = std::chrono::milliseconds(watch_interval_ms_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    auto ready = [&] { return stopping_ || !queue_.empty(); };
+    bool woken = watch_interval_ms_ > 0 ? wake_.wait_for(lock, interval, ready) : (wake_.wait(lock, ready), true);
+    if (stopping_) break;
+    std::string trigger;
+    Done done;
+    if (woken) {
+      trigger = std::move(queue_.front().trigger);
+      done = std::move(queue_.front().done);
+      queue_.pop_front();
+    } else {
+      // Editors write files in steps: reload once the folder has stopped changing for one interval.
+      lock.unlock();
+      std::string now = folder_signature(folder_);
+      lock.lock();
+      if (now == last || now != changed) {
+        changed = now == last ? std::string() : now;
+        continue;
+      }
+      last = now;
+      changed.clear();
+      trigger = "watch";
+    }
+    running_ = trigger;
+    lock.unlock();
+    v1::ReloadResult result = reload(trigger);
+    if (done) done(&result);
+    lock.lock();
+    running_.clear();
+  }
+}
+
+v1::ReloadResult Reloader::reload(const std::string& trigger) {
+  auto current = decider_.served();
+  v1::ReloadResult result;
+  result.set_trigger(trigger);
+  result.set_previous_hash(current->ruleset->model->hash);
+  result.set_ruleset_hash(current->ruleset->model->hash);
+  *result.mutable_attempted_at() = now_timestamp();
+  auto refuse = [&](const Diagnostics& diagnostics) {
+    for (const auto& d : diagnostics) {
+      auto* out = result.add_diagnostics();
+      out->set_file(d.location.file);
+      out->set_line(static_cast<std::uint32_t>(d.location.line));
+      out->set_column(static_cast<std::uint32_t>(d.location.column));
+      out->set_severity(to_string(d.severity));
+      out->set_message(render_message(d));
+      out->set_hint(d.hint);
+      log_->error("reload_diagnostic", {{"where", d.location.file + ":" + std::to_string(d.location.line) + ":" +
+                                                      std::to_string(d.location.column)},
+                                        {"message", render_message(d)}});
+    }
+    log_->error("reload_refused", {{"trigger", trigger}, {"serving", current->ruleset->model->hash},
+                                   {"candidate", result.candidate_hash()}});
+    // The old ruleset keeps serving; GetRuleset shows why the candidate was refused.
+    auto next = std::make_shared<ServedRuleset>(*current);
+    *next->info.mutable_last_reload() = result;
+    decider_.serve(std::move(next));
+    return result;
+  };
+  OpenedRuleset candidate;
+  std::string error;
+  if (!open_ruleset(folder_, candidate, error)) return refuse({{Severity::error, {folder_, 0, 0}, error, {}}});
+  if (candidate.ruleset) result.set_candidate_hash(candidate.ruleset->model->hash);
+  // The full check: a ruleset that does not load or that the safety analysis refutes never serves.
+  if (!candidate.servable()) return refuse(candidate.refusals());
+  const std::string& hash = candidate.ruleset->model->hash;
+  // Stored before it serves, so every decision made with it can be replayed.
+  if (!audit_.store_ruleset(hash, candidate.files(), error)) {
+    return refuse({{Severity::error, {folder_, 0, 0}, error, "the audit log must hold a ruleset before it serves"}});
+  }
+  result.set_reloaded(true);
+  result.set_ruleset_hash(hash);
+  auto next = make_served(candidate, folder_);
+  *next->info.mutable_last_reload() = result;
+  decider_.serve(std::move(next));
+  log_->info("reloaded", {{"trigger", trigger}, {"previous", result.previous_hash()}, {"ruleset_hash", hash}});
+  return result;
+}
+
+}  // namespace triage
