@@ -369,7 +369,11 @@ def run(binary, source_dir, tmp, checks):
         if old.endswith(".png"):
             os.remove(os.path.join(SHOTS, old))
     audit_db = os.path.join(tmp, "kiosk.db")
-    server = hc.start_server(binary, source_dir, tmp, name="kiosk server", audit_db=audit_db,
+    # The journeys below are written for a fixed ruleset (the version-1 rules, kept beside this test
+    # as kiosk_rules/), so that clinical edits to rules/ do not move them; the second run adds the
+    # version-2 kiosk fields to the same rules.
+    fixture = os.path.join(source_dir, "tests", "http", "kiosk_rules")
+    server = hc.start_server(binary, source_dir, tmp, name="kiosk server", audit_db=audit_db, rules=fixture,
                              extra_args=["--audit-busy-timeout-ms", "200"])
     driver = None
     try:
@@ -383,7 +387,7 @@ def run(binary, source_dir, tmp, checks):
         # The same patient journeys on rules that fill in the version-2 kiosk fields.
         v2_db = os.path.join(tmp, "kiosk_v2.db")
         v2 = hc.start_server(binary, source_dir, tmp, name="kiosk v2 server", audit_db=v2_db,
-                             rules=make_v2_rules(binary, os.path.join(source_dir, "rules"), tmp))
+                             rules=make_v2_rules(binary, fixture, tmp))
         try:
             kiosk_v2 = Kiosk(driver, "http://127.0.0.1:%d" % v2.http_port, checks)
             emergency(kiosk_v2, checks, "_v2")
