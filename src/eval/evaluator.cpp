@@ -59,6 +59,27 @@ class TruthBuffer {
   Truth* data_;
 };
 
+// Stack space for running one program. Conditions written by people are shallow and the compiler
+// records the deepest stack needed, so the space is inline unless a ruleset needs more. Left
+// uninitialised on purpose: only pushed entries are read.
+template <typename Entry>
+class ProgramStack {
+ public:
+  explicit ProgramStack(std::size_t depth) {
+    if (depth > inline_size) {
+      large_.resize(depth);
+      data_ = large_.data();
+    }
+  }
+  Entry* data() { return data_; }
+
+ private:
+  static constexpr std::size_t inline_size = 64;
+  Entry small_[inline_size];
+  std::vector<Entry> large_;
+  Entry* data_ = small_;
+};
+
 // Working lists of the plan builder. One set per thread is kept and reused, so a decision
 // allocates only what it returns.
 struct PlanScratch {
@@ -292,14 +313,8 @@ std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program,
     Truth truth;
     std::uint64_t facts;
   };
-  constexpr std::size_t inline_stack = 64;
-  Entry small[inline_stack];  // uninitialised on purpose: only pushed entries are read
-  std::vector<Entry> large;
-  Entry* stack = small;
-  if (ruleset.max_stack > inline_stack) {
-    large.resize(ruleset.max_stack);
-    stack = large.data();
-  }
+  ProgramStack<Entry> space(ruleset.max_stack);
+  Entry* stack = space.data();
   std::size_t top = 0;
   for (std::uint32_t i = program.begin; i < program.end; ++i) {
     const Op& op = ruleset.ops[i];
@@ -404,15 +419,8 @@ void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const T
 }  // namespace
 
 Truth run_program(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
-  // Conditions written by people are shallow; the compiler records the deepest stack needed.
-  constexpr std::size_t inline_stack = 64;
-  std::array<Truth, inline_stack> small;
-  std::vector<Truth> large;
-  Truth* stack = small.data();
-  if (ruleset.max_stack > inline_stack) {
-    large.resize(ruleset.max_stack);
-    stack = large.data();
-  }
+  ProgramStack<Truth> space(ruleset.max_stack);
+  Truth* stack = space.data();
   std::size_t top = 0;
   for (std::uint32_t i = program.begin; i < program.end; ++i) {
     const Op& op = ruleset.ops[i];

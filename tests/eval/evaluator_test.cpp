@@ -222,6 +222,23 @@ TEST_CASE("release is dropped when no strengthening survives", "[eval]") {
   CHECK(reasons_for(decision, "ball_back") == std::vector<std::string>{"plan:require"});
 }
 
+TEST_CASE("a technique listed after `except` neither triggers the requirement nor is removed by it", "[eval]") {
+  std::string exempt_facts = facts;
+  exempt_facts.replace(exempt_facts.find("require strengthen whenever release"),
+                       std::string("require strengthen whenever release").size(),
+                       "require strengthen whenever release except neck_rub");
+  auto ruleset = test::load_texts({{"a_facts.rules", exempt_facts},
+                                   {"b_catalogue.rules", catalogue},
+                                   {"c_rules.rules", "rule weak: a -> avoid phase strengthen reason \"no strength\" sources \"s\"\n"}});
+  REQUIRE(ruleset != nullptr);
+  // No strengthening survives: the back release is still dropped, the exempt neck rub stays.
+  auto decision =
+      test::decide(*ruleset, R"({"answers": {"areas": ["back", "neck"], "kit": ["ball"], "a": true}})");
+  CHECK(plan_of(decision) == std::vector<std::string>{"walk", "neck_rub"});
+  CHECK(reasons_for(decision, "ball_back") == std::vector<std::string>{"plan:require"});
+  CHECK(reasons_for(decision, "neck_rub").empty());
+}
+
 TEST_CASE("cautions: general ones for the plan, targeted ones on the technique", "[eval]") {
   auto ruleset = with_rules(
       "rule everywhere: always -> caution reason \"stop if it hurts\" sources \"001\"\n"
