@@ -70,19 +70,7 @@ def require_grpc():
     """Makes sure `import grpc` works: `python3` on PATH may be an interpreter without the Debian
     grpc packages (for example a pyenv shim); then the script is run again under /usr/bin/python3,
     which has them. Exits 1 with a clear message when no interpreter has grpc."""
-    try:
-        importlib.import_module("grpc")
-        return
-    except ImportError:
-        pass
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath(
-            "/usr/bin/python3") and not os.environ.get("TRIAGE_INTEROP_REEXEC"):
-        os.environ["TRIAGE_INTEROP_REEXEC"] = "1"
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    print("FAIL: the Python grpc module is not installed (Debian: python3-grpcio)", file=sys.stderr)
-    sys.exit(1)
+    require_module("grpc", "python3-grpcio")
 
 
 def require_module(module, package):
