@@ -124,7 +124,7 @@ class Analyzer {
 
   void add(std::string_view code, Severity severity, const SourceLocation& where, std::string message,
            std::string hint = {}, std::optional<Answers> witness = std::nullopt, std::string shows = {}) {
-    Finding finding{{severity, where, std::move(message), std::move(hint), std::string(code)}, std::nullopt,
+    Finding finding{{std::string(code), severity, where, std::move(message), std::move(hint)}, std::nullopt,
                     std::move(shows)};
     if (witness) finding.witness = intake_json(ruleset_, *witness);
     report_.findings.push_back(std::move(finding));

@@ -18,8 +18,7 @@
 namespace triage {
 
 struct Finding {
-  // Its code (diag/codes.hpp) names the check: red-flag-safety, monotonicity, conflict, order-cycle,
-  // dead-rule, redundant-rule, unreachable-technique, unused, reason-scope, next-step, analysis-limit.
+  // Its code names the check (the `analyze` rows of diag/codes.hpp).
   Diagnostic diagnostic;
   std::optional<std::string> witness;  // {"answers": {...}} JSON
   std::string witness_shows;           // what running the witness shows

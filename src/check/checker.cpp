@@ -60,7 +60,7 @@ bool declare(Context& context, std::map<std::string, int>& table, const ast::Ide
     context.declared_at[key] = context.locate({file, name.offset});
   } else {
     const auto& first = context.declared_at[key];
-    context.error({file, name.offset}, "duplicate " + kind + " id `" + name.name + "`",
+    context.error(code::duplicate_name, {file, name.offset}, "duplicate " + kind + " id `" + name.name + "`",
                   "the first is at " + first.file + ":" + std::to_string(first.line) + ":" +
                       std::to_string(first.column));
   }
@@ -78,14 +78,14 @@ std::optional<model::FactValue> default_value(Context& context, const SourceFile
                                               const ast::Value& value) {
   using Kind = ast::Value::Kind;
   auto mismatch = [&](const std::string& expected) {
-    context.error({file, value.offset}, "the default of `" + fact.id + "` must be " + expected);
+    context.error(code::type_mismatch, {file, value.offset}, "the default of `" + fact.id + "` must be " + expected);
     return std::nullopt;
   };
   auto bit_of = [&](const ast::Identifier& name) -> std::optional<std::uint64_t> {
     for (std::size_t i = 0; i < fact.values.size(); ++i) {
       if (fact.values[i] == name.name) return std::uint64_t{1} << i;
     }
-    context.error({file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
+    context.error(code::unknown_value, {file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
                   suggest_or_list(name.name, fact.values));
     return std::nullopt;
   };
@@ -96,7 +96,7 @@ std::optional<model::FactValue> default_value(Context& context, const SourceFile
     case model::FactType::integer:
       if (value.kind != Kind::integer) return mismatch("a whole number");
       if (value.integer < fact.low || value.integer > fact.high) {
-        context.error({file, value.offset}, "the default " + std::to_string(value.integer) + " of `" + fact.id +
+        context.error(code::out_of_range, {file, value.offset}, "the default " + std::to_string(value.integer) + " of `" + fact.id +
                                                 "` is outside its range " + std::to_string(fact.low) + ".." +
                                                 std::to_string(fact.high));
         return std::nullopt;
@@ -127,7 +127,7 @@ void check_labels(Context& context, const SourceFile* file, model::Fact& fact,
                   const std::vector<const ast::Property*>& labels, std::size_t place) {
   if (labels.empty()) return;
   if (fact.type != model::FactType::enumeration && fact.type != model::FactType::set) {
-    context.error({file, labels.front()->offset}, "`label` is for enum and set values; `" + fact.id + "` has none",
+    context.error(code::type_mismatch, {file, labels.front()->offset}, "`label` is for enum and set values; `" + fact.id + "` has none",
                   "the question itself is the label of a yes/no or number question");
     return;
   }
@@ -136,17 +136,17 @@ void check_labels(Context& context, const SourceFile* file, model::Fact& fact,
     const auto& name = label->names.front();
     auto it = std::find(fact.values.begin(), fact.values.end(), name.name);
     if (it == fact.values.end()) {
-      context.error({file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
+      context.error(code::unknown_value, {file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
                     suggest_or_list(name.name, fact.values));
       continue;
     }
     auto& text = fact.labels[static_cast<std::size_t>(it - fact.values.begin())];
-    if (!text.empty()) context.error({file, name.offset}, "`" + name.name + "` of `" + fact.id + "` has two labels");
+    if (!text.empty()) context.error(code::duplicate_value, {file, name.offset}, "`" + name.name + "` of `" + fact.id + "` has two labels");
     text = label->strings.front().text;
   }
   for (std::size_t i = 0; i < fact.values.size(); ++i) {
     if (fact.labels[i].empty()) {
-      context.error({file, place}, "value `" + fact.values[i] + "` of `" + fact.id + "` has no label",
+      context.error(code::missing_label, {file, place}, "value `" + fact.values[i] + "` of `" + fact.id + "` has no label",
                     "a kiosk shows labels: give every value one, or none");
     }
   }
@@ -165,25 +165,25 @@ void check_fact(Context& context, Located<ast::FactDecl> located) {
   constexpr std::int64_t exact_limit = 9007199254740991;  // 2^53 - 1: answers arrive as JSON numbers
   if (fact.type == model::FactType::integer &&
       (fact.low < -exact_limit || fact.high > exact_limit)) {
-    context.error({file, decl.type.offset}, "the range of `" + fact.id + "` must lie within -" +
+    context.error(code::limit_exceeded, {file, decl.type.offset}, "the range of `" + fact.id + "` must lie within -" +
                                                 std::to_string(exact_limit) + ".." + std::to_string(exact_limit),
                   "answers arrive as JSON numbers, which are exact only up to 2^53");
   }
   if (fact.type == model::FactType::integer && fact.low > fact.high) {
-    context.error({file, decl.type.offset}, "the range of `" + fact.id + "` is empty: " + std::to_string(fact.low) +
+    context.error(code::empty_type, {file, decl.type.offset}, "the range of `" + fact.id + "` is empty: " + std::to_string(fact.low) +
                                                 " is greater than " + std::to_string(fact.high));
   }
   if (fact.type == model::FactType::enumeration || fact.type == model::FactType::set) {
-    if (fact.values.empty()) context.error({file, decl.type.offset}, "`" + fact.id + "` has no values");
+    if (fact.values.empty()) context.error(code::empty_type, {file, decl.type.offset}, "`" + fact.id + "` has no values");
     if (fact.values.size() > model::max_values) {
-      context.error({file, decl.type.offset}, "`" + fact.id + "` has " + std::to_string(fact.values.size()) +
+      context.error(code::limit_exceeded, {file, decl.type.offset}, "`" + fact.id + "` has " + std::to_string(fact.values.size()) +
                                                   " values; at most " + std::to_string(model::max_values) +
                                                   " are allowed");
     }
     for (std::size_t i = 0; i < decl.type.values.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {
         if (fact.values[i] == fact.values[j]) {
-          context.error({file, decl.type.values[i].offset},
+          context.error(code::duplicate_value, {file, decl.type.values[i].offset},
                         "`" + fact.values[i] + "` is listed twice in `" + fact.id + "`");
         }
       }
@@ -196,9 +196,9 @@ void check_fact(Context& context, Located<ast::FactDecl> located) {
   check_labels(context, file, fact, properties.all("label"), decl.name.offset);
   if (const auto* property = properties.find("min_choices")) {
     if (fact.type != model::FactType::set) {
-      context.error({file, property->offset}, "`min_choices` is for set facts; `" + fact.id + "` is not a set");
+      context.error(code::type_mismatch, {file, property->offset}, "`min_choices` is for set facts; `" + fact.id + "` is not a set");
     } else if (property->number < 0 || property->number > static_cast<std::int64_t>(fact.values.size())) {
-      context.error({file, property->offset}, "`min_choices` of `" + fact.id + "` must be between 0 and " +
+      context.error(code::out_of_range, {file, property->offset}, "`min_choices` of `" + fact.id + "` must be between 0 and " +
                                                   std::to_string(fact.values.size()) + ", its number of values");
     } else {
       fact.min_choices = static_cast<int>(property->number);
@@ -215,7 +215,7 @@ void check_plan(Context& context, const Declarations& all) {
   if (all.plans.empty()) {
     const SourceFile* file = nullptr;
     if (!all.facts.empty()) file = all.facts.front().file;
-    context.error_at(file != nullptr ? file->locate(0) : SourceLocation{"(ruleset)", 1, 1},
+    context.error_at(code::missing_declaration, file != nullptr ? file->locate(0) : SourceLocation{"(ruleset)", 1, 1},
                      "the ruleset has no `plan` declaration",
                      "add one: plan / phases warm_up, release, ... (see docs/rule-language.md)");
     return;
@@ -223,7 +223,7 @@ void check_plan(Context& context, const Declarations& all) {
   for (std::size_t i = 1; i < all.plans.size(); ++i) {
     const auto& first = all.plans.front();
     auto location = first.file->locate(first.decl->offset);
-    context.error({all.plans[i].file, all.plans[i].decl->offset}, "a ruleset has one `plan`; this is a second",
+    context.error(code::duplicate_declaration, {all.plans[i].file, all.plans[i].decl->offset}, "a ruleset has one `plan`; this is a second",
                   "the first is at " + location.file + ":" + std::to_string(location.line));
   }
   const auto& located = all.plans.front();
@@ -242,7 +242,7 @@ void check_plan(Context& context, const Declarations& all) {
   auto phase_of = [&](const ast::Identifier& name) -> int {
     auto it = context.phase_index.find(name.name);
     if (it != context.phase_index.end()) return it->second;
-    context.error({file, name.offset}, "unknown phase `" + name.name + "`",
+    context.error(code::unknown_phase, {file, name.offset}, "unknown phase `" + name.name + "`",
                   suggest_or_list(name.name, plan.phases));
     return -1;
   };
@@ -263,7 +263,7 @@ void check_plan(Context& context, const Declarations& all) {
   auto positive = [&](const char* key, int& out) {
     if (const auto* property = properties.find(key)) {
       if (property->number < 1 || property->number > 1000) {
-        context.error({file, property->offset}, std::string("`") + key + "` must be between 1 and 1000");
+        context.error(code::out_of_range, {file, property->offset}, std::string("`") + key + "` must be between 1 and 1000");
       } else {
         out = static_cast<int>(property->number);
       }
@@ -276,14 +276,14 @@ void check_plan(Context& context, const Declarations& all) {
     if (property == nullptr) return;
     const auto& name = property->names.front();
     if (property->names.size() > 1) {
-      context.error({file, property->names[1].offset}, std::string("`") + key + "` names one fact");
+      context.error(code::invalid_property, {file, property->names[1].offset}, std::string("`") + key + "` names one fact");
     }
     auto it = context.fact_index.find(name.name);
     if (it == context.fact_index.end()) {
-      context.error({file, name.offset}, "unknown fact `" + name.name + "`",
+      context.error(code::unknown_fact, {file, name.offset}, "unknown fact `" + name.name + "`",
                     suggest_or_list(name.name, context.fact_ids()));
     } else if (context.ruleset.facts[it->second].type != model::FactType::set) {
-      context.error({file, name.offset}, std::string("`") + key + "` must name a set fact; `" + name.name +
+      context.error(code::type_mismatch, {file, name.offset}, std::string("`") + key + "` must name a set fact; `" + name.name +
                                              "` is not a set");
     } else {
       out = it->second;
@@ -316,10 +316,10 @@ void check_requirement_exemptions(Context& context, const Declarations& all) {
       const auto& name = property.names[i];
       auto it = context.technique_index.find(name.name);
       if (it == context.technique_index.end()) {
-        context.error({file, name.offset}, "unknown technique `" + name.name + "`",
+        context.error(code::unknown_technique, {file, name.offset}, "unknown technique `" + name.name + "`",
                       suggest_or_list(name.name, context.names_of(context.technique_index)));
       } else if (context.ruleset.techniques[it->second].phase != requirement.trigger) {
-        context.error({file, name.offset}, "`" + name.name + "` is not in phase `" + property.names[1].name +
+        context.error(code::invalid_property, {file, name.offset}, "`" + name.name + "` is not in phase `" + property.names[1].name +
                                                "`, so the requirement never applies to it");
       } else {
         requirement.exempt.push_back(it->second);
@@ -346,15 +346,15 @@ void check_sections(Context& context, const Declarations& all) {
       for (const auto& name : facts->names) {
         auto it = context.fact_index.find(name.name);
         if (it == context.fact_index.end()) {
-          context.error({file, name.offset}, "unknown fact `" + name.name + "`",
+          context.error(code::unknown_fact, {file, name.offset}, "unknown fact `" + name.name + "`",
                         suggest_or_list(name.name, context.fact_ids()));
           continue;
         }
         auto& fact = ruleset.facts[it->second];
         if (fact.derived) {
-          context.error({file, name.offset}, "`" + name.name + "` is a derived fact; a kiosk does not ask it");
+          context.error(code::section_membership, {file, name.offset}, "`" + name.name + "` is a derived fact; a kiosk does not ask it");
         } else if (fact.section >= 0) {
-          context.error({file, name.offset}, "`" + name.name + "` is already in section `" +
+          context.error(code::section_membership, {file, name.offset}, "`" + name.name + "` is already in section `" +
                                                  ruleset.sections[fact.section].id + "`",
                         "a question is shown on one screen");
         } else {
@@ -368,7 +368,7 @@ void check_sections(Context& context, const Declarations& all) {
   if (ruleset.sections.empty()) return;
   for (const auto& fact : ruleset.facts) {
     if (!fact.derived && fact.section < 0) {
-      context.error_at(fact.location, "fact `" + fact.id + "` is in no section",
+      context.error_at(code::section_membership, fact.location, "fact `" + fact.id + "` is in no section",
                        "list it in the `facts` of one section, so a kiosk shows it");
     }
   }
@@ -379,7 +379,7 @@ std::optional<model::Tier> tier_of(Context& context, const SourceFile* file, con
   for (std::size_t i = 0; i < language::tier_names.size(); ++i) {
     if (name.name == language::tier_names[i]) return static_cast<model::Tier>(i + 1);
   }
-  context.error({file, name.offset}, "unknown urgency `" + name.name + "`", "use emergency, urgent or routine");
+  context.error(code::unknown_urgency, {file, name.offset}, "unknown urgency `" + name.name + "`", "use emergency, urgent or routine");
   return std::nullopt;
 }
 
@@ -394,7 +394,7 @@ void check_next_steps(Context& context, const Declarations& all) {
     if (!tier) continue;
     auto& slot = context.ruleset.next_steps[static_cast<int>(*tier)];
     if (slot) {
-      context.error({file, decl.tier.offset}, "`" + decl.tier.name + "` has a second next step",
+      context.error(code::duplicate_declaration, {file, decl.tier.offset}, "`" + decl.tier.name + "` has a second next step",
                     "the first is at " + slot->location.file + ":" + std::to_string(slot->location.line));
       continue;
     }
@@ -413,7 +413,7 @@ std::uint64_t value_bits(Context& context, const SourceFile* file, const ast::Pr
     auto it = std::find(fact.values.begin(), fact.values.end(), name.name);
     if (it == fact.values.end()) {
       std::string hint = suggest_or_list(name.name, fact.values);
-      context.error({file, name.offset}, "`" + name.name + "` is not " + what + " (a value of `" + fact.id + "`)",
+      context.error(code::unknown_value, {file, name.offset}, "`" + name.name + "` is not " + what + " (a value of `" + fact.id + "`)",
                     hint);
       continue;
     }
@@ -440,7 +440,7 @@ void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
     const auto& name = phase->names.front();
     auto it = context.phase_index.find(name.name);
     if (it == context.phase_index.end()) {
-      context.error({file, name.offset}, "unknown phase `" + name.name + "`",
+      context.error(code::unknown_phase, {file, name.offset}, "unknown phase `" + name.name + "`",
                     suggest_or_list(name.name, context.ruleset.plan.phases));
     } else {
       technique.phase = it->second;
@@ -450,7 +450,7 @@ void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
     for (const auto& name : tags->names) {
       auto it = context.tag_index.find(name.name);
       if (it == context.tag_index.end()) {
-        context.error({file, name.offset}, "unknown tag `" + name.name + "`",
+        context.error(code::unknown_tag, {file, name.offset}, "unknown tag `" + name.name + "`",
                       suggest_or_list(name.name, context.names_of(context.tag_index)));
       } else {
         technique.tags.push_back(it->second);
@@ -461,7 +461,7 @@ void check_technique(Context& context, Located<ast::TechniqueDecl> located) {
   technique.needs = value_bits(context, file, properties.find("needs"), plan.equipment_fact, "equipment");
   technique.targets = value_bits(context, file, properties.find("targets"), plan.area_fact, "a pain area");
   if (technique.sources.empty() && properties.find("sources") != nullptr) {
-    context.error({file, decl.name.offset}, "technique `" + technique.id + "` has an empty `sources`");
+    context.error(code::empty_property, {file, decl.name.offset}, "technique `" + technique.id + "` has an empty `sources`");
   }
   context.ruleset.techniques.push_back(std::move(technique));
 }
@@ -470,11 +470,16 @@ model::Target resolve_target(Context& context, const SourceFile* file, const ast
   using Kind = ast::Target::Kind;
   const std::map<std::string, int>* table = nullptr;
   const char* what = "";
+  std::string_view unknown = code::unknown_technique;
   model::Target::Kind kind = model::Target::Kind::technique;
   switch (target.kind) {
     case Kind::technique: table = &context.technique_index; what = "technique"; break;
-    case Kind::tag: table = &context.tag_index; what = "tag"; kind = model::Target::Kind::tag; break;
-    case Kind::phase: table = &context.phase_index; what = "phase"; kind = model::Target::Kind::phase; break;
+    case Kind::tag:
+      table = &context.tag_index, what = "tag", unknown = code::unknown_tag, kind = model::Target::Kind::tag;
+      break;
+    case Kind::phase:
+      table = &context.phase_index, what = "phase", unknown = code::unknown_phase, kind = model::Target::Kind::phase;
+      break;
   }
   auto it = table->find(target.name.name);
   if (it == table->end()) {
@@ -486,7 +491,7 @@ model::Target resolve_target(Context& context, const SourceFile* file, const ast
     } else {
       hint = suggest_or_list(target.name.name, context.names_of(*table));
     }
-    context.error({file, target.name.offset}, std::string("unknown ") + what + " `" + target.name.name + "`", hint);
+    context.error(unknown, {file, target.name.offset}, std::string("unknown ") + what + " `" + target.name.name + "`", hint);
     return {};
   }
   return {kind, it->second};
@@ -501,7 +506,7 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
   model::Cond condition = resolve_condition(decl.condition, context, file);
   std::size_t size = expanded_size(context.ruleset, condition);
   if (size > max_expanded_size) {
-    context.error({file, decl.name.offset},
+    context.error(code::limit_exceeded, {file, decl.name.offset},
                   what + " expands to more than " + std::to_string(max_expanded_size) +
                       " tests once its derived facts are written out",
                   "derived facts that use each other several times multiply; simplify them");
@@ -517,10 +522,10 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
     for (std::size_t i = 0; i < decl.effects.size(); ++i) {
       const auto& effect = decl.effects[i];
       if (effect.kind != ast::Effect::Kind::refer) {
-        context.error({file, effect.offset}, "a red flag refers; use `rule` for suitability effects",
+        context.error(code::invalid_effect, {file, effect.offset}, "a red flag refers; use `rule` for suitability effects",
                       "write `-> refer emergency`, `-> refer urgent` or `-> refer routine`");
       } else if (i > 0) {
-        context.error({file, effect.offset}, "a red flag refers once");
+        context.error(code::invalid_effect, {file, effect.offset}, "a red flag refers once");
       } else if (auto tier = tier_of(context, file, effect.tier)) {
         flag.tier = *tier;
       }
@@ -539,7 +544,7 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
     model::Effect resolved;
     switch (effect.kind) {
       case ast::Effect::Kind::refer:
-        context.error({file, effect.offset}, "only a red flag can refer", "declare it with `red_flag " + rule.id + ": …`");
+        context.error(code::invalid_effect, {file, effect.offset}, "only a red flag can refer", "declare it with `red_flag " + rule.id + ": …`");
         continue;
       case ast::Effect::Kind::avoid:
         resolved.kind = model::Effect::Kind::avoid;
@@ -548,7 +553,7 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
       case ast::Effect::Kind::include:
         resolved.kind = model::Effect::Kind::include;
         if (effect.first.kind != ast::Target::Kind::technique) {
-          context.error({file, effect.first.name.offset}, "`include` names one technique, not a tag or a phase");
+          context.error(code::invalid_effect, {file, effect.first.name.offset}, "`include` names one technique, not a tag or a phase");
           continue;
         }
         resolved.first = resolve_target(context, file, effect.first);
@@ -558,14 +563,14 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
         resolved.first = resolve_target(context, file, effect.first);
         resolved.second = resolve_target(context, file, effect.second);
         if (effect.first.kind != effect.second.kind) {
-          context.error({file, effect.offset}, "`order` needs the same kind on both sides",
+          context.error(code::invalid_effect, {file, effect.offset}, "`order` needs the same kind on both sides",
                         "write two techniques (`order a before b`) or two phases (`order phase a before phase b`)");
         } else if (effect.first.kind == ast::Target::Kind::tag) {
-          context.error({file, effect.offset}, "`order` compares two techniques or two phases, not tags");
+          context.error(code::invalid_effect, {file, effect.offset}, "`order` compares two techniques or two phases, not tags");
         } else if (resolved.first.kind == model::Target::Kind::technique &&
                    resolved.second.kind == model::Target::Kind::technique &&
                    techniques[resolved.first.index].phase != techniques[resolved.second.index].phase) {
-          context.error({file, effect.offset},
+          context.error(code::invalid_effect, {file, effect.offset},
                         "`" + techniques[resolved.first.index].id + "` and `" + techniques[resolved.second.index].id +
                             "` are in different phases; techniques are ordered within a phase",
                         "order the phases instead: `order phase A before phase B`");
@@ -608,7 +613,7 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
     derived_facts.emplace_back(derived, index);
   }
   if (ruleset.facts.size() > model::max_facts) {
-    context.error_at(ruleset.facts[model::max_facts].location,
+    context.error_at(code::limit_exceeded, ruleset.facts[model::max_facts].location,
                      "a ruleset may declare at most " + std::to_string(model::max_facts) + " facts");
   }
   for (const auto& tag : all.tags) {
@@ -619,7 +624,7 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
     }
   }
   if (ruleset.tags.size() > model::max_tags) {
-    context.error_at(ruleset.tags[model::max_tags].location,
+    context.error_at(code::limit_exceeded, ruleset.tags[model::max_tags].location,
                      "a ruleset may declare at most " + std::to_string(model::max_tags) + " tags");
   }
   check::check_plan(context, all);
@@ -631,7 +636,7 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
   }
 
   if (ruleset.techniques.size() > model::max_techniques) {
-    context.error_at(ruleset.techniques[model::max_techniques].location,
+    context.error_at(code::limit_exceeded, ruleset.techniques[model::max_techniques].location,
                      "a ruleset may declare at most " + std::to_string(model::max_techniques) + " techniques");
   }
 

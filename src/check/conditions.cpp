@@ -38,7 +38,7 @@ class Resolver {
       std::string example = fact->type == FactType::integer       ? fact->id + " >= NUMBER"
                             : fact->type == FactType::enumeration ? fact->id + " = " + fact->values.front()
                                                                   : fact->values.front() + " in " + fact->id;
-      context_.error({file_, ref.fact.offset},
+      context_.error(code::type_mismatch, {file_, ref.fact.offset},
                      "`" + fact->id + "` is " + type_name(fact->type) + " fact, not a yes/no question",
                      "test its value, for example `" + example + "`");
       return Cond{};
@@ -54,12 +54,12 @@ class Resolver {
       const auto* number = std::get_if<std::int64_t>(&compare.rhs);
       if (number == nullptr) {
         const auto& name = std::get<ast::Identifier>(compare.rhs);
-        context_.error({file_, name.offset},
+        context_.error(code::type_mismatch, {file_, name.offset},
                        "`" + fact->id + "` is an int fact; compare it with a number, not `" + name.name + "`");
         return Cond{};
       }
       if (*number < fact->low || *number > fact->high) {
-        context_.error({file_, compare.rhs_offset},
+        context_.error(code::out_of_range, {file_, compare.rhs_offset},
                        "the number " + std::to_string(*number) + " is outside the range of `" + fact->id + "` (" +
                            std::to_string(fact->low) + ".." + std::to_string(fact->high) + ")");
       }
@@ -70,14 +70,14 @@ class Resolver {
     }
     if (fact->type == FactType::enumeration) {
       if (compare.op != ast::CompareOp::eq && compare.op != ast::CompareOp::ne) {
-        context_.error({file_, compare.fact.offset},
+        context_.error(code::type_mismatch, {file_, compare.fact.offset},
                        "`" + fact->id + "` is an enum fact; it can only be tested with `=` or `!=`",
                        "to allow several values write `" + fact->id + " in {" + fact->values.front() + ", …}`");
         return Cond{};
       }
       const auto* name = std::get_if<ast::Identifier>(&compare.rhs);
       if (name == nullptr) {
-        context_.error({file_, compare.fact.offset},
+        context_.error(code::type_mismatch, {file_, compare.fact.offset},
                        "`" + fact->id + "` is an enum fact; compare it with one of its values", values_hint(*fact));
         return Cond{};
       }
@@ -86,7 +86,7 @@ class Resolver {
       if (compare.op == ast::CompareOp::ne) return negate(std::move(cond));
       return cond;
     }
-    context_.error({file_, compare.fact.offset},
+    context_.error(code::type_mismatch, {file_, compare.fact.offset},
                    "`" + fact->id + "` is " + type_name(fact->type) + " fact and cannot be compared",
                    fact->type == FactType::boolean ? "write `" + fact->id + "` or `not " + fact->id + "`"
                                                    : "use `has any {…}` or `VALUE in " + fact->id + "`");
@@ -97,7 +97,7 @@ class Resolver {
     const model::Fact* fact = lookup(member.set_fact);
     if (fact == nullptr) return Cond{};
     if (fact->type != FactType::set) {
-      context_.error({file_, member.set_fact.offset},
+      context_.error(code::type_mismatch, {file_, member.set_fact.offset},
                      "`" + fact->id + "` is " + type_name(fact->type) + " fact, not a set; `in` needs a set fact",
                      fact->type == FactType::enumeration ? "write `" + fact->id + " = " + member.value.name + "`"
                                                          : std::string{});
@@ -112,7 +112,7 @@ class Resolver {
     const model::Fact* fact = lookup(one_of.fact);
     if (fact == nullptr) return Cond{};
     if (fact->type != FactType::enumeration) {
-      context_.error({file_, one_of.fact.offset},
+      context_.error(code::type_mismatch, {file_, one_of.fact.offset},
                      "`" + fact->id + "` is " + type_name(fact->type) + " fact; `in {…}` needs an enum fact",
                      fact->type == FactType::set ? "write `" + fact->id + " has any {…}`" : std::string{});
       return Cond{};
@@ -126,7 +126,7 @@ class Resolver {
     const model::Fact* fact = lookup(has.fact);
     if (fact == nullptr) return Cond{};
     if (fact->type != FactType::set) {
-      context_.error({file_, has.fact.offset},
+      context_.error(code::type_mismatch, {file_, has.fact.offset},
                      "`" + fact->id + "` is " + type_name(fact->type) + " fact; `has` needs a set fact",
                      fact->type == FactType::enumeration
                          ? "write `" + fact->id + " = " + fact->values.front() + "` or `" + fact->id + " in {…}`"
@@ -171,7 +171,7 @@ class Resolver {
         }
       }
     }
-    context_.error({file_, name.offset}, "unknown fact `" + name.name + "`", hint);
+    context_.error(code::unknown_fact, {file_, name.offset}, "unknown fact `" + name.name + "`", hint);
     return nullptr;
   }
 
@@ -193,7 +193,7 @@ class Resolver {
       }
       if (!found) {
         std::string hint = did_you_mean(name.name, fact.values);
-        context_.error({file_, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
+        context_.error(code::unknown_value, {file_, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
                        hint.empty() ? values_hint(fact) : hint);
       }
     }
@@ -221,7 +221,7 @@ void find_cycles(Context& context, int index, std::vector<int>& state, std::vect
     for (auto it = std::find(path.begin(), path.end(), index); it != path.end(); ++it) {
       cycle += facts[*it].id + " -> ";
     }
-    context.error_at(facts[index].location,
+    context.error_at(code::derived_cycle, facts[index].location,
                      "derived fact `" + facts[index].id + "` is defined in terms of itself: " + cycle + facts[index].id);
     facts[index].definition = Cond{};  // break the cycle so later stages terminate
     return;

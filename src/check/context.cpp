@@ -2,12 +2,12 @@
 
 namespace triage::check {
 
-void Context::error(Place place, std::string message, std::string hint) {
-  diagnostics_.push_back({Severity::error, locate(place), std::move(message), std::move(hint)});
+void Context::error(std::string_view code, Place place, std::string message, std::string hint) {
+  diagnostics_.push_back({std::string(code), Severity::error, locate(place), std::move(message), std::move(hint)});
 }
 
-void Context::error_at(SourceLocation location, std::string message, std::string hint) {
-  diagnostics_.push_back({Severity::error, std::move(location), std::move(message), std::move(hint)});
+void Context::error_at(std::string_view code, SourceLocation location, std::string message, std::string hint) {
+  diagnostics_.push_back({std::string(code), Severity::error, std::move(location), std::move(message), std::move(hint)});
 }
 
 SourceLocation Context::locate(Place place) const {

@@ -2,9 +2,11 @@
 // Shared state of one check run: where diagnostics go and the name tables built in the first pass.
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "check/checker.hpp"
+#include "diag/codes.hpp"
 
 namespace triage::check {
 
@@ -16,8 +18,9 @@ struct Place {
 
 class Context {
  public:
-  void error(Place place, std::string message, std::string hint = {});
-  void error_at(SourceLocation location, std::string message, std::string hint = {});
+  // Reports an error with its code (diag/codes.hpp) at a place or a resolved location.
+  void error(std::string_view code, Place place, std::string message, std::string hint = {});
+  void error_at(std::string_view code, SourceLocation location, std::string message, std::string hint = {});
   SourceLocation locate(Place place) const;
   Diagnostics take_diagnostics();
 

@@ -19,19 +19,19 @@ Properties::Properties(const std::vector<ast::Property>& properties, language::D
     if (spec == nullptr) {
       std::string list;
       for (const auto& key : allowed) list += (list.empty() ? "" : ", ") + key;
-      context.error({file, property.offset}, "`" + property.key + "` is not a property of " + what,
+      context.error(code::unknown_property, {file, property.offset}, "`" + property.key + "` is not a property of " + what,
                     "allowed here: " + list);
       continue;
     }
     bool repeated = false;
     for (const auto& key : seen) repeated = repeated || key == property.key;
     if (repeated && (spec->repeatable & mask) == 0) {
-      context.error({file, property.offset}, "`" + property.key + "` is given twice for " + what);
+      context.error(code::duplicate_property, {file, property.offset}, "`" + property.key + "` is given twice for " + what);
     }
     seen.push_back(property.key);
     for (const auto& text : property.strings) {
       if (text.text.find_first_not_of(" \t") == std::string::npos) {
-        context.error({file, text.offset}, "empty `" + property.key + "` in " + what,
+        context.error(code::empty_property, {file, text.offset}, "empty `" + property.key + "` in " + what,
                       "a patient or an auditor reads this; write the words, or remove the property");
       }
     }
@@ -44,7 +44,7 @@ Properties::Properties(const std::vector<ast::Property>& properties, language::D
       std::string hint;
       if (spec.key == "reason") hint = "say why, in words shown to the patient";
       if (spec.key == "sources") hint = "cite a seed (for example \"001\") or guidance by name";
-      context.error({file, place}, what + " has no `" + std::string(spec.key) + "`", hint);
+      context.error(code::missing_property, {file, place}, what + " has no `" + std::string(spec.key) + "`", hint);
     }
   }
 }

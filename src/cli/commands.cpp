@@ -55,7 +55,7 @@ void open_for_check(const std::string& folder, OpenedRuleset& opened) {
   // `check` reports an unreadable folder like any other problem, in the chosen format.
   opened = OpenedRuleset{};
   opened.sources = std::make_shared<SourceSet>();
-  opened.diagnostics.push_back({Severity::error, {folder, 0, 0}, error, {}, std::string(code::rules_folder)});
+  opened.diagnostics.push_back({std::string(code::rules_folder), Severity::error, {folder, 0, 0}, error, {}});
 }
 
 bool open_servable(const std::string& command, const std::string& folder, OpenedRuleset& opened, Io io) {

@@ -12,8 +12,11 @@
 #include "api/answers_proto.hpp"
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
+#include "api/diagnostic_proto.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "diag/render.hpp"
+#include "diag/source_set.hpp"
 #include "util/files.hpp"
 #include "loadgen/loadgen.hpp"
 #include "serve/config.hpp"
@@ -166,10 +169,7 @@ int run_reload(const std::vector<std::string>& args, Io io) {
   grpc::Status status = stub->ReloadRules(&context, {}, &result);
   if (!status.ok()) return report_failure("reload", status, io);
   io.out << to_json(result) << "\n";
-  for (const auto& d : result.diagnostics()) {
-    io.err << d.file() << ":" << d.line() << ":" << d.column() << ": " << d.severity() << ": " << d.message() << "\n";
-    if (!d.hint().empty()) io.err << "  hint: " << d.hint() << "\n";
-  }
+  for (const auto& d : result.diagnostics()) io.err << render(from_proto(d), SourceSet{});
   return result.reloaded() ? exit_ok : exit_failure;
 }
 

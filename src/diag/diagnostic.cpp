@@ -20,6 +20,16 @@ const char* to_string(Severity severity) {
   return "error";
 }
 
+bool severity_from_string(std::string_view name, Severity& out) {
+  for (Severity s : {Severity::error, Severity::warning, Severity::note}) {
+    if (name == to_string(s)) {
+      out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
 const SourceFile& SourceSet::add(std::string name, std::string text) {
   files_.push_back(std::make_unique<SourceFile>(std::move(name), std::move(text)));
   return *files_.back();

@@ -2,6 +2,7 @@
 // Diagnostics are values: library code reports problems through these and never prints or exits.
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace triage {
@@ -16,14 +17,14 @@ struct SourceLocation {
 };
 
 // One problem found in a rule file: where, how bad, what, and optionally how to fix it.
+// The code comes first so that no diagnostic is written without one.
 struct Diagnostic {
+  // What kind of problem, for tools and filters: a name from diag/codes.hpp (`unknown-fact`, …).
+  std::string code;
   Severity severity = Severity::error;
   SourceLocation location;
   std::string message;
   std::string hint;  // empty when there is nothing useful to suggest
-  // What kind of problem, for tools and filters (diag/codes.hpp: `red-flag-safety`, …). Empty for
-  // diagnostics that have no code yet; renderers then show the severity alone.
-  std::string code = {};
 };
 
 using Diagnostics = std::vector<Diagnostic>;
@@ -32,5 +33,8 @@ using Diagnostics = std::vector<Diagnostic>;
 bool has_errors(const Diagnostics& diagnostics);
 
 const char* to_string(Severity severity);
+
+// The severity named `name` ("error", "warning", "note"); false when it names none.
+bool severity_from_string(std::string_view name, Severity& out);
 
 }  // namespace triage

@@ -10,9 +10,7 @@ namespace triage {
 std::string render(const Diagnostic& d, const SourceSet& sources) {
   std::ostringstream out;
   out << d.location.file << ':' << d.location.line << ':' << d.location.column << ": "
-      << to_string(d.severity);
-  if (!d.code.empty()) out << '[' << d.code << ']';
-  out << ": " << d.message << '\n';
+      << to_string(d.severity) << '[' << d.code << "]: " << d.message << '\n';
   if (const SourceFile* file = sources.find(d.location.file)) {
     std::string_view line = file->line_text(d.location.line);
     out << "  " << line << '\n' << "  ";
@@ -40,10 +38,8 @@ std::string render_all(const Diagnostics& diagnostics, const SourceSet& sources)
   return text;
 }
 
-std::string render_message(const Diagnostic& d) { return d.code.empty() ? d.message : "[" + d.code + "] " + d.message; }
-
 void write_diagnostic(JsonWriter& w, const Diagnostic& d) {
-  if (!d.code.empty()) w.string_field("code", d.code);
+  w.string_field("code", d.code);
   w.string_field("severity", to_string(d.severity));
   w.string_field("file", d.location.file);
   w.number_field("line", static_cast<std::int64_t>(d.location.line));

@@ -1,6 +1,6 @@
 #pragma once
 // The one place diagnostics become text or JSON. Text is what clinicians read:
-//   file:line:column: error[code]: message      (`error: message` when there is no code)
+//   file:line:column: error[code]: message
 //     the source line
 //     ^ under the column
 //   hint: ...
@@ -19,11 +19,7 @@ std::string render(const Diagnostic& diagnostic, const SourceSet& sources);
 // Renders all diagnostics, each followed by a blank line, then a summary line.
 std::string render_all(const Diagnostics& diagnostics, const SourceSet& sources);
 
-// The message with its code in front (`[code] message`), for channels that carry no code of their
-// own: log lines and the ReloadResult message.
-std::string render_message(const Diagnostic& diagnostic);
-
-// Writes one diagnostic's JSON members: code (when set), severity, file, line, column, message,
+// Writes one diagnostic's JSON members: code, severity, file, line, column, message,
 // hint (when set).
 void write_diagnostic(JsonWriter& writer, const Diagnostic& diagnostic);
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <optional>
 
+#include "diag/codes.hpp"
 #include "parse/grammar.hpp"
 #include "parse/language.hpp"
 #include "util/suggest.hpp"
@@ -151,7 +152,7 @@ ParseResult parse_rules(const SourceFile& source) {
   result.file.name = source.name();
   std::string_view text = source.text();
   if (auto at = too_deep(text)) {
-    result.diagnostics.push_back({Severity::error, source.locate(*at),
+    result.diagnostics.push_back({std::string(code::limit_exceeded), Severity::error, source.locate(*at),
                                   "the condition nests more than " + std::to_string(max_nesting) + " levels deep",
                                   "split it into derived facts"});
     return result;
@@ -166,7 +167,7 @@ ParseResult parse_rules(const SourceFile& source) {
       result.file.declarations.push_back(std::move(declaration));
       continue;
     }
-    Diagnostic diagnostic;
+    Diagnostic diagnostic{std::string(code::syntax)};
     if (step == grammar::Step::syntax_error) {
       std::size_t at = skip_blanks(text, error.offset);
       // A bad escape fails after its backslash; point at the backslash.

@@ -87,10 +87,7 @@ bool decode(const JsonValue& root, AnalysisReport& report) {
         !text(item, "hint", d.hint) || !text(item, "shows", f.witness_shows)) {
       return false;
     }
-    if (severity == "error") d.severity = Severity::error;
-    else if (severity == "warning") d.severity = Severity::warning;
-    else if (severity == "note") d.severity = Severity::note;
-    else return false;
+    if (!severity_from_string(severity, d.severity)) return false;
     d.location.line = static_cast<std::size_t>(line);
     d.location.column = static_cast<std::size_t>(column);
     if (member(item, "witness", JsonValue::Kind::string)) {

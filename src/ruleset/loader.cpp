@@ -85,7 +85,7 @@ LoadResult load_ruleset(const std::string& folder) {
   if (!read_rules_folder(folder, files, error, hint)) {
     LoadResult result;
     result.sources = std::make_shared<SourceSet>();
-    result.diagnostics.push_back({Severity::error, {folder, 0, 0}, error, hint, std::string(code::rules_folder)});
+    result.diagnostics.push_back({std::string(code::rules_folder), Severity::error, {folder, 0, 0}, error, hint});
     return result;
   }
   return load_ruleset_from_texts(std::move(files));

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "diag/codes.hpp"
+
 namespace triage {
 namespace {
 
@@ -53,7 +55,7 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
   TestCase* current = nullptr;
   auto at = [&](std::size_t column) { return SourceLocation{file_name, number, column}; };
   auto error = [&](std::size_t column, std::string message, std::string hint = {}) {
-    diagnostics.push_back({Severity::error, at(column), std::move(message), std::move(hint)});
+    diagnostics.push_back({std::string(code::case_syntax), Severity::error, at(column), std::move(message), std::move(hint)});
   };
   while (std::getline(in, line)) {
     ++number;

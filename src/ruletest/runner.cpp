@@ -5,6 +5,8 @@
 #include <map>
 
 #include "api/decision_proto.hpp"
+#include "diag/render.hpp"
+#include "diag/source_set.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
 #include "ruletest/cases.hpp"
@@ -227,10 +229,7 @@ TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair
 
 std::string test_report_text(const TestReport& report, const model::Ruleset& model, bool coverage) {
   std::string out;
-  for (const auto& d : report.diagnostics) {
-    out += d.location.file + ":" + std::to_string(d.location.line) + ":" + std::to_string(d.location.column) +
-           ": error: " + d.message + (d.hint.empty() ? "" : " (" + d.hint + ")") + "\n";
-  }
+  for (const auto& d : report.diagnostics) out += render(d, SourceSet{});
   for (const auto& result : report.results) {
     out += std::string(result.passed() ? "PASS " : "FAIL ") + result.name + "\n";
     for (const auto& failure : result.failures) out += "     " + failure + "\n";
@@ -276,12 +275,7 @@ std::string test_report_json(const TestReport& report, const model::Ruleset& mod
       list("rules", model.rules, report.rule_hits);
       list("techniques", model.techniques, report.technique_hits);
     });
-    std::vector<std::string> errors;
-    for (const auto& d : report.diagnostics) {
-      errors.push_back(d.location.file + ":" + std::to_string(d.location.line) + ":" +
-                       std::to_string(d.location.column) + ": " + d.message);
-    }
-    w.strings_field("errors", errors);
+    w.objects_field("errors", report.diagnostics, write_diagnostic);
   });
 }
 

@@ -29,6 +29,9 @@ struct TestReport {
 // Runs every case of the files (name, text).
 TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair<std::string, std::string>>& files);
 
+// The report as text (malformed case lines rendered by diag/render, then each case, then coverage
+// when asked) and as JSON (passed, failed, cases, coverage, and the malformed lines as `errors`,
+// diagnostic objects).
 std::string test_report_text(const TestReport& report, const model::Ruleset& ruleset, bool coverage);
 std::string test_report_json(const TestReport& report, const model::Ruleset& ruleset);
 

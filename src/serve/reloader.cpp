@@ -6,7 +6,8 @@
 #include <filesystem>
 
 #include "api/decision_proto.hpp"
-#include "diag/render.hpp"
+#include "diag/codes.hpp"
+#include "api/diagnostic_proto.hpp"
 #include "ruleset/loader.hpp"
 
 namespace triage {
@@ -136,16 +137,11 @@ v1::ReloadResult Reloader::reload(const std::string& trigger) {
   *result.mutable_attempted_at() = now_timestamp();
   auto refuse = [&](const Diagnostics& diagnostics) {
     for (const auto& d : diagnostics) {
-      auto* out = result.add_diagnostics();
-      out->set_file(d.location.file);
-      out->set_line(static_cast<std::uint32_t>(d.location.line));
-      out->set_column(static_cast<std::uint32_t>(d.location.column));
-      out->set_severity(to_string(d.severity));
-      out->set_message(render_message(d));
-      out->set_hint(d.hint);
-      log_->error("reload_diagnostic", {{"where", d.location.file + ":" + std::to_string(d.location.line) + ":" +
+      to_proto(d, *result.add_diagnostics());
+      log_->error("reload_diagnostic", {{"code", d.code},
+                                        {"where", d.location.file + ":" + std::to_string(d.location.line) + ":" +
                                                       std::to_string(d.location.column)},
-                                        {"message", render_message(d)}});
+                                        {"message", d.message}});
     }
     log_->error("reload_refused", {{"trigger", trigger}, {"serving", current->ruleset->model->hash},
                                    {"candidate", result.candidate_hash()}});
@@ -157,14 +153,15 @@ v1::ReloadResult Reloader::reload(const std::string& trigger) {
   };
   OpenedRuleset candidate;
   std::string error;
-  if (!open_ruleset(folder_, candidate, error)) return refuse({{Severity::error, {folder_, 0, 0}, error, {}}});
+  if (!open_ruleset(folder_, candidate, error)) return refuse({{std::string(code::rules_folder), Severity::error, {folder_, 0, 0}, error, {}}});
   if (candidate.ruleset) result.set_candidate_hash(candidate.ruleset->model->hash);
   // The full check: a ruleset that does not load or that the safety analysis refutes never serves.
   if (!candidate.servable()) return refuse(candidate.refusals());
   const std::string& hash = candidate.ruleset->model->hash;
   // Stored before it serves, so every decision made with it can be replayed.
   if (!audit_.store_ruleset(hash, candidate.files(), error)) {
-    return refuse({{Severity::error, {folder_, 0, 0}, error, "the audit log must hold a ruleset before it serves"}});
+    return refuse({{std::string(code::audit_store), Severity::error, {folder_, 0, 0}, error,
+                    "the audit log must hold a ruleset before it serves"}});
   }
   result.set_reloaded(true);
   result.set_ruleset_hash(hash);

@@ -61,6 +61,14 @@ TEST_CASE("malformed case lines are reported with file, line and column", "[rule
   CHECK(report.diagnostics[1].location.line == 3);
   CHECK(report.diagnostics[1].location.column == 10);
   CHECK(report.diagnostics[2].message == "unknown line `banana`");
+  for (const auto& d : report.diagnostics) CHECK(d.code == "case-syntax");
+  // Rendered by the one diagnostic renderer, in text and in JSON.
+  std::string text = test_report_text(report, *test::shipped().model, false);
+  CHECK(text.find("bad.cases:2:3: error[case-syntax]: expected `answer FACT = VALUE`\n"
+                  "  hint: values: true, false, a number, a value, {a, b}\n") == 0);
+  std::string json = test_report_json(report, *test::shipped().model);
+  CHECK(json.find("\"errors\":[{\"code\":\"case-syntax\",\"severity\":\"error\",\"file\":\"bad.cases\",\"line\":2,"
+                  "\"column\":3,\"message\":\"expected `answer FACT = VALUE`\"") != std::string::npos);
 }
 
 TEST_CASE("unknown ids in expectations fail the case instead of passing silently", "[ruletest]") {
