@@ -55,9 +55,11 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   else if (key == "http-max-header-bytes") return number(config.http_max_header_bytes, 1024, 1024 * 1024);
   else if (key == "admin-subjects") {
     config.admin_subjects.clear();
+    // Comma-separated CNs; a list with `;` is split on `;` only, so whole DNs (with commas) fit.
+    char separator = value.find(';') != std::string::npos ? ';' : ',';
     std::size_t start = 0;
     while (start <= value.size()) {
-      std::size_t comma = value.find(',', start);
+      std::size_t comma = value.find(separator, start);
       std::string item = trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
       if (!item.empty()) config.admin_subjects.push_back(item);
       if (comma == std::string::npos) break;

@@ -1,5 +1,6 @@
 #include "serve/triage_service.hpp"
 
+#include <grpc/grpc_security_constants.h>
 
 #include "api/answers_proto.hpp"
 #include "serve/admin.hpp"
@@ -34,9 +35,13 @@ TriageService::TriageService(Decider& decider, std::shared_ptr<EventLog> log, Re
 
 bool TriageService::is_admin(const grpc::ServerContextBase& context) const {
   if (!admins_.tls) return true;
-  std::string identity = client_identity(context);
-  if (identity.rfind("cert:", 0) != 0) return false;
-  return triage::is_admin(subject_names(identity.substr(5)), admins_.admin_subjects);
+  auto auth = context.auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) return false;
+  // The certificate itself, parsed attribute by attribute (never the subject's text).
+  auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (pem.empty()) return false;
+  auto subject = certificate_subject(std::string_view(pem.front().data(), pem.front().size()));
+  return subject && triage::is_admin(subject_names(*subject), admins_.admin_subjects);
 }
 
 grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
