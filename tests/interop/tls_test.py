@@ -101,6 +101,9 @@ def make_pki(d):
     leaf("server", "/O=Triage Interop Test/CN=localhost", "ca", "server")
     leaf("client", "/O=Triage Interop Test/CN=kiosk-042", "ca", "client")
     leaf("admin", "/O=Triage Interop Test/CN=clinic-admin", "ca", "client")
+    # The red team's kiosks: `CN=clinic-admin` inside another attribute's value, the real CN a kiosk.
+    leaf("spoof_o", "/O=x CN=clinic-admin/CN=kiosk-8", "ca", "client")
+    leaf("spoof_ou", "/OU=y,CN=clinic-admin/CN=kiosk-9", "ca", "client")
     # Nobody trusts this one.
     ca("rogue_ca", "/O=Somebody Else/CN=Rogue CA")
     leaf("rogue_client", "/O=Somebody Else/CN=kiosk-042", "rogue_ca", "client")
@@ -112,7 +115,7 @@ def make_pki(d):
             raise Failure("the generated %s certificate does not verify:\n%s%s" % (name, verify.stdout,
                                                                                   verify.stderr))
     files = {}
-    for name in ("ca", "server", "client", "admin", "rogue_ca", "rogue_client"):
+    for name in ("ca", "server", "client", "admin", "spoof_o", "spoof_ou", "rogue_ca", "rogue_client"):
         files[name] = os.path.join(d, name + ".crt")
         files[name + "_key"] = os.path.join(d, name + ".key")
     return files
@@ -246,6 +249,14 @@ def run(binary, source_dir, tmp, checks):
         checks.check(kiosk_reload.returncode != 0 and "PERMISSION_DENIED" in kiosk_reload.stderr,
                      "a kiosk certificate cannot reload the rules (PERMISSION_DENIED)",
                      "  exit %d: %s" % (kiosk_reload.returncode, kiosk_reload.stderr.strip()))
+        for spoof in ("spoof_o", "spoof_ou"):
+            spoof_reload = subprocess.run([binary, "reload", "--server", target, "--tls-ca", pki["ca"], "--tls-cert",
+                                           pki[spoof], "--tls-key", pki[spoof + "_key"]], capture_output=True,
+                                          text=True, timeout=30, env=child_env())
+            checks.check(spoof_reload.returncode != 0 and "PERMISSION_DENIED" in spoof_reload.stderr,
+                         "a kiosk certificate with CN=clinic-admin inside another attribute (%s) cannot reload" % spoof,
+                         "  exit %d: %s %s" % (spoof_reload.returncode, spoof_reload.stdout.strip(),
+                                               spoof_reload.stderr.strip()))
         admin_reload = subprocess.run([binary, "reload", "--server", target, "--tls-ca", pki["ca"], "--tls-cert",
                                        pki["admin"], "--tls-key", pki["admin_key"]], capture_output=True,
                                       text=True, timeout=30, env=child_env())
