@@ -6,11 +6,24 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
+#include <string_view>
 
 #include "util/json_writer.hpp"
 
 namespace triage {
+
+namespace {
+
+// A JSON string in which no control byte appears raw: json_quote escapes 0x00-0x1f; DEL (0x7f) too.
+std::string quote_control_free(std::string_view text) {
+  std::string quoted = json_quote(text);
+  for (std::size_t at = quoted.find('\x7f'); at != std::string::npos; at = quoted.find('\x7f', at)) {
+    quoted.replace(at, 1, "\\u007f");
+  }
+  return quoted;
+}
+
+}  // namespace
 
 EventLog::EventLog(std::shared_ptr<spdlog::logger> logger, bool json) : logger_(std::move(logger)), json_(json) {}
 
@@ -24,7 +37,7 @@ std::string EventLog::format(const std::string& event, const std::vector<LogFiel
     w.string_field("event", event);
     for (const auto& field : fields) {
       if (field.number) w.raw_field(field.key, field.value);
-      else w.string_field(field.key, field.value);
+      else w.raw_field(field.key, quote_control_free(field.value));
     }
     return out;
   }
@@ -32,11 +45,13 @@ std::string EventLog::format(const std::string& event, const std::vector<LogFiel
   for (const auto& field : fields) {
     // Anything but plain id characters is quoted and escaped, so a value (a client's request id,
     // say) can never break a line or imitate a field.
+    // (Not strchr: it finds a NUL byte as the terminator, and a raw NUL reached the log that way.)
     bool plain = !field.value.empty() &&
                  std::all_of(field.value.begin(), field.value.end(), [](char c) {
-                   return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.:/@+-", c) != nullptr;
+                   return std::isalnum(static_cast<unsigned char>(c)) ||
+                          std::string_view("_.:/@+-").find(c) != std::string_view::npos;
                  });
-    out += ' ' + field.key + '=' + (plain || field.number ? field.value : json_quote(field.value));
+    out += ' ' + field.key + '=' + (plain || field.number ? field.value : quote_control_free(field.value));
   }
   return out;
 }
