@@ -1,5 +1,7 @@
 #include "serve/decide.hpp"
 
+#include <algorithm>
+
 #include "api/answers_proto.hpp"
 #include "api/decision_proto.hpp"
 #include "api/decision_record.hpp"
@@ -42,17 +44,32 @@ void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
     return refuse(DecideCode::deadline_exceeded, 4, "the deadline passed before the call was decided",
                   "deadline passed");
   }
+  if (call.raw.size() > max_answers) {
+    return refuse(DecideCode::invalid_argument, 3,
+                  "the request has " + std::to_string(call.raw.size()) + " answers; at most " +
+                      std::to_string(max_answers) + " are allowed",
+                  "too many answers");
+  }
   std::shared_ptr<const ServedRuleset> served = this->served();
   const CompiledRuleset& ruleset = *served->ruleset;
   IntakeResult intake = validate_answers(ruleset, call.raw);
   std::vector<IntakeError> errors = std::move(call.errors);
   errors.insert(errors.end(), intake.errors.begin(), intake.errors.end());
   if (!errors.empty()) {
+    // The first problems and a count: the whole list can outgrow what clients accept in a status
+    // (a gRPC status message travels in metadata, limited to 8 KiB by default).
     std::string message = "invalid answer: " + errors.front().message;
     std::string facts = errors.front().fact;
-    for (std::size_t i = 1; i < errors.size(); ++i) {
+    std::size_t shown = std::min(errors.size(), max_reported_problems);
+    for (std::size_t i = 1; i < shown; ++i) {
       message += "; " + errors[i].message;
       facts += "," + errors[i].fact;
+    }
+    if (errors.size() > shown) {
+      std::string more = " (and " + std::to_string(errors.size() - shown) + " more problems)";
+      message += more;
+      facts += more;
+      errors.resize(shown);
     }
     return refuse(DecideCode::invalid_argument, 3, message, "invalid answers for " + facts, std::move(errors));
   }

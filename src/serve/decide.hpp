@@ -73,6 +73,8 @@ class Decider {
 
 // The longest request_id and client id accepted (characters).
 constexpr std::size_t max_request_id_characters = 128;
+constexpr std::size_t max_answers = 1024;          // answers in one request (docs/limits.md)
+constexpr std::size_t max_reported_problems = 20;  // problems named when answers are refused
 constexpr std::size_t max_client_id_characters = 128;
 
 }  // namespace triage

@@ -174,6 +174,29 @@ TEST_CASE("bad requests get INVALID_ARGUMENT naming the fact, with the CLI's wor
   CHECK(status.error_message() == c.message);
 }
 
+TEST_CASE("many bad answers: a short message with the first 20 problems and a count", "[serve][limits]") {
+  Fixture fixture;
+  v1::Decision decision;
+  v1::EvaluateRequest request;
+  for (int i = 0; i < 1000; ++i) (*request.mutable_answers())["unknown_fact_" + std::to_string(i)].set_bool_value(true);
+  grpc::Status status = fixture.evaluate(request, decision);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message().size() < 4096);
+  CHECK(status.error_message().find("(and 980 more problems)") != std::string::npos);
+  std::size_t named = 0;
+  for (std::size_t at = status.error_message().find("unknown fact"); at != std::string::npos;
+       at = status.error_message().find("unknown fact", at + 1)) {
+    ++named;
+  }
+  CHECK(named == 20);
+
+  v1::EvaluateRequest too_many;
+  for (int i = 0; i < 1025; ++i) (*too_many.mutable_answers())["f" + std::to_string(i)].set_bool_value(true);
+  status = fixture.evaluate(too_many, decision);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() == "the request has 1025 answers; at most 1024 are allowed");
+}
+
 TEST_CASE("oversized requests, long request ids and passed deadlines are refused", "[serve]") {
   Fixture fixture;
   v1::Decision decision;
