@@ -1,5 +1,8 @@
 #include "support.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -80,6 +83,22 @@ Answers answers_from_json(const CompiledRuleset& ruleset, const std::string& jso
 
 v1::Decision decide(const CompiledRuleset& ruleset, const std::string& json) {
   return to_decision_proto(ruleset, evaluate(ruleset, answers_from_json(ruleset, json)), "test", 0, "");
+}
+
+double time_budget(double release_seconds) {
+  const char* scale = std::getenv("TRIAGE_TEST_TIME_SCALE");
+  double factor = scale != nullptr ? std::atof(scale) : 1.0;
+  return release_seconds * (factor > 0 ? factor : 1.0);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int property_cases(int normal) {
+  const char* count = std::getenv("TRIAGE_PROPERTY_CASES");
+  int value = count != nullptr ? std::atoi(count) : 0;
+  return value > 0 ? std::min(value, normal) : normal;
 }
 
 }  // namespace triage::test

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +15,18 @@
 #include "ruleset/loader.hpp"
 
 namespace triage::test {
+
+// A time budget measured for a Release build, scaled by TRIAGE_TEST_TIME_SCALE (the sanitizer
+// build sets it, since it runs several times slower). A budget only separates linear from
+// quadratic work, so a generous scale loses nothing.
+double time_budget(double release_seconds);
+
+// Seconds since `start`.
+double seconds_since(std::chrono::steady_clock::time_point start);
+
+// How many cases a heavy property test runs: `normal`, or TRIAGE_PROPERTY_CASES when set (the
+// sanitizer build runs fewer).
+int property_cases(int normal);
 
 // Path below the repository root.
 std::string source_path(const std::string& relative);

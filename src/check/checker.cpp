@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
+#include <unordered_set>
 
 #include "check/conditions.hpp"
 #include "check/context.hpp"
@@ -83,7 +85,9 @@ std::optional<model::FactValue> default_value(Context& context, const SourceFile
   };
   auto bit_of = [&](const ast::Identifier& name) -> std::optional<std::uint64_t> {
     for (std::size_t i = 0; i < fact.values.size(); ++i) {
-      if (fact.values[i] == name.name) return std::uint64_t{1} << i;
+      if (fact.values[i] != name.name) continue;
+      if (i >= model::max_values) return std::nullopt;  // no bit for it: "at most 64" is reported
+      return std::uint64_t{1} << i;
     }
     context.error(code::unknown_value, {file, name.offset}, "`" + name.name + "` is not a value of `" + fact.id + "`",
                   suggest_or_list(name.name, fact.values));
@@ -180,12 +184,11 @@ void check_fact(Context& context, Located<ast::FactDecl> located) {
                                                   " values; at most " + std::to_string(model::max_values) +
                                                   " are allowed");
     }
+    std::unordered_set<std::string_view> seen;  // linear: a file may list very many values
     for (std::size_t i = 0; i < decl.type.values.size(); ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (fact.values[i] == fact.values[j]) {
-          context.error(code::duplicate_value, {file, decl.type.values[i].offset},
-                        "`" + fact.values[i] + "` is listed twice in `" + fact.id + "`");
-        }
+      if (!seen.insert(fact.values[i]).second) {
+        context.error(code::duplicate_value, {file, decl.type.values[i].offset},
+                      "`" + fact.values[i] + "` is listed twice in `" + fact.id + "`");
       }
     }
   }
@@ -417,7 +420,8 @@ std::uint64_t value_bits(Context& context, const SourceFile* file, const ast::Pr
                     hint);
       continue;
     }
-    bits |= std::uint64_t{1} << (it - fact.values.begin());
+    auto position = static_cast<std::size_t>(it - fact.values.begin());
+    if (position < model::max_values) bits |= std::uint64_t{1} << position;  // beyond: "at most 64" is reported
   }
   return bits;
 }

@@ -187,7 +187,7 @@ class Resolver {
       bool found = false;
       for (std::size_t i = 0; i < fact.values.size(); ++i) {
         if (fact.values[i] == name.name) {
-          mask |= std::uint64_t{1} << i;
+          if (i < model::max_values) mask |= std::uint64_t{1} << i;  // beyond: "at most 64" is reported
           found = true;
         }
       }

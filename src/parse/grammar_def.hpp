@@ -38,8 +38,16 @@ struct offset_parser : x3::parser<offset_parser> {
 };
 inline offset_parser const offset{};
 
+// ASCII-only character classes: Spirit's x3::space/alnum/lower/... hand a plain (negative for
+// bytes >= 0x80) char to <cctype>, which is undefined behaviour and asserts in Debug builds.
+inline auto const ascii_space = x3::char_(" \t\n\r\f\v");
+inline auto const ascii_lower = x3::char_('a', 'z');
+inline auto const ascii_upper = x3::char_('A', 'Z');
+inline auto const ascii_digit = x3::char_('0', '9');
+inline auto const ascii_alnum = ascii_lower | ascii_upper | ascii_digit;
+
 // A keyword must not be the start of a longer identifier (`tags` is not `tag`).
-inline auto kw(char const* word) { return x3::lexeme[x3::lit(word) >> !(x3::alnum | x3::lit('_'))]; }
+inline auto kw(char const* word) { return x3::lexeme[x3::lit(word) >> !(ascii_alnum | x3::lit('_'))]; }
 
 // A keyword that must follow another; the rule name is what an error message says was expected.
 template <typename ID>
@@ -89,7 +97,7 @@ x3::rule<class section_decl_id, ast::SectionDecl> const section_decl = "a sectio
 x3::rule<class next_step_decl_id, ast::NextStepDecl> const next_step_decl = "a next step";
 x3::rule<class declaration_id, ast::Declaration> const declaration = "a declaration";
 
-auto const skipper_def = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
+auto const skipper_def = ascii_space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 
 // Words with a meaning inside conditions cannot name facts or values.
 struct reserved_words : x3::symbols<x3::unused_type> {
@@ -100,8 +108,8 @@ struct reserved_words : x3::symbols<x3::unused_type> {
 inline reserved_words const reserved{};
 
 auto const raw_name_def =
-    x3::lexeme[((x3::lower | x3::char_('_')) >> *(x3::lower | x3::digit | x3::char_('_')) >> !(x3::upper)) -
-               (reserved >> !(x3::alnum | x3::lit('_')))];
+    x3::lexeme[((ascii_lower | x3::char_('_')) >> *(ascii_lower | ascii_digit | x3::char_('_')) >> !(ascii_upper)) -
+               (reserved >> !(ascii_alnum | x3::lit('_')))];
 
 auto const identifier_def = offset[set_offset] >> raw_name[([](auto& ctx) { x3::_val(ctx).name = x3::_attr(ctx); })];
 
@@ -153,7 +161,7 @@ inline key_set const name_keys{language::ValueKind::names};
 inline key_set const source_keys{language::ValueKind::sources};
 inline key_set const number_keys{language::ValueKind::number};
 
-auto const keyed = [](key_set const& keys) { return x3::lexeme[keys >> !(x3::alnum | x3::lit('_'))]; };
+auto const keyed = [](key_set const& keys) { return x3::lexeme[keys >> !(ascii_alnum | x3::lit('_'))]; };
 auto const set_key = [](auto& ctx) { x3::_val(ctx).key = x3::_attr(ctx); };
 auto const push_string = [](auto& ctx) { x3::_val(ctx).strings.push_back(x3::_attr(ctx)); };
 auto const push_name = [](auto& ctx) { x3::_val(ctx).names.push_back(x3::_attr(ctx)); };
@@ -198,7 +206,7 @@ auto const in_tail =
     kw("in") > (name_list[([](auto& ctx) { x3::_val(ctx).node = ast::OneOf{lhs_of(ctx), x3::_attr(ctx)}; })] |
                 identifier[([](auto& ctx) { x3::_val(ctx).node = ast::Member{lhs_of(ctx), x3::_attr(ctx)}; })]);
 // Once an operator is read, a right side must follow, so the node can be switched early.
-auto const quantifier_word_def = x3::lexeme[quantifier >> !(x3::alnum | x3::lit('_'))];
+auto const quantifier_word_def = x3::lexeme[quantifier >> !(ascii_alnum | x3::lit('_'))];
 auto const operand_def = offset[set_offset] >> integer[([](auto& ctx) {
                            x3::_val(ctx).is_number = true;
                            x3::_val(ctx).number = x3::_attr(ctx);

@@ -1,5 +1,6 @@
 #include "parse/parse.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -68,6 +69,9 @@ std::string hint_for_found(std::string_view text, std::size_t offset) {
   if (character == "\xE2\x89\xA4") return "write `<=`";
   if (character == "\xE2\x89\xA0") return "write `!=`";
   if (character == ",") return "remove the comma, or add the item that should follow it";
+  if (static_cast<unsigned char>(character.front()) >= 0x80) {
+    return "names use ASCII lower-case letters, digits and `_`; other characters belong inside strings";
+  }
   return {};
 }
 
@@ -175,6 +179,21 @@ ParseResult parse_rules(const SourceFile& source) {
       diagnostic.location = source.locate(at);
       diagnostic.message = "expected " + describe_expected(error.expected) + ", found " + describe_found(text, at);
       diagnostic.hint = hint_for_found(text, at);
+      if (at < text.size() && static_cast<unsigned char>(text[at]) >= 0x80 && at > 0 && is_word_char(text[at - 1])) {
+        // A name running into a non-ASCII letter (`café`): say so rather than "expected `:`".
+        std::size_t start = at;
+        while (start > 0 && is_word_char(text[start - 1])) --start;
+        std::size_t end = at;
+        while (end < text.size() && (is_word_char(text[end]) || static_cast<unsigned char>(text[end]) >= 0x80)) {
+          end += character_at(text, end).size();
+        }
+        end = std::min(end, text.size());
+        diagnostic.location = source.locate(start);
+        diagnostic.message = "`" + std::string(text.substr(start, end - start)) + "` is not a name: it holds `" +
+                             std::string(character_at(text, at)) + "`, which is not an ASCII letter, digit or `_`";
+        diagnostic.hint = "names use ASCII lower-case letters, digits and `_`, like `night_pain`; other characters "
+                          "belong inside strings";
+      }
       offset = at;
     } else {
       diagnostic.location = source.locate(offset);

@@ -113,3 +113,44 @@ TEST_CASE("a misspelled property gets a hint", "[parse]") {
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("non-ASCII bytes outside strings: a clear diagnostic, never undefined behaviour", "[parse][limits]") {
+  struct Case {
+    std::string text;
+    std::size_t column;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {"fact caf\xC3\xA9: bool\n  question \"q\"\n", 6,
+       "`caf\xC3\xA9` is not a name: it holds `\xC3\xA9`, which is not an ASCII letter, digit or `_`"},
+      {"fact na\xC3\xAFve_pain: bool\n  question \"q\"\n", 6,
+       "`na\xC3\xAFve_pain` is not a name: it holds `\xC3\xAF`, which is not an ASCII letter, digit or `_`"},
+      {"fact \xC3\xA9t\xC3\xA9: bool\n", 6, "expected a name, found `\xC3\xA9`"},
+      {"rule r: a \xE2\x89\xA5 3 -> avoid x\n", 11, "expected `->`, found `\xE2\x89\xA5`"},
+  };
+  for (const auto& c : cases) {
+    auto result = parse_text(c.text);
+    INFO(c.text);
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].location.line == 1);
+    CHECK(result.diagnostics[0].location.column == c.column);
+    CHECK(result.diagnostics[0].message == c.message);
+    CHECK_FALSE(result.diagnostics[0].hint.empty());
+  }
+  // Every byte from 0x80 to 0xff, alone and after a name, in every position a token can start.
+  for (int byte = 0x80; byte <= 0xff; ++byte) {
+    std::string b(1, static_cast<char>(byte));
+    for (const std::string& text : {b, "fact " + b, "fact a" + b + ": bool", "fact a: bool\n  question " + b,
+                                    "rule r: a and" + b + " -> avoid x", "# comment " + b + "\nplan\n  max_total 3 " + b}) {
+      auto result = parse_text(text);
+      CHECK_FALSE(result.diagnostics.empty());
+    }
+  }
+  // Inside strings and comments they are plain text, and the arrow works.
+  auto fine = parse_text("# caf\xC3\xA9\nfact cafe: bool\n  question \"Caf\xC3\xA9 au lait?\"\n");
+  CHECK(fine.diagnostics.empty());
+}
+
+}  // namespace triage
