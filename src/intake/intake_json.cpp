@@ -37,7 +37,7 @@ bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std
       return false;
     }
   }
-  std::vector<const std::pair<std::string, JsonValue>*> entries;
+  std::vector<const JsonMember*> entries;
   for (const auto& entry : answers->object) entries.push_back(&entry);
   // Sorted by fact id so errors come in a stable order whatever the key order.
   std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });

@@ -120,6 +120,7 @@ const std::vector<std::string>& language_keywords() {
 namespace {
 
 constexpr int max_nesting = 64;
+constexpr int max_terms = 1000;  // `and`/`or` terms in one declaration (docs/limits.md)
 
 // Conditions are parsed recursively; a file nested deeper than any clinician writes could exhaust
 // the stack, so it is refused before parsing. Returns the offset of the first too-deep point.
@@ -149,6 +150,45 @@ std::optional<std::size_t> too_deep(std::string_view text) {
   return std::nullopt;
 }
 
+// A condition with very many terms costs the safety analysis that many steps for every intake it
+// searches; such a declaration is refused before parsing. Returns the offset of the first term
+// over the limit in one declaration.
+std::optional<std::size_t> too_long(std::string_view text) {
+  int terms = 0;
+  bool line_start = true;  // only blanks so far on this line
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') line_start = true;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    bool first_on_line = line_start;
+    line_start = false;
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      line_start = true;
+      continue;
+    }
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      line_start = i < text.size() && text[i] == '\n';
+      continue;
+    }
+    if (is_word_char(c) && (i == 0 || !is_word_char(text[i - 1]))) {
+      std::string_view word = word_at(text, i);
+      if (word == "and" || word == "or") {
+        if (++terms >= max_terms) return i;
+      } else if (first_on_line) {
+        for (const auto& keyword : declaration_keywords()) {
+          if (word == keyword) terms = 0;  // a new declaration starts at the start of a line
+        }
+      }
+      i += word.size() - 1;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ParseResult parse_rules(const SourceFile& source) {
@@ -159,6 +199,12 @@ ParseResult parse_rules(const SourceFile& source) {
     result.diagnostics.push_back({std::string(code::limit_exceeded), Severity::error, source.locate(*at),
                                   "the condition nests more than " + std::to_string(max_nesting) + " levels deep",
                                   "split it into derived facts"});
+    return result;
+  }
+  if (auto at = too_long(text)) {
+    result.diagnostics.push_back({Severity::error, source.locate(*at),
+                                  "the declaration has more than " + std::to_string(max_terms) + " `and`/`or` terms",
+                                  "split the condition into derived facts"});
     return result;
   }
   std::size_t offset = 0;

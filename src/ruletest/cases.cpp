@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <sstream>
+#include <unordered_set>
 
 #include "diag/codes.hpp"
 
@@ -52,6 +53,8 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
   std::string line;
   std::size_t number = 0;
   std::vector<CaseAnswer>* answers = nullptr;
+  std::unordered_set<std::string> answered;
+  const std::vector<CaseAnswer>* answered_owner = nullptr;
   TestCase* current = nullptr;
   auto at = [&](std::size_t column) { return SourceLocation{file_name, number, column}; };
   auto error = [&](std::size_t column, std::string message, std::string hint = {}) {
@@ -100,9 +103,13 @@ CaseFile parse_cases(const std::string& file_name, const std::string& text, Diag
         error(words[3].column, "a set value needs its closing `}`");
         continue;
       }
-      bool repeated = false;
-      for (const auto& earlier : *answers) repeated = repeated || earlier.fact == words[1].text;
-      if (repeated) {
+      // Facts answered so far in this case or base (a set, so a long list stays linear).
+      if (answered_owner != answers) {
+        answered.clear();
+        for (const auto& earlier : *answers) answered.insert(earlier.fact);
+        answered_owner = answers;
+      }
+      if (!answered.insert(words[1].text).second) {
         error(words[1].column, "`" + words[1].text + "` is answered twice here");
         continue;
       }

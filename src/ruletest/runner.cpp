@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <string_view>
+#include <unordered_set>
 
 #include "api/decision_proto.hpp"
 #include "diag/render.hpp"
@@ -197,11 +199,12 @@ TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair
           for (const auto& answer : base->second->answers) raw.push_back(raw_answer(answer));
         }
       }
-      for (const auto& answer : test.answers) {
-        raw.erase(std::remove_if(raw.begin(), raw.end(), [&](const RawAnswer& r) { return r.fact == answer.fact; }),
-                  raw.end());
-        raw.push_back(raw_answer(answer));
-      }
+      // The case's own answers replace the base's for the same facts (linear: a set of the case's facts).
+      std::unordered_set<std::string_view> own;
+      for (const auto& answer : test.answers) own.insert(answer.fact);
+      raw.erase(std::remove_if(raw.begin(), raw.end(), [&](const RawAnswer& r) { return own.count(r.fact) != 0; }),
+                raw.end());
+      for (const auto& answer : test.answers) raw.push_back(raw_answer(answer));
       IntakeResult intake = validate_answers(ruleset, raw);
       for (const auto& refused : intake.errors) result.failures.push_back("invalid answer: " + refused.message);
       if (intake.errors.empty()) {

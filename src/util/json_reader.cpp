@@ -1,6 +1,7 @@
 #include "util/json_reader.hpp"
 
 #include <cstdlib>
+#include <unordered_set>
 
 namespace triage {
 namespace {
@@ -179,6 +180,8 @@ class Reader {
   }
 
   bool object(JsonValue& out, int depth) {
+    static constexpr std::size_t small_object = 16;
+    std::unordered_set<std::string> keys;  // filled once the object has small_object keys
     ++pos_;
     out.kind = JsonValue::Kind::object;
     skip();
@@ -188,13 +191,22 @@ class Reader {
       if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key in double quotes");
       std::string key;
       if (!string(key)) return false;
-      for (const auto& [existing, ignored] : out.object) {
-        if (existing == key) return fail("duplicate key");
+      // Duplicate keys: a scan while the object is small (intakes), a hash set once it grows, so
+      // an object with very many keys costs linear time, not quadratic.
+      if (out.object.size() < small_object) {
+        for (const auto& member : out.object) {
+          if (member.first == key) return fail("duplicate key");
+        }
+      } else {
+        if (keys.empty()) {
+          for (const auto& member : out.object) keys.insert(member.first);
+        }
+        if (!keys.insert(key).second) return fail("duplicate key");
       }
       skip();
       if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected `:`");
       ++pos_;
-      out.object.emplace_back(std::move(key), JsonValue{});
+      out.object.push_back(JsonMember{std::move(key), JsonValue{}});
       if (!value(out.object.back().second, depth + 1)) return false;
       skip();
       if (pos_ < text_.size() && text_[pos_] == ',') {

@@ -11,13 +11,22 @@
 
 namespace triage {
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Kind { null, boolean, number, string, array, object } kind = Kind::null;
   bool boolean = false;
   double number = 0;
   std::string string;
   std::vector<JsonValue> array;
-  std::vector<std::pair<std::string, JsonValue>> object;  // in document order
+  std::vector<JsonMember> object;  // in document order; keys are unique
+};
+
+// One key and its value. (Not a std::pair: a pair of the still incomplete JsonValue is rejected by
+// clang's standard library checks; a vector of an incomplete struct is allowed.)
+struct JsonMember {
+  std::string first;
+  JsonValue second;
 };
 
 // Parses `text`; false with `error` (what and where) when it is not one JSON value.

@@ -55,3 +55,34 @@ TEST_CASE("many listed values and a long condition are checked in linear time", 
 }
 
 }  // namespace triage
+
+namespace triage {
+
+using test::seconds_since;
+using test::time_budget;
+
+TEST_CASE("a condition of more than 1000 terms is refused at once; 1000 terms check quickly", "[check][limits]") {
+  auto rule_with = [](int terms, const char* op) {
+    std::string condition;
+    for (int i = 0; i < terms; ++i) condition += (i == 0 ? "" : std::string(" ") + op + " ") + "pain > " + std::to_string(i % 10);
+    return "fact pain: int 0..10\n  question \"q\"\n"
+           "rule long: " + condition + " -> avoid t\n  reason \"r\"\n  sources \"001\"\n"
+           "technique t\n  title \"t\"\n  phase warm_up\n  instructions \"i\"\n  dose \"d\"\n  sources \"001\"\n";
+  };
+  for (const char* op : {"and", "or"}) {
+    auto start = std::chrono::steady_clock::now();
+    LoadResult refused = load_ruleset_from_texts({{"a.rules", rule_with(10000, op)}, {"plan.rules", plan_rules}});
+    CHECK(seconds_since(start) < time_budget(1.0));
+    REQUIRE(refused.diagnostics.size() == 1);
+    CHECK(refused.diagnostics[0].message == "the declaration has more than 1000 `and`/`or` terms");
+    CHECK(refused.diagnostics[0].location.line == 3);
+
+    start = std::chrono::steady_clock::now();
+    LoadResult accepted = load_ruleset_from_texts({{"a.rules", rule_with(1000, op)}, {"plan.rules", plan_rules}});
+    INFO(render_all(accepted.diagnostics, *accepted.sources));
+    CHECK(accepted.ruleset != nullptr);
+    CHECK(seconds_since(start) < time_budget(5.0));
+  }
+}
+
+}  // namespace triage

@@ -142,3 +142,33 @@ plan
 }
 
 }  // namespace triage
+
+#include "support.hpp"
+
+namespace triage {
+
+TEST_CASE("an intake with very many keys is read in linear time; a duplicate is still found", "[intake][json][limits]") {
+  std::string json = "{\"answers\": {";
+  for (int i = 0; i < 50000; ++i) json += (i == 0 ? "\"k" : ", \"k") + std::to_string(i) + "\": true";
+  std::string duplicated = json + ", \"k49999\": false}}";
+  json += "}}";
+  auto start = std::chrono::steady_clock::now();
+  std::vector<RawAnswer> raw;
+  std::string error;
+  REQUIRE(parse_intake_json(json, raw, error));
+  CHECK(raw.size() == 50000);
+  CHECK(test::seconds_since(start) < test::time_budget(1.0));  // quadratic: 6 s
+
+  raw.clear();
+  CHECK_FALSE(parse_intake_json(duplicated, raw, error));
+  CHECK(error.find("duplicate key") != std::string::npos);
+  // The validation of 50,000 unknown facts (each with its "did you mean") stays linear too.
+  start = std::chrono::steady_clock::now();
+  raw.clear();
+  REQUIRE(parse_intake_json(json, raw, error));
+  IntakeResult intake = validate_answers(test::shipped(), raw);
+  CHECK(intake.errors.size() == 50000);
+  CHECK(test::seconds_since(start) < test::time_budget(3.0));
+}
+
+}  // namespace triage

@@ -90,3 +90,30 @@ TEST_CASE("an answer the rules refuse fails the case with the intake's words", "
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a megabyte name in a case file is handled in linear time", "[ruletest][limits]") {
+  std::string name(1 << 20, 'x');
+  std::string cases = "base " + name + "\n  answer " + name + " = true\n"
+                      "case \"long names\"\n  from " + name + "\n  answer " + name + "y = true\n  expect outcome refer\n";
+  auto start = std::chrono::steady_clock::now();
+  TestReport report = run_cases(test::shipped(), {{"t.cases", cases}});
+  CHECK(test::seconds_since(start) < test::time_budget(2.0));  // 55 s before: a "did you mean" matrix per name
+  REQUIRE(report.results.size() == 1);
+  REQUIRE_FALSE(report.results[0].failures.empty());
+  CHECK(report.results[0].failures[0].find("invalid answer: unknown fact") != std::string::npos);
+}
+
+TEST_CASE("a case with many answers is read in linear time", "[ruletest][limits]") {
+  std::string cases = "case \"many\"\n";
+  for (int i = 0; i < 50000; ++i) cases += "  answer f" + std::to_string(i) + " = true\n";
+  cases += "  answer f7 = false\n";
+  auto start = std::chrono::steady_clock::now();
+  TestReport report = run_cases(test::shipped(), {{"t.cases", cases}});
+  CHECK(test::seconds_since(start) < test::time_budget(3.0));
+  REQUIRE(report.diagnostics.size() == 1);
+  CHECK(report.diagnostics[0].message == "`f7` is answered twice here");
+}
+
+}  // namespace triage
