@@ -42,6 +42,47 @@ const char* const migrations[] = {
     )sql",
 };
 
+// The start-up check of an existing log: SQLite's quick_check, then the hash chain over the last
+// `tail` records (each links to the one before it and matches its own hash). Empty when sound.
+std::string startup_check(sql::Database& db, std::int64_t tail) {
+  try {
+    sql::Statement quick(db, "PRAGMA quick_check");
+    std::string result;
+    while (quick.step()) result += (result.empty() ? "" : "; ") + quick.text(0);
+    if (result != "ok") return "SQLite's quick_check failed: " + result;
+    sql::Statement first(db, "SELECT min(seq) FROM decisions");
+    first.step();
+    std::int64_t first_seq = first.integer(0);
+    sql::Statement rows(db,
+                        "SELECT seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
+                        "prev_hash, record_hash FROM decisions WHERE seq > (SELECT coalesce(max(seq), 0) FROM "
+                        "decisions) - ?1 ORDER BY seq");
+    rows.bind(1, tail);
+    std::string previous;
+    DecisionRow row;
+    while (rows.step()) {
+      row.seq = rows.integer(0);
+      row.decision_id = rows.text(1);
+      row.decided_at = rows.text(2);
+      row.client = rows.text(3);
+      row.request_id = rows.text(4);
+      row.ruleset_hash = rows.text(5);
+      row.answers = rows.text(6);
+      row.decision = rows.text(7);
+      row.prev_hash = rows.text(8);
+      row.record_hash = rows.text(9);
+      std::string where = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + ")";
+      if (row.seq == first_seq && row.prev_hash != genesis_hash()) return where + " is the first but does not start the chain";
+      if (!previous.empty() && row.prev_hash != previous) return where + " does not link to the record before it";
+      if (chain_hash(row.prev_hash, row) != row.record_hash) return where + " does not match its hash";
+      previous = row.record_hash;
+    }
+    return {};
+  } catch (const sql::SqliteError& failure) {
+    return std::string("reading it failed: ") + failure.what();
+  }
+}
+
 }  // namespace
 
 struct AuditLog::Impl {
@@ -52,8 +93,11 @@ struct AuditLog::Impl {
 
 AuditLog::AuditLog(std::string path) : path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
 
-std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& error, int busy_timeout_ms) {
+std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& error, int busy_timeout_ms,
+                                         bool init) {
   std::unique_ptr<AuditLog> log(new AuditLog(path));
+  std::error_code ignored;
+  bool existed = std::filesystem::exists(path, ignored);
   try {
     mode_t previous = umask(077);  // the file holds patient answers: owner-only
     log->impl_->db = std::make_unique<sql::Database>(path, true);
@@ -71,6 +115,23 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
         error = path + " is an SQLite file of something else, not a triage audit log; choose another --audit-db";
         return nullptr;
       }
+      // An existing empty file would silently start a new chain: usually a log lost or replaced.
+      if (version.integer(0) == 0 && existed && !init) {
+        error = path + " exists but holds no audit log (it is empty); if a new audit log is intended there, "
+                       "start once with --audit-init";
+        return nullptr;
+      }
+      if (version.integer(0) > 0) log->fault_ = startup_check(db, tail_check);
+    }
+    if (!log->fault_.empty()) {
+      // Never written: no migration, no pragma that writes, no checkpoints.
+      log->fault_ = path + " failed its start-up check: " + log->fault_ +
+                    "; it is not written to. Run `triage audit verify --db " + path +
+                    "`, then restore the log from a backup, or move it aside and start a new one with --audit-init";
+      log->healthy_ = false;
+      log->writer_ = std::thread([raw = log.get()] { raw->run(); });
+      log->completer_ = std::thread([raw = log.get()] { raw->complete(); });
+      return log;
     }
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
@@ -111,6 +172,10 @@ AuditLog::~AuditLog() { close(); }
 
 bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pair<std::string, std::string>>& files,
                              std::string& error) {
+  if (!fault_.empty()) {
+    error = fault_;
+    return false;
+  }
   std::lock_guard<std::mutex> lock(connection_mutex_);
   try {
     auto& db = *impl_->db;
@@ -140,13 +205,13 @@ bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pai
 void AuditLog::append(AuditRecord record, AuditDone done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!closing_) {
+    if (!closing_ && fault_.empty()) {
       queue_.push_back({std::move(record), std::move(done)});
       wake_.notify_one();
       return;
     }
   }
-  done(false, "the audit log is closed");
+  done(false, fault_.empty() ? "the audit log is closed" : fault_);
 }
 
 bool AuditLog::healthy() const {
@@ -172,6 +237,7 @@ void AuditLog::close() {
 }
 
 bool AuditLog::probe() {
+  if (!fault_.empty()) return false;  // a damaged log is never written, so never recovers
   std::lock_guard<std::mutex> connection(connection_mutex_);
   try {
     // Rewriting the schema version writes a page and syncs it, as a decision's commit would.

@@ -37,8 +37,19 @@ class AuditLog {
   // Opens or creates the log (owner-only permissions), migrates its schema and starts the writer.
   // Returns null with `error` set when the file cannot be opened or is not an audit log.
   // `busy_timeout_ms` is how long a write waits for a lock held by another connection.
-  static std::unique_ptr<AuditLog> open(const std::string& path, std::string& error, int busy_timeout_ms = 5000);
+  // An existing file that is empty (0 bytes, or SQLite without tables) is refused unless `init`
+  // says a new log is intended there. A log that opens but fails the start-up check (SQLite's
+  // quick_check, the hash chain over the last `tail_check` records) is returned faulty: see fault().
+  static std::unique_ptr<AuditLog> open(const std::string& path, std::string& error, int busy_timeout_ms = 5000,
+                                        bool init = false);
   ~AuditLog();
+
+  // Why the log failed its start-up check; empty when it is sound. A faulty log is never written:
+  // appends and store_ruleset fail with this reason and health never recovers.
+  const std::string& fault() const { return fault_; }
+
+  // How many of the last records the start-up check follows the chain over.
+  static constexpr std::int64_t tail_check = 10000;
 
   // Stores a ruleset's files under its hash, if not stored yet. Synchronous; false with `error`.
   bool store_ruleset(const std::string& hash, const std::vector<std::pair<std::string, std::string>>& files,
@@ -82,6 +93,7 @@ class AuditLog {
   };
 
   std::string path_;
+  std::string fault_;
   std::unique_ptr<Impl> impl_;
   std::mutex connection_mutex_;  // the SQLite connection is used by one thread at a time
   mutable std::mutex mutex_;     // queue_, closing_, healthy_

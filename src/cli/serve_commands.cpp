@@ -38,7 +38,12 @@ CommandSpec serve_spec() {
                    "  or the config file\n",
                    {},
                    {"--config"}};
-  for (const auto& name : serve_option_names()) spec.valued.push_back("--" + name);
+  for (const auto& name : serve_option_names()) {
+    // --audit-init is the one flag (a new, empty log is intended); TRIAGE_AUDIT_INIT or the config
+    // file say `true`.
+    if (name == "audit-init") spec.flags.push_back("--" + name);
+    else spec.valued.push_back("--" + name);
+  }
   return spec;
 }
 
@@ -73,6 +78,7 @@ int run_serve(const std::vector<std::string>& args, Io io) {
   if (!parse_command_line(args, serve_spec(), options, io, code)) return code;
   std::vector<std::pair<std::string, std::string>> flags;
   for (const auto& [name, value] : options.ordered) flags.emplace_back(name.substr(2), value);
+  if (options.flag("--audit-init")) flags.emplace_back("audit-init", "true");
   ServeConfig config;
   std::string error;
   if (!load_serve_config(flags, config, error)) {

@@ -53,7 +53,14 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   else if (key == "http-idle-timeout-ms") return number(config.http_idle_timeout_ms, 10, 3600000);
   else if (key == "http-read-timeout-ms") return number(config.http_read_timeout_ms, 10, 3600000);
   else if (key == "http-max-header-bytes") return number(config.http_max_header_bytes, 1024, 1024 * 1024);
-  else if (key == "admin-subjects") {
+  else if (key == "audit-init") {
+    if (value == "true" || value == "1" || value == "yes") config.audit_init = true;
+    else if (value == "false" || value == "0" || value == "no") config.audit_init = false;
+    else {
+      error = "audit-init must be true or false";
+      return false;
+    }
+  } else if (key == "admin-subjects") {
     config.admin_subjects.clear();
     // Comma-separated CNs; a list with `;` is split on `;` only, so whole DNs (with commas) fit.
     char separator = value.find(';') != std::string::npos ? ';' : ',';
@@ -81,7 +88,7 @@ const std::vector<std::string>& serve_option_names() {
                                               "drain-seconds", "audit-busy-timeout-ms", "watch-interval-ms",
                                               "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
                                               "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
-                                              "http-max-header-bytes"};
+                                              "http-max-header-bytes", "audit-init"};
   return names;
 }
 

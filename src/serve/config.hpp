@@ -32,6 +32,9 @@ struct ServeConfig {
   int http_idle_timeout_ms = 30000;      // a keep-alive connection with no request is closed
   int http_read_timeout_ms = 10000;      // a request (headers and body) must arrive within this
   std::size_t http_max_header_bytes = 8 * 1024;
+  // A new audit log may be started in an existing file that is empty (0 bytes, or SQLite without
+  // tables); without it such a file is refused, since it usually means a lost or replaced log.
+  bool audit_init = false;
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

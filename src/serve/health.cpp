@@ -7,11 +7,11 @@ namespace triage {
 
 ServingHealth::ServingHealth(std::shared_ptr<EventLog> log) : log_(std::move(log)) {}
 
-void ServingHealth::start(grpc::Server& server) {
+void ServingHealth::start(grpc::Server& server, bool serving) {
   std::lock_guard<std::mutex> lock(mutex_);
   server_ = &server;
-  server_->GetHealthCheckService()->SetServingStatus(true);
-  serving_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+  serving_ = serving;
 }
 
 void ServingHealth::audit_result(bool ok) {

@@ -16,9 +16,9 @@ class ServingHealth {
  public:
   explicit ServingHealth(std::shared_ptr<EventLog> log);
 
-  // Reports through `server`'s health service from now on, starting as SERVING. `server` must
-  // outlive this object's use (until stop()).
-  void start(grpc::Server& server);
+  // Reports through `server`'s health service from now on, starting as SERVING (NOT_SERVING when
+  // `serving` is false: a damaged audit log). `server` must outlive this object's use (until stop()).
+  void start(grpc::Server& server, bool serving = true);
   // Told after every audit write whether it worked; logs and reports a change.
   void audit_result(bool ok);
   // True while SERVING (started, the audit log works, not stopped).

@@ -89,9 +89,13 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     std::error_code ignored;
     std::filesystem::create_directories(db_path.parent_path(), ignored);
   }
-  state->audit = AuditLog::open(config.audit_db, error, config.audit_busy_timeout_ms);
+  state->audit = AuditLog::open(config.audit_db, error, config.audit_busy_timeout_ms, config.audit_init);
   if (!state->audit) return nullptr;
-  if (!state->audit->store_ruleset(opened.ruleset->model->hash, opened.files(), error)) return nullptr;
+  // A damaged log is never written: the server runs NOT_SERVING and refuses every decision
+  // (UNAVAILABLE), so operators see why in the health status and the log, not a crash loop.
+  const bool audit_sound = state->audit->fault().empty();
+  if (!audit_sound) log->error("audit_log_refused", {{"audit_db", config.audit_db}, {"error", state->audit->fault()}});
+  if (audit_sound && !state->audit->store_ruleset(opened.ruleset->model->hash, opened.files(), error)) return nullptr;
 
   auto creds = credentials(config, error);
   if (!creds) return nullptr;
@@ -116,7 +120,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     error = "cannot listen on " + config.listen + " (address in use or malformed?)";
     return nullptr;
   }
-  state->health->start(*state->server);
+  state->health->start(*state->server, audit_sound);
   if (!config.http_listen.empty()) {
     HttpOptions http;
     http.listen = config.http_listen;
@@ -144,7 +148,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                              std::to_string(state->http->port()) + "/kiosk/"}});
   }
   state->reloader->start();
-  log->info("serving", {{"listen", config.listen},
+  log->info(audit_sound ? "serving" : "not_serving", {{"listen", config.listen},
                         {"http", config.http_listen.empty() ? "off" : config.http_listen},
                         {"port", std::to_string(state->port), true},
                         {"ruleset_hash", opened.ruleset->model->hash},

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <sstream>
 
@@ -261,6 +262,69 @@ TEST_CASE("export writes every decision as JSON lines or CSV", "[audit][export]"
   std::string table = csv.str();
   CHECK(table.rfind("seq,decision_id,decided_at,client,request_id,ruleset_hash,outcome,urgency", 0) == 0);
   CHECK(std::count(table.begin(), table.end(), '\n') >= 7);
+}
+
+}  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a damaged log opens faulty and is never written", "[audit][startup]") {
+  struct Case {
+    std::string name;
+    std::string sql;
+    std::string fault;
+  };
+  auto c = GENERATE(values<Case>({
+      {"an edited answer", "UPDATE decisions SET answers = replace(answers, 'true', 'false') WHERE seq = 7",
+       "record 7"},
+      {"an edited hash", "UPDATE decisions SET record_hash = prev_hash WHERE seq = 10", "record 10"},
+      {"a deleted row", "DELETE FROM decisions WHERE seq = 5", "record 6"},
+  }));
+  TempLog temp;
+  make_log(temp.path(), 10);
+  run_sql(temp.path(), c.sql);
+  std::string error;
+  auto log = AuditLog::open(temp.path(), error);
+  REQUIRE(log != nullptr);
+  INFO(c.name << ": " << log->fault());
+  CHECK(log->fault().find("failed its start-up check") != std::string::npos);
+  CHECK(log->fault().find(c.fault) != std::string::npos);
+  CHECK_FALSE(log->healthy());
+  std::promise<std::pair<bool, std::string>> result;
+  AuditRecord record;
+  record.decision_id = new_decision_id();
+  log->append(record, [&](bool ok, const std::string& why) { result.set_value({ok, why}); });
+  auto [ok, why] = result.get_future().get();
+  CHECK_FALSE(ok);
+  CHECK(why == log->fault());
+  CHECK_FALSE(log->store_ruleset("sha256:other", {}, error));
+  log.reset();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(temp.path().c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM decisions WHERE decision_id = ?1", -1, &statement, nullptr);
+  sqlite3_bind_text(statement, 1, record.decision_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_step(statement);
+  CHECK(sqlite3_column_int(statement, 0) == 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+}
+
+TEST_CASE("an existing empty file starts a new log only with init", "[audit][startup]") {
+  TempLog temp;
+  { std::ofstream(temp.path()); }
+  std::string error;
+  CHECK(AuditLog::open(temp.path(), error) == nullptr);
+  CHECK(error.find("--audit-init") != std::string::npos);
+  auto log = AuditLog::open(temp.path(), error, 5000, /*init=*/true);
+  REQUIRE(log != nullptr);
+  CHECK(log->fault().empty());
+  log.reset();
+  // Once it is a log, init changes nothing and plain opens work.
+  CHECK(AuditLog::open(temp.path(), error) != nullptr);
+  CHECK(AuditLog::open(temp.path(), error, 5000, true) != nullptr);
+  // A missing file is still created without init (the first start of a new deployment).
+  CHECK(AuditLog::open((temp.folder / "new.db").string(), error) != nullptr);
 }
 
 }  // namespace triage

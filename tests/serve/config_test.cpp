@@ -58,9 +58,9 @@ TEST_CASE("serve options: admin subjects are CNs split on commas, or whole DNs s
           "[serve][config][admin]") {
   ServeConfig config;
   std::string error;
-  REQUIRE(load_serve_config({"--admin-subjects", "ops, clinic-admin"}, config, error));
+  REQUIRE(load_serve_config({{"admin-subjects", "ops, clinic-admin"}}, config, error));
   CHECK(config.admin_subjects == std::vector<std::string>{"ops", "clinic-admin"});
-  REQUIRE(load_serve_config({"--admin-subjects", "CN=ops,O=Clinic; clinic-admin"}, config, error));
+  REQUIRE(load_serve_config({{"admin-subjects", "CN=ops,O=Clinic; clinic-admin"}}, config, error));
   CHECK(config.admin_subjects == std::vector<std::string>{"CN=ops,O=Clinic", "clinic-admin"});
 }
 
