@@ -2,6 +2,11 @@
 
 #include "audit/sqlite.hpp"
 
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+
 namespace triage {
 namespace {
 
@@ -20,15 +25,91 @@ void bind_filter(sql::Statement& statement, const DecisionFilter& filter) {
   if (!filter.until.empty()) statement.bind(2, filter.until);
 }
 
+// `path` as an SQLite URI naming a file opened immutable (no -shm, no locks).
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : std::filesystem::absolute(path).string()) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f || c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", byte);
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+// A read-only connection that has read the schema version, or throws.
+std::unique_ptr<sql::Database> open_probed(const std::string& path, sql::Database::Mode mode) {
+  auto db = std::make_unique<sql::Database>(path, mode);
+  sql::Statement probe(*db, "PRAGMA user_version");
+  probe.step();
+  return db;
+}
+
+// Opens `path` read-only even on read-only storage, where SQLite cannot create the -shm index of
+// a WAL-mode file ("unable to open database file"). Sets `copy_folder` when it reads a copy.
+std::unique_ptr<sql::Database> open_read_only(const std::string& path, std::string& copy_folder) {
+  namespace fs = std::filesystem;
+  try {
+    return open_probed(path, sql::Database::Mode::read_only);
+  } catch (const sql::SqliteError& failure) {
+    int primary = failure.code() & 0xff;
+    std::error_code ignored;
+    if ((primary != SQLITE_CANTOPEN && primary != SQLITE_READONLY) || !fs::exists(path, ignored)) throw;
+  }
+  std::error_code ignored;
+  std::string wal = path + "-wal";
+  if (!fs::exists(wal, ignored) || fs::file_size(wal, ignored) == 0) {
+    // Nothing beyond the database file: read it as it is.
+    return open_probed(immutable_uri(path), sql::Database::Mode::read_only_uri);
+  }
+  // Decisions still in the WAL: read a private copy, where SQLite can build its index.
+  std::string folder_template = (fs::temp_directory_path() / "triage-audit-read-XXXXXX").string();
+  if (mkdtemp(folder_template.data()) == nullptr) {
+    throw sql::SqliteError("cannot make a folder for a private copy of the read-only log", SQLITE_CANTOPEN);
+  }
+  copy_folder = folder_template;
+  fs::path copy = fs::path(copy_folder) / "audit.db";
+  std::error_code copy_error;
+  fs::copy_file(path, copy, copy_error);
+  if (!copy_error) fs::copy_file(wal, copy.string() + "-wal", copy_error);
+  if (copy_error) {
+    throw sql::SqliteError("cannot copy the read-only log to " + copy_folder + ": " + copy_error.message(),
+                           SQLITE_CANTOPEN);
+  }
+  return open_probed(copy.string(), sql::Database::Mode::read_only);
+}
+
 }  // namespace
 
-AuditReader::AuditReader(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
-AuditReader::~AuditReader() = default;
+AuditReader::AuditReader(std::unique_ptr<sql::Database> db, std::string copy_folder)
+    : db_(std::move(db)), copy_folder_(std::move(copy_folder)) {}
+
+AuditReader::~AuditReader() {
+  db_.reset();
+  if (!copy_folder_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(copy_folder_, ignored);
+  }
+}
 
 std::unique_ptr<AuditReader> AuditReader::open(const std::string& path, std::string& error) {
+  std::string copy_folder;
+  // The private copy, if one is made, goes when this function fails.
+  struct Cleanup {
+    std::string& folder;
+    bool keep = false;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (!keep && !folder.empty()) std::filesystem::remove_all(folder, ignored);
+    }
+  } cleanup{copy_folder};
   try {
     // Read-only: an auditor's copy of a log (its -wal file included) must not change under verify.
-    auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::read_only);
+    auto db = open_read_only(path, copy_folder);
     sql::Statement version(*db, "PRAGMA user_version");
     version.step();
     auto schema = version.integer(0);
@@ -49,7 +130,8 @@ std::unique_ptr<AuditReader> AuditReader::open(const std::string& path, std::str
         return nullptr;
       }
     }
-    return std::unique_ptr<AuditReader>(new AuditReader(std::move(db)));
+    cleanup.keep = true;
+    return std::unique_ptr<AuditReader>(new AuditReader(std::move(db), copy_folder));
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot read the audit log ") + path + ": " + failure.what();
     return nullptr;

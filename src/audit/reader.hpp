@@ -27,7 +27,10 @@ struct DecisionFilter {
 
 class AuditReader {
  public:
-  // Null with `error` when the file is missing, unreadable or not an audit log.
+  // Null with `error` when the file is missing, unreadable or not an audit log. Works on
+  // read-only storage: a log without a WAL file is opened immutable; one with a WAL file but no
+  // writable place for its -shm index is read from a private copy (database and WAL) in TMPDIR,
+  // removed when the reader is destroyed.
   static std::unique_ptr<AuditReader> open(const std::string& path, std::string& error);
   ~AuditReader();
 
@@ -43,8 +46,9 @@ class AuditReader {
   bool ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files);
 
  private:
-  explicit AuditReader(std::unique_ptr<sql::Database> db);
+  AuditReader(std::unique_ptr<sql::Database> db, std::string copy_folder);
   std::unique_ptr<sql::Database> db_;
+  std::string copy_folder_;  // the private copy's folder, when one was needed
 };
 
 }  // namespace triage

@@ -14,8 +14,9 @@ Database::Database(const std::string& path, bool create) : Database(path, create
 
 Database::Database(const std::string& path, Mode mode) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_NOMUTEX | (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-              (mode == Mode::create ? SQLITE_OPEN_CREATE : 0);
+  bool read_only = mode == Mode::read_only || mode == Mode::read_only_uri;
+  int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+              (mode == Mode::create ? SQLITE_OPEN_CREATE : 0) | (mode == Mode::read_only_uri ? SQLITE_OPEN_URI : 0);
   int code = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (code != SQLITE_OK) fail(raw, code, "cannot open " + path);

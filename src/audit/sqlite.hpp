@@ -24,7 +24,8 @@ class SqliteError : public std::runtime_error {
 
 class Database {
  public:
-  enum class Mode { read_write, create, read_only };
+  // read_only_uri: `path` is an SQLite URI (file:…?immutable=1), opened read-only.
+  enum class Mode { read_write, create, read_only, read_only_uri };
   // Opens the database file. Throws SqliteError.
   Database(const std::string& path, bool create);
   Database(const std::string& path, Mode mode);
