@@ -13,8 +13,10 @@
 #include "diag/render.hpp"
 #include "http/http_server.hpp"
 #include "ruleset/open.hpp"
+#include "serve/admin.hpp"
 #include "serve/health.hpp"
 #include "serve/reloader.hpp"
+#include "serve/tls_files.hpp"
 #include "serve/triage_service.hpp"
 #include "util/files.hpp"
 
@@ -44,10 +46,19 @@ std::shared_ptr<grpc::ServerCredentials> credentials(const ServeConfig& config, 
     error = "cannot read the TLS certificate " + config.tls_cert + " or key " + config.tls_key;
     return nullptr;
   }
+  // Checked here, so a wrong file is named as such rather than surfacing as a failed listen.
+  if (std::string problem = tls_pair_problem(pair.cert_chain, pair.private_key); !problem.empty()) {
+    error = "TLS: " + problem + " (--tls-cert " + config.tls_cert + ", --tls-key " + config.tls_key + ")";
+    return nullptr;
+  }
   options.pem_key_cert_pairs.push_back(pair);
   if (!config.tls_client_ca.empty()) {
     if (!read_text_file(config.tls_client_ca, options.pem_root_certs)) {
       error = "cannot read the client CA " + config.tls_client_ca;
+      return nullptr;
+    }
+    if (!certificate_subject(options.pem_root_certs)) {
+      error = "TLS: the client CA " + config.tls_client_ca + " is not a PEM certificate";
       return nullptr;
     }
     options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -167,7 +178,11 @@ void TriageServer::shutdown() {
   // Both transports drain at once: HTTP on its own thread while gRPC shuts down here.
   std::thread http_drain;
   if (state_->http) http_drain = std::thread([this] { state_->http->drain(state_->config.drain_seconds); });
-  state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(state_->config.drain_seconds));
+  // Wait for our calls in flight, not for gRPC: its Shutdown(deadline) also waits for idle client
+  // connections to go away, so one open channel held every stop for the whole drain time.
+  state_->service->begin_drain();
+  state_->service->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(state_->config.drain_seconds));
+  state_->server->Shutdown(std::chrono::system_clock::now());
   state_->server->Wait();
   if (http_drain.joinable()) http_drain.join();
   state_->audit->close();

@@ -44,6 +44,19 @@ bool TriageService::is_admin(const grpc::ServerContextBase& context) const {
   return subject && triage::is_admin(subject_names(*subject), admins_.admin_subjects);
 }
 
+bool TriageService::wait_idle(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(idle_mutex_);
+  return idle_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+}
+
+void TriageService::call_finished() {
+  // The last call out wakes a shutdown waiting in wait_idle (under the mutex: no lost wake-up).
+  if (--in_flight_ == 0 && draining_) {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    idle_.notify_all();
+  }
+}
+
 grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
                                                      const v1::ReloadRulesRequest*, v1::ReloadResult* response) {
   auto* reactor = context->DefaultReactor();
@@ -65,7 +78,9 @@ grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext
     reactor->Finish(grpc::Status::OK);
   });
   if (!posted) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED, "a reload is already running; try again when it ends"));
+    reactor->Finish(draining_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping")
+                              : grpc::Status(grpc::StatusCode::ABORTED,
+                                             "a reload is already running; try again when it ends"));
   }
   return reactor;
 }
@@ -73,16 +88,22 @@ grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* context,
                                                   const v1::EvaluateRequest* request, v1::Decision* response) {
   auto* reactor = context->DefaultReactor();
+  if (draining_) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping; retry on another"));
+    return reactor;
+  }
+  ++in_flight_;  // until the Decider's completion finishes the call
   DecideCall call;
   call.client = client_identity(*context);
   call.request_id = request->request_id();
   call.deadline = context->deadline();
   call.raw = raw_answers(*request, call.errors);
-  decider_.decide(std::move(call), *response, [reactor](const DecideStatus& status) {
+  decider_.decide(std::move(call), *response, [this, reactor](const DecideStatus& status) {
     static constexpr grpc::StatusCode codes[] = {grpc::StatusCode::OK, grpc::StatusCode::INVALID_ARGUMENT,
                                                  grpc::StatusCode::DEADLINE_EXCEEDED, grpc::StatusCode::UNAVAILABLE};
     reactor->Finish(status.code == DecideCode::ok ? grpc::Status::OK
                                                   : grpc::Status(codes[static_cast<int>(status.code)], status.message));
+    call_finished();
   });
   return reactor;
 }

@@ -4,7 +4,9 @@
 // completion, after the commit.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,11 @@ class TriageService final : public v1::TriageService::CallbackService {
 
   // True when the caller may use admin RPCs.
   bool is_admin(const grpc::ServerContextBase& context) const;
+  // Stopping: calls arriving from now on are refused (UNAVAILABLE, "the server is stopping").
+  void begin_drain() { draining_ = true; }
+  // Waits until no Evaluate call is in flight (each waits for its audit commit), or `deadline`;
+  // true when idle. Woken by the last call to finish, not by polling.
+  bool wait_idle(std::chrono::steady_clock::time_point deadline);
 
  private:
   Decider& decider_;
@@ -49,6 +56,13 @@ class TriageService final : public v1::TriageService::CallbackService {
   EvaluateArenaAllocator allocator_;
   Reloader& reloader_;
   AdminPolicy admins_;
+  // Calls started and not yet finished (Evaluate waits for the audit log): shutdown waits for
+  // these, not for idle client connections.
+  void call_finished();
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> draining_{false};
+  std::mutex idle_mutex_;
+  std::condition_variable idle_;
 };
 
 // Who called: the client certificate's subject under TLS, else the `x-client-id` metadata, else

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "serve/admin.hpp"
+#include "serve/tls_files.hpp"
 
 namespace triage {
 namespace {
@@ -26,10 +27,18 @@ std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> make_name(const Attributes
   return name;
 }
 
-// A self-signed certificate with this subject, as PEM (what gRPC hands the server).
-std::string make_certificate_pem(const Attributes& attributes) {
+// A self-signed certificate with this subject, as PEM (what gRPC hands the server); its private
+// key as PEM in `key_pem` when asked.
+std::string make_certificate_pem(const Attributes& attributes, std::string* key_pem = nullptr) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
                                                           EVP_PKEY_free);
+  if (key_pem != nullptr) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), BIO_free);
+    REQUIRE(PEM_write_bio_PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
+    char* data = nullptr;
+    long length = BIO_get_mem_data(out.get(), &data);
+    key_pem->assign(data, static_cast<std::size_t>(length));
+  }
   REQUIRE(key != nullptr);
   std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), X509_free);
   auto name = make_name(attributes);
@@ -146,6 +155,23 @@ TEST_CASE("the DN is escaped so one subject cannot pass for another", "[serve][a
   auto control = subject_of(make_name({{"CN", std::string("a\nb", 3)}}).get());
   CHECK(control.dn.find('\n') == std::string::npos);
   CHECK_FALSE(certificate_subject("not a certificate").has_value());
+}
+
+TEST_CASE("a wrong TLS key or certificate file is named as such", "[serve][tls]") {
+  std::string key_a, key_b;
+  std::string cert_a = make_certificate_pem({{"CN", "localhost"}}, &key_a);
+  make_certificate_pem({{"CN", "other"}}, &key_b);
+  struct Case {
+    std::string certificate, key, problem;
+  };
+  const std::vector<Case> cases{
+      {cert_a, key_a, ""},
+      {cert_a, key_b, "the private key does not belong to the certificate"},
+      {cert_a, cert_a, "the key file holds no PEM private key (or it is encrypted)"},
+      {key_a, key_a, "the certificate file holds no PEM certificate"},
+      {"", key_a, "the certificate file holds no PEM certificate"},
+  };
+  for (const auto& c : cases) CHECK(tls_pair_problem(c.certificate, c.key) == c.problem);
 }
 
 }  // namespace triage

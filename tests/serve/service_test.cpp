@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api/answers_proto.hpp"
@@ -258,6 +259,36 @@ TEST_CASE("an audit log that cannot be written: UNAVAILABLE, no decision, NOT_SE
   REQUIRE(status.ok());
   CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
   CHECK(fixture.health() == grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_CASE("stopping waits for calls in flight, not for idle client connections", "[serve][shutdown]") {
+  Fixture fixture;  // drain_seconds = 2
+  v1::Decision decision;
+  REQUIRE(fixture.evaluate(request_for("self_care_lower_back.json"), decision).ok());
+  // The channel stays open and idle; before, every stop then took the whole drain time.
+  auto start = std::chrono::steady_clock::now();
+  fixture.server->shutdown();
+  CHECK(test::seconds_since(start) < 1.0);
+  CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
+}
+
+TEST_CASE("a TLS key that does not fit the certificate is named at start", "[serve][tls]") {
+  auto quiet = std::make_shared<spdlog::logger>("quiet", std::make_shared<spdlog::sinks::null_sink_mt>());
+  ServeConfig config;
+  config.listen = "127.0.0.1:0";
+  config.rules = test::source_path("rules");
+  fs::path folder = fs::temp_directory_path() / ("triage-tls-" + new_decision_id());
+  fs::create_directories(folder);
+  config.audit_db = (folder / "audit.db").string();
+  config.tls_cert = (folder / "cert.pem").string();
+  config.tls_key = (folder / "key.pem").string();
+  { std::ofstream(config.tls_cert) << "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n"; }
+  { std::ofstream(config.tls_key) << "a key file with a typo\n"; }
+  std::string error;
+  CHECK(TriageServer::start(config, std::make_shared<EventLog>(quiet, false), error) == nullptr);
+  CHECK(error.find("TLS: the certificate file holds no PEM certificate") != std::string::npos);
+  CHECK(error.find("address in use") == std::string::npos);
+  fs::remove_all(folder);
 }
 
 TEST_CASE("a broken rules folder or an unusable audit path stops the server from starting", "[serve]") {
