@@ -14,9 +14,10 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
   python3 python3-grpcio python3-grpc-tools
-  util-linux                        # prlimit and setpriv for the durability test
+  util-linux                        # prlimit and setpriv for the durability test; unshare for read-only mounts
   chromium chromium-driver python3-selenium   # the kiosk's end-to-end test in headless Chromium
   wrk curl                          # the HTTP benchmark; the README's HTTP examples
+  clang libclang-rt-14-dev          # the clang build, sanitizers and libFuzzer (.ci/run, tools/fuzz.sh)
 )
 
 missing=()

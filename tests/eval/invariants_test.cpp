@@ -56,7 +56,7 @@ TEST_CASE("invariant 2: a decided outcome holds for every completion of the unan
   const CompiledRuleset& ruleset = test::shipped();
   std::mt19937 rng(20261121);  // fixed seed: the same intakes on every run
   int decided = 0, incomplete = 0, completions = 0;
-  for (int round = 0; round < 3000; ++round) {
+  for (int round = 0; round < test::property_cases(3000); ++round) {
     // Mostly-answered intakes so that many are decided with a few questions open.
     double answered = round % 3 == 0 ? 0.3 : 0.9;
     Answers answers = random_partial_intake(ruleset, rng, answered);
@@ -103,8 +103,8 @@ TEST_CASE("invariant 2: a decided outcome holds for every completion of the unan
     for_each_completion(ruleset, answers, open, 0, check);
   }
   INFO(decided << " decided, " << incomplete << " incomplete, " << completions << " completions checked");
-  CHECK(decided > 300);     // the generator must exercise decided outcomes ...
-  CHECK(incomplete > 300);  // ... and incomplete ones
+  CHECK(decided > test::property_cases(3000) / 10);  // the generator must exercise decided outcomes ...
+  CHECK(incomplete > test::property_cases(3000) / 10);  // ... and incomplete ones
   CHECK(completions > decided);
 }
 
@@ -113,7 +113,7 @@ TEST_CASE("invariant 2: an incomplete decision's missing questions can change it
   const CompiledRuleset& ruleset = test::shipped();
   std::mt19937 rng(7);
   int checked = 0;
-  for (int round = 0; round < 2000 && checked < 400; ++round) {
+  for (int round = 0; round < test::property_cases(2000) && checked < test::property_cases(400); ++round) {
     Answers answers = random_partial_intake(ruleset, rng, 0.7);
     Evaluation evaluation = evaluate(ruleset, answers);
     if (evaluation.outcome != Outcome::incomplete) continue;
@@ -132,14 +132,14 @@ TEST_CASE("invariant 2: an incomplete decision's missing questions can change it
     CHECK(settled.outcome != Outcome::incomplete);
     CHECK(settled.urgency >= evaluation.urgency);  // a provisional tier never goes down
   }
-  CHECK(checked >= 100);
+  CHECK(checked >= std::min(100, test::property_cases(400) / 4));
 }
 
 TEST_CASE("invariant 1: whenever a red flag fires there is no self-care plan", "[invariant][property]") {
   const CompiledRuleset& ruleset = test::shipped();
   std::mt19937 rng(99);
   int fired = 0;
-  for (int round = 0; round < 3000; ++round) {
+  for (int round = 0; round < test::property_cases(3000); ++round) {
     Answers answers = random_partial_intake(ruleset, rng, 0.8);
     Evaluation evaluation = evaluate(ruleset, answers);
     if (evaluation.red_flags.empty()) continue;
@@ -158,7 +158,7 @@ TEST_CASE("every technique of the catalogue is either in the plan or left out wi
   const CompiledRuleset& ruleset = test::shipped();
   std::mt19937 rng(5);
   int plans = 0;
-  for (int round = 0; round < 3000; ++round) {
+  for (int round = 0; round < test::property_cases(3000); ++round) {
     Answers answers = random_partial_intake(ruleset, rng, 0.95);
     for (int fact : answerable_facts(ruleset)) {
       // Calm red-flag answers, so that most intakes reach a plan.

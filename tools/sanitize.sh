@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The sanitizer job: builds with clang into build-asan (Debug, AddressSanitizer and
+# UndefinedBehaviorSanitizer, every finding fatal, the libFuzzer targets too) and runs the whole
+# suite there. Heavy property tests run TRIAGE_PROPERTY_CASES cases (default 300) and time
+# budgets are scaled by TRIAGE_TEST_TIME_SCALE (default 10), since the build runs several times
+# slower. This is also the project's clang build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh
+export BUILD_DIR="${BUILD_DIR:-build-asan}" BUILD_TYPE=Debug
+CXX=clang++ bash tools/build.sh -DCMAKE_CXX_COMPILER=clang++ -DTRIAGE_SANITIZE=address,undefined \
+  -DTRIAGE_BUILD_FUZZERS=ON -DTRIAGE_BUILD_TESTS=ON -DTRIAGE_BUILD_BENCHMARKS=OFF
+export TRIAGE_PROPERTY_CASES="${TRIAGE_PROPERTY_CASES:-300}" TRIAGE_TEST_TIME_SCALE="${TRIAGE_TEST_TIME_SCALE:-10}"
+# Leak checking is off: gRPC and protobuf keep process-lifetime singletons that LeakSanitizer
+# reports at exit. Every other finding stops the program with a stack trace.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:strict_string_checks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+cd "$BUILD_DIR"
+ctest --output-on-failure -j 2
