@@ -10,7 +10,7 @@ target="${1:?usage: tools/fuzz.sh TARGET SECONDS}"
 seconds="${2:?usage: tools/fuzz.sh TARGET SECONDS}"
 build="${BUILD_DIR:-build-asan}"
 if [ ! -x "$build/tests/fuzz/$target" ]; then
-  BUILD_DIR="$build" BUILD_TYPE=Debug bash tools/build.sh -DCMAKE_CXX_COMPILER=clang++ \
+  BUILD_DIR="$build" BUILD_TYPE=Debug bash tools/build.sh -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
     -DTRIAGE_SANITIZE=address,undefined -DTRIAGE_BUILD_FUZZERS=ON -DTRIAGE_BUILD_BENCHMARKS=OFF >&2
 fi
 mkdir -p "var/fuzz/$target"

@@ -225,7 +225,8 @@ ParseResult parse_rules(const SourceFile& source) {
       diagnostic.location = source.locate(at);
       diagnostic.message = "expected " + describe_expected(error.expected) + ", found " + describe_found(text, at);
       diagnostic.hint = hint_for_found(text, at);
-      if (at < text.size() && static_cast<unsigned char>(text[at]) >= 0x80 && at > 0 && is_word_char(text[at - 1])) {
+      bool generic_hint = diagnostic.hint.rfind("names use ASCII", 0) == 0;  // not `write >=` and the like
+      if (generic_hint && at > 0 && is_word_char(text[at - 1])) {
         // A name running into a non-ASCII letter (`café`): say so rather than "expected `:`".
         std::size_t start = at;
         while (start > 0 && is_word_char(text[start - 1])) --start;
