@@ -9,9 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
 export BUILD_DIR="${BUILD_DIR:-build-asan}" BUILD_TYPE=Debug
-CXX=clang++ bash tools/build.sh -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DTRIAGE_SANITIZE=address,undefined \
-  -DTRIAGE_BUILD_FUZZERS=ON -DTRIAGE_BUILD_TESTS=ON -DTRIAGE_BUILD_BENCHMARKS=OFF
 export TRIAGE_PROPERTY_CASES="${TRIAGE_PROPERTY_CASES:-300}" TRIAGE_TEST_TIME_SCALE="${TRIAGE_TEST_TIME_SCALE:-10}"
+# CTest's own TIMEOUTs of the end-to-end tests scale the same way (tests/CMakeLists.txt).
+CXX=clang++ bash tools/build.sh -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DTRIAGE_SANITIZE=address,undefined \
+  -DTRIAGE_BUILD_FUZZERS=ON -DTRIAGE_BUILD_TESTS=ON -DTRIAGE_BUILD_BENCHMARKS=OFF \
+  -DTRIAGE_TEST_TIMEOUT_SCALE="$TRIAGE_TEST_TIME_SCALE"
 # Leak checking is off: gRPC and protobuf keep process-lifetime singletons that LeakSanitizer
 # reports at exit. Every other finding stops the program with a stack trace.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:strict_string_checks=1}"

@@ -53,7 +53,7 @@ def is_error(reply, status, code):
 
 def cli_eval(binary, rules, intake_text):
     run = subprocess.run([binary, "eval", "--rules", rules, "--intake", "-"], input=intake_text, capture_output=True,
-                         text=True, timeout=30, env=common.child_env())
+                         text=True, timeout=common.scaled(30), env=common.child_env())
     return run.returncode, run.stdout, run.stderr
 
 
@@ -89,7 +89,7 @@ def routes(binary, source_dir, server, checks):
     checks.check(r.status == 200 and r.json == {"status": "SERVING"}, "GET /readyz: 200 SERVING", repr(r))
 
     schema = json.loads(subprocess.run([binary, "schema", "--rules", rules], capture_output=True, text=True,
-                                       timeout=30, env=common.child_env()).stdout)
+                                       timeout=common.scaled(30), env=common.child_env()).stdout)
     r = call(port, "GET", "/v1/questionnaire")
     checks.check(r.status == 200 and r.json == schema, "GET /v1/questionnaire is what `triage schema` prints")
     r2 = call(port, "POST", "/triage.v1.TriageService/GetQuestionnaire", {})

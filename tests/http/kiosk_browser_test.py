@@ -148,7 +148,7 @@ def make_v2_rules(binary, source_rules, tmp):
     d = os.path.join(tmp, "rules_v2")
     shutil.copytree(source_rules, d, ignore=shutil.ignore_patterns("tests", "examples"))
     schema = json.loads(subprocess.run([binary, "schema", "--rules", source_rules], capture_output=True,
-                                       text=True, timeout=30).stdout)
+                                       text=True, timeout=common.scaled(30)).stdout)
     facts_path = os.path.join(d, "facts.rules")
     text = open(facts_path).read()
     areas = "fact pain_areas: set of {neck, upper_back, mid_back, lower_back, buttock, leg_above_knee, leg_below_knee}\n"

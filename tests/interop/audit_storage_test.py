@@ -24,14 +24,14 @@ from interop_common import Failure, child_env  # noqa: E402
 def call(binary, server, source_dir, request_id):
     intake = os.path.join(source_dir, "rules", "examples", "self_care_lower_back.json")
     return subprocess.run([binary, "call", "--server", server.address(), "--intake", intake, "--request-id", request_id],
-                          capture_output=True, text=True, timeout=30, env=child_env())
+                          capture_output=True, text=True, timeout=common.scaled(30), env=child_env())
 
 
 def read_only(command, folder):
     """Runs `command` with `folder` mounted read-only over itself, in a private mount namespace."""
     script = 'mount --bind -o ro "$0" "$0" && touch "$0/probe" 2>/dev/null && exit 99; shift; exec "$@"'
     return subprocess.run(["unshare", "-rm", "sh", "-c", script, folder, "--"] + command, capture_output=True,
-                          text=True, timeout=60, env=child_env())
+                          text=True, timeout=common.scaled(60), env=child_env())
 
 
 def decision_count(path):
@@ -98,7 +98,7 @@ def run(binary, source_dir, tmp, checks):
             before = decision_count(path)
             health = subprocess.run([binary, "call", "--server", server.address(), "--intake",
                                      os.path.join(source_dir, "rules", "examples", "self_care_lower_back.json")],
-                                    capture_output=True, text=True, timeout=30, env=child_env())
+                                    capture_output=True, text=True, timeout=common.scaled(30), env=child_env())
             checks.check(health.returncode != 0 and "UNAVAILABLE" in health.stderr,
                          "%s: a call gets UNAVAILABLE" % what,
                          "  exit %d: %s %s" % (health.returncode, health.stdout.strip()[:200], health.stderr.strip()))
@@ -133,7 +133,7 @@ def run(binary, source_dir, tmp, checks):
     empty = os.path.join(tmp, "empty.db")
     open(empty, "wb").close()
     refused = subprocess.run([binary, "serve", "--rules", rules, "--listen", "127.0.0.1:0", "--audit-db", empty],
-                             capture_output=True, text=True, timeout=60, env=child_env())
+                             capture_output=True, text=True, timeout=common.scaled(60), env=child_env())
     checks.check(refused.returncode != 0 and "--audit-init" in refused.stderr,
                  "a 0-byte audit.db is refused without --audit-init",
                  "  exit %d: %s" % (refused.returncode, refused.stderr.strip()[-500:]))

@@ -58,7 +58,7 @@ import grpc  # noqa: E402
 from interop_common import Failure, log  # noqa: E402
 
 TOTAL_BUDGET_S = 100
-RPC_TIMEOUT_S = 10
+RPC_TIMEOUT_S = common.scaled(10)
 
 # Part 1
 LOAD_THREADS = 8

@@ -38,6 +38,16 @@ service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
 """
 
 
+# Time budgets below were measured on a Release build; the sanitizer job (tools/sanitize.sh) runs a
+# build several times slower and scales them by TRIAGE_TEST_TIME_SCALE.
+TIME_SCALE = max(1.0, float(os.environ.get("TRIAGE_TEST_TIME_SCALE", "1") or "1"))
+
+
+def scaled(seconds):
+    """A time budget measured on a Release build, scaled for slower (sanitizer) builds."""
+    return seconds * TIME_SCALE
+
+
 class Failure(Exception):
     """A check that makes going on pointless; reported as one failure."""
 
@@ -188,7 +198,7 @@ def compile_protos(source_dir, out_dir):
         log("note: " + "; ".join(errors) + " -> using " + protoc_bin)
         for include, proto in jobs:
             run = subprocess.run([protoc_bin, "-I" + include, "--python_out=" + out_dir, proto],
-                                 capture_output=True, text=True, timeout=30)
+                                 capture_output=True, text=True, timeout=scaled(30))
             if run.returncode != 0:
                 raise Failure("protoc failed on %s:\n%s" % (proto, run.stderr))
 
@@ -236,6 +246,7 @@ class Client:
 def wait_serving(client, server, timeout_s=20):
     """Waits for the health check to answer SERVING; raises Failure when the server exits first or
     the time runs out."""
+    timeout_s = scaled(timeout_s)
     deadline = time.monotonic() + timeout_s
     last = "no answer yet"
     while time.monotonic() < deadline:
@@ -298,7 +309,7 @@ class Server:
         self.extra_args = list(extra_args)
         self.wrapper = list(wrapper)
         self.log_path = os.path.join(work_dir, log_name or (re.sub(r"[^A-Za-z0-9]+", "_", name) + ".log"))
-        self.start_timeout_s = start_timeout_s
+        self.start_timeout_s = scaled(start_timeout_s)
         self.process = None
         self.port = None
         self.log_file = None
@@ -360,7 +371,7 @@ class Server:
         self.process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         try:
-            status = self.process.wait(timeout_s)
+            status = self.process.wait(scaled(timeout_s))
         except subprocess.TimeoutExpired:
             checks.check(False, "the %s exits within %d s of SIGTERM" % (self.name, timeout_s),
                          "  log tail:\n%s" % self.log_text()[-2000:])
@@ -442,7 +453,7 @@ def audit_verify(binary, db, expect_head=None):
     command = [binary, "audit", "verify", "--db", db]
     if expect_head:
         command += ["--expect-head", expect_head]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=60, env=child_env())
+    run = subprocess.run(command, capture_output=True, text=True, timeout=scaled(60), env=child_env())
     m = re.search(r"verified (\d+) decisions; chain head (\S+)", run.stdout)
     output = (run.stdout + run.stderr).strip()
     return run.returncode, (int(m.group(1)) if m else None), (m.group(2) if m else None), output
@@ -482,6 +493,7 @@ def run_main(test_name, run, budget_s, temp_prefix):
 
     signal.signal(signal.SIGALRM, out_of_time)
     signal.signal(signal.SIGTERM, terminated)
+    budget_s = int(scaled(budget_s))
     signal.alarm(budget_s)
     started = time.monotonic()
     checks = Checks()

@@ -50,7 +50,7 @@ from interop_common import (Client, Failure, child_env, compile_protos, log, tim
 TOTAL_BUDGET_S = 55        # the whole test must end well inside CTest's 60 s
 HEALTH_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 15
-RPC_TIMEOUT_S = 10
+RPC_TIMEOUT_S = common.scaled(10)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def run(binary, source_dir, tmp, checks):
     eval_out = {}
     for path in examples:
         run_eval = subprocess.run([binary, "eval", "--rules", rules, "--intake", path], capture_output=True,
-                                  text=True, timeout=20, env=child_env())
+                                  text=True, timeout=common.scaled(20), env=child_env())
         if run_eval.returncode != 0:
             raise Failure("`triage eval --intake %s` exited %d: %s" % (path, run_eval.returncode, run_eval.stderr))
         try:
@@ -155,7 +155,7 @@ def run(binary, source_dir, tmp, checks):
     extra_eval = []
     for label, answers in extra:
         run_eval = subprocess.run([binary, "eval", "--rules", rules, "--intake", "-"], capture_output=True,
-                                  text=True, timeout=20, env=child_env(), input=json.dumps({"answers": answers}))
+                                  text=True, timeout=common.scaled(20), env=child_env(), input=json.dumps({"answers": answers}))
         if run_eval.returncode != 0:
             raise Failure("`triage eval` of %s exited %d: %s" % (label, run_eval.returncode, run_eval.stderr))
         extra_eval.append((label, answers, json.loads(run_eval.stdout)))
@@ -174,7 +174,7 @@ def run(binary, source_dir, tmp, checks):
         questionnaire = client.get_questionnaire(pb.GetQuestionnaireRequest(), timeout=RPC_TIMEOUT_S)
         questions = {q.fact: q for q in questionnaire.questions}
         checks.check(len(questions) > 0, "GetQuestionnaire returns questions")
-        schema = subprocess.run([binary, "schema", "--rules", rules], capture_output=True, text=True, timeout=20,
+        schema = subprocess.run([binary, "schema", "--rules", rules], capture_output=True, text=True, timeout=common.scaled(20),
                                 env=child_env())
         if checks.check(schema.returncode == 0, "`triage schema` exits 0", schema.stderr):
             expected = json.loads(schema.stdout)

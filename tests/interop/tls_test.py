@@ -152,7 +152,7 @@ def run(binary, source_dir, tmp, checks):
             raise Failure("no example intakes in " + os.path.join(rules, "examples"))
         intake = examples[0]
     expected = subprocess.run([binary, "eval", "--rules", rules, "--intake", intake], capture_output=True,
-                              text=True, timeout=20, env=child_env())
+                              text=True, timeout=common.scaled(20), env=child_env())
     if expected.returncode != 0:
         raise Failure("`triage eval --intake %s` exited %d: %s" % (intake, expected.returncode, expected.stderr))
     expected_outcome = json.loads(expected.stdout)["outcome"]
@@ -245,21 +245,21 @@ def run(binary, source_dir, tmp, checks):
         # c. ReloadRules is for admins only: a kiosk's certificate is refused, the admin's works.
         target = "127.0.0.1:%d" % mtls.port
         kiosk_reload = subprocess.run([binary, "reload", "--server", target] + with_cert, capture_output=True,
-                                      text=True, timeout=30, env=child_env())
+                                      text=True, timeout=common.scaled(30), env=child_env())
         checks.check(kiosk_reload.returncode != 0 and "PERMISSION_DENIED" in kiosk_reload.stderr,
                      "a kiosk certificate cannot reload the rules (PERMISSION_DENIED)",
                      "  exit %d: %s" % (kiosk_reload.returncode, kiosk_reload.stderr.strip()))
         for spoof in ("spoof_o", "spoof_ou"):
             spoof_reload = subprocess.run([binary, "reload", "--server", target, "--tls-ca", pki["ca"], "--tls-cert",
                                            pki[spoof], "--tls-key", pki[spoof + "_key"]], capture_output=True,
-                                          text=True, timeout=30, env=child_env())
+                                          text=True, timeout=common.scaled(30), env=child_env())
             checks.check(spoof_reload.returncode != 0 and "PERMISSION_DENIED" in spoof_reload.stderr,
                          "a kiosk certificate with CN=clinic-admin inside another attribute (%s) cannot reload" % spoof,
                          "  exit %d: %s %s" % (spoof_reload.returncode, spoof_reload.stdout.strip(),
                                                spoof_reload.stderr.strip()))
         admin_reload = subprocess.run([binary, "reload", "--server", target, "--tls-ca", pki["ca"], "--tls-cert",
                                        pki["admin"], "--tls-key", pki["admin_key"]], capture_output=True,
-                                      text=True, timeout=30, env=child_env())
+                                      text=True, timeout=common.scaled(30), env=child_env())
         checks.check(admin_reload.returncode == 0 and '"reloaded":true' in admin_reload.stdout,
                      "the admin certificate reloads the rules",
                      "  exit %d: %s %s" % (admin_reload.returncode, admin_reload.stdout.strip(),
