@@ -257,8 +257,10 @@ def run(binary, source_dir, tmp, checks):
                          "a kiosk certificate with CN=clinic-admin inside another attribute (%s) cannot reload" % spoof,
                          "  exit %d: %s %s" % (spoof_reload.returncode, spoof_reload.stdout.strip(),
                                                spoof_reload.stderr.strip()))
+        # A reload checks the candidate (safety analysis included): give it a scaled deadline too.
         admin_reload = subprocess.run([binary, "reload", "--server", target, "--tls-ca", pki["ca"], "--tls-cert",
-                                       pki["admin"], "--tls-key", pki["admin_key"]], capture_output=True,
+                                       pki["admin"], "--tls-key", pki["admin_key"],
+                                       "--timeout-ms", str(int(common.scaled(10) * 1000))], capture_output=True,
                                       text=True, timeout=common.scaled(30), env=child_env())
         checks.check(admin_reload.returncode == 0 and '"reloaded":true' in admin_reload.stdout,
                      "the admin certificate reloads the rules",
