@@ -202,7 +202,7 @@ ParseResult parse_rules(const SourceFile& source) {
     return result;
   }
   if (auto at = too_long(text)) {
-    result.diagnostics.push_back({Severity::error, source.locate(*at),
+    result.diagnostics.push_back({std::string(code::limit_exceeded), Severity::error, source.locate(*at),
                                   "the declaration has more than " + std::to_string(max_terms) + " `and`/`or` terms",
                                   "split the condition into derived facts"});
     return result;
