@@ -18,6 +18,9 @@ packages=(
   chromium chromium-driver python3-selenium   # the kiosk's end-to-end test in headless Chromium
   wrk curl                          # the HTTP benchmark; the README's HTTP examples
   clang libclang-rt-14-dev          # the clang build, sanitizers and libFuzzer (.ci/run, tools/fuzz.sh)
+  libpq-dev                         # libpq: shipping audit logs to the central PostgreSQL store
+  postgresql postgresql-client      # PostgreSQL 15: the central store's test cluster (initdb, pg_ctl, psql)
+  python3-yaml                      # the deploy/ manifests test
 )
 
 missing=()

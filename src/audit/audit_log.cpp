@@ -12,7 +12,11 @@
 namespace triage {
 namespace {
 
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
+
+// Schema 2: the replica that decided, covered by the chain only when not empty (record.hpp), so
+// records written under schema 1 keep verifying.
+const char* const add_replica_id = "ALTER TABLE decisions ADD COLUMN replica_id TEXT NOT NULL DEFAULT ''";
 
 // Each migration takes the schema from version i to i + 1.
 const char* const migrations[] = {
@@ -40,11 +44,13 @@ const char* const migrations[] = {
       record_hash TEXT NOT NULL
     );
     )sql",
+    add_replica_id,
 };
 
 // The start-up check of an existing log: SQLite's quick_check, then the hash chain over the last
 // `tail` records (each links to the one before it and matches its own hash). Empty when sound.
-std::string startup_check(sql::Database& db, std::int64_t tail) {
+// `version` is the log's schema before migration (schema 2 added replica_id, covered by the chain).
+std::string startup_check(sql::Database& db, std::int64_t tail, std::int64_t version) {
   try {
     sql::Statement quick(db, "PRAGMA quick_check");
     std::string result;
@@ -55,8 +61,8 @@ std::string startup_check(sql::Database& db, std::int64_t tail) {
     std::int64_t first_seq = first.integer(0);
     sql::Statement rows(db,
                         "SELECT seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
-                        "prev_hash, record_hash FROM decisions WHERE seq > (SELECT coalesce(max(seq), 0) FROM "
-                        "decisions) - ?1 ORDER BY seq");
+                        "prev_hash, record_hash" + std::string(version >= 2 ? ", replica_id" : ", ''") +
+                            " FROM decisions WHERE seq > (SELECT coalesce(max(seq), 0) FROM decisions) - ?1 ORDER BY seq");
     rows.bind(1, tail);
     std::string previous;
     DecisionRow row;
@@ -71,6 +77,7 @@ std::string startup_check(sql::Database& db, std::int64_t tail) {
       row.decision = rows.text(7);
       row.prev_hash = rows.text(8);
       row.record_hash = rows.text(9);
+      row.replica_id = rows.text(10);
       std::string where = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + ")";
       if (row.seq == first_seq && row.prev_hash != genesis_hash()) return where + " is the first but does not start the chain";
       if (!previous.empty() && row.prev_hash != previous) return where + " does not link to the record before it";
@@ -121,7 +128,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
                        "start once with --audit-init";
         return nullptr;
       }
-      if (version.integer(0) > 0) log->fault_ = startup_check(db, tail_check);
+      if (version.integer(0) > 0) log->fault_ = startup_check(db, tail_check, version.integer(0));
     }
     if (!log->fault_.empty()) {
       // Never written: no migration, no pragma that writes, no checkpoints.
@@ -157,7 +164,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     log->impl_->insert = std::make_unique<sql::Statement>(
         db,
         "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
-        "prev_hash, record_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        "prev_hash, record_hash, replica_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot use the audit log ") + path + ": " + failure.what();
     return nullptr;
@@ -359,6 +366,7 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
       row.ruleset_hash = r.ruleset_hash;
       row.answers = r.answers;
       row.decision = r.decision;
+      row.replica_id = replica_id_;
       std::string hash = chain_hash(last_hash, row);
       impl_->insert->bind(1, row.decision_id)
           .bind(2, row.decided_at)
@@ -368,7 +376,8 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
           .bind(6, row.answers)
           .bind(7, row.decision)
           .bind(8, last_hash)
-          .bind(9, hash);
+          .bind(9, hash)
+          .bind(10, row.replica_id);
       impl_->insert->run();
       last_hash = hash;
     }

@@ -55,6 +55,10 @@ class AuditLog {
   bool store_ruleset(const std::string& hash, const std::vector<std::pair<std::string, std::string>>& files,
                      std::string& error);
 
+  // Stamps every record appended from now on with this replica id (covered by the hash chain).
+  // Set before the first append.
+  void set_replica_id(std::string replica_id) { replica_id_ = std::move(replica_id); }
+
   // Queues a record. `done` runs on the writer thread after the commit (or failure).
   void append(AuditRecord record, AuditDone done);
 
@@ -85,6 +89,7 @@ class AuditLog {
   void resync();    // after a failed batch (writer thread)
   bool probe();     // a real write, to see whether writing works again (writer thread)
   std::function<void()> recovered_;
+  std::string replica_id_;
 
   struct Completion {
     AuditDone done;

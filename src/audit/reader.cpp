@@ -10,19 +10,21 @@
 namespace triage {
 namespace {
 
-constexpr int known_schema_version = 1;
+constexpr int known_schema_version = 2;
 
 // The WHERE clause and its parameters for a filter; parameters are always bound, never spliced.
 std::string where_clause(const DecisionFilter& filter) {
   std::string where = " WHERE 1=1";
   if (!filter.since.empty()) where += " AND decided_at >= ?1";
   if (!filter.until.empty()) where += " AND decided_at < ?2";
+  if (filter.after_seq > 0) where += " AND seq > ?3";
   return where;
 }
 
 void bind_filter(sql::Statement& statement, const DecisionFilter& filter) {
   if (!filter.since.empty()) statement.bind(1, filter.since);
   if (!filter.until.empty()) statement.bind(2, filter.until);
+  if (filter.after_seq > 0) statement.bind(3, filter.after_seq);
 }
 
 // `path` as an SQLite URI naming a file opened immutable (no -shm, no locks).
@@ -131,7 +133,9 @@ std::unique_ptr<AuditReader> AuditReader::open(const std::string& path, std::str
       }
     }
     cleanup.keep = true;
-    return std::unique_ptr<AuditReader>(new AuditReader(std::move(db), copy_folder));
+    std::unique_ptr<AuditReader> reader(new AuditReader(std::move(db), copy_folder));
+    reader->has_replica_id_ = schema >= 2;
+    return reader;
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot read the audit log ") + path + ": " + failure.what();
     return nullptr;
@@ -157,7 +161,7 @@ void AuditReader::for_each_decision(const DecisionFilter& filter,
                                     const std::function<bool(const DecisionRow&)>& visit) {
   std::string sql =
       "SELECT seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, prev_hash, "
-      "record_hash FROM decisions" +
+      "record_hash" + std::string(has_replica_id_ ? ", replica_id" : ", ''") + " FROM decisions" +
       where_clause(filter) + " ORDER BY seq";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
   sql::Statement statement(*db_, sql);
@@ -174,6 +178,7 @@ void AuditReader::for_each_decision(const DecisionFilter& filter,
     row.decision = statement.text(7);
     row.prev_hash = statement.text(8);
     row.record_hash = statement.text(9);
+    row.replica_id = statement.text(10);
     if (!visit(row)) return;
   }
 }

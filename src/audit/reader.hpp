@@ -23,6 +23,7 @@ struct DecisionFilter {
   std::string since;
   std::string until;
   std::int64_t limit = 0;
+  std::int64_t after_seq = 0;  // only records with a greater sequence number (the shipper's cursor)
 };
 
 class AuditReader {
@@ -49,6 +50,7 @@ class AuditReader {
   AuditReader(std::unique_ptr<sql::Database> db, std::string copy_folder);
   std::unique_ptr<sql::Database> db_;
   std::string copy_folder_;  // the private copy's folder, when one was needed
+  bool has_replica_id_ = false;  // schema 2 and later
 };
 
 }  // namespace triage

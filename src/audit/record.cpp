@@ -26,6 +26,7 @@ std::string canonical_record(const DecisionRow& row) {
                                    &row.decision, &row.decided_at}) {
     append_field(out, *field);
   }
+  if (!row.replica_id.empty()) append_field(out, row.replica_id);
   return out;
 }
 

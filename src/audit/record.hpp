@@ -17,6 +17,7 @@ struct DecisionRow {
   std::string ruleset_hash;
   std::string answers;   // canonical JSON, keys sorted
   std::string decision;  // canonical decision record (api/decision_record.hpp)
+  std::string replica_id;  // the server that decided (schema 2); empty in records written before it
   std::string prev_hash;
   std::string record_hash;
 };
@@ -26,7 +27,8 @@ const std::string& genesis_hash();
 
 
 // The bytes a record's hash covers: each of decision_id, client, request_id, ruleset_hash,
-// answers, decision and decided_at as `<length>:<bytes>\n`.
+// answers, decision and decided_at as `<length>:<bytes>\n`, then `replica_id` the same way when it
+// is not empty (so records written before replica ids keep their hashes).
 std::string canonical_record(const DecisionRow& row);
 
 // Lower-case hex SHA-256 of `previous_hash`, a newline and the canonical record.

@@ -2,15 +2,24 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "audit/sqlite.hpp"
 #include "auditor/export.hpp"
 #include "auditor/replay.hpp"
 #include "auditor/verify.hpp"
+#include "central/pg.hpp"
+#include "central/ship.hpp"
+#include "central/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "ruleset/open.hpp"
+#include "util/json_text.hpp"
 #include "util/json_writer.hpp"
 #include "util/utc_time.hpp"
 
@@ -21,6 +30,8 @@ const char* audit_usage =
     "usage: triage audit verify --db PATH [--expect-head HASH] [--format text|json]\n"
     "       triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
     "       triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n"
+    "       triage audit ship --db PATH --to URL [--replica-id ID] [--batch N]\n"
+    "       triage audit verify|replay|export --pg URL [--replica ID] ... (the central store, per replica)\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
 
 const CommandSpec audit_specs[] = {
@@ -28,16 +39,21 @@ const CommandSpec audit_specs[] = {
      "usage: triage audit verify --db PATH [--expect-head HASH] [--format text|json]\n"
      "  checks the file, every stored ruleset and the hash chain\n",
      {},
-     {"--db", "--expect-head", "--format"}},
+     {"--db", "--expect-head", "--format", "--pg", "--replica"}},
     {"audit replay",
      "usage: triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
      "  re-decides logged decisions with their own rules, or with candidate rules (--rules)\n",
      {},
-     {"--db", "--rules", "--format", "--since", "--until", "--limit"}},
+     {"--db", "--rules", "--format", "--since", "--until", "--limit", "--pg", "--replica"}},
     {"audit export",
      "usage: triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n",
      {},
-     {"--db", "--format", "--since", "--until", "--limit"}},
+     {"--db", "--format", "--since", "--until", "--limit", "--pg", "--replica"}},
+    {"audit ship",
+     "usage: triage audit ship --db PATH --to URL [--replica-id ID] [--batch N] [--format text|json]\n"
+     "  ships the log to the central PostgreSQL store (resumable, idempotent)\n",
+     {},
+     {"--db", "--to", "--replica-id", "--batch", "--format"}},
 };
 
 // The filter from --since, --until and --limit; false with `error` when one is malformed.
@@ -74,6 +90,8 @@ std::function<void(std::int64_t, std::int64_t)> progress_to(std::ostream& err, c
 
 namespace {
 int run_audit_command(const std::vector<std::string>& args, Io io);
+int run_ship(const Options& options, Io io);
+int run_central(const std::string& command, const Options& options, Io io);
 }
 
 int run_audit(const std::vector<std::string>& args, Io io) {
@@ -110,6 +128,8 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
   Options options;
   int code = exit_ok;
   if (!parse_command_line(rest, *spec, options, io, code)) return code;
+  if (command == "ship") return run_ship(options, io);
+  if (options.has("--pg")) return run_central(command, options, io);
   if (!options.has("--db")) {
     io.err << "triage audit: --db PATH is required\n" << spec->usage;
     return exit_failure;
@@ -179,6 +199,162 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
   }
   io.err << "triage audit: unknown command `" << command << "`\n" << audit_usage;
   return exit_failure;
+}
+
+// `triage audit ship`: one-shot shipping (backfill), resumable and idempotent.
+int run_ship(const Options& options, Io io) {
+  if (!options.has("--db") || !options.has("--to")) {
+    io.err << "triage audit ship: --db PATH and --to URL are required\n" << audit_usage;
+    return exit_failure;
+  }
+  central::ShipOptions ship;
+  std::string error;
+  ship.replica_id = options.get("--replica-id", "");
+  if (ship.replica_id.empty()) ship.replica_id = central::replica_id_of(options.get("--db", ""), error);
+  if (!error.empty()) {
+    io.err << "triage audit ship: " << error << "\n";
+    return exit_failure;
+  }
+  if (ship.replica_id.empty()) {
+    io.err << "triage audit ship: the log's records carry no replica id; name it with --replica-id\n";
+    return exit_failure;
+  }
+  std::string batch = options.get("--batch", "1000");
+  ship.batch_size = std::strtoll(batch.c_str(), nullptr, 10);
+  if (ship.batch_size <= 0 || ship.batch_size > 100000) {
+    io.err << "triage audit ship: --batch takes a whole number from 1 to 100000\n";
+    return exit_failure;
+  }
+  auto started = std::chrono::steady_clock::now();
+  central::ShipReport report = central::ship_audit_log(options.get("--db", ""), options.get("--to", ""), ship);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options.get("--format", "text") == "json") {
+    io.out << "{\"ok\":" << (report.ok ? "true" : "false") << ",\"replica_id\":" << json_quote(ship.replica_id)
+           << ",\"shipped\":" << report.shipped << ",\"batches\":" << report.batches
+           << ",\"rulesets\":" << report.rulesets << ",\"central_seq\":" << report.central_seq
+           << ",\"seconds\":" << seconds << ",\"problem\":" << json_quote(report.problem) << "}\n";
+  } else if (report.ok) {
+    io.out << "shipped " << report.shipped << " decisions of replica " << ship.replica_id << " in " << report.batches
+           << " batches (" << report.rulesets << " rulesets) in " << seconds << " s; central head is record "
+           << report.central_seq << "\n";
+  } else {
+    io.out << "FAILED after shipping " << report.shipped << " decisions of replica " << ship.replica_id << ": "
+           << report.problem << "\n";
+  }
+  return report.ok ? exit_ok : exit_failure;
+}
+
+// The auditor tools against the central store: verify there; replay and export per replica on a
+// private SQLite copy of its records (the same code as for a local log).
+int run_central(const std::string& command, const Options& options, Io io) {
+  std::string url = options.get("--pg", "");
+  std::string replica = options.get("--replica", "");
+  std::string format = options.get("--format", command == "export" ? "" : "text");
+  if (command == "verify") {
+    central::CentralVerifyReport report = central::verify_central(url, replica, true);
+    if (format == "json") {
+      io.out << "{\"ok\":" << (report.ok ? "true" : "false") << ",\"problem\":" << json_quote(report.problem)
+             << ",\"replicas\":[";
+      for (std::size_t i = 0; i < report.replicas.size(); ++i) {
+        const auto& r = report.replicas[i];
+        io.out << (i ? "," : "") << "{\"replica_id\":" << json_quote(r.replica_id)
+               << ",\"ok\":" << (r.ok ? "true" : "false") << ",\"verified\":" << r.verified
+               << ",\"head_seq\":" << r.head_seq << ",\"head_hash\":" << json_quote(r.head_hash)
+               << ",\"problem\":" << json_quote(r.problem) << "}";
+      }
+      io.out << "]}\n";
+    } else {
+      if (!report.problem.empty()) io.out << "FAILED: " << report.problem << "\n";
+      for (const auto& r : report.replicas) {
+        if (r.ok) {
+          io.out << "replica " << r.replica_id << ": verified " << r.verified << " decisions; head record "
+                 << r.head_seq << " " << r.head_hash << "\n";
+        } else {
+          io.out << "replica " << r.replica_id << ": FAILED after " << r.verified << " good decisions: " << r.problem
+                 << "\n";
+        }
+      }
+    }
+    return report.ok ? exit_ok : exit_failure;
+  }
+  if (command != "replay" && command != "export") {
+    io.err << "triage audit: unknown command `" << command << "`\n" << audit_usage;
+    return exit_failure;
+  }
+  if (command == "export" && format != "jsonl" && format != "csv") {
+    io.err << "triage audit export: --format jsonl or --format csv is required\n";
+    return exit_failure;
+  }
+  std::string error;
+  DecisionFilter filter;
+  if (!filter_from(options, filter, error)) {
+    io.err << "triage audit " << command << ": " << error << "\n";
+    return exit_failure;
+  }
+  std::shared_ptr<const CompiledRuleset> candidate;
+  if (command == "replay" && options.has("--rules")) {
+    OpenedRuleset opened;
+    if (!open_servable("audit replay", options.get("--rules", ""), opened, io)) return exit_failure;
+    candidate = opened.ruleset;
+  }
+  std::vector<std::string> replicas{replica};
+  if (replica.empty()) replicas = central::central_replicas(url, error);
+  if (!error.empty()) {
+    io.err << "triage audit " << command << ": " << error << "\n";
+    return exit_failure;
+  }
+  char folder[] = "/tmp/triage-central-XXXXXX";
+  if (mkdtemp(folder) == nullptr) {
+    io.err << "triage audit " << command << ": cannot make a temporary folder\n";
+    return exit_failure;
+  }
+  int code = exit_ok;
+  bool header = true;
+  for (const auto& name : replicas) {
+    std::string path = std::string(folder) + "/replica.db";
+    auto cleanup = [&] {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+    };
+    cleanup();
+    if (!central::materialize_replica(url, name, path, error)) {
+      io.err << "triage audit " << command << ": replica " << name << ": " << error << "\n";
+      cleanup();
+      code = exit_failure;
+      continue;
+    }
+    auto reader = AuditReader::open(path, error);
+    if (!reader) {
+      io.err << "triage audit " << command << ": " << error << "\n";
+      cleanup();
+      code = exit_failure;
+      continue;
+    }
+    if (command == "export") {
+      std::string bad_row;
+      std::ostringstream part;
+      export_audit_log(*reader, filter, format == "csv" ? ExportFormat::csv : ExportFormat::jsonl, part, bad_row);
+      std::string text = part.str();
+      // One CSV header for all replicas; each row already names its replica (replica_id column).
+      if (format == "csv" && !header) text = text.substr(text.find('\n') + 1);
+      header = false;
+      io.out << text;
+      if (!bad_row.empty()) {
+        io.err << "triage audit export: replica " << name << ": " << bad_row << " (run `triage audit verify --pg`)\n";
+        code = exit_failure;
+      }
+    } else {
+      ReplayReport report = replay_audit_log(*reader, filter, candidate, progress_to(io.err, "replayed"));
+      io.out << (format == "json" ? "{\"replica_id\":" + json_quote(name) + ",\"report\":" +
+                                        replay_json(report, candidate != nullptr) + "}\n"
+                                  : "replica " + name + ":\n" + replay_text(report, candidate != nullptr));
+      bool good = candidate ? report.failed == 0 : report.changed == 0 && report.failed == 0;
+      if (!good) code = exit_failure;
+    }
+    reader.reset();
+    cleanup();
+  }
+  rmdir(folder);
+  return code;
 }
 
 }  // namespace

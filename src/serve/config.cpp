@@ -33,6 +33,9 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   if (key == "rules") config.rules = value;
   else if (key == "listen") config.listen = value;
   else if (key == "audit-db") config.audit_db = value;
+  else if (key == "replica-id") config.replica_id = value;
+  else if (key == "ship-to") config.ship_to = value;
+  else if (key == "ship-interval-ms") return number(config.ship_interval_ms, 10, 3600000);
   else if (key == "tls-cert") config.tls_cert = value;
   else if (key == "tls-key") config.tls_key = value;
   else if (key == "tls-client-ca") config.tls_client_ca = value;
@@ -88,7 +91,8 @@ const std::vector<std::string>& serve_option_names() {
                                               "drain-seconds", "audit-busy-timeout-ms", "watch-interval-ms",
                                               "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
                                               "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
-                                              "http-max-header-bytes", "audit-init"};
+                                              "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
+                                              "audit-init"};
   return names;
 }
 

@@ -35,6 +35,9 @@ struct ServeConfig {
   // A new audit log may be started in an existing file that is empty (0 bytes, or SQLite without
   // tables); without it such a file is refused, since it usually means a lost or replaced log.
   bool audit_init = false;
+  std::string replica_id;  // recorded in every audit record; empty: the host name
+  std::string ship_to;     // PostgreSQL URL the audit log is shipped to in the background; empty: off
+  int ship_interval_ms = 1000;  // how often the shipper looks for new records
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

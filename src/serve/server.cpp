@@ -19,6 +19,10 @@
 #include "serve/tls_files.hpp"
 #include "serve/triage_service.hpp"
 #include "util/files.hpp"
+#include "central/pg.hpp"
+#include "central/ship.hpp"
+
+#include <unistd.h>
 
 namespace triage {
 
@@ -31,6 +35,7 @@ struct TriageServer::State {
   std::unique_ptr<Decider> decider;  // the decision path both transports share
   std::unique_ptr<Reloader> reloader;
   std::unique_ptr<TriageService> service;
+  std::unique_ptr<central::BackgroundShipper> shipper;  // after `audit`: stopped before it closes
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<HttpServer> http;  // null unless --http-listen
   int port = 0;
@@ -102,6 +107,12 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   }
   state->audit = AuditLog::open(config.audit_db, error, config.audit_busy_timeout_ms, config.audit_init);
   if (!state->audit) return nullptr;
+  std::string replica_id = config.replica_id;
+  if (replica_id.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) replica_id = host;
+  }
+  state->audit->set_replica_id(replica_id);
   // A damaged log is never written: the server runs NOT_SERVING and refuses every decision
   // (UNAVAILABLE), so operators see why in the health status and the log, not a crash loop.
   const bool audit_sound = state->audit->fault().empty();
@@ -119,6 +130,35 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
       std::make_unique<Reloader>(config.rules, config.watch_interval_ms, *state->decider, *state->audit, log);
   state->service = std::make_unique<TriageService>(*state->decider, log, *state->reloader,
                                                    AdminPolicy{!config.tls_cert.empty(), config.admin_subjects});
+
+  if (!config.ship_to.empty()) {
+    central::ShipOptions ship;
+    ship.replica_id = replica_id;
+    // The shipper reads the log through its own connection; the request path never waits for it.
+    state->shipper = std::make_unique<central::BackgroundShipper>(
+        config.audit_db, config.ship_to, ship, config.ship_interval_ms,
+        [log](const central::ShipReport& report, bool changed) {
+          if (!report.ok) {
+            if (changed) log->warn("shipping_failed", {{"problem", report.problem}});
+          } else if (changed) {
+            log->info("shipping_recovered", {{"central_seq", std::to_string(report.central_seq), true}});
+          }
+          if (report.shipped > 0 || !report.ok) {
+            log->info("shipping", {{"shipped", std::to_string(report.shipped), true},
+                                   {"central_seq", std::to_string(report.central_seq), true},
+                                   {"lag_records", std::to_string(std::max<std::int64_t>(
+                                                       0, report.local_seq - report.central_seq)), true},
+                                   {"ok", report.ok ? "true" : "false", true}});
+          }
+        });
+    state->service->set_status_metadata([shipper = state->shipper.get()] {
+      char age[32];
+      std::snprintf(age, sizeof age, "%.1f", shipper->seconds_since_success());
+      return std::vector<std::pair<std::string, std::string>>{
+          {"triage-ship-lag-records", std::to_string(shipper->lag_records())},
+          {"triage-ship-last-success-seconds", age}};
+    });
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -165,6 +205,8 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                         {"ruleset_hash", opened.ruleset->model->hash},
                         {"rules", config.rules},
                         {"audit_db", config.audit_db},
+                        {"replica_id", replica_id},
+                        {"ship_to", config.ship_to.empty() ? "off" : pg::redact(config.ship_to)},
                         {"tls", config.tls_cert.empty() ? "off" : config.tls_client_ca.empty() ? "on" : "mutual"}});
   log->flush();  // operators watch for this line
   return std::unique_ptr<TriageServer>(new TriageServer(std::move(state)));
@@ -185,6 +227,7 @@ void TriageServer::shutdown() {
   state_->server->Shutdown(std::chrono::system_clock::now());
   state_->server->Wait();
   if (http_drain.joinable()) http_drain.join();
+  if (state_->shipper) state_->shipper->stop();
   state_->audit->close();
   if (state_->http) state_->http->stop();  // after the audit log: no completion is still on its way
   state_->log->info("stopped", {});

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""deploy/ files: every Kubernetes manifest loads as YAML, and the probes and Services name real
+ports: each probe's port is a container port (by number or name), each Service's targetPort names a
+container port, its selector matches the pod labels, the StatefulSet's serviceName is a Service,
+every Secret key the pods use exists, and the Dockerfile runs as a non-root user on bookworm.
+
+usage: python3 deploy_test.py SOURCE_DIR
+"""
+import glob
+import os
+import sys
+
+import yaml
+
+
+def main():
+    root = os.path.join(sys.argv[1], "deploy")
+    failures = []
+    passed = 0
+
+    def check(ok, what):
+        nonlocal passed
+        if ok:
+            passed += 1
+        else:
+            failures.append(what)
+            print("FAIL: " + what)
+
+    docs = []
+    for path in sorted(glob.glob(os.path.join(root, "k8s", "*.yaml"))):
+        with open(path) as f:
+            try:
+                loaded = [d for d in yaml.safe_load_all(f) if d]
+            except yaml.YAMLError as e:
+                check(False, "%s loads as YAML: %s" % (path, e))
+                continue
+        check(all("apiVersion" in d and "kind" in d and d.get("metadata", {}).get("name") for d in loaded),
+              "%s: every document has apiVersion, kind and a name" % path)
+        docs += loaded
+    kinds = {}
+    for d in docs:
+        kinds.setdefault(d["kind"], []).append(d)
+    check(bool(kinds.get("StatefulSet") or kinds.get("Deployment")), "a workload is defined")
+    services = {s["metadata"]["name"]: s for s in kinds.get("Service", [])}
+    secrets = {s["metadata"]["name"]: s for s in kinds.get("Secret", [])}
+    for workload in kinds.get("StatefulSet", []) + kinds.get("Deployment", []):
+        pod = workload["spec"]["template"]
+        labels = pod["metadata"]["labels"]
+        check(workload["spec"]["selector"]["matchLabels"].items() <= labels.items(), "selector matches pod labels")
+        if workload["kind"] == "StatefulSet":
+            check(workload["spec"].get("serviceName") in services, "the StatefulSet's serviceName is a Service")
+            check(bool(workload["spec"].get("volumeClaimTemplates")), "each replica gets its own volume claim")
+        check(pod["spec"].get("securityContext", {}).get("runAsNonRoot") is True, "pods run as non-root")
+        for container in pod["spec"]["containers"]:
+            ports = {p["containerPort"]: p.get("name") for p in container.get("ports", [])}
+            names = {v for v in ports.values() if v}
+            for probe_name in ("livenessProbe", "readinessProbe"):
+                probe = container.get(probe_name)
+                check(probe is not None, "%s has a %s" % (container["name"], probe_name))
+                if not probe:
+                    continue
+                for kind in ("grpc", "httpGet", "tcpSocket"):
+                    if kind in probe:
+                        port = probe[kind]["port"]
+                        check(port in ports or port in names,
+                              "%s %s port %r is a container port" % (container["name"], probe_name, port))
+            probes = [k for p in ("livenessProbe", "readinessProbe") for k in container.get(p, {})]
+            check("grpc" in probes and "httpGet" in probes, "there is a gRPC probe and an HTTP probe")
+            for env in container.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    secret = secrets.get(ref["name"], {})
+                    check(ref["key"] in secret.get("stringData", {}) or ref["key"] in secret.get("data", {}),
+                          "secret key %s/%s exists" % (ref["name"], ref["key"]))
+            for volume in pod["spec"].get("volumes", []):
+                if "secret" in volume:
+                    check(volume["secret"]["secretName"] in secrets, "volume secret %s exists" % volume["name"])
+            for service in services.values():
+                if service["spec"]["selector"].items() <= labels.items():
+                    for port in service["spec"]["ports"]:
+                        target = port.get("targetPort", port["port"])
+                        check(target in ports or target in names,
+                              "Service %s targetPort %r is a container port" % (service["metadata"]["name"], target))
+    check(bool(services), "a Service is defined")
+    with open(os.path.join(root, "Dockerfile")) as f:
+        dockerfile = f.read()
+    check("FROM debian:bookworm" in dockerfile, "the image is based on Debian bookworm")
+    user = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
+    check(bool(user) and not user[-1].startswith("0") and user[-1] != "root", "the image runs as a non-root user")
+    check(os.path.exists(os.path.join(root, "README.md")), "deploy/README.md explains the scaling model")
+    print("%d passed, %d failed" % (passed, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
