@@ -147,15 +147,30 @@ std::string replica_id_of(const std::string& audit_db, std::string& error) {
 
 namespace {
 
+// The local records after `central_seq` (the shipping lag); 0 when the log cannot be read.
+std::int64_t records_after(AuditReader& reader, std::int64_t central_seq) {
+  try {
+    DecisionFilter after;
+    after.after_seq = central_seq;
+    return reader.count(after);
+  } catch (const sql::SqliteError&) {
+    return 0;
+  }
+}
+
+// `known_central` is the central head last seen (kept for the lag while the store is down).
 ShipReport ship_once(const std::string& audit_db, std::unique_ptr<pg::Connection>& connection, const std::string& url,
-                     const ShipOptions& options, std::set<std::string>& sent_rulesets, bool& migrated) {
+                     const ShipOptions& options, std::set<std::string>& sent_rulesets, bool& migrated,
+                     std::int64_t known_central = 0) {
   ShipReport report;
+  report.central_seq = known_central;
   std::string error;
   auto reader = AuditReader::open(audit_db, error);
   if (!reader) {
     report.problem = error;
     return report;
   }
+  report.local_seq = known_central + records_after(*reader, known_central);
   try {
     if (!connection || !connection->ok()) {
       connection.reset();
@@ -171,10 +186,7 @@ ShipReport ship_once(const std::string& audit_db, std::unique_ptr<pg::Connection
       migrated = true;
     }
     ship_batches(*reader, *connection, options, sent_rulesets, report);
-    // The lag: local records the central store does not have yet.
-    DecisionFilter after;
-    after.after_seq = report.central_seq;
-    report.local_seq = report.central_seq + reader->count(after);
+    report.local_seq = report.central_seq + records_after(*reader, report.central_seq);
   } catch (const pg::PgError& failure) {
     report.problem = std::string("the central store failed: ") + failure.what();
     connection.reset();  // reconnect next time
@@ -230,8 +242,10 @@ void BackgroundShipper::run() {
   int failures = 0;
   ShipOptions options = options_;
   options.max_batches = 50;  // come back to check for stop between bursts
+  std::int64_t central_seq = 0;
   for (;;) {
-    ShipReport report = ship_once(audit_db_, connection, url_, options, sent, migrated);
+    ShipReport report = ship_once(audit_db_, connection, url_, options, sent, migrated, central_seq);
+    central_seq = report.central_seq;
     if (report.ok) {
       failures = 0;
       last_success_micros_.store(now_micros());
