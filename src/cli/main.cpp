@@ -22,7 +22,7 @@ const char* usage =
     "  serve    run the gRPC service until SIGTERM/SIGINT\n"
     "  call     send one intake to a server, print the decision\n"
     "  reload   ask a server to re-read and check its rules\n"
-    "  audit    verify, replay or export the audit log\n"
+    "  audit    verify, replay or export the audit log; ship it to PostgreSQL, or check it there (--pg)\n"
     "  loadgen  load a server; report rps and latency as JSON\n"
     "\n"
     "`triage <command> --help` prints that command's options. --rules defaults to `rules`.\n";

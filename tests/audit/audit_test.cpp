@@ -109,9 +109,48 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
   sqlite3_finalize(statement);
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
   sqlite3_step(statement);
-  CHECK(sqlite3_column_int(statement, 0) == 1);
+  CHECK(sqlite3_column_int(statement, 0) == 2);
   sqlite3_finalize(statement);
   sqlite3_close(db);
+}
+
+TEST_CASE("a schema-1 log migrates to replica ids and its old records still verify", "[audit][replica]") {
+  TempLog temp;
+  make_log(temp.path(), 5);  // no replica id: the records hash exactly as schema 1 wrote them
+  run_sql(temp.path(), "ALTER TABLE decisions DROP COLUMN replica_id; PRAGMA user_version = 1");
+  VerifyReport old = verify(temp.path());
+  REQUIRE(old.ok);
+  CHECK(old.verified == 5);
+  {
+    std::string error;
+    auto log = AuditLog::open(temp.path(), error);
+    REQUIRE(log != nullptr);
+    log->set_replica_id("replica-7");
+    write_decisions(*log, 5);
+  }
+  VerifyReport migrated = verify(temp.path(), old.head_hash);
+  CHECK(migrated.ok);
+  CHECK(migrated.verified == 10);
+  std::string error;
+  auto reader = AuditReader::open(temp.path(), error);
+  REQUIRE(reader != nullptr);
+  std::vector<std::string> replicas;
+  reader->for_each_decision({}, [&](const DecisionRow& row) {
+    replicas.push_back(row.replica_id);
+    return true;
+  });
+  CHECK(replicas == std::vector<std::string>{"", "", "", "", "", "replica-7", "replica-7", "replica-7", "replica-7",
+                                             "replica-7"});
+  reader.reset();
+  // The replica id is covered by the chain: changing it is an edit.
+  run_sql(temp.path(), "UPDATE decisions SET replica_id = 'replica-8' WHERE seq = 8");
+  VerifyReport edited = verify(temp.path());
+  CHECK_FALSE(edited.ok);
+  CHECK(edited.broken_seq == 8);
+  // And so is adding one to a record written without it.
+  run_sql(temp.path(), "UPDATE decisions SET replica_id = 'replica-7' WHERE seq = 8");
+  run_sql(temp.path(), "UPDATE decisions SET replica_id = 'replica-7' WHERE seq = 2");
+  CHECK(verify(temp.path()).broken_seq == 2);
 }
 
 TEST_CASE("a log from a newer triage, or a file that is not a log, is refused with a reason", "[audit]") {
