@@ -1,5 +1,6 @@
 #include "central/ship.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -253,6 +254,8 @@ void BackgroundShipper::run() {
       ++failures;
     }
     lag_.store(std::max<std::int64_t>(0, report.local_seq - report.central_seq));
+    central_seq_.store(report.central_seq);
+    last_ok_.store(report.ok);
     if (on_round_) on_round_(report, report.ok != was_ok);
     was_ok = report.ok;
     // More to ship: go on at once. Failing: back off up to 30 s.

@@ -53,6 +53,11 @@ class BackgroundShipper {
   // seconds since the last successful round (-1 before the first).
   std::int64_t lag_records() const { return lag_.load(); }
   double seconds_since_success() const;
+  // The replica's newest record in the central store, as last seen (0 before the first).
+  std::int64_t central_seq() const { return central_seq_.load(); }
+  // Whether the last round worked (true before the first).
+  bool last_round_ok() const { return last_ok_.load(); }
+  const std::string& replica_id() const { return options_.replica_id; }
 
  private:
   void run();
@@ -63,6 +68,8 @@ class BackgroundShipper {
   std::function<void(const ShipReport&, bool)> on_round_;
   std::atomic<std::int64_t> lag_{0};
   std::atomic<std::int64_t> last_success_micros_{0};
+  std::atomic<std::int64_t> central_seq_{0};
+  std::atomic<bool> last_ok_{true};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

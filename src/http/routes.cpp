@@ -108,9 +108,17 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   }
   if (path == "/readyz") {
     if (!only("GET")) return;
-    if (ready_()) return reply(json_reply("{\"status\":\"SERVING\"}"));
-    Reply down = error_reply(503, "unavailable", "NOT_SERVING: the audit log cannot be written (or the server is "
-                                                 "stopping); decisions are refused until it can");
+    // The shipping lag is a detail: readiness depends on the local audit log only.
+    v1::RulesetInfo info = decider_.ruleset_info();
+    std::string shipping = info.has_shipping() ? to_json(info.shipping()) : "";
+    if (ready_()) {
+      return reply(json_reply("{\"status\":\"SERVING\"" + (shipping.empty() ? "" : ",\"shipping\":" + shipping) +
+                              "}"));
+    }
+    Reply down = error_reply(503, "unavailable",
+                             "NOT_SERVING: the audit log cannot be written (or the server is "
+                             "stopping); decisions are refused until it can",
+                             shipping.empty() ? std::vector<std::string>{} : std::vector<std::string>{shipping});
     down.headers.emplace_back("Retry-After", "1");
     return reply(std::move(down));
   }
@@ -119,7 +127,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     return;
   }
   if (path == "/v1/ruleset") {
-    if (only("GET")) reply(json_reply(to_json(served->info)));
+    if (only("GET")) reply(json_reply(to_json(decider_.ruleset_info())));
     return;
   }
   DecideCall call;
@@ -168,7 +176,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     if (!pbu::JsonStringToMessage(request.body.empty() ? "{}" : request.body, &empty, pbu::JsonParseOptions{}).ok()) {
       return reply(error_reply(400, "invalid_argument", "the body must be an empty JSON object: {}"));
     }
-    return reply(json_reply(rpc == "GetRuleset" ? to_json(served->info) : to_json(served->questionnaire)));
+    return reply(json_reply(rpc == "GetRuleset" ? to_json(decider_.ruleset_info()) : to_json(served->questionnaire)));
   }
   if (!kiosk_.empty() && (path == "/" || path == "/kiosk")) {
     if (!only("GET")) return;

@@ -5,7 +5,8 @@
 //   POST /v1/evaluate                             intake JSON (+ request_id) -> what `triage eval` prints
 //   GET  /v1/questionnaire, GET /v1/ruleset       protobuf JSON of Questionnaire / RulesetInfo
 //   POST /triage.v1.TriageService/{Evaluate,GetQuestionnaire,GetRuleset}   Connect unary JSON
-//   GET  /healthz (alive), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING)
+//   GET  /healthz (alive), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING; with the shipping lag
+//        as "shipping", a ShippingStatus, when the server ships its audit log)
 //   GET  /kiosk/...                               the reference kiosk's files
 // Errors always carry {"code": ..., "message": ..., "details": [...]} (Connect's error codes).
 #include <functional>

@@ -64,11 +64,22 @@ class Decider {
 
   const std::shared_ptr<EventLog>& log() const { return log_; }
 
+  // Live state added to the served ruleset's info (the audit log's shipping). Set before serving:
+  // not synchronised with ruleset_info(). `fill` must be thread-safe.
+  void set_status(std::function<void(v1::RulesetInfo&)> fill) { status_ = std::move(fill); }
+  // What GetRuleset and GET /v1/ruleset answer: the served ruleset's info and the live state.
+  v1::RulesetInfo ruleset_info() const {
+    v1::RulesetInfo info = served()->info;
+    if (status_) status_(info);
+    return info;
+  }
+
  private:
   std::shared_ptr<const ServedRuleset> served_;
   AuditLog& audit_;
   std::shared_ptr<EventLog> log_;
   std::function<void(bool)> on_audit_health_;
+  std::function<void(v1::RulesetInfo&)> status_;
 };
 
 // The longest request_id and client id accepted (characters).

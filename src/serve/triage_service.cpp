@@ -119,10 +119,7 @@ grpc::ServerUnaryReactor* TriageService::GetQuestionnaire(grpc::CallbackServerCo
 
 grpc::ServerUnaryReactor* TriageService::GetRuleset(grpc::CallbackServerContext* context,
                                                     const v1::GetRulesetRequest*, v1::RulesetInfo* response) {
-  *response = decider_.served()->info;
-  if (status_metadata_) {
-    for (const auto& [key, value] : status_metadata_()) context->AddTrailingMetadata(key, value);
-  }
+  *response = decider_.ruleset_info();
   auto* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -50,11 +50,6 @@ class TriageService final : public v1::TriageService::CallbackService {
   // true when idle. Woken by the last call to finish, not by polling.
   bool wait_idle(std::chrono::steady_clock::time_point deadline);
 
-  // Metadata pairs GetRuleset returns as trailing metadata (the shipping lag); set before serving.
-  void set_status_metadata(std::function<std::vector<std::pair<std::string, std::string>>()> status) {
-    status_metadata_ = std::move(status);
-  }
-
  private:
   Decider& decider_;
   std::shared_ptr<EventLog> log_;
@@ -68,7 +63,6 @@ class TriageService final : public v1::TriageService::CallbackService {
   std::atomic<bool> draining_{false};
   std::mutex idle_mutex_;
   std::condition_variable idle_;
-  std::function<std::vector<std::pair<std::string, std::string>>()> status_metadata_;
 };
 
 // Who called: the client certificate's subject under TLS, else the `x-client-id` metadata, else

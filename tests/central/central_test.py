@@ -8,15 +8,16 @@ temporary folder as the unprivileged user `nobody`, listening only on a Unix soc
 and always stops it. Then:
   1. two servers (replicas `a` and `b`) ship in the background (--ship-to) while they take calls;
      the central store ends up with exactly each local log's records (same ids, same hashes), and
-     GetRuleset reports the shipping lag in trailing metadata;
+     GetRuleset (RulesetInfo.shipping) and HTTP /readyz report the shipping lag;
   2. `triage audit ship` again ships nothing (idempotent); two one-shot shippers of one log at once
      neither lose nor duplicate; a one-shot shipper SIGKILLed mid-way resumes; an insert-only login
      (member of triage_writer) ships but cannot UPDATE or DELETE;
   3. replica `a` is SIGKILLed mid-shipping under load, and PostgreSQL is killed (immediate stop)
-     mid-batch while replica `b` keeps answering (shipping never blocks calls); after restarts the
-     central copy equals the local logs exactly, nothing lost or duplicated;
-  4. `triage audit verify --pg` passes for every replica; `replay --pg` and `export --pg` work from
-     the centre;
+     mid-batch while replica `b` keeps answering and stays ready (shipping never blocks calls) and
+     reports a growing lag; after restarts the central copy equals the local logs exactly, nothing
+     lost or duplicated;
+  4. `triage audit verify --pg` passes for every replica; `replay --pg` (determinism and impact of
+     candidate rules) and `export --pg` work from the centre;
   5. tampering: an edited row (replica a), a deleted row (replica b), a truncated central tail
      (replica c) and a truncated local log (replica d, refused by its shipper) are each caught by
      `verify --pg` and reported for that replica only.
@@ -41,6 +42,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 import grpc  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.request  # noqa: E402
 
 from interop_common import Failure, log  # noqa: E402
 
@@ -219,6 +222,25 @@ def wait_shipped(checks, pg, replica, db, what, timeout_s=20):
     return local
 
 
+def wait_lag(client, pb, done, timeout_s=10):
+    """GetRuleset's shipping state once `done(state)` holds (the shipper reports per round)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        shipping = client.get_ruleset(pb.GetRulesetRequest(), timeout=RPC_TIMEOUT_S).shipping
+        if done(shipping) or time.monotonic() > deadline:
+            return shipping
+        time.sleep(0.1)
+
+
+def readyz(port):
+    """GET /readyz: (status, JSON body)."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=RPC_TIMEOUT_S) as reply:
+            return reply.status, json.loads(reply.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
 def start_server(binary, rules, work, name, pb, health_pb, extra=()):
     db = os.path.join(work, name + ".db")
     server = common.Server(binary, rules, work, db, name="replica " + name,
@@ -247,7 +269,9 @@ def run(binary, source_dir, tmp, checks):
         log("\n== 1: two replicas ship in the background ==")
         a, client_a, db_a = start_server(binary, rules, work, "a", pb, health_pb, ship)
         servers.append(a)
-        b, client_b, db_b = start_server(binary, rules, work, "b", pb, health_pb, ship)
+        http_b = common.free_port()
+        b, client_b, db_b = start_server(binary, rules, work, "b", pb, health_pb,
+                                         ship + ["--http-listen", "127.0.0.1:%d" % http_b])
         servers.append(b)
         examples = typed_examples(pb, client_a, rules)
         ids_a = evaluate_n(client_a, pb, examples, 60, "a")
@@ -262,10 +286,16 @@ def run(binary, source_dir, tmp, checks):
         checks.check(set(ids_a) | set(ids_b) <= central_ids, "every decision returned OK is in the central store")
         rulesets = pg.sql("SELECT count(*) FROM triage_rulesets").stdout.strip()
         checks.check(rulesets == "1", "the ruleset travelled once (one row for its hash)", "  rows: " + rulesets)
-        _, call = client_a.get_ruleset.with_call(pb.GetRulesetRequest(), timeout=RPC_TIMEOUT_S)
-        trailing = dict(call.trailing_metadata() or ())
-        checks.check(trailing.get("triage-ship-lag-records") == "0",
-                     "GetRuleset reports the shipping lag (0 records) in trailing metadata", "  got %r" % trailing)
+        shipping = wait_lag(client_a, pb, lambda s: s.central_seq == len(rows))
+        checks.check(shipping.replica_id == "a" and shipping.lag_records == 0 and shipping.ok and
+                     shipping.central_seq == len(rows) and 0 <= shipping.seconds_since_success < 10,
+                     "GetRuleset reports the shipping state (replica a, lag 0, central head %d)" % len(rows),
+                     "  got %r" % shipping)
+        status, ready = readyz(http_b)
+        checks.check(status == 200 and ready.get("status") == "SERVING" and
+                     ready.get("shipping", {}).get("replica_id") == "b" and
+                     ready["shipping"].get("lag_records") == "0",
+                     "HTTP /readyz reports replica b's shipping lag (0 records)", "  got %d %r" % (status, ready))
 
         log("\n== 2: one-shot shipping: idempotent, concurrent, resumable, insert-only ==")
         again = triage(binary, "audit", "ship", "--db", db_a, "--to", url, "--format", "json")
@@ -327,9 +357,14 @@ def run(binary, source_dir, tmp, checks):
         checks.check(len(load.ok_ids) > during and not load.errors,
                      "replica b keeps answering while PostgreSQL is down (shipping never blocks calls)",
                      "  OK calls %d -> %d, errors %s" % (during, len(load.ok_ids), load.errors[:5]))
-        _, call = client_b.get_ruleset.with_call(pb.GetRulesetRequest(), timeout=RPC_TIMEOUT_S)
-        lag = int(dict(call.trailing_metadata() or ()).get("triage-ship-lag-records", "-1"))
-        checks.check(lag > 0, "GetRuleset reports a shipping lag while PostgreSQL is down", "  lag %d" % lag)
+        shipping = wait_lag(client_b, pb, lambda s: s.lag_records > 0 and not s.ok)
+        checks.check(shipping.lag_records > 0 and not shipping.ok,
+                     "GetRuleset reports a shipping lag and a failing shipper while PostgreSQL is down",
+                     "  got %r" % shipping)
+        status, ready = readyz(http_b)
+        checks.check(status == 200 and int(ready.get("shipping", {}).get("lag_records", "0")) > 0,
+                     "HTTP /readyz stays 200 (ready) and reports the lag while PostgreSQL is down",
+                     "  got %d %r" % (status, ready))
         pg.start()
         time.sleep(0.5)
         load.stop()
@@ -353,6 +388,36 @@ def run(binary, source_dir, tmp, checks):
         checks.check(replay.returncode == 0 and "replica a" in replay.stdout and "replica c" in replay.stdout,
                      "replay --pg re-decides every replica's decisions identically",
                      "  " + replay.stdout[-1500:] + replay.stderr[-1500:])
+        # Impact analysis at the centre: a candidate that refers pain below the knee urgently.
+        candidate = os.path.join(tmp, "candidate-rules")
+        shutil.copytree(rules, candidate)
+        with open(os.path.join(candidate, "red_flags.rules")) as f:
+            text = f.read()
+        edit = "pain_below_knee -> refer routine"
+        checks.check(edit in text, "the candidate edit applies to the shipped rules")
+        with open(os.path.join(candidate, "red_flags.rules"), "w") as f:
+            f.write(text.replace(edit, "pain_below_knee -> refer urgent"))
+        central_impact = triage(binary, "audit", "replay", "--pg", url, "--replica", "c", "--rules", candidate,
+                                "--format", "json")
+        local_impact = triage(binary, "audit", "replay", "--db", db_c, "--rules", candidate, "--format", "json")
+        try:
+            central_report = json.loads(central_impact.stdout)
+            local_report = json.loads(local_impact.stdout)
+        except ValueError:
+            central_report, local_report = {}, None
+        checks.check(central_impact.returncode == 0 and central_report.get("replica_id") == "c" and
+                     central_report.get("report") == local_report and
+                     local_report.get("transitions", {}).get("refer/routine -> refer/urgent", 0) > 0,
+                     "impact (replay --pg --rules) of replica c equals impact on its local log, with changes",
+                     "  " + central_impact.stdout[:800] + central_impact.stderr[-800:])
+        every = triage(binary, "audit", "replay", "--pg", url, "--rules", candidate, "--format", "json")
+        reports = [json.loads(x) for x in every.stdout.splitlines() if x.strip()]
+        checks.check(every.returncode == 0 and [r["replica_id"] for r in reports] == ["a", "b", "c"] and
+                     all(r["report"]["mode"] == "impact" for r in reports) and
+                     sum(r["report"]["replayed"] for r in reports) ==
+                     sum(len(local_rows(d)) for d in (db_a, db_b, db_c)),
+                     "impact over every replica at the centre replays each replica's decisions",
+                     "  " + every.stdout[:800] + every.stderr[-800:])
         export = triage(binary, "audit", "export", "--pg", url, "--replica", "b", "--format", "jsonl")
         lines = [json.loads(x) for x in export.stdout.splitlines() if x]
         checks.check(export.returncode == 0 and [x["decision_id"] for x in lines] == [r[1] for r in local_rows(db_b)]

@@ -132,6 +132,42 @@ TEST_CASE("400 names every bad answer, 504 past the deadline and 503 when not re
   CHECK(header(down, "Retry-After") == "1");
 }
 
+TEST_CASE("the shipping lag is in /readyz, GET /v1/ruleset and GetRuleset only when the server ships", "[http]") {
+  Fixture f;
+  const std::vector<std::string> ruleset_paths{"/v1/ruleset", "/triage.v1.TriageService/GetRuleset"};
+  auto get = [&](const std::string& path) {
+    return path == "/v1/ruleset" ? f.handle("GET", path) : f.handle("POST", path, "{}");
+  };
+  for (const auto& path : ruleset_paths) CHECK(get(path).body.find("\"shipping\"") == std::string::npos);
+  CHECK(f.handle("GET", "/readyz").body == "{\"status\":\"SERVING\"}");
+
+  std::int64_t lag = 7;
+  f.decider->set_status([&lag](v1::RulesetInfo& info) {
+    info.mutable_shipping()->set_replica_id("triage-0");
+    info.mutable_shipping()->set_lag_records(static_cast<std::uint64_t>(lag));
+    info.mutable_shipping()->set_central_seq(40);
+    info.mutable_shipping()->set_seconds_since_success(-1);
+  });
+  for (const auto& path : ruleset_paths) {
+    v1::RulesetInfo parsed;
+    auto reply = get(path);
+    REQUIRE(reply.status == 200);
+    REQUIRE(google::protobuf::util::JsonStringToMessage(reply.body, &parsed).ok());
+    CHECK(parsed.ruleset_hash() == f.decider->served()->info.ruleset_hash());
+    CHECK(parsed.shipping().replica_id() == "triage-0");
+    CHECK(parsed.shipping().lag_records() == 7);
+    CHECK(parsed.shipping().central_seq() == 40);
+  }
+  lag = 0;  // read at each request, not at start
+  auto ready = f.handle("GET", "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(ready.body.find("{\"status\":\"SERVING\",\"shipping\":{\"replica_id\":\"triage-0\",\"lag_records\":\"0\"") == 0);
+  f.ready = false;  // a lag never makes the server unready, but an unready server still reports it
+  auto down = f.handle("GET", "/readyz");
+  CHECK(down.status == 503);
+  CHECK(down.body.find("\"details\":[{\"replica_id\":\"triage-0\"") != std::string::npos);
+}
+
 TEST_CASE("every reply carries a strict CSP and CORS only for the configured origin", "[http]") {
   http_api::Reply reply;
   http_api::add_common_headers(reply, "https://other.example", "");
