@@ -34,6 +34,7 @@ CommandSpec serve_spec() {
                    "                    [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]\n"
                    "                    [--log-format text|json] [--max-request-bytes N] [--drain-seconds N]\n"
                    "                    [--admin-subjects CN,…] [--watch-interval-ms N] [--audit-busy-timeout-ms N]\n"
+                   "                    [--replica-id ID] [--ship-to URL [--ship-interval-ms N]] [--health-listen ADDR]\n"
                    "  runs the gRPC service until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
                    "  or the config file\n",
                    {},

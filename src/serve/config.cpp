@@ -36,6 +36,7 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   else if (key == "replica-id") config.replica_id = value;
   else if (key == "ship-to") config.ship_to = value;
   else if (key == "ship-interval-ms") return number(config.ship_interval_ms, 10, 3600000);
+  else if (key == "health-listen") config.health_listen = value;
   else if (key == "tls-cert") config.tls_cert = value;
   else if (key == "tls-key") config.tls_key = value;
   else if (key == "tls-client-ca") config.tls_client_ca = value;
@@ -92,7 +93,7 @@ const std::vector<std::string>& serve_option_names() {
                                               "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
                                               "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
-                                              "audit-init"};
+                                              "audit-init", "health-listen"};
   return names;
 }
 

@@ -38,6 +38,9 @@ struct ServeConfig {
   std::string replica_id;  // recorded in every audit record; empty: the host name
   std::string ship_to;     // PostgreSQL URL the audit log is shipped to in the background; empty: off
   int ship_interval_ms = 1000;  // how often the shipper looks for new records
+  // A second gRPC listener, always plaintext, serving only the standard health service (for
+  // kubelet's gRPC probes, which cannot speak TLS); empty: off.
+  std::string health_listen;
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

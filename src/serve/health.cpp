@@ -7,18 +7,19 @@ namespace triage {
 
 ServingHealth::ServingHealth(std::shared_ptr<EventLog> log) : log_(std::move(log)) {}
 
-void ServingHealth::start(grpc::Server& server, bool serving) {
+void ServingHealth::start(grpc::Server& server, grpc::Server* health_only, bool serving) {
   std::lock_guard<std::mutex> lock(mutex_);
-  server_ = &server;
-  server_->GetHealthCheckService()->SetServingStatus(serving);
+  servers_ = {&server};
+  if (health_only) servers_.push_back(health_only);
+  for (grpc::Server* each : servers_) each->GetHealthCheckService()->SetServingStatus(serving);
   serving_ = serving;
 }
 
 void ServingHealth::audit_result(bool ok) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (stopped_ || ok == serving_ || !server_) return;
+  if (stopped_ || ok == serving_ || servers_.empty()) return;
   serving_ = ok;
-  server_->GetHealthCheckService()->SetServingStatus(ok);
+  for (grpc::Server* each : servers_) each->GetHealthCheckService()->SetServingStatus(ok);
   log_->warn("health", {{"status", ok ? "SERVING" : "NOT_SERVING"}, {"why", "audit log"}});
 }
 
@@ -31,7 +32,7 @@ bool ServingHealth::stop() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stopped_) return false;
   stopped_ = true;
-  if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
+  for (grpc::Server* each : servers_) each->GetHealthCheckService()->SetServingStatus(false);
   return true;
 }
 

@@ -3,6 +3,7 @@
 // writes fail and for good once shutdown begins. Thread-safe.
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "serve/event_log.hpp"
 
@@ -16,9 +17,10 @@ class ServingHealth {
  public:
   explicit ServingHealth(std::shared_ptr<EventLog> log);
 
-  // Reports through `server`'s health service from now on, starting as SERVING (NOT_SERVING when
-  // `serving` is false: a damaged audit log). `server` must outlive this object's use (until stop()).
-  void start(grpc::Server& server, bool serving = true);
+  // Reports through the health service of `server` (and of `health_only`, the plaintext health
+  // listener, when not null) from now on, starting as SERVING (NOT_SERVING when `serving` is
+  // false: a damaged audit log). Both must outlive this object's use (until stop()).
+  void start(grpc::Server& server, grpc::Server* health_only = nullptr, bool serving = true);
   // Told after every audit write whether it worked; logs and reports a change.
   void audit_result(bool ok);
   // True while SERVING (started, the audit log works, not stopped).
@@ -29,7 +31,7 @@ class ServingHealth {
  private:
   std::shared_ptr<EventLog> log_;
   std::mutex mutex_;
-  grpc::Server* server_ = nullptr;
+  std::vector<grpc::Server*> servers_;
   bool serving_ = false;
   bool stopped_ = false;
 };

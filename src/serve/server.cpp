@@ -37,8 +37,10 @@ struct TriageServer::State {
   std::unique_ptr<TriageService> service;
   std::unique_ptr<central::BackgroundShipper> shipper;  // after `audit`: stopped before it closes
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<grpc::Server> health_server;  // null unless --health-listen: the health service only
   std::unique_ptr<HttpServer> http;  // null unless --http-listen
   int port = 0;
+  int health_port = 0;
 };
 
 namespace {
@@ -80,6 +82,8 @@ TriageServer::TriageServer(std::unique_ptr<State> state) : state_(std::move(stat
 TriageServer::~TriageServer() { shutdown(); }
 
 int TriageServer::port() const { return state_->port; }
+
+int TriageServer::health_port() const { return state_->health_port; }
 
 std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std::shared_ptr<EventLog> log,
                                                   std::string& error) {
@@ -151,12 +155,14 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                    {"ok", report.ok ? "true" : "false", true}});
           }
         });
-    state->service->set_status_metadata([shipper = state->shipper.get()] {
-      char age[32];
-      std::snprintf(age, sizeof age, "%.1f", shipper->seconds_since_success());
-      return std::vector<std::pair<std::string, std::string>>{
-          {"triage-ship-lag-records", std::to_string(shipper->lag_records())},
-          {"triage-ship-last-success-seconds", age}};
+    // GetRuleset, GET /v1/ruleset and /readyz report the lag (the shipper outlives every call).
+    state->decider->set_status([shipper = state->shipper.get()](v1::RulesetInfo& info) {
+      v1::ShippingStatus* shipping = info.mutable_shipping();
+      shipping->set_replica_id(shipper->replica_id());
+      shipping->set_lag_records(static_cast<std::uint64_t>(shipper->lag_records()));
+      shipping->set_central_seq(static_cast<std::uint64_t>(std::max<std::int64_t>(0, shipper->central_seq())));
+      shipping->set_ok(shipper->last_round_ok());
+      shipping->set_seconds_since_success(shipper->seconds_since_success());
     });
   }
 
@@ -171,7 +177,19 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     error = "cannot listen on " + config.listen + " (address in use or malformed?)";
     return nullptr;
   }
-  state->health->start(*state->server, audit_sound);
+  if (!config.health_listen.empty()) {
+    // Plaintext by design: it answers grpc.health.v1.Health only (and reflection's list of names).
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config.health_listen, grpc::InsecureServerCredentials(), &state->health_port);
+    state->health_server = health_builder.BuildAndStart();
+    if (!state->health_server || state->health_port == 0) {
+      error = "cannot listen on " + config.health_listen + " for health checks (address in use or malformed?)";
+      state->server->Shutdown(std::chrono::system_clock::now());
+      state->audit->close();
+      return nullptr;
+    }
+  }
+  state->health->start(*state->server, state->health_server.get(), audit_sound);
   if (!config.http_listen.empty()) {
     HttpOptions http;
     http.listen = config.http_listen;
@@ -207,6 +225,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                         {"audit_db", config.audit_db},
                         {"replica_id", replica_id},
                         {"ship_to", config.ship_to.empty() ? "off" : pg::redact(config.ship_to)},
+                        {"health_port", state->health_server ? std::to_string(state->health_port) : "off"},
                         {"tls", config.tls_cert.empty() ? "off" : config.tls_client_ca.empty() ? "on" : "mutual"}});
   log->flush();  // operators watch for this line
   return std::unique_ptr<TriageServer>(new TriageServer(std::move(state)));
@@ -227,6 +246,8 @@ void TriageServer::shutdown() {
   state_->server->Shutdown(std::chrono::system_clock::now());
   state_->server->Wait();
   if (http_drain.joinable()) http_drain.join();
+  // NOT_SERVING was reported there through the drain; now it goes too.
+  if (state_->health_server) state_->health_server->Shutdown(std::chrono::system_clock::now());
   if (state_->shipper) state_->shipper->stop();
   state_->audit->close();
   if (state_->http) state_->http->stop();  // after the audit log: no completion is still on its way

@@ -20,6 +20,8 @@ class TriageServer {
 
   // The port actually bound (useful with port 0).
   int port() const;
+  // The plaintext health listener's port; 0 when --health-listen is off.
+  int health_port() const;
   // Stops accepting calls, waits up to `drain_seconds` for calls in flight, then flushes and
   // closes the audit log. Safe to call twice.
   void shutdown();

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """deploy/ files: every Kubernetes manifest loads as YAML, and the probes and Services name real
-ports: each probe's port is a container port (by number or name), each Service's targetPort names a
-container port, its selector matches the pod labels, the StatefulSet's serviceName is a Service,
+ports: each probe's port is a container port (by number or name) that the server listens on with
+the right protocol (the gRPC probe, plaintext only, on --health-listen when TLS is on; HTTP probes
+over HTTPS then; readiness on gRPC health or /readyz), each Service's targetPort names a container port, its selector matches the pod labels, the StatefulSet's serviceName is a Service,
 every Secret key the pods use exists, and the Dockerfile runs as a non-root user on bookworm.
 
 usage: python3 deploy_test.py SOURCE_DIR
@@ -66,6 +67,35 @@ def main():
                               "%s %s port %r is a container port" % (container["name"], probe_name, port))
             probes = [k for p in ("livenessProbe", "readinessProbe") for k in container.get(p, {})]
             check("grpc" in probes and "httpGet" in probes, "there is a gRPC probe and an HTTP probe")
+            # What each probe asks must be what the server answers on that port.
+            args = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in container.get("args", []) if "=" in a}
+            listen_ports = {int(args[flag].rsplit(":", 1)[1]): flag for flag in
+                            ("--listen", "--http-listen", "--health-listen") if flag in args}
+            for number in ports:
+                check(number in listen_ports, "%s container port %d is one the server listens on"
+                      % (container["name"], number))
+            by_name = {v: k for k, v in ports.items() if v}
+            tls = "--tls-cert" in args
+            ready = container.get("readinessProbe", {})
+            check("grpc" in ready or ready.get("httpGet", {}).get("path") == "/readyz",
+                  "the readiness probe follows the audit log (gRPC health or /readyz, not /healthz)")
+            for probe_name in ("livenessProbe", "readinessProbe"):
+                probe = container.get(probe_name, {})
+                if "httpGet" in probe:
+                    port = probe["httpGet"]["port"]
+                    port = by_name.get(port, port)
+                    check(listen_ports.get(port) == "--http-listen", "%s asks the HTTP listener" % probe_name)
+                    check(probe["httpGet"].get("path") in ("/healthz", "/readyz"), "%s path is a health route"
+                          % probe_name)
+                    check(not tls or probe["httpGet"].get("scheme") == "HTTPS",
+                          "%s speaks HTTPS to a TLS listener" % probe_name)
+                if "grpc" in probe:
+                    port = probe["grpc"]["port"]
+                    port = by_name.get(port, port)
+                    # kubelet's gRPC probe is plaintext only: under TLS it must ask --health-listen.
+                    check(listen_ports.get(port) == ("--health-listen" if tls else listen_ports.get(port))
+                          and listen_ports.get(port) in ("--listen", "--health-listen"),
+                          "%s's gRPC probe asks a plaintext gRPC health port" % probe_name)
             for env in container.get("env", []):
                 ref = env.get("valueFrom", {}).get("secretKeyRef")
                 if ref:

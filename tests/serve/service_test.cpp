@@ -28,7 +28,7 @@ struct Fixture {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::TriageService::Stub> stub;
 
-  explicit Fixture(int busy_timeout_ms = 5000) {
+  explicit Fixture(int busy_timeout_ms = 5000, bool health_listener = false) {
     folder = fs::temp_directory_path() / ("triage-serve-test-" + new_decision_id());
     fs::create_directories(folder);
     ServeConfig config;
@@ -37,6 +37,7 @@ struct Fixture {
     config.audit_db = (folder / "audit.db").string();
     config.audit_busy_timeout_ms = busy_timeout_ms;
     config.drain_seconds = 2;
+    if (health_listener) config.health_listen = "127.0.0.1:0";
     auto quiet = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     std::string error;
     server = TriageServer::start(config, std::make_shared<EventLog>(quiet, false), error);
@@ -60,8 +61,8 @@ struct Fixture {
     return stub->Evaluate(&context, request, &decision);
   }
 
-  grpc::health::v1::HealthCheckResponse::ServingStatus health() {
-    auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckResponse::ServingStatus health(std::shared_ptr<grpc::Channel> on = nullptr) {
+    auto health = grpc::health::v1::Health::NewStub(on ? on : channel);
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
@@ -289,6 +290,38 @@ TEST_CASE("a TLS key that does not fit the certificate is named at start", "[ser
   CHECK(error.find("TLS: the certificate file holds no PEM certificate") != std::string::npos);
   CHECK(error.find("address in use") == std::string::npos);
   fs::remove_all(folder);
+}
+
+TEST_CASE("the health listener (health-listen) is plaintext, serves health only and follows the audit log",
+          "[serve][health]") {
+  Fixture fixture(/*busy_timeout_ms=*/100, /*health_listener=*/true);
+  REQUIRE(fixture.server->health_port() > 0);
+  REQUIRE(fixture.server->health_port() != fixture.server->port());
+  auto probe = grpc::CreateChannel("127.0.0.1:" + std::to_string(fixture.server->health_port()),
+                                   grpc::InsecureChannelCredentials());
+  CHECK(fixture.health(probe) == grpc::health::v1::HealthCheckResponse::SERVING);
+  // Nothing but health there: the triage service is not served on the probe port.
+  auto stub = v1::TriageService::NewStub(probe);
+  grpc::ClientContext context;
+  v1::Decision decision;
+  CHECK(stub->Evaluate(&context, request_for("self_care_lower_back.json"), &decision).error_code() ==
+        grpc::StatusCode::UNIMPLEMENTED);
+  // The probe port follows the audit log as the main port does.
+  sqlite3* blocker = nullptr;
+  REQUIRE(sqlite3_open(fixture.audit_db().c_str(), &blocker) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(blocker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(fixture.evaluate(request_for("self_care_lower_back.json"), decision).error_code() ==
+        grpc::StatusCode::UNAVAILABLE);
+  CHECK(fixture.health(probe) == grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  REQUIRE(sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(blocker);
+  auto status_now = fixture.health(probe);
+  for (int i = 0; i < 50 && status_now != grpc::health::v1::HealthCheckResponse::SERVING; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status_now = fixture.health(probe);
+  }
+  CHECK(status_now == grpc::health::v1::HealthCheckResponse::SERVING);
+  fixture.server->shutdown();
 }
 
 TEST_CASE("a broken rules folder or an unusable audit path stops the server from starting", "[serve]") {
