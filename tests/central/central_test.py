@@ -48,7 +48,7 @@ import urllib.request  # noqa: E402
 from interop_common import Failure, log  # noqa: E402
 
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
-RPC_TIMEOUT_S = 5
+RPC_TIMEOUT_S = common.scaled(5)
 
 
 class Postgres:
@@ -145,7 +145,7 @@ def local_rows(db):
 
 
 def triage(binary, *args, timeout=60):
-    return subprocess.run([binary] + list(args), capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([binary] + list(args), capture_output=True, text=True, timeout=common.scaled(timeout),
                           env=common.child_env())
 
 
@@ -207,7 +207,7 @@ def evaluate_n(client, pb, examples, n, prefix):
 
 def wait_shipped(checks, pg, replica, db, what, timeout_s=20):
     """Waits until the central copy of `replica` equals its local log; checks that it does."""
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + common.scaled(timeout_s)
     local, central = [], []
     while time.monotonic() < deadline:
         local, central = local_rows(db), central_rows(pg, replica)
@@ -224,7 +224,7 @@ def wait_shipped(checks, pg, replica, db, what, timeout_s=20):
 
 def wait_lag(client, pb, done, timeout_s=10):
     """GetRuleset's shipping state once `done(state)` holds (the shipper reports per round)."""
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + common.scaled(timeout_s)
     while True:
         shipping = client.get_ruleset(pb.GetRulesetRequest(), timeout=RPC_TIMEOUT_S).shipping
         if done(shipping) or time.monotonic() > deadline:
@@ -309,7 +309,7 @@ def run(binary, source_dir, tmp, checks):
         c.stop(checks)
         killed = subprocess.Popen([binary, "audit", "ship", "--db", db_c, "--to", url, "--batch", "1"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=common.child_env())
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + common.scaled(10)
         while time.monotonic() < deadline and killed.poll() is None:
             if len(central_rows(pg, "c")) >= 20:
                 break
@@ -320,7 +320,7 @@ def run(binary, source_dir, tmp, checks):
         both = [subprocess.Popen([binary, "audit", "ship", "--db", db_c, "--to", url, "--batch", "7"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env=common.child_env()) for _ in range(2)]
-        outs = [p.communicate(timeout=60) for p in both]
+        outs = [p.communicate(timeout=common.scaled(60)) for p in both]
         checks.check(all(p.returncode == 0 for p in both), "two concurrent one-shot shippers both succeed",
                      "  " + repr(outs))
         checks.check(central_rows(pg, "c") == local_rows(db_c),
