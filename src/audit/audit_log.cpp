@@ -6,13 +6,14 @@
 #include <filesystem>
 #include <ctime>
 
-#include "audit/sqlite.hpp"
+#include "audit/decision_rows.hpp"
 #include "audit/record.hpp"
+#include "audit/sqlite.hpp"
 
 namespace triage {
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = audit_schema::version;
 
 // Schema 2: the replica that decided, covered by the chain only when not empty (record.hpp), so
 // records written under schema 1 keep verifying.
@@ -59,25 +60,13 @@ std::string startup_check(sql::Database& db, std::int64_t tail, std::int64_t ver
     sql::Statement first(db, "SELECT min(seq) FROM decisions");
     first.step();
     std::int64_t first_seq = first.integer(0);
-    sql::Statement rows(db,
-                        "SELECT seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
-                        "prev_hash, record_hash" + std::string(version >= 2 ? ", replica_id" : ", ''") +
-                            " FROM decisions WHERE seq > (SELECT coalesce(max(seq), 0) FROM decisions) - ?1 ORDER BY seq");
+    sql::Statement rows(db, "SELECT " + audit_schema::decision_columns(static_cast<int>(version)) +
+                                " FROM decisions WHERE seq > (SELECT coalesce(max(seq), 0) FROM decisions) - ?1 ORDER BY seq");
     rows.bind(1, tail);
     std::string previous;
     DecisionRow row;
     while (rows.step()) {
-      row.seq = rows.integer(0);
-      row.decision_id = rows.text(1);
-      row.decided_at = rows.text(2);
-      row.client = rows.text(3);
-      row.request_id = rows.text(4);
-      row.ruleset_hash = rows.text(5);
-      row.answers = rows.text(6);
-      row.decision = rows.text(7);
-      row.prev_hash = rows.text(8);
-      row.record_hash = rows.text(9);
-      row.replica_id = rows.text(10);
+      audit_schema::read_decision_row(rows, row);
       std::string where = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + ")";
       if (row.seq == first_seq && row.prev_hash != genesis_hash()) return where + " is the first but does not start the chain";
       if (!previous.empty() && row.prev_hash != previous) return where + " does not link to the record before it";

@@ -1,5 +1,6 @@
 #include "audit/reader.hpp"
 
+#include "audit/decision_rows.hpp"
 #include "audit/sqlite.hpp"
 
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 namespace triage {
 namespace {
 
-constexpr int known_schema_version = 2;
+constexpr int known_schema_version = audit_schema::version;
 
 // The WHERE clause and its parameters for a filter; parameters are always bound, never spliced.
 std::string where_clause(const DecisionFilter& filter) {
@@ -134,7 +135,7 @@ std::unique_ptr<AuditReader> AuditReader::open(const std::string& path, std::str
     }
     cleanup.keep = true;
     std::unique_ptr<AuditReader> reader(new AuditReader(std::move(db), copy_folder));
-    reader->has_replica_id_ = schema >= 2;
+    reader->schema_ = static_cast<int>(schema);
     return reader;
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot read the audit log ") + path + ": " + failure.what();
@@ -159,26 +160,14 @@ std::int64_t AuditReader::count(const DecisionFilter& filter) {
 
 void AuditReader::for_each_decision(const DecisionFilter& filter,
                                     const std::function<bool(const DecisionRow&)>& visit) {
-  std::string sql =
-      "SELECT seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, prev_hash, "
-      "record_hash" + std::string(has_replica_id_ ? ", replica_id" : ", ''") + " FROM decisions" +
-      where_clause(filter) + " ORDER BY seq";
+  std::string sql = "SELECT " + audit_schema::decision_columns(schema_) + " FROM decisions" +
+                    where_clause(filter) + " ORDER BY seq";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
   sql::Statement statement(*db_, sql);
   bind_filter(statement, filter);
   DecisionRow row;
   while (statement.step()) {
-    row.seq = statement.integer(0);
-    row.decision_id = statement.text(1);
-    row.decided_at = statement.text(2);
-    row.client = statement.text(3);
-    row.request_id = statement.text(4);
-    row.ruleset_hash = statement.text(5);
-    row.answers = statement.text(6);
-    row.decision = statement.text(7);
-    row.prev_hash = statement.text(8);
-    row.record_hash = statement.text(9);
-    row.replica_id = statement.text(10);
+    audit_schema::read_decision_row(statement, row);
     if (!visit(row)) return;
   }
 }

@@ -50,7 +50,7 @@ class AuditReader {
   AuditReader(std::unique_ptr<sql::Database> db, std::string copy_folder);
   std::unique_ptr<sql::Database> db_;
   std::string copy_folder_;  // the private copy's folder, when one was needed
-  bool has_replica_id_ = false;  // schema 2 and later
+  int schema_ = 0;  // the log's user_version: which columns decisions has
 };
 
 }  // namespace triage

@@ -1,0 +1,24 @@
+#pragma once
+// The decisions table as its readers see it: one column list and one row reader, shared by the
+// writer's start-up check and the auditor's reader, so a new column is added in one place.
+#include <string>
+
+#include "audit/record.hpp"
+#include "audit/sqlite.hpp"
+
+namespace triage::audit_schema {
+
+// The newest schema this build writes and reads (PRAGMA user_version).
+constexpr int version = 2;
+
+// The first schema with a replica_id column (covered by the chain when not empty).
+constexpr int replica_id_since = 2;
+
+// The SELECT list of a decisions row in DecisionRow order. A log older than `replica_id_since`
+// has no replica_id column and reads it as ''.
+std::string decision_columns(int schema);
+
+// Fills `row` from a statement that selected decision_columns() first.
+void read_decision_row(const sql::Statement& statement, DecisionRow& row);
+
+}  // namespace triage::audit_schema
