@@ -72,6 +72,12 @@ std::string decision_to_json(const v1::Decision& d) {
     });
   }
   if (d.has_safety_net()) w.object_field("safety_net", [&](Writer& o) { explanation(o, d.safety_net()); });
+  w.objects_field("references", d.references(), [](Writer& o, const v1::Source& source) {
+    o.string_field("id", source.id());
+    o.string_field("title", source.title());
+    o.string_field("url", source.url());
+    o.string_field("document", source.document());
+  });
   out += '}';
   return out;
 }

@@ -81,6 +81,43 @@ void add_exclusion_reason(v1::Exclusion* exclusion, const Ruleset& model, const 
   }
 }
 
+
+// decision.references: each cited source once, in the order the decision's JSON shows them.
+void add_references(const Ruleset& model, v1::Decision& decision) {
+  if (model.sources.empty()) return;
+  std::vector<const std::string*> seen;
+  auto cite = [&](const auto& ids) {
+    for (const auto& id : ids) {
+      bool known = false;
+      for (const auto* s : seen) known = known || *s == id;
+      if (known) continue;
+      seen.push_back(&id);
+      const model::Source* source = model::find_source(model, id);
+      v1::Source* out = decision.add_references();
+      out->set_id(id);
+      if (source != nullptr) {
+        out->set_title(source->title);
+        out->set_url(source->url);
+        out->set_document(source->document);
+      }
+    }
+  };
+  auto explained = [&](const auto& list) {
+    for (const auto& e : list) cite(e.sources());
+  };
+  for (const auto& flag : decision.red_flags()) cite(flag.sources());
+  for (const auto& item : decision.plan()) {
+    explained(item.why());
+    explained(item.cautions());
+    cite(item.sources());
+  }
+  for (const auto& exclusion : decision.excluded()) explained(exclusion.reasons());
+  explained(decision.cautions());
+  if (decision.has_next_step()) cite(decision.next_step().sources());
+  if (decision.has_schedule()) cite(decision.schedule().sources());
+  if (decision.has_safety_net()) cite(decision.safety_net().sources());
+}
+
 }  // namespace
 
 void fill_decision(const CompiledRuleset& ruleset, const Evaluation& evaluation, const std::string& decision_id,
@@ -169,6 +206,7 @@ void fill_decision(const CompiledRuleset& ruleset, const Evaluation& evaluation,
       for (const auto& source : plan.sources) net->add_sources(source);
     }
   }
+  add_references(model, decision);
 }
 
 v1::Decision to_decision_proto(const CompiledRuleset& ruleset, const Evaluation& evaluation,

@@ -46,6 +46,14 @@ const char* const migrations[] = {
     );
     )sql",
     add_replica_id,
+    // Governance: a ruleset's detached signature (see sign/signature.hpp) as verified when it
+    // was loaded: the signed statement, the key id, the base64 signature and the trusted key's name.
+    R"sql(
+    ALTER TABLE rulesets ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rulesets ADD COLUMN signing_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rulesets ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rulesets ADD COLUMN signed_statement TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 // The start-up check of an existing log: SQLite's quick_check, then the hash chain over the last
@@ -194,6 +202,23 @@ bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pai
     return true;
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot store the ruleset in the audit log: ") + failure.what();
+    return false;
+  }
+}
+
+bool AuditLog::store_ruleset_signature(const std::string& hash, const std::string& statement,
+                                       const std::string& signing_key, const std::string& signature,
+                                       const std::string& signer, std::string& error) {
+  std::lock_guard<std::mutex> lock(connection_mutex_);
+  try {
+    sql::Statement update(*impl_->db,
+                          "UPDATE rulesets SET signer = ?2, signing_key = ?3, signature = ?4, signed_statement = ?5 "
+                          "WHERE hash = ?1 AND signature = ''");
+    update.bind(1, hash).bind(2, signer).bind(3, signing_key).bind(4, signature).bind(5, statement);
+    update.run();
+    return true;
+  } catch (const sql::SqliteError& failure) {
+    error = std::string("cannot store the ruleset signature in the audit log: ") + failure.what();
     return false;
   }
 }

@@ -59,6 +59,10 @@ class AuditLog {
   // Set before the first append.
   void set_replica_id(std::string replica_id) { replica_id_ = std::move(replica_id); }
 
+  // Records the verified signature of a stored ruleset (the first one kept). Synchronous.
+  bool store_ruleset_signature(const std::string& hash, const std::string& statement, const std::string& signing_key,
+                               const std::string& signature, const std::string& signer, std::string& error);
+
   // Queues a record. `done` runs on the writer thread after the commit (or failure).
   void append(AuditRecord record, AuditDone done);
 

@@ -7,6 +7,7 @@
 
 #include "check/conditions.hpp"
 #include "check/context.hpp"
+#include "check/governance.hpp"
 #include "check/properties.hpp"
 #include "util/suggest.hpp"
 
@@ -523,6 +524,7 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
     flag.condition = std::move(condition);
     flag.reason = properties.text("reason");
     flag.sources = properties.sources();
+    flag.meta = rule_meta(context, file, properties);
     for (std::size_t i = 0; i < decl.effects.size(); ++i) {
       const auto& effect = decl.effects[i];
       if (effect.kind != ast::Effect::Kind::refer) {
@@ -543,6 +545,7 @@ void check_rule(Context& context, Located<ast::RuleDecl> located) {
   rule.condition = std::move(condition);
   rule.reason = properties.text("reason");
   rule.sources = properties.sources();
+  rule.meta = rule_meta(context, file, properties);
   const auto& techniques = context.ruleset.techniques;
   for (const auto& effect : decl.effects) {
     model::Effect resolved;
@@ -664,6 +667,7 @@ CheckResult check_rules(const std::vector<ParsedFile>& files) {
       check::check_rule(context, rule);
     }
   }
+  check::check_governance(context, files);
   CheckResult result{std::move(context.ruleset), context.take_diagnostics()};
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(), [](const auto& a, const auto& b) {
     if (a.location.file != b.location.file) return a.location.file < b.location.file;

@@ -12,6 +12,7 @@
 #include "audit/sqlite.hpp"
 #include "auditor/export.hpp"
 #include "auditor/replay.hpp"
+#include "auditor/signatures.hpp"
 #include "auditor/verify.hpp"
 #include "central/pg.hpp"
 #include "central/ship.hpp"
@@ -27,7 +28,7 @@ namespace triage::cli {
 namespace {
 
 const char* audit_usage =
-    "usage: triage audit verify --db PATH [--expect-head HASH] [--format text|json]\n"
+    "usage: triage audit verify --db PATH [--expect-head HASH] [--trusted-keys DIR] [--format text|json]\n"
     "       triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
     "       triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n"
     "       triage audit ship --db PATH --to URL [--replica-id ID] [--batch N]\n"
@@ -36,10 +37,11 @@ const char* audit_usage =
 
 const CommandSpec audit_specs[] = {
     {"audit verify",
-     "usage: triage audit verify --db PATH [--expect-head HASH] [--format text|json]\n"
-     "  checks the file, every stored ruleset and the hash chain\n",
+     "usage: triage audit verify --db PATH [--expect-head HASH] [--trusted-keys DIR] [--format text|json]\n"
+     "  checks the file, every stored ruleset and the hash chain, and the stored ruleset signatures\n"
+     "  (against the public keys in DIR when given)\n",
      {},
-     {"--db", "--expect-head", "--format", "--pg", "--replica"}},
+     {"--db", "--expect-head", "--trusted-keys", "--format", "--pg", "--replica"}},
     {"audit replay",
      "usage: triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
      "  re-decides logged decisions with their own rules, or with candidate rules (--rules)\n",
@@ -144,6 +146,21 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
 
   if (command == "verify") {
     VerifyReport report = verify_audit_log(*reader, options.get("--expect-head", ""), progress_to(io.err, "verified"));
+    // The stored ruleset signatures (checked against --trusted-keys when given).
+    SignatureReport signatures;
+    if (!verify_stored_signatures(options.get("--db", ""), options.get("--trusted-keys", ""), signatures, error)) {
+      signatures.ok = false;
+      signatures.problems.push_back(error);
+    }
+    if (!signatures.ok) {
+      report.ok = false;
+      if (report.problem.empty()) report.problem = "ruleset signature: " + signatures.problems.front();
+    }
+    if (format != "json") {
+      io.err << "triage audit: " << signatures.rulesets << " rulesets, " << signatures.signed_ << " signed, "
+             << signatures.verified << " signatures verified against trusted keys\n";
+      for (const auto& problem : signatures.problems) io.err << "triage audit: BAD SIGNATURE: " << problem << "\n";
+    }
     if (format == "json") {
       io.out << json_object([&](JsonWriter& w) {
         w.bool_field("ok", report.ok);

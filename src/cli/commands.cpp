@@ -12,6 +12,7 @@
 #include "analyze/analyze.hpp"
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
+#include "check/governance.hpp"
 #include "cli/options.hpp"
 #include "diag/codes.hpp"
 #include "diag/render.hpp"
@@ -84,10 +85,12 @@ namespace {
 
 const CommandSpec check_spec{
     "check",
-    "usage: triage check [--rules DIR] [--strict] [--format text|json]\n"
-    "  syntax, types and the safety analysis with witnesses; exit 1 on errors (and on warnings with --strict)\n",
-    {"--strict"},
-    {"--rules", "--format"}};
+    "usage: triage check [--rules DIR] [--strict] [--release [--today YYYY-MM-DD]] [--format text|json]\n"
+    "  syntax, types and the safety analysis with witnesses; exit 1 on errors (and on warnings with --strict)\n"
+    "  --release: the deployment gate (header complete, status production, review not due, every red flag\n"
+    "  controlling a hazard, every hazard control exercised by a passing .cases test)\n",
+    {"--strict", "--release"},
+    {"--rules", "--format", "--today"}};
 
 const CommandSpec eval_spec{
     "eval",
@@ -154,6 +157,18 @@ int run_check(const std::vector<std::string>& args, Io io) {
   int code = exit_ok;
   if (!parse_command_line(args, check_spec, options, io, code)) return code;
   bool strict = options.flag("--strict");
+  bool release = options.flag("--release");
+  // `--today YYYY-MM-DD` (for tests and rehearsals) replaces the date review and effective dates are
+  // compared with.
+  long today = today_utc();
+  if (options.has("--today")) {
+    auto day = check::parse_date(options.get("--today", ""));
+    if (!day) {
+      io.err << "triage check: --today must be a date YYYY-MM-DD\n";
+      return exit_failure;
+    }
+    today = *day;
+  }
   std::string format = options.get("--format", "text");
   if (format != "text" && format != "json") {
     io.err << "triage check: --format must be text or json\n";
@@ -163,16 +178,21 @@ int run_check(const std::vector<std::string>& args, Io io) {
   OpenedRuleset loaded;
   open_for_check(folder, loaded);
   const AnalysisReport& report = loaded.analysis;
+  // Governance: sources, hazards and, with --release, the deployment gate.
+  Diagnostics governance;
+  if (loaded.ruleset) governance = review_governance(*loaded.ruleset, folder, release, today);
   std::size_t errors = 0, warnings = 0;
   for (const auto& finding : report.findings) {
     (finding.diagnostic.severity == Severity::error ? errors : warnings) += 1;
   }
+  for (const auto& d : governance) (d.severity == Severity::error ? errors : warnings) += 1;
   bool ok = loaded.ruleset != nullptr && errors == 0 && (!strict || warnings == 0);
   if (format == "json") {
     io.out << json_object([&](JsonWriter& w) {
       w.bool_field("ok", ok);
       w.string_field("ruleset_hash", loaded.ruleset ? loaded.ruleset->model->hash : "");
       w.raw_field("diagnostics", render_json(loaded.diagnostics));
+      w.raw_field("governance", render_json(governance));
       w.raw_field("findings", findings_json(report));
     }) << "\n";
     return ok ? exit_ok : exit_failure;
@@ -183,11 +203,12 @@ int run_check(const std::vector<std::string>& args, Io io) {
   }
   if (!loaded.diagnostics.empty()) io.err << render_all(loaded.diagnostics, *loaded.sources);
   io.out << render_findings(report, *loaded.sources);
+  if (!governance.empty()) io.out << render_all(governance, *loaded.sources);
   const model::Ruleset& model = *loaded.ruleset->model;
   io.out << folder << ": " << (ok ? "ok" : "FAILED") << ", " << model.files.size() << " files, " << model.facts.size()
          << " facts, " << model.techniques.size() << " techniques, " << model.red_flags.size() << " red flags, "
          << model.rules.size() << " rules; " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
-         << (warnings == 1 ? " warning" : " warnings") << (strict && warnings ? " (--strict)" : "") << "; "
+         << (warnings == 1 ? " warning" : " warnings") << (strict && warnings ? " (--strict)" : "") << (release ? " (--release)" : "") << "; "
          << model.hash << "\n";
   return ok ? exit_ok : exit_failure;
 }

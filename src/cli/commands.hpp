@@ -2,8 +2,11 @@
 // The subcommands of `triage`. Each takes its arguments (without the command word) and streams, and
 // returns the process exit code; none calls exit, so tests can run them in process.
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "ruletest/runner.hpp"
 
 namespace triage {
 struct OpenedRuleset;
@@ -34,6 +37,16 @@ bool open_servable(const std::string& command, const std::string& folder, Opened
 void open_for_check(const std::string& folder, OpenedRuleset& opened);
 
 int run_check(const std::vector<std::string>& args, Io io);
+// Runs every `.cases` file in RULES/tests against the ruleset; nothing (and `error`) when there are none.
+std::optional<TestReport> run_folder_cases(const CompiledRuleset& ruleset, const std::string& rules, std::string& error);
+// The governance findings of `triage check` on a loaded ruleset read from `folder`: unused sources,
+// red flags without a hazard, hazards without controls; with `release` the deployment gate too,
+// tracing hazard controls to the `.cases` tests in FOLDER/tests. `today` is days since 1970-01-01.
+Diagnostics review_governance(const CompiledRuleset& ruleset, const std::string& folder, bool release, long today);
+// `triage hazards [--rules DIR] [--format md|csv|json]`: the hazard log with test traceability.
+int run_hazards(const std::vector<std::string>& args, Io io);
+// `triage sign [--rules DIR] --key KEY.pem [--out FILE]`: a detached Ed25519 signature of the ruleset.
+int run_sign(const std::vector<std::string>& args, Io io);
 int run_eval(const std::vector<std::string>& args, Io io);
 int run_schema(const std::vector<std::string>& args, Io io);
 // Runs the gRPC server until SIGTERM/SIGINT.

@@ -14,12 +14,14 @@ const char* usage =
     "usage: triage <command> [options]\n"
     "\n"
     "commands:\n"
-    "  check    syntax, types and the safety analysis with witnesses\n"
+    "  check    syntax, types and the safety analysis with witnesses; --release: the deployment gate\n"
+    "  hazards  the hazard log: hazard -> controls -> the test cases that exercise them\n"
+    "  sign     Ed25519 signature of the ruleset hash and header (DIR/ruleset.sig)\n"
     "  eval     decide one intake (or one per line of a .jsonl file), print the decision as JSON\n"
     "  fmt      canonical layout of rule files, comments kept\n"
     "  test     run the clinicians' rule tests (*.cases)\n"
     "  schema   print the questionnaire a kiosk renders, as JSON\n"
-    "  serve    run the gRPC service until SIGTERM/SIGINT\n"
+    "  serve    run the gRPC service until SIGTERM/SIGINT (--require-approved: signed, approved rules only)\n"
     "  call     send one intake to a server, print the decision\n"
     "  reload   ask a server to re-read and check its rules\n"
     "  audit    verify, replay or export the audit log; ship it to PostgreSQL, or check it there (--pg)\n"
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   triage::cli::Io io{std::cin, std::cout, std::cerr};
   if (command == "check") return triage::cli::run_check(args, io);
+  if (command == "hazards") return triage::cli::run_hazards(args, io);
+  if (command == "sign") return triage::cli::run_sign(args, io);
   if (command == "eval") return triage::cli::run_eval(args, io);
   if (command == "schema") return triage::cli::run_schema(args, io);
   if (command == "serve") return triage::cli::run_serve(args, io);

@@ -35,14 +35,16 @@ CommandSpec serve_spec() {
                    "                    [--log-format text|json] [--max-request-bytes N] [--drain-seconds N]\n"
                    "                    [--admin-subjects CN,…] [--watch-interval-ms N] [--audit-busy-timeout-ms N]\n"
                    "                    [--replica-id ID] [--ship-to URL [--ship-interval-ms N]] [--health-listen ADDR]\n"
+                   "                    [--trusted-keys DIR [--require-approved]]\n"
                    "  runs the gRPC service until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
-                   "  or the config file\n",
+                   "  or the config file. --require-approved serves (at start and on reload) only rules signed\n"
+                   "  by a key in DIR (`triage sign`), status production, in their effective period and review\n"
+                   "  date; it is a flag here and `require_approved = true` in the config file\n",
                    {},
                    {"--config"}};
   for (const auto& name : serve_option_names()) {
-    // --audit-init is the one flag (a new, empty log is intended); TRIAGE_AUDIT_INIT or the config
-    // file say `true`.
-    if (name == "audit-init") spec.flags.push_back("--" + name);
+    // --audit-init and --require-approved are flags (TRIAGE_<NAME> or the config file say `true`).
+    if (name == "audit-init" || name == "require-approved") spec.flags.push_back("--" + name);
     else spec.valued.push_back("--" + name);
   }
   return spec;
@@ -80,6 +82,7 @@ int run_serve(const std::vector<std::string>& args, Io io) {
   std::vector<std::pair<std::string, std::string>> flags;
   for (const auto& [name, value] : options.ordered) flags.emplace_back(name.substr(2), value);
   if (options.flag("--audit-init")) flags.emplace_back("audit-init", "true");
+  if (options.flag("--require-approved")) flags.emplace_back("require-approved", "true");
   ServeConfig config;
   std::string error;
   if (!load_serve_config(flags, config, error)) {

@@ -40,6 +40,17 @@ inline constexpr Code all[] = {
     {"derived-cycle", "check", "a derived fact is defined in terms of itself"},
     {"invalid-effect", "check", "an effect the rule or its targets do not allow (`refer` in a rule, `order` across phases, ...)"},
     {"limit-exceeded", "parse, check", "the rules exceed a limit that protects the checker and the server"},
+    {"unknown-source", "check", "a `sources` property cites an id the source registry does not declare"},
+    {"unknown-control", "check", "a hazard's `controls` names no red flag or rule"},
+    // Governance review: `triage check` warns, `triage check --release` refuses (check/).
+    {"unused-source", "check", "a declared source is never cited"},
+    {"uncontrolled-red-flag", "check", "a red flag controls no hazard in the hazard log"},
+    {"uncontrolled-hazard", "check", "a hazard has no control"},
+    {"release-gate", "check", "the header does not allow a release: a missing field, status not production, out of its effective period, or no sources or hazard log"},
+    {"review-due", "check", "the ruleset's review date has passed (error) or is within 30 days (warning)"},
+    {"residual-risk", "check", "a hazard's residual risk is 4 or 5 on the risk matrix"},
+    {"untested-control", "check, cli", "a hazard control is exercised by no `.cases` test, or there are no tests"},
+    {"failing-tests", "cli", "`triage check --release` found rule tests that fail"},
     // The whole-ruleset safety analysis (analyze/).
     {"red-flag-safety", "analyze", "a red flag can never fire, fires without referring at its tier, or its question has a default"},
     {"monotonicity", "analyze", "answering yes to one more red-flag question lowers the urgency or removes a referral"},
@@ -57,6 +68,7 @@ inline constexpr Code all[] = {
     // Opening a ruleset to serve it (ruleset/, serve/).
     {"rules-folder", "ruleset", "the rules folder cannot be read"},
     {"audit-store", "serve", "the audit log could not store the ruleset, so it does not serve"},
+    {"not-approved", "ruleset", "under --require-approved: unsigned, signed by an unknown key, changed since signing, not production, out of its effective period or past review"},
 };
 
 // The code named `name`; a name not in `all` fails to compile.
@@ -100,6 +112,17 @@ inline constexpr std::string_view derived_cycle = known("derived-cycle");
 inline constexpr std::string_view invalid_effect = known("invalid-effect");
 inline constexpr std::string_view limit_exceeded = known("limit-exceeded");
 
+inline constexpr std::string_view unknown_source = known("unknown-source");
+inline constexpr std::string_view unknown_control = known("unknown-control");
+inline constexpr std::string_view unused_source = known("unused-source");
+inline constexpr std::string_view uncontrolled_red_flag = known("uncontrolled-red-flag");
+inline constexpr std::string_view uncontrolled_hazard = known("uncontrolled-hazard");
+inline constexpr std::string_view release_gate = known("release-gate");
+inline constexpr std::string_view review_due = known("review-due");
+inline constexpr std::string_view residual_risk = known("residual-risk");
+inline constexpr std::string_view untested_control = known("untested-control");
+inline constexpr std::string_view failing_tests = known("failing-tests");
+
 inline constexpr std::string_view red_flag_safety = known("red-flag-safety");
 inline constexpr std::string_view monotonicity = known("monotonicity");
 inline constexpr std::string_view conflict = known("conflict");
@@ -115,5 +138,6 @@ inline constexpr std::string_view analysis_limit = known("analysis-limit");
 inline constexpr std::string_view case_syntax = known("case-syntax");
 inline constexpr std::string_view rules_folder = known("rules-folder");
 inline constexpr std::string_view audit_store = known("audit-store");
+inline constexpr std::string_view not_approved = known("not-approved");
 
 }  // namespace triage::code

@@ -318,6 +318,21 @@ class Printer {
     properties(d.properties, end);
   }
 
+  void declaration(const ast::RulesetDecl& d, std::size_t start, std::size_t end) {
+    line("ruleset", start, end);
+    properties(d.properties, end);
+  }
+
+  void declaration(const ast::SourceDecl& d, std::size_t start, std::size_t end) {
+    line("source " + quote(d.id.text), start, end);
+    properties(d.properties, end);
+  }
+
+  void declaration(const ast::HazardDecl& d, std::size_t start, std::size_t end) {
+    line("hazard " + d.name.name, start, end);
+    properties(d.properties, end);
+  }
+
   void declaration(const ast::NextStepDecl& d, std::size_t start, std::size_t end) {
     line("next_step " + d.tier.name, start, end);
     properties(d.properties, end);

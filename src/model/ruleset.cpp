@@ -19,4 +19,11 @@ const char* to_string(Tier tier) {
   return "";
 }
 
+const Source* find_source(const Ruleset& ruleset, const std::string& id) {
+  for (const auto& source : ruleset.sources) {
+    if (source.id == id) return &source;
+  }
+  return nullptr;
+}
+
 }  // namespace triage::model

@@ -81,8 +81,16 @@ struct Technique {
   SourceLocation location;
 };
 
+// Optional maintenance metadata of one red flag or rule (`author`, `reviewed`, `status`).
+struct RuleMeta {
+  std::string author;
+  std::string reviewed;  // YYYY-MM-DD, or empty
+  std::string status;    // draft | testing | production | retired, or empty
+};
+
 struct RedFlag {
   std::string id;
+  RuleMeta meta;
   Cond condition;
   Tier tier = Tier::routine;
   std::string reason;
@@ -104,6 +112,7 @@ struct Effect {
 
 struct Rule {
   std::string id;
+  RuleMeta meta;
   Cond condition;
   std::vector<Effect> effects;
   std::string reason;
@@ -153,6 +162,56 @@ struct NextStep {
   SourceLocation location;
 };
 
+// The `ruleset` header. Dates are YYYY-MM-DD (checked); empty when not written.
+struct Header {
+  bool declared = false;
+  std::string title;
+  std::string version;  // semantic version, MAJOR.MINOR.PATCH
+  std::string status;   // draft | testing | production | retired
+  std::string approved_by;
+  std::string approver_role;
+  std::string approved_on;
+  std::string review_due;
+  std::string effective_from;
+  std::string effective_until;
+  SourceLocation location;
+};
+
+// A declared `source "ID"`.
+struct Source {
+  std::string id;
+  std::string title;
+  std::string url;
+  std::string document;
+  SourceLocation location;
+};
+
+// A risk on the DCB0129 5x5 matrix (see parse/language.hpp): indexes into severity_names and
+// likelihood_names, and the rating 1..5 they give.
+struct Risk {
+  int severity = 0;
+  int likelihood = 0;
+  int rating = 0;
+};
+
+// What a hazard is controlled by: a red flag or a rule, by index.
+struct Control {
+  enum class Kind { red_flag, rule } kind = Kind::red_flag;
+  int index = -1;
+};
+
+// A `hazard ID` of the hazard log.
+struct Hazard {
+  std::string id;
+  std::string description;
+  std::string cause;
+  std::string harm;
+  Risk initial_risk;
+  Risk residual_risk;
+  std::vector<Control> controls;
+  SourceLocation location;
+};
+
 struct RuleFileInfo {
   std::string name;
   std::size_t size = 0;
@@ -167,6 +226,9 @@ struct Ruleset {
   Plan plan;
   std::vector<Section> sections;             // in declaration order; may be empty
   std::optional<NextStep> next_steps[4];     // by Tier; [0] (none) is never set
+  Header header;                             // header.declared is false when there is no `ruleset`
+  std::vector<Source> sources;               // the source registry; may be empty
+  std::vector<Hazard> hazards;               // the hazard log; may be empty
   std::vector<RuleFileInfo> files;
   std::string hash;  // "sha256:<hex>"
 
@@ -175,5 +237,8 @@ struct Ruleset {
 };
 
 const char* to_string(Tier tier);
+
+// The declared source with this id, or nullptr.
+const Source* find_source(const Ruleset& ruleset, const std::string& id);
 
 }  // namespace triage::model

@@ -154,8 +154,28 @@ struct NextStepDecl {
   std::size_t offset = 0;
 };
 
-using Declaration =
-    std::variant<FactDecl, DerivedDecl, TagDecl, TechniqueDecl, RuleDecl, PlanDecl, SectionDecl, NextStepDecl>;
+// `ruleset` header: title, version, status, approval, review and effective dates.
+struct RulesetDecl {
+  std::vector<Property> properties;
+  std::size_t offset = 0;
+};
+
+// `source "ID"`: a cited source with its full title and a URL or document reference.
+struct SourceDecl {
+  StringLit id;
+  std::vector<Property> properties;
+  std::size_t offset = 0;
+};
+
+// `hazard ID`: one entry of the hazard log.
+struct HazardDecl {
+  Identifier name;
+  std::vector<Property> properties;
+  std::size_t offset = 0;
+};
+
+using Declaration = std::variant<FactDecl, DerivedDecl, TagDecl, TechniqueDecl, RuleDecl, PlanDecl, SectionDecl,
+                                 NextStepDecl, RulesetDecl, SourceDecl, HazardDecl>;
 
 struct RuleFile {
   std::string name;

@@ -95,6 +95,9 @@ x3::rule<class rule_decl_id, ast::RuleDecl> const rule_decl = "a rule";
 x3::rule<class plan_decl_id, ast::PlanDecl> const plan_decl = "a plan";
 x3::rule<class section_decl_id, ast::SectionDecl> const section_decl = "a section";
 x3::rule<class next_step_decl_id, ast::NextStepDecl> const next_step_decl = "a next step";
+x3::rule<class ruleset_decl_id, ast::RulesetDecl> const ruleset_decl = "a ruleset header";
+x3::rule<class source_decl_id, ast::SourceDecl> const source_decl = "a source";
+x3::rule<class hazard_decl_id, ast::HazardDecl> const hazard_decl = "a hazard";
 x3::rule<class declaration_id, ast::Declaration> const declaration = "a declaration";
 
 auto const skipper_def = ascii_space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
@@ -153,7 +156,6 @@ struct key_set : x3::symbols<std::string> {
     for (const auto& row : language::property_keys) {
       if (row.kind == kind) add(std::string(row.key), std::string(row.key));
     }
-    if (kind == language::ValueKind::sources) add(std::string(language::sources_alias), "sources");
   }
 };
 inline key_set const text_keys{language::ValueKind::text};
@@ -166,12 +168,17 @@ auto const set_key = [](auto& ctx) { x3::_val(ctx).key = x3::_attr(ctx); };
 auto const push_string = [](auto& ctx) { x3::_val(ctx).strings.push_back(x3::_attr(ctx)); };
 auto const push_name = [](auto& ctx) { x3::_val(ctx).names.push_back(x3::_attr(ctx)); };
 
+auto const source_decl_key = kw("title") | kw("url") | kw("document");
+
 auto const property_def =
     offset[set_offset] >>
     ((keyed(text_keys)[set_key] > string_lit[push_string]) |
      (keyed(name_keys)[set_key] > identifier[push_name] > *(',' > identifier[push_name])) |
      (keyed(source_keys)[set_key] > string_lit[push_string] >
       *(',' > string_lit[push_string])) |
+     // `source "a"` followed by a key of a `source` declaration starts that declaration instead.
+     ((kw("source") >> !(string_lit >> source_decl_key))[([](auto& ctx) { x3::_val(ctx).key = "sources"; })] >
+      string_lit[push_string] > *(',' > string_lit[push_string])) |
      (keyed(number_keys)[set_key] > integer[([](auto& ctx) { x3::_val(ctx).number = x3::_attr(ctx); })]) |
      (kw("default")[([](auto& ctx) { x3::_val(ctx).key = "default"; })] >
       value[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })]) |
@@ -310,13 +317,21 @@ auto const section_decl_def = offset[set_offset] >> kw("section") > identifier[s
 auto const next_step_decl_def = offset[set_offset] >> kw("next_step") >
                                 tier[([](auto& ctx) { x3::_val(ctx).tier = x3::_attr(ctx); })] > *property[push_property];
 
+auto const ruleset_decl_def = offset[set_offset] >> kw("ruleset") > *property[push_property];
+
+auto const source_decl_def = offset[set_offset] >> kw("source") >
+                             string_lit[([](auto& ctx) { x3::_val(ctx).id = x3::_attr(ctx); })] > *property[push_property];
+
+auto const hazard_decl_def = offset[set_offset] >> kw("hazard") > identifier[set_name] > *property[push_property];
+
 auto const declaration_def = fact_decl[assign] | derived_decl[assign] | tag_decl[assign] | technique_decl[assign] |
-                             rule_decl[assign] | plan_decl[assign] | section_decl[assign] | next_step_decl[assign];
+                             rule_decl[assign] | plan_decl[assign] | section_decl[assign] | next_step_decl[assign] |
+                             ruleset_decl[assign] | source_decl[assign] | hazard_decl[assign];
 
 BOOST_SPIRIT_DEFINE(skipper, escape_char, raw_name, identifier, single_string, string_lit, integer, operand, quantifier_word,
                     name_list, value, fact_type,
                     property, or_expr, and_expr, not_expr, primary, target, effect, tier, arrow, fact_decl,
                     derived_decl, tag_decl, technique_decl, rule_decl, plan_decl, section_decl, next_step_decl,
-                    declaration)
+                    ruleset_decl, source_decl, hazard_decl, declaration)
 
 }  // namespace triage::grammar

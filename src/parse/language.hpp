@@ -11,10 +11,28 @@
 namespace triage::language {
 
 // The declarations of the language, by their leading keyword.
-enum class Decl : std::uint8_t { fact, derived, tag, technique, red_flag, rule, plan, section, next_step };
+enum class Decl : std::uint8_t {
+  fact, derived, tag, technique, red_flag, rule, plan, section, next_step, ruleset, source, hazard };
 
-inline constexpr std::array<std::string_view, 9> declaration_words{
-    "fact", "derived", "tag", "technique", "red_flag", "rule", "plan", "section", "next_step"};
+inline constexpr std::array<std::string_view, 12> declaration_words{
+    "fact", "derived", "tag", "technique", "red_flag", "rule", "plan", "section", "next_step",
+    "ruleset", "source", "hazard"};
+
+// Governance: the statuses of a ruleset (and of one rule), least ready first.
+inline constexpr std::array<std::string_view, 4> status_names{"draft", "testing", "production", "retired"};
+
+// The DCB0129 5x5 clinical risk matrix: severity (columns) and likelihood (rows); a risk is written
+// `SEVERITY, LIKELIHOOD` and rated 1 (acceptable) .. 5 (unacceptable) by risk_matrix[likelihood][severity].
+inline constexpr std::array<std::string_view, 5> severity_names{"minor", "significant", "considerable", "major",
+                                                                "catastrophic"};
+inline constexpr std::array<std::string_view, 5> likelihood_names{"very_low", "low", "medium", "high", "very_high"};
+inline constexpr int risk_matrix[5][5] = {
+    {1, 1, 2, 2, 3},  // very_low
+    {1, 2, 2, 3, 4},  // low
+    {2, 2, 3, 3, 4},  // medium
+    {2, 3, 3, 4, 5},  // high
+    {3, 4, 4, 5, 5},  // very_high
+};
 
 // Words with a meaning inside conditions; they cannot name facts or values.
 inline constexpr std::array<std::string_view, 6> reserved_words{"and", "or", "not", "in", "has", "always"};
@@ -46,7 +64,8 @@ struct PropertyKey {
 namespace detail {
 constexpr auto fact = bit(Decl::fact), derived = bit(Decl::derived), technique = bit(Decl::technique),
                red_flag = bit(Decl::red_flag), rule = bit(Decl::rule), plan = bit(Decl::plan),
-               section = bit(Decl::section), next_step = bit(Decl::next_step);
+               section = bit(Decl::section), next_step = bit(Decl::next_step), ruleset = bit(Decl::ruleset),
+               source = bit(Decl::source), hazard = bit(Decl::hazard);
 }  // namespace detail
 
 // Rows are in `fmt` order: a declaration's properties are printed in the order of this table.
@@ -59,7 +78,25 @@ inline constexpr PropertyKey property_keys[] = {
     {"label", ValueKind::label, detail::fact, 0, detail::fact},
     {"meaning", ValueKind::text, detail::derived, 0, 0},
     // sections and techniques
-    {"title", ValueKind::text, detail::technique | detail::section, detail::technique | detail::section, 0},
+    {"title", ValueKind::text, detail::technique | detail::section | detail::ruleset | detail::source,
+     detail::technique | detail::section | detail::ruleset | detail::source, 0},
+    {"version", ValueKind::text, detail::ruleset, detail::ruleset, 0},
+    {"status", ValueKind::names, detail::ruleset | detail::red_flag | detail::rule, detail::ruleset, 0},
+    {"approved_by", ValueKind::text, detail::ruleset, 0, 0},
+    {"approver_role", ValueKind::text, detail::ruleset, 0, 0},
+    {"approved_on", ValueKind::text, detail::ruleset, 0, 0},
+    {"review_due", ValueKind::text, detail::ruleset, 0, 0},
+    {"effective_from", ValueKind::text, detail::ruleset, 0, 0},
+    {"effective_until", ValueKind::text, detail::ruleset, 0, 0},
+    // governance: sources and hazards
+    {"url", ValueKind::text, detail::source, 0, 0},
+    {"document", ValueKind::text, detail::source, 0, 0},
+    {"description", ValueKind::text, detail::hazard, detail::hazard, 0},
+    {"cause", ValueKind::text, detail::hazard, detail::hazard, 0},
+    {"harm", ValueKind::text, detail::hazard, detail::hazard, 0},
+    {"initial_risk", ValueKind::names, detail::hazard, detail::hazard, 0},
+    {"controls", ValueKind::names, detail::hazard, 0, 0},
+    {"residual_risk", ValueKind::names, detail::hazard, detail::hazard, 0},
     {"intro", ValueKind::text, detail::section, 0, 0},
     {"facts", ValueKind::names, detail::section, detail::section, 0},
     {"phase", ValueKind::names, detail::technique, detail::technique, 0},
@@ -91,9 +128,13 @@ inline constexpr PropertyKey property_keys[] = {
     {"sources", ValueKind::sources, detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step,
      detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step,
      detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step},
+    // governance: per-rule maintenance
+    {"author", ValueKind::text, detail::red_flag | detail::rule, 0, 0},
+    {"reviewed", ValueKind::text, detail::red_flag | detail::rule, 0, 0},
 };
 
-// `source` is read as `sources`.
+// `source` is read as `sources` inside a declaration, unless one string follows it and then a key of
+// a `source` declaration (title, url, document): that starts a `source "ID"` declaration.
 inline constexpr std::string_view sources_alias = "source";
 
 // The row of `key`, or nullptr.

@@ -5,7 +5,9 @@
 
 namespace triage {
 
-bool OpenedRuleset::servable() const { return ruleset != nullptr && !has_errors(analysis_errors(analysis)); }
+bool OpenedRuleset::servable() const {
+  return ruleset != nullptr && !has_errors(analysis_errors(analysis)) && approval.refusals.empty();
+}
 
 Diagnostics OpenedRuleset::refusals() const {
   if (!ruleset) {
@@ -15,7 +17,9 @@ Diagnostics OpenedRuleset::refusals() const {
     }
     return errors;
   }
-  return analysis_errors(analysis);
+  Diagnostics refusals = analysis_errors(analysis);
+  refusals.insert(refusals.end(), approval.refusals.begin(), approval.refusals.end());
+  return refusals;
 }
 
 std::vector<std::pair<std::string, std::string>> OpenedRuleset::files() const {
@@ -24,7 +28,8 @@ std::vector<std::pair<std::string, std::string>> OpenedRuleset::files() const {
   return files;
 }
 
-bool open_ruleset(const std::string& folder, OpenedRuleset& opened, std::string& error, const AnalysisCache* cache) {
+bool open_ruleset(const std::string& folder, OpenedRuleset& opened, std::string& error, const AnalysisCache* cache,
+                  const ApprovalPolicy& policy) {
   std::vector<std::pair<std::string, std::string>> files;
   std::string hint;
   if (!read_rules_folder(folder, files, error, hint)) {
@@ -37,6 +42,7 @@ bool open_ruleset(const std::string& folder, OpenedRuleset& opened, std::string&
   opened.sources = loaded.sources;
   opened.diagnostics = std::move(loaded.diagnostics);
   if (!opened.ruleset) return true;
+  opened.approval = judge_approval(*opened.ruleset->model, folder, policy);
   const std::string& hash = opened.ruleset->model->hash;
   if (cache && cache->load(hash, opened.analysis)) return true;
   opened.analysis = analyze(*opened.ruleset);

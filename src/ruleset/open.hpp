@@ -12,6 +12,7 @@
 #include "compile/compiled.hpp"
 #include "diag/diagnostic.hpp"
 #include "diag/source_set.hpp"
+#include "ruleset/approval.hpp"
 
 namespace triage {
 
@@ -23,19 +24,23 @@ struct OpenedRuleset {
   std::shared_ptr<SourceSet> sources;              // the files as read, for rendering and storing
   Diagnostics diagnostics;                         // from parsing and checking
   AnalysisReport analysis;                         // the safety analysis; empty when `ruleset` is null
+  Approval approval;                               // the signature and, when required, the approval
 
-  // True when the rules loaded and the safety analysis found no error: the rules may decide.
+  // True when the rules loaded, the safety analysis found no error and the approval policy (if
+  // any) has no refusal: the rules may decide.
   bool servable() const;
-  // Why the rules may not serve: the load errors, else the analysis errors; empty when servable.
+  // Why the rules may not serve: the load errors, else the analysis errors and the approval
+  // refusals; empty when servable.
   Diagnostics refusals() const;
   // (file name, text) of every rule file, in the order they were read.
   std::vector<std::pair<std::string, std::string>> files() const;
 };
 
 // Reads `folder`, then parses, checks, compiles and analyses it (the analysis comes from `cache`
-// when it holds this ruleset's). False with `error` when the folder cannot be read; otherwise true,
-// with every problem in the rules in `opened`.
+// when it holds this ruleset's) and judges its signature and approval under `policy`. False with
+// `error` when the folder cannot be read; otherwise true, with every problem in the rules in
+// `opened`.
 bool open_ruleset(const std::string& folder, OpenedRuleset& opened, std::string& error,
-                  const AnalysisCache* cache = nullptr);
+                  const AnalysisCache* cache = nullptr, const ApprovalPolicy& policy = {});
 
 }  // namespace triage

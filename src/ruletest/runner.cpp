@@ -189,7 +189,7 @@ TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair
     std::map<std::string, const CaseBase*> bases;
     for (const auto& base : file.bases) bases[base.name] = &base;
     for (const auto& test : file.cases) {
-      CaseResult result{test.name, test.location, {}};
+      CaseResult result{test.name, test.location, {}, {}, {}};
       std::vector<RawAnswer> raw;
       if (!test.base.empty()) {
         auto base = bases.find(test.base);
@@ -211,6 +211,8 @@ TestReport run_cases(const CompiledRuleset& ruleset, const std::vector<std::pair
         Evaluation evaluation = evaluate(ruleset, intake.answers);
         for (int flag : evaluation.red_flags) ++report.red_flag_hits[flag];
         for (int rule : evaluation.fired_rules) ++report.rule_hits[rule];
+        result.red_flags.assign(evaluation.red_flags.begin(), evaluation.red_flags.end());
+        result.rules.assign(evaluation.fired_rules.begin(), evaluation.fired_rules.end());
         for (const auto& entry : evaluation.plan) ++report.technique_hits[entry.technique];
         v1::Decision decision = to_decision_proto(ruleset, evaluation, "test", 0, "");
         for (const auto& expectation : test.expectations) {

@@ -13,6 +13,8 @@ struct CaseResult {
   std::string name;
   SourceLocation location;
   std::vector<std::string> failures;  // one line per unmet expectation: what was expected, what came
+  std::vector<int> red_flags;         // red flags that fired in this case (hazard traceability)
+  std::vector<int> rules;             // suitability rules whose condition held in this case
   bool passed() const { return failures.empty(); }
 };
 

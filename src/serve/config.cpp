@@ -64,6 +64,14 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
       error = "audit-init must be true or false";
       return false;
     }
+  } else if (key == "trusted-keys") {
+    config.trusted_keys = value;
+  } else if (key == "require-approved") {
+    if (value != "true" && value != "false") {
+      error = "require-approved must be true or false";
+      return false;
+    }
+    config.require_approved = value == "true";
   } else if (key == "admin-subjects") {
     config.admin_subjects.clear();
     // Comma-separated CNs; a list with `;` is split on `;` only, so whole DNs (with commas) fit.
@@ -93,7 +101,7 @@ const std::vector<std::string>& serve_option_names() {
                                               "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
                                               "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
-                                              "audit-init", "health-listen"};
+                                              "audit-init", "health-listen", "trusted-keys", "require-approved"};
   return names;
 }
 
@@ -147,6 +155,10 @@ bool load_serve_config(const std::vector<std::pair<std::string, std::string>>& g
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     error = "TLS needs both --tls-cert and --tls-key";
+    return false;
+  }
+  if (config.require_approved && config.trusted_keys.empty()) {
+    error = "--require-approved needs --trusted-keys DIR (the public keys of the approvers)";
     return false;
   }
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {

@@ -41,6 +41,11 @@ struct ServeConfig {
   // A second gRPC listener, always plaintext, serving only the standard health service (for
   // kubelet's gRPC probes, which cannot speak TLS); empty: off.
   std::string health_listen;
+  // Governance: with require_approved, a ruleset serves (at start and on reload) only when
+  // RULES/ruleset.sig is a valid signature by a public key (*.pem) in trusted_keys, its status is
+  // production, today is inside its effective period and its review is not overdue.
+  std::string trusted_keys;
+  bool require_approved = false;
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

@@ -23,6 +23,13 @@ std::string folder_signature(const std::string& folder) {
     auto time = std::filesystem::last_write_time(path, ignored).time_since_epoch().count();
     signature += path.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time) + "\n";
   }
+  // Re-signing (a new ruleset.sig beside unchanged rules) is a change too.
+  std::error_code ignored;
+  std::filesystem::path sig = std::filesystem::path(folder) / signature_file_name;
+  if (std::filesystem::exists(sig, ignored)) {
+    signature += std::string(signature_file_name) + ":" + std::to_string(std::filesystem::file_size(sig, ignored)) +
+                 ":" + std::to_string(std::filesystem::last_write_time(sig, ignored).time_since_epoch().count()) + "\n";
+  }
   return signature;
 }
 
@@ -49,12 +56,42 @@ std::shared_ptr<ServedRuleset> make_served(const OpenedRuleset& opened, const st
   served->info.set_red_flag_count(static_cast<std::uint32_t>(model.red_flags.size()));
   served->info.set_rule_count(static_cast<std::uint32_t>(model.rules.size()));
   served->questionnaire = to_questionnaire(*opened.ruleset);
+  const auto& header = model.header;
+  served->info.set_title(header.title);
+  served->info.set_version(header.version);
+  served->info.set_status(header.status);
+  served->info.set_approved_by(header.approved_by);
+  served->info.set_approver_role(header.approver_role);
+  served->info.set_approved_on(header.approved_on);
+  served->info.set_review_due(header.review_due);
+  served->info.set_effective_from(header.effective_from);
+  served->info.set_effective_until(header.effective_until);
+  served->info.set_source_count(static_cast<std::uint32_t>(model.sources.size()));
+  served->info.set_hazard_count(static_cast<std::uint32_t>(model.hazards.size()));
+  const Verification& signature = opened.approval.signature;
+  if (signature.ok) {
+    served->info.set_signed_by(signature.signer);
+    served->info.set_signing_key(signature.key_id);
+  }
   return served;
 }
 
+bool store_opened(AuditLog& audit, const OpenedRuleset& opened, std::string& error) {
+  const model::Ruleset& model = *opened.ruleset->model;
+  if (!audit.store_ruleset(model.hash, opened.files(), error)) return false;
+  const Verification& signature = opened.approval.signature;
+  return !signature.ok || audit.store_ruleset_signature(model.hash, signed_statement(model), signature.key_id,
+                                                        signature.signature, signature.signer, error);
+}
+
 Reloader::Reloader(std::string folder, int watch_interval_ms, Decider& decider, AuditLog& audit,
-                   std::shared_ptr<EventLog> log)
-    : folder_(std::move(folder)), watch_interval_ms_(watch_interval_ms), decider_(decider), audit_(audit), log_(std::move(log)) {}
+                   std::shared_ptr<EventLog> log, ApprovalPolicy policy)
+    : folder_(std::move(folder)),
+      watch_interval_ms_(watch_interval_ms),
+      decider_(decider),
+      audit_(audit),
+      log_(std::move(log)),
+      policy_(std::move(policy)) {}
 
 Reloader::~Reloader() { stop(); }
 
@@ -153,13 +190,16 @@ v1::ReloadResult Reloader::reload(const std::string& trigger) {
   };
   OpenedRuleset candidate;
   std::string error;
-  if (!open_ruleset(folder_, candidate, error)) return refuse({{std::string(code::rules_folder), Severity::error, {folder_, 0, 0}, error, {}}});
+  if (!open_ruleset(folder_, candidate, error, nullptr, policy_)) {
+    return refuse({{std::string(code::rules_folder), Severity::error, {folder_, 0, 0}, error, {}}});
+  }
   if (candidate.ruleset) result.set_candidate_hash(candidate.ruleset->model->hash);
-  // The full check: a ruleset that does not load or that the safety analysis refutes never serves.
+  // The full check: a ruleset that does not load, that the safety analysis refutes or that the
+  // approval policy refuses never serves.
   if (!candidate.servable()) return refuse(candidate.refusals());
   const std::string& hash = candidate.ruleset->model->hash;
   // Stored before it serves, so every decision made with it can be replayed.
-  if (!audit_.store_ruleset(hash, candidate.files(), error)) {
+  if (!store_opened(audit_, candidate, error)) {
     return refuse({{std::string(code::audit_store), Severity::error, {folder_, 0, 0}, error,
                     "the audit log must hold a ruleset before it serves"}});
   }

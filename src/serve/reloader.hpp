@@ -1,7 +1,8 @@
 #pragma once
 // Reloading has one owner: the Reloader's worker thread runs every reload, one at a time. The
 // folder watcher (inside the worker), SIGHUP and the ReloadRules RPC post requests to it; a
-// candidate serves only when `open_ruleset` says it may and the audit log holds it.
+// candidate serves only when `open_ruleset` says it may (under the deployment's approval policy)
+// and the audit log holds it.
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -17,8 +18,12 @@
 
 namespace triage {
 
-// What to serve for an opened, servable ruleset read from `folder`.
+// What to serve for an opened, servable ruleset read from `folder` (with its header and signer).
 std::shared_ptr<ServedRuleset> make_served(const OpenedRuleset& opened, const std::string& folder);
+
+// Stores an opened, servable ruleset in `audit` (its files and, when verified, its signature), as
+// every ruleset must be before it serves. False with `error` when the log refuses.
+bool store_opened(AuditLog& audit, const OpenedRuleset& opened, std::string& error);
 
 class Reloader {
  public:
@@ -27,9 +32,10 @@ class Reloader {
 
   // Reloads `folder` into `decider`, storing each candidate in `audit` first. Every
   // `watch_interval_ms` (0: never) the worker looks for changed rule files and reloads once they
-  // have stopped changing for one interval. All references must outlive the Reloader.
+  // have stopped changing for one interval (the signature file counts as a rule file). Each
+  // candidate is judged under `policy`. All references must outlive the Reloader.
   Reloader(std::string folder, int watch_interval_ms, Decider& decider, AuditLog& audit,
-           std::shared_ptr<EventLog> log);
+           std::shared_ptr<EventLog> log, ApprovalPolicy policy = {});
   // Stops and joins the worker.
   ~Reloader();
 
@@ -55,6 +61,7 @@ class Reloader {
   Decider& decider_;
   AuditLog& audit_;
   std::shared_ptr<EventLog> log_;
+  const ApprovalPolicy policy_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

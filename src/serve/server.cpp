@@ -73,6 +73,14 @@ std::shared_ptr<grpc::ServerCredentials> credentials(const ServeConfig& config, 
   return grpc::SslServerCredentials(options);
 }
 
+// What --trusted-keys and --require-approved ask of every ruleset, at start and on reload.
+ApprovalPolicy approval_policy(const ServeConfig& config) {
+  ApprovalPolicy policy;
+  policy.trusted_keys = config.trusted_keys;
+  policy.require_approved = config.require_approved;
+  return policy;
+}
+
 }  // namespace
 
 bool TriageServer::request_reload(const std::string& trigger) { return state_->reloader->post(trigger); }
@@ -91,7 +99,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   state->config = config;
   state->log = log;
   OpenedRuleset opened;
-  if (!open_ruleset(config.rules, opened, error)) {
+  if (!open_ruleset(config.rules, opened, error, nullptr, approval_policy(config))) {
     error = "the rules in " + config.rules + " cannot be read: " + error;
     return nullptr;
   }
@@ -100,8 +108,12 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     return nullptr;
   }
   if (!opened.servable()) {
-    error = "the rules in " + config.rules + " fail the safety analysis (see `triage check`):\n" +
-            render_all(opened.refusals(), *opened.sources);
+    Diagnostics refusals = opened.refusals();
+    bool unapproved_only = refusals.size() == opened.approval.refusals.size();
+    error = "the rules in " + config.rules +
+            (unapproved_only ? " are not approved to serve (--require-approved; see `triage check --release`):\n"
+                             : " fail the safety analysis (see `triage check`):\n") +
+            render_all(refusals, *opened.sources);
     return nullptr;
   }
   std::filesystem::path db_path(config.audit_db);
@@ -121,7 +133,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   // (UNAVAILABLE), so operators see why in the health status and the log, not a crash loop.
   const bool audit_sound = state->audit->fault().empty();
   if (!audit_sound) log->error("audit_log_refused", {{"audit_db", config.audit_db}, {"error", state->audit->fault()}});
-  if (audit_sound && !state->audit->store_ruleset(opened.ruleset->model->hash, opened.files(), error)) return nullptr;
+  if (audit_sound && !store_opened(*state->audit, opened, error)) return nullptr;
 
   auto creds = credentials(config, error);
   if (!creds) return nullptr;
@@ -131,7 +143,8 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   state->decider = std::make_unique<Decider>(make_served(opened, config.rules), *state->audit, log,
                                              [health](bool ok) { health->audit_result(ok); });
   state->reloader =
-      std::make_unique<Reloader>(config.rules, config.watch_interval_ms, *state->decider, *state->audit, log);
+      std::make_unique<Reloader>(config.rules, config.watch_interval_ms, *state->decider, *state->audit, log,
+                                 approval_policy(config));
   state->service = std::make_unique<TriageService>(*state->decider, log, *state->reloader,
                                                    AdminPolicy{!config.tls_cert.empty(), config.admin_subjects});
 

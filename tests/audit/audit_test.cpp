@@ -109,7 +109,7 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
   sqlite3_finalize(statement);
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
   sqlite3_step(statement);
-  CHECK(sqlite3_column_int(statement, 0) == 2);
+  CHECK(sqlite3_column_int(statement, 0) == 3);  // 2: replica ids, 3: ruleset signature columns
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }

@@ -32,7 +32,7 @@ std::string rules() { return test::source_path("rules"); }
 TEST_CASE("check: 0 and a summary on the shipped rules", "[cli]") {
   Run result = run(cli::run_check, {"--rules", rules()});
   CHECK(result.code == 0);
-  CHECK(result.out.find(": ok, 6 files") != std::string::npos);
+  CHECK(result.out.find(": ok, 9 files") != std::string::npos);
   CHECK(result.out.find("sha256:") != std::string::npos);
 }
 
