@@ -43,6 +43,8 @@ TEST_CASE("serve options: mistakes are named", "[serve][config]") {
       {{{"tls-client-ca", "ca.pem"}}, "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key"},
       {{{"max-request-bytes", "ten"}}, "max-request-bytes must be a whole number"},
       {{{"config", "/no/such/file"}}, "cannot read the config file /no/such/file"},
+      {{{"require-approved", "true"}}, "--require-approved needs --trusted-keys DIR"},
+      {{{"require-approved", "maybe"}, {"trusted-keys", "keys"}}, "require-approved must be true or false"},
   }));
   ServeConfig config;
   std::string error;

@@ -131,12 +131,16 @@ TEST_CASE("GetQuestionnaire and GetRuleset describe the served rules", "[serve]"
   v1::RulesetInfo info;
   REQUIRE(fixture.stub->GetRuleset(&ruleset_context, {}, &info).ok());
   CHECK(info.ruleset_hash() == test::shipped().model->hash);
-  CHECK(info.files_size() == 6);
+  CHECK(info.files_size() == 9);  // six clinical files, the header, the source registry and the hazard log
   CHECK(info.fact_count() == test::shipped().model->facts.size());
   CHECK(info.technique_count() == 27);
   CHECK(info.red_flag_count() == test::shipped().model->red_flags.size());
   CHECK(info.rule_count() == test::shipped().model->rules.size());
   CHECK(info.loaded_at().seconds() > 0);
+  CHECK(info.title() == test::shipped().model->header.title);
+  CHECK(info.status() == test::shipped().model->header.status);
+  CHECK(info.hazard_count() == test::shipped().model->hazards.size());
+  CHECK(info.signed_by().empty());  // no --trusted-keys here
 }
 
 TEST_CASE("bad requests get INVALID_ARGUMENT naming the fact, with the CLI's words", "[serve][invariant]") {
