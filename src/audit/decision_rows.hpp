@@ -14,6 +14,10 @@ constexpr int version = 3;
 // The first schema with a replica_id column (covered by the chain when not empty).
 constexpr int replica_id_since = 2;
 
+// The first schema whose rulesets table has the signature columns (signer, signing_key,
+// signature, signed_statement).
+constexpr int signatures_since = 3;
+
 // The SELECT list of a decisions row in DecisionRow order. A log older than `replica_id_since`
 // has no replica_id column and reads it as ''.
 std::string decision_columns(int schema);

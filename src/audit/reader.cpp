@@ -190,4 +190,15 @@ bool AuditReader::ruleset_files(const std::string& hash, std::vector<std::pair<s
   return true;
 }
 
+std::vector<StoredSignature> AuditReader::ruleset_signatures() {
+  sql::Statement rows(*db_, schema_ >= audit_schema::signatures_since
+                                ? "SELECT hash, signer, signing_key, signature, signed_statement FROM rulesets ORDER BY hash"
+                                : "SELECT hash, '', '', '', '' FROM rulesets ORDER BY hash");
+  std::vector<StoredSignature> signatures;
+  while (rows.step()) {
+    signatures.push_back({rows.text(0), rows.text(1), rows.text(2), rows.text(3), rows.text(4)});
+  }
+  return signatures;
+}
+
 }  // namespace triage

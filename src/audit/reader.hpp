@@ -26,6 +26,15 @@ struct DecisionFilter {
   std::int64_t after_seq = 0;  // only records with a greater sequence number (the shipper's cursor)
 };
 
+// A stored ruleset's signature as verified when it was loaded (all empty when unsigned).
+struct StoredSignature {
+  std::string hash;       // the ruleset's hash
+  std::string signer;     // the trusted key's name
+  std::string signing_key;
+  std::string signature;  // base64
+  std::string statement;  // the signed bytes
+};
+
 class AuditReader {
  public:
   // Null with `error` when the file is missing, unreadable or not an audit log. Works on
@@ -45,6 +54,9 @@ class AuditReader {
   std::vector<std::string> ruleset_hashes();
   // The files of a stored ruleset, sorted by name; false when the hash is not stored.
   bool ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files);
+  // Every stored ruleset with its signature columns, by hash; a log older than
+  // `audit_schema::signatures_since` has none and reads them as empty.
+  std::vector<StoredSignature> ruleset_signatures();
 
  private:
   AuditReader(std::unique_ptr<sql::Database> db, std::string copy_folder);

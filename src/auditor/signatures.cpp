@@ -1,5 +1,6 @@
 #include "auditor/signatures.hpp"
 
+#include "audit/reader.hpp"
 #include "audit/sqlite.hpp"
 #include "ruleset/loader.hpp"
 #include "sign/signature.hpp"
@@ -8,34 +9,25 @@ namespace triage {
 
 bool verify_stored_signatures(const std::string& db_path, const std::string& trusted_keys, SignatureReport& report,
                               std::string& error) {
+  auto reader = AuditReader::open(db_path, error);
+  if (!reader) return false;
   try {
-    sql::Database db(db_path, sql::Database::Mode::read_only);
-    sql::Statement has(db, "SELECT count(*) FROM pragma_table_info('rulesets') WHERE name = 'signature'");
-    has.step();
-    bool columns = has.integer(0) > 0;
-    sql::Statement rows(db, columns ? "SELECT hash, signer, signing_key, signature, signed_statement FROM rulesets"
-                                    : "SELECT hash, '', '', '', '' FROM rulesets");
-    while (rows.step()) {
+    for (const StoredSignature& stored : reader->ruleset_signatures()) {
       ++report.rulesets;
-      std::string hash = rows.text(0), signer = rows.text(1), key = rows.text(2), signature = rows.text(3),
-                  statement = rows.text(4);
-      if (signature.empty()) continue;
+      if (stored.signature.empty()) continue;
       ++report.signed_;
-      std::string where = "ruleset " + hash + " (signed by " + signer + ")";
-      if (statement.find("\nruleset_hash " + hash + "\n") == std::string::npos) {
+      std::string where = "ruleset " + stored.hash + " (signed by " + stored.signer + ")";
+      if (stored.statement.find("\nruleset_hash " + stored.hash + "\n") == std::string::npos) {
         report.problems.push_back(where + ": the signed statement names another ruleset");
         continue;
       }
-      sql::Statement files(db, "SELECT name, text FROM ruleset_files WHERE hash = ?1 ORDER BY name");
-      files.bind(1, hash);
-      std::vector<std::pair<std::string, std::string>> stored;
-      while (files.step()) stored.emplace_back(files.text(0), files.text(1));
-      if (ruleset_hash(stored) != hash) {
+      std::vector<std::pair<std::string, std::string>> files;
+      if (!reader->ruleset_files(stored.hash, files) || ruleset_hash(files) != stored.hash) {
         report.problems.push_back(where + ": the stored rule files do not hash to it");
         continue;
       }
       if (trusted_keys.empty()) continue;
-      Verification check = verify_bytes(statement, Signature{key, signature}, trusted_keys);
+      Verification check = verify_bytes(stored.statement, Signature{stored.signing_key, stored.signature}, trusted_keys);
       if (!check.ok) {
         report.problems.push_back(where + ": " + check.error);
       } else {

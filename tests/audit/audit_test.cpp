@@ -117,7 +117,10 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
 TEST_CASE("a schema-1 log migrates to replica ids and its old records still verify", "[audit][replica]") {
   TempLog temp;
   make_log(temp.path(), 5);  // no replica id: the records hash exactly as schema 1 wrote them
-  run_sql(temp.path(), "ALTER TABLE decisions DROP COLUMN replica_id; PRAGMA user_version = 1");
+  run_sql(temp.path(),
+          "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
+          "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
+          "ALTER TABLE rulesets DROP COLUMN signed_statement; PRAGMA user_version = 1");
   VerifyReport old = verify(temp.path());
   REQUIRE(old.ok);
   CHECK(old.verified == 5);

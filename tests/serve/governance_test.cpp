@@ -168,10 +168,10 @@ TEST_CASE("governance: check --release refuses the draft shipped rules and passe
 
   Run soon = run(cli::run_check, {"--release", "--rules", release.rules.string(), "--today", "2098-12-10"});
   CHECK(soon.code == 0);
-  CHECK(soon.out.find("warning: the ruleset is due for review on 2099-01-01, within 30 days") != std::string::npos);
+  CHECK(soon.out.find("warning[review-due]: the ruleset is due for review on 2099-01-01, within 30 days") != std::string::npos);
   Run overdue = run(cli::run_check, {"--release", "--rules", release.rules.string(), "--today", "2099-01-02"});
   CHECK(overdue.code == 1);
-  CHECK(overdue.out.find("error: the ruleset was due for review on 2099-01-01") != std::string::npos);
+  CHECK(overdue.out.find("error[review-due]: the ruleset was due for review on 2099-01-01") != std::string::npos);
 }
 
 TEST_CASE("governance: unused sources, red flags without a hazard and hazards without controls", "[governance]") {
@@ -182,14 +182,14 @@ TEST_CASE("governance: unused sources, red flags without a hazard and hazards wi
   Run plain = run(cli::run_check, {"--rules", release.rules.string()});
   INFO(plain.out << plain.err);
   CHECK(plain.code == 0);  // warnings only
-  CHECK(plain.out.find("warning: source \"never cited\" is declared but never cited") != std::string::npos);
-  CHECK(plain.out.find("warning: red flag `flag_struggling_to_cope` controls no hazard") != std::string::npos);
-  CHECK(plain.out.find("warning: hazard `unaddressed_distress` has no control") != std::string::npos);
+  CHECK(plain.out.find("warning[unused-source]: source \"never cited\" is declared but never cited") != std::string::npos);
+  CHECK(plain.out.find("warning[uncontrolled-red-flag]: red flag `flag_struggling_to_cope` controls no hazard") != std::string::npos);
+  CHECK(plain.out.find("warning[uncontrolled-hazard]: hazard `unaddressed_distress` has no control") != std::string::npos);
   CHECK(run(cli::run_check, {"--strict", "--rules", release.rules.string()}).code == 1);
   Run gate = run(cli::run_check, {"--release", "--rules", release.rules.string(), "--today", "2026-06-01"});
   CHECK(gate.code == 1);
-  CHECK(gate.out.find("error: red flag `flag_struggling_to_cope` controls no hazard") != std::string::npos);
-  CHECK(gate.out.find("error: hazard `unaddressed_distress` has no control") != std::string::npos);
+  CHECK(gate.out.find("error[uncontrolled-red-flag]: red flag `flag_struggling_to_cope` controls no hazard") != std::string::npos);
+  CHECK(gate.out.find("error[uncontrolled-hazard]: hazard `unaddressed_distress` has no control") != std::string::npos);
 }
 
 TEST_CASE("governance: check --release refuses a hazard control that no test exercises", "[governance]") {
