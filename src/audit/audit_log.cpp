@@ -54,7 +54,30 @@ const char* const migrations[] = {
     ALTER TABLE rulesets ADD COLUMN signature TEXT NOT NULL DEFAULT '';
     ALTER TABLE rulesets ADD COLUMN signed_statement TEXT NOT NULL DEFAULT '';
     )sql",
+    // 4: signed checkpoints of the chain head (issue 11, defect 5).
+    R"sql(
+    CREATE TABLE checkpoints (
+      seq INTEGER PRIMARY KEY,
+      head TEXT NOT NULL,
+      signed_at TEXT NOT NULL,
+      every_records INTEGER NOT NULL,
+      key_id TEXT NOT NULL,
+      signature TEXT NOT NULL
+    );
+    )sql",
 };
+
+std::string now_utc() {
+  return utc_time(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+bool has_table(sql::Database& db, const char* name) {
+  sql::Statement exists(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  exists.bind(1, std::string_view(name));
+  return exists.step();
+}
 
 // The start-up check of an existing log: SQLite's quick_check, then the hash chain over the last
 // `tail` records (each links to the one before it and matches its own hash). Empty when sound.
@@ -81,6 +104,17 @@ std::string startup_check(sql::Database& db, std::int64_t tail, std::int64_t ver
       if (chain_hash(row.prev_hash, row) != row.record_hash) return where + " does not match its hash";
       previous = row.record_hash;
     }
+    // The newest checkpoint must still hold: its record present with the head it signed (a log
+    // cut short or rewritten behind the server's back is refused; the signature is auditors' work).
+    if (has_table(db, "checkpoints")) {
+      sql::Statement last(db, "SELECT c.seq, c.head, d.record_hash FROM checkpoints c LEFT JOIN decisions d "
+                              "ON d.seq = c.seq ORDER BY c.seq DESC LIMIT 1");
+      if (last.step()) {
+        std::string where = "the checkpoint after record " + std::to_string(last.integer(0));
+        if (last.is_null(2)) return where + " covers a record the log no longer holds: records were removed";
+        if (last.text(2) != last.text(1)) return where + " does not match that record's hash: the chain was rewritten";
+      }
+    }
     return {};
   } catch (const sql::SqliteError& failure) {
     return std::string("reading it failed: ") + failure.what();
@@ -93,6 +127,9 @@ struct AuditLog::Impl {
   std::unique_ptr<sql::Database> db;
   std::unique_ptr<sql::Statement> insert;
   std::string last_hash;
+  std::int64_t last_seq = 0;        // the newest record's seq
+  std::int64_t checkpoint_seq = 0;  // the newest checkpoint's seq
+  std::chrono::steady_clock::time_point checkpoint_time = std::chrono::steady_clock::now();
 };
 
 AuditLog::AuditLog(std::string path) : path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
@@ -156,8 +193,13 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
       db.exec("PRAGMA user_version = " + std::to_string(v + 1));
       migration.commit();
     }
-    sql::Statement last(db, "SELECT record_hash FROM decisions ORDER BY seq DESC LIMIT 1");
-    log->impl_->last_hash = last.step() ? last.text(0) : genesis_hash();
+    sql::Statement last(db, "SELECT record_hash, seq FROM decisions ORDER BY seq DESC LIMIT 1");
+    bool any = last.step();
+    log->impl_->last_hash = any ? last.text(0) : genesis_hash();
+    log->impl_->last_seq = any ? last.integer(1) : 0;
+    sql::Statement checkpoint(db, "SELECT coalesce(max(seq), 0) FROM checkpoints");
+    checkpoint.step();
+    log->impl_->checkpoint_seq = checkpoint.integer(0);
     log->impl_->insert = std::make_unique<sql::Statement>(
         db,
         "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
@@ -188,9 +230,7 @@ bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pai
     exists.bind(1, hash);
     if (!exists.step()) {
       sql::Statement add(db, "INSERT INTO rulesets (hash, first_seen) VALUES (?1, ?2)");
-      add.bind(1, hash).bind(2, utc_time(std::chrono::duration_cast<std::chrono::microseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count()));
+      add.bind(1, hash).bind(2, now_utc());
       add.run();
       sql::Statement file(db, "INSERT INTO ruleset_files (hash, name, text) VALUES (?1, ?2, ?3)");
       for (const auto& [name, text] : files) {
@@ -280,8 +320,13 @@ void AuditLog::resync() {
   sqlite3* handle = impl_->db->handle();
   if (sqlite3_get_autocommit(handle) == 0) sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
   try {
-    sql::Statement last(*impl_->db, "SELECT record_hash FROM decisions ORDER BY seq DESC LIMIT 1");
-    impl_->last_hash = last.step() ? last.text(0) : genesis_hash();
+    sql::Statement last(*impl_->db, "SELECT record_hash, seq FROM decisions ORDER BY seq DESC LIMIT 1");
+    bool any = last.step();
+    impl_->last_hash = any ? last.text(0) : genesis_hash();
+    impl_->last_seq = any ? last.integer(1) : 0;
+    sql::Statement checkpoint(*impl_->db, "SELECT coalesce(max(seq), 0) FROM checkpoints");
+    checkpoint.step();
+    impl_->checkpoint_seq = checkpoint.integer(0);
   } catch (const sql::SqliteError&) {
     // Unreadable for now: the next batch fails too, and resyncs again.
   }
@@ -339,7 +384,16 @@ void AuditLog::run() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       bool woken = wake_.wait_for(lock, std::chrono::seconds(1), [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty() && closing_) return;
+      if (queue_.empty() && closing_) {
+        lock.unlock();
+        idle_checkpoint(true);  // a cleanly closed log ends on a signed checkpoint
+        return;
+      }
+      if (!woken && healthy_) {
+        lock.unlock();
+        idle_checkpoint(false);  // records waiting longer than the policy's time get signed
+        continue;
+      }
       if (!woken && !healthy_) {
         lock.unlock();
         if (probe()) {
@@ -364,10 +418,67 @@ void AuditLog::run() {
   }
 }
 
+void AuditLog::set_checkpoints(CheckpointPolicy policy) {
+  std::lock_guard<std::mutex> connection(connection_mutex_);
+  checkpoints_ = std::move(policy);
+  impl_->checkpoint_time = std::chrono::steady_clock::now();
+}
+
+std::string AuditLog::checkpoint_error() const {
+  std::lock_guard<std::mutex> connection(connection_mutex_);
+  return checkpoint_error_;
+}
+
+void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool force) {
+  if (!checkpoints_.sign || seq <= impl_->checkpoint_seq) return;
+  auto now = std::chrono::steady_clock::now();
+  bool due = force || seq - impl_->checkpoint_seq >= checkpoints_.every_records ||
+             now - impl_->checkpoint_time >= checkpoints_.every;
+  if (!due) return;
+  CheckpointRow checkpoint;
+  checkpoint.seq = seq;
+  checkpoint.head = head;
+  checkpoint.signed_at = now_utc();
+  checkpoint.every_records = checkpoints_.every_records;
+  std::string error;
+  if (!checkpoints_.sign(checkpoint_statement(checkpoint), checkpoint.key_id, checkpoint.signature, error)) {
+    checkpoint_error_ = "cannot sign an audit checkpoint: " + error;
+    return;
+  }
+  sql::Statement insert(*impl_->db,
+                        "INSERT INTO checkpoints (seq, head, signed_at, every_records, key_id, signature) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind(1, checkpoint.seq)
+      .bind(2, checkpoint.head)
+      .bind(3, checkpoint.signed_at)
+      .bind(4, checkpoint.every_records)
+      .bind(5, checkpoint.key_id)
+      .bind(6, checkpoint.signature);
+  insert.run();
+  // Taken as written; a failed commit resyncs both from the file.
+  impl_->checkpoint_seq = seq;
+  impl_->checkpoint_time = now;
+  checkpoint_error_.clear();
+}
+
+void AuditLog::idle_checkpoint(bool force) {
+  std::lock_guard<std::mutex> connection(connection_mutex_);
+  if (!impl_->db || !impl_->insert || !checkpoints_.sign || impl_->last_seq <= impl_->checkpoint_seq) return;
+  try {
+    sql::Transaction transaction(*impl_->db);
+    checkpoint_if_due(impl_->last_seq, impl_->last_hash, force);
+    transaction.commit();
+  } catch (const sql::SqliteError& failure) {
+    checkpoint_error_ = std::string("cannot store an audit checkpoint: ") + failure.what();
+    resync();
+  }
+}
+
 void AuditLog::write_batch(std::vector<Pending>& batch) {
   std::lock_guard<std::mutex> connection(connection_mutex_);
   std::string error;
   std::string last_hash = impl_->last_hash;
+  std::int64_t last_seq = impl_->last_seq;
   try {
     sql::Transaction transaction(*impl_->db);
     for (auto& pending : batch) {
@@ -394,9 +505,16 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
           .bind(10, row.replica_id);
       impl_->insert->run();
       last_hash = hash;
+      last_seq = sqlite3_last_insert_rowid(impl_->db->handle());
+      // Every N records exactly, even inside one large batch.
+      if (checkpoints_.sign && last_seq - impl_->checkpoint_seq >= checkpoints_.every_records) {
+        checkpoint_if_due(last_seq, last_hash, true);
+      }
     }
+    checkpoint_if_due(last_seq, last_hash, false);  // the time-based one
     transaction.commit();
     impl_->last_hash = last_hash;
+    impl_->last_seq = last_seq;
   } catch (const sql::SqliteError& failure) {
     error = failure.what();
     resync();

@@ -6,6 +6,7 @@
 // record itself, so edits, deletions and reordering are detectable.
 //
 // Thread-safety: append() and the accessors may be called from any thread.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -30,6 +31,19 @@ struct AuditRecord {
 
 // Called once per appended record: `ok` false with a reason when the record was not stored.
 using AuditDone = std::function<void(bool ok, const std::string& error)>;
+
+// Signs a checkpoint statement (record.hpp: checkpoint_statement) with a key kept outside the log:
+// sets `key_id` and `signature` (base64), or returns false with `error`.
+using CheckpointSigner = std::function<bool(const std::string& statement, std::string& key_id,
+                                            std::string& signature, std::string& error)>;
+
+// When the writer signs the chain head: after every `every_records` records, and after `every` has
+// passed with records not yet covered (checked at least once a second), and at close.
+struct CheckpointPolicy {
+  CheckpointSigner sign;
+  std::int64_t every_records = 100;
+  std::chrono::milliseconds every{5000};
+};
 
 
 class AuditLog {
@@ -69,6 +83,13 @@ class AuditLog {
   // False after a failed write, until a later write succeeds.
   bool healthy() const;
 
+  // Signs checkpoints from now on (stored in the log's `checkpoints` table, in the same transaction
+  // as the records they cover). Call before the first append. A failed signature never fails a
+  // decision: the records commit, the reason is kept (checkpoint_error) and the next batch retries.
+  void set_checkpoints(CheckpointPolicy policy);
+  // Why the last checkpoint could not be signed; empty once one succeeds.
+  std::string checkpoint_error() const;
+
   // Called (on the writer thread) when a probe write succeeds after failures. While unhealthy and
   // idle the writer probes once a second, so health recovers even when no calls arrive (a load
   // balancer stops sending them to a NOT_SERVING server). Set before the first append.
@@ -92,6 +113,12 @@ class AuditLog {
   void complete();  // the completion thread
   void resync();    // after a failed batch (writer thread)
   bool probe();     // a real write, to see whether writing works again (writer thread)
+  // With connection_mutex_ held: signs and inserts a checkpoint for the records up to `seq` (head
+  // `head`) when `force` or the policy says one is due. Throws sql::SqliteError on a failed insert.
+  void checkpoint_if_due(std::int64_t seq, const std::string& head, bool force);
+  void idle_checkpoint(bool force);  // writer thread, outside a batch
+  CheckpointPolicy checkpoints_;     // guarded by connection_mutex_
+  std::string checkpoint_error_;     // guarded by connection_mutex_
   std::function<void()> recovered_;
   std::string replica_id_;
 
@@ -104,7 +131,7 @@ class AuditLog {
   std::string path_;
   std::string fault_;
   std::unique_ptr<Impl> impl_;
-  std::mutex connection_mutex_;  // the SQLite connection is used by one thread at a time
+  mutable std::mutex connection_mutex_;  // the SQLite connection is used by one thread at a time
   mutable std::mutex mutex_;     // queue_, closing_, healthy_
   std::condition_variable wake_;
   std::deque<Pending> queue_;

@@ -201,4 +201,41 @@ std::vector<StoredSignature> AuditReader::ruleset_signatures() {
   return signatures;
 }
 
+std::vector<CheckpointRow> AuditReader::checkpoints() {
+  std::vector<CheckpointRow> rows;
+  sql::Statement exists(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'");
+  if (!exists.step()) return rows;  // a log from before schema 4
+  sql::Statement statement(
+      *db_, "SELECT seq, head, signed_at, every_records, key_id, signature FROM checkpoints ORDER BY seq");
+  while (statement.step()) {
+    CheckpointRow row;
+    row.seq = statement.integer(0);
+    row.head = statement.text(1);
+    row.signed_at = statement.text(2);
+    row.every_records = statement.integer(3);
+    row.key_id = statement.text(4);
+    row.signature = statement.text(5);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::optional<DecisionRow> AuditReader::decision_at(std::int64_t seq) {
+  sql::Statement statement(*db_,
+                           "SELECT seq, decision_id, record_hash FROM decisions WHERE seq = ?1");
+  statement.bind(1, seq);
+  if (!statement.step()) return std::nullopt;
+  DecisionRow row;
+  row.seq = statement.integer(0);
+  row.decision_id = statement.text(1);
+  row.record_hash = statement.text(2);
+  return row;
+}
+
+std::int64_t AuditReader::last_seq() {
+  sql::Statement statement(*db_, "SELECT coalesce(max(seq), 0) FROM decisions");
+  statement.step();
+  return statement.integer(0);
+}
+
 }  // namespace triage

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,12 @@ class AuditReader {
   // Every stored ruleset with its signature columns, by hash; a log older than
   // `audit_schema::signatures_since` has none and reads them as empty.
   std::vector<StoredSignature> ruleset_signatures();
+  // The signed checkpoints in seq order (none in a log from before schema 4).
+  std::vector<CheckpointRow> checkpoints();
+  // The record with this seq (seq, decision_id and record_hash only); nullopt when there is none.
+  std::optional<DecisionRow> decision_at(std::int64_t seq);
+  // The newest record's seq; 0 for an empty log.
+  std::int64_t last_seq();
 
  private:
   AuditReader(std::unique_ptr<sql::Database> db, std::string copy_folder);

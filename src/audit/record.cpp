@@ -38,4 +38,10 @@ std::string chain_hash(const std::string& previous_hash, const DecisionRow& row)
   return hasher.hex_digest();
 }
 
+std::string checkpoint_statement(const CheckpointRow& checkpoint) {
+  return "triage audit checkpoint v1\nseq=" + std::to_string(checkpoint.seq) + "\nhead=" + checkpoint.head +
+         "\nsigned_at=" + checkpoint.signed_at + "\nevery_records=" + std::to_string(checkpoint.every_records) +
+         "\n";
+}
+
 }  // namespace triage

@@ -34,4 +34,20 @@ std::string canonical_record(const DecisionRow& row);
 // Lower-case hex SHA-256 of `previous_hash`, a newline and the canonical record.
 std::string chain_hash(const std::string& previous_hash, const DecisionRow& row);
 
+// A signed checkpoint: the chain head after record `seq` (so the count of records 1..seq), signed
+// with a key kept outside the log. Anyone who can write the file can recompute every hash, but not
+// these signatures, so a rewritten or truncated history no longer matches them.
+struct CheckpointRow {
+  std::int64_t seq = 0;           // the last record it covers
+  std::string head;               // that record's record_hash
+  std::string signed_at;          // UTC, RFC 3339 with microseconds
+  std::int64_t every_records = 0; // the server's interval: the unsigned tail stays shorter than this
+  std::string key_id;             // "sha256:<hex>" of the signing public key
+  std::string signature;          // Ed25519, base64
+};
+
+// The exact bytes a checkpoint's signature covers: a fixed first line, then seq, head, signed_at
+// and every_records, one `name=value` per line.
+std::string checkpoint_statement(const CheckpointRow& checkpoint);
+
 }  // namespace triage

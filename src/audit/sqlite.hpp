@@ -52,6 +52,7 @@ class Statement {
   void reset();
   std::string text(int column) const;
   std::int64_t integer(int column) const;
+  bool is_null(int column) const;
 
  private:
   struct Finalizer {

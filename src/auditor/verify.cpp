@@ -56,7 +56,10 @@ VerifyReport verify_audit_log(AuditReader& reader, const std::string& expected_h
   });
   if (!report.problem.empty()) return report;
   if (!head_seen) {
-    report.problem = "the expected chain head " + expected_head + " is not in the log: records were removed";
+    // Truncation removes it, but so does an edited record whose hashes were recomputed: say both.
+    report.problem = "the expected chain head " + expected_head +
+                     " is not in the log: records were removed from its end, or the history up to it was "
+                     "changed and its hashes recomputed";
     return report;
   }
   report.head_hash = previous;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "audit/sqlite.hpp"
+#include "auditor/checkpoints.hpp"
 #include "auditor/export.hpp"
 #include "auditor/replay.hpp"
 #include "auditor/signatures.hpp"
@@ -38,8 +39,9 @@ const char* audit_usage =
 const CommandSpec audit_specs[] = {
     {"audit verify",
      "usage: triage audit verify --db PATH [--expect-head HASH] [--trusted-keys DIR] [--format text|json]\n"
-     "  checks the file, every stored ruleset and the hash chain, and the stored ruleset signatures\n"
-     "  (against the public keys in DIR when given)\n",
+     "  checks the file, every stored ruleset and the hash chain, and the stored ruleset signatures;\n"
+     "  with --trusted-keys (a folder of Ed25519 public keys, *.pem) also those signatures and every\n"
+     "  signed checkpoint, so a rewritten or truncated history is caught\n",
      {},
      {"--db", "--expect-head", "--trusted-keys", "--format", "--pg", "--replica"}},
     {"audit replay",
@@ -161,6 +163,16 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
              << signatures.verified << " signatures verified against trusted keys\n";
       for (const auto& problem : signatures.problems) io.err << "triage audit: BAD SIGNATURE: " << problem << "\n";
     }
+    // Signed checkpoints, once the chain between records holds.
+    const bool signed_check = options.has("--trusted-keys");
+    CheckpointReport checkpoints;
+    if (signed_check && report.ok) {
+      checkpoints = verify_checkpoints(*reader, options.get("--trusted-keys", ""));
+      if (!checkpoints.ok) {
+        report.ok = false;
+        report.problem = checkpoints.problem;
+      }
+    }
     if (format == "json") {
       io.out << json_object([&](JsonWriter& w) {
         w.bool_field("ok", report.ok);
@@ -168,9 +180,21 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
         w.string_field("head_hash", report.head_hash);
         w.number_field("broken_seq", report.broken_seq);
         w.string_field("problem", report.problem);
+        if (signed_check) {
+          w.number_field("checkpoints", checkpoints.checked);
+          w.number_field("signed_through_seq", checkpoints.covered_seq);
+          w.number_field("unsigned_tail", checkpoints.unsigned_tail);
+          w.string_field("signers", checkpoints.signers);
+        }
       }) << "\n";
     } else if (report.ok) {
       io.out << "verified " << report.verified << " decisions; chain head " << report.head_hash << "\n";
+      if (signed_check) {
+        io.out << "verified " << checkpoints.checked << " signed checkpoints (" << checkpoints.signers
+               << "): records 1.." << checkpoints.covered_seq << " are as signed";
+        if (checkpoints.unsigned_tail > 0) io.out << "; the last " << checkpoints.unsigned_tail << " not yet signed";
+        io.out << "\n";
+      }
     } else {
       io.out << "FAILED after " << report.verified << " good decisions: " << report.problem << "\n";
     }

@@ -36,6 +36,8 @@ CommandSpec serve_spec() {
                    "                    [--admin-subjects CN,…] [--watch-interval-ms N] [--audit-busy-timeout-ms N]\n"
                    "                    [--replica-id ID] [--ship-to URL [--ship-interval-ms N]] [--health-listen ADDR]\n"
                    "                    [--trusted-keys DIR [--require-approved]]\n"
+                   "                    [--audit-init] [--audit-signing-key KEY.pem [--audit-checkpoint-records N]\n"
+                   "                    [--audit-checkpoint-seconds S]]\n"
                    "  runs the gRPC service until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
                    "  or the config file. --require-approved serves (at start and on reload) only rules signed\n"
                    "  by a key in DIR (`triage sign`), status production, in their effective period and review\n"

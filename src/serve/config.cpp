@@ -49,6 +49,9 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   } else if (key == "max-request-bytes") return number(config.max_request_bytes, 256, 64LL * 1024 * 1024);
   else if (key == "drain-seconds") return number(config.drain_seconds, 0, 3600);
   else if (key == "audit-busy-timeout-ms") return number(config.audit_busy_timeout_ms, 0, 600000);
+  else if (key == "audit-signing-key") config.audit_signing_key = value;
+  else if (key == "audit-checkpoint-records") return number(config.audit_checkpoint_records, 1, 1000000);
+  else if (key == "audit-checkpoint-seconds") return number(config.audit_checkpoint_seconds, 1, 86400);
   else if (key == "watch-interval-ms") return number(config.watch_interval_ms, 0, 3600000);
   else if (key == "http-listen") config.http_listen = value;
   else if (key == "http-cors-origin") config.http_cors_origin = value;
@@ -101,7 +104,8 @@ const std::vector<std::string>& serve_option_names() {
                                               "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
                                               "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
-                                              "audit-init", "health-listen", "trusted-keys", "require-approved"};
+                                              "audit-init", "health-listen", "trusted-keys", "require-approved",
+                                              "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds"};
   return names;
 }
 

@@ -46,6 +46,12 @@ struct ServeConfig {
   // production, today is inside its effective period and its review is not overdue.
   std::string trusted_keys;
   bool require_approved = false;
+  // Signed checkpoints (audit verify --trusted-keys): the Ed25519 private key (PEM) kept outside
+  // the log; empty: none are written. One every `audit_checkpoint_records` records, or once records
+  // have waited `audit_checkpoint_seconds`, and at shutdown.
+  std::string audit_signing_key;
+  int audit_checkpoint_records = 100;
+  int audit_checkpoint_seconds = 5;
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

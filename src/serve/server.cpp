@@ -18,6 +18,7 @@
 #include "serve/reloader.hpp"
 #include "serve/tls_files.hpp"
 #include "serve/triage_service.hpp"
+#include "sign/signature.hpp"
 #include "util/files.hpp"
 #include "central/pg.hpp"
 #include "central/ship.hpp"
@@ -134,6 +135,28 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   const bool audit_sound = state->audit->fault().empty();
   if (!audit_sound) log->error("audit_log_refused", {{"audit_db", config.audit_db}, {"error", state->audit->fault()}});
   if (audit_sound && !store_opened(*state->audit, opened, error)) return nullptr;
+  if (!config.audit_signing_key.empty()) {
+    // Signed checkpoints of the chain head; the key is tried now, so a wrong file stops the start.
+    std::string key_file = config.audit_signing_key;
+    auto sign = [key_file](const std::string& statement, std::string& key_id, std::string& signature,
+                           std::string& why) {
+      Signature made;
+      if (!sign_bytes(statement, key_file, made, why)) return false;
+      key_id = made.key_id;
+      signature = made.signature;
+      return true;
+    };
+    std::string key_id, signature;
+    if (!sign("triage audit checkpoint key check\n", key_id, signature, error)) {
+      error = "--audit-signing-key: " + error;
+      return nullptr;
+    }
+    state->audit->set_checkpoints({sign, config.audit_checkpoint_records,
+                                   std::chrono::seconds(config.audit_checkpoint_seconds)});
+    log->info("audit_checkpoints", {{"key_id", key_id},
+                                    {"every_records", std::to_string(config.audit_checkpoint_records), true},
+                                    {"every_seconds", std::to_string(config.audit_checkpoint_seconds), true}});
+  }
 
   auto creds = credentials(config, error);
   if (!creds) return nullptr;

@@ -5,6 +5,8 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -12,14 +14,17 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 #include "api/answers_proto.hpp"
 #include "api/decision_record.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/reader.hpp"
+#include "auditor/checkpoints.hpp"
 #include "auditor/export.hpp"
 #include "auditor/replay.hpp"
 #include "auditor/verify.hpp"
+#include "sign/signature.hpp"
 #include "support.hpp"
 
 namespace triage {
@@ -109,7 +114,7 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
   sqlite3_finalize(statement);
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
   sqlite3_step(statement);
-  CHECK(sqlite3_column_int(statement, 0) == 3);  // 2: replica ids, 3: ruleset signature columns
+  CHECK(sqlite3_column_int(statement, 0) == 4);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }
@@ -230,7 +235,8 @@ TEST_CASE("verify with an expected head catches deleted trailing records", "[aud
   CHECK(verify(temp.path()).ok);  // a chain alone cannot see a cut tail ...
   VerifyReport anchored = verify(temp.path(), head);
   CHECK_FALSE(anchored.ok);       // ... the head kept from before can
-  CHECK(anchored.problem.find("records were removed") != std::string::npos);
+  CHECK(anchored.problem.find("records were removed from its end, or the history up to it was changed") !=
+        std::string::npos);
 }
 
 TEST_CASE("replay re-makes every logged decision byte for byte", "[audit][replay]") {
@@ -373,6 +379,224 @@ TEST_CASE("an existing empty file starts a new log only with init", "[audit][sta
   CHECK(AuditLog::open(temp.path(), error, 5000, true) != nullptr);
   // A missing file is still created without init (the first start of a new deployment).
   CHECK(AuditLog::open((temp.folder / "new.db").string(), error) != nullptr);
+}
+
+}  // namespace triage
+
+namespace triage {
+namespace {
+
+// An Ed25519 key pair for checkpoints: the private key outside the log, the public one in a
+// trusted-keys folder under the name `name`.
+struct SigningKey {
+  std::string private_file;
+  std::string trusted_dir;
+};
+
+SigningKey make_signing_key(const fs::path& folder, const std::string& name) {
+  SigningKey key{(folder / (name + "-private.pem")).string(), (folder / ("trusted-" + name)).string()};
+  fs::create_directories(key.trusted_dir);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pair(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
+                                                           EVP_PKEY_free);
+  REQUIRE(pair != nullptr);
+  std::unique_ptr<BIO, decltype(&BIO_free)> secret(BIO_new_file(key.private_file.c_str(), "w"), BIO_free);
+  REQUIRE(PEM_write_bio_PrivateKey(secret.get(), pair.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
+  std::string public_file = key.trusted_dir + "/" + name + ".pem";
+  std::unique_ptr<BIO, decltype(&BIO_free)> open(BIO_new_file(public_file.c_str(), "w"), BIO_free);
+  REQUIRE(PEM_write_bio_PUBKEY(open.get(), pair.get()) == 1);
+  return key;
+}
+
+CheckpointPolicy checkpoints_with(const SigningKey& key, std::int64_t every_records,
+                                  std::chrono::milliseconds every = std::chrono::hours(1)) {
+  CheckpointPolicy policy;
+  std::string file = key.private_file;
+  policy.sign = [file](const std::string& statement, std::string& key_id, std::string& signature,
+                       std::string& error) {
+    Signature made;
+    if (!sign_bytes(statement, file, made, error)) return false;
+    key_id = made.key_id;
+    signature = made.signature;
+    return true;
+  };
+  policy.every_records = every_records;
+  policy.every = every;
+  return policy;
+}
+
+// A log of `count` decisions written with checkpoints every `every_records`, closed cleanly.
+void make_signed_log(const std::string& path, const SigningKey& key, int count, std::int64_t every_records) {
+  std::string error;
+  auto log = AuditLog::open(path, error);
+  REQUIRE(log != nullptr);
+  log->set_checkpoints(checkpoints_with(key, every_records));
+  REQUIRE(log->store_ruleset(test::shipped().model->hash, test::shipped_rule_files(), error));
+  write_decisions(*log, count);
+  log->close();
+  CHECK(log->checkpoint_error().empty());
+}
+
+CheckpointReport verify_signed(const std::string& path, const std::string& trusted_dir) {
+  std::string error;
+  auto reader = AuditReader::open(path, error);
+  REQUIRE(reader != nullptr);
+  return verify_checkpoints(*reader, trusted_dir);
+}
+
+std::vector<std::int64_t> checkpoint_seqs(const std::string& path) {
+  std::string error;
+  auto reader = AuditReader::open(path, error);
+  REQUIRE(reader != nullptr);
+  std::vector<std::int64_t> seqs;
+  for (const auto& checkpoint : reader->checkpoints()) seqs.push_back(checkpoint.seq);
+  return seqs;
+}
+
+// What someone who can write the file can do: edit record `seq` and recompute every hash after it.
+void rewrite_with_recomputed_hashes(const std::string& path, std::int64_t seq) {
+  run_sql(path, "UPDATE decisions SET request_id = 'rewritten' WHERE seq = " + std::to_string(seq));
+  std::vector<DecisionRow> rows;
+  {
+    std::string error;
+    auto reader = AuditReader::open(path, error);
+    REQUIRE(reader != nullptr);
+    reader->for_each_decision({}, [&](const DecisionRow& row) {
+      rows.push_back(row);
+      return true;
+    });
+  }
+  std::string previous = genesis_hash();
+  std::string sql;
+  for (auto& row : rows) {
+    row.prev_hash = previous;
+    row.record_hash = chain_hash(previous, row);
+    sql += "UPDATE decisions SET prev_hash = '" + row.prev_hash + "', record_hash = '" + row.record_hash +
+           "' WHERE seq = " + std::to_string(row.seq) + ";";
+    previous = row.record_hash;
+  }
+  run_sql(path, sql);
+}
+
+}  // namespace
+
+TEST_CASE("signed checkpoints: every N records and at close, all verified", "[audit][checkpoint]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 10, 4);
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{4, 8, 10});
+  CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+  INFO(report.problem);
+  CHECK(report.ok);
+  CHECK(report.checked == 3);
+  CHECK(report.covered_seq == 10);
+  CHECK(report.unsigned_tail == 0);
+  CHECK(report.signers == "clinic-audit");
+  // Reopened, the log goes on from its last checkpoint.
+  make_signed_log(temp.path(), key, 5, 4);
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{4, 8, 10, 14, 15});
+  CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
+}
+
+TEST_CASE("signed checkpoints: a chain rewritten with recomputed hashes is caught", "[audit][checkpoint]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 10, 4);
+  rewrite_with_recomputed_hashes(temp.path(), 3);
+  REQUIRE(verify(temp.path()).ok);  // the chain alone cannot see it: every hash was recomputed ...
+  CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+  INFO(report.problem);
+  CHECK_FALSE(report.ok);  // ... the first signed head after the edit can
+  CHECK(report.problem.find("record 4 ") != std::string::npos);
+  CHECK(report.problem.find("was changed") != std::string::npos);
+  CHECK(report.problem.find("truncated") == std::string::npos);
+}
+
+TEST_CASE("signed checkpoints: truncation, removed or forged checkpoints, unknown keys", "[audit][checkpoint]") {
+  struct Case {
+    std::string name;
+    std::string sql;
+    std::string problem;
+  };
+  auto c = GENERATE(values<Case>({
+      {"the last records cut off", "DELETE FROM decisions WHERE seq >= 9", "the log was truncated"},
+      {"every checkpoint removed", "DELETE FROM checkpoints", "no signed checkpoint"},
+      {"the newest checkpoints removed, records added after",
+       "DELETE FROM checkpoints WHERE seq > 4", "not covered by a signed checkpoint"},
+      {"a checkpoint's head replaced", "UPDATE checkpoints SET head = (SELECT record_hash FROM decisions WHERE seq = 3) "
+                                       "WHERE seq = 4", "no valid signature"},
+      {"a checkpoint moved", "UPDATE checkpoints SET seq = 5 WHERE seq = 4", "no valid signature"},
+  }));
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 10, 4);
+  run_sql(temp.path(), c.sql);
+  CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+  INFO(c.name << ": " << report.problem);
+  CHECK_FALSE(report.ok);
+  CHECK(report.problem.find(c.problem) != std::string::npos);
+}
+
+TEST_CASE("signed checkpoints: a key that is not trusted is refused", "[audit][checkpoint]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  SigningKey other = make_signing_key(temp.folder, "someone-else");
+  make_signed_log(temp.path(), other, 6, 4);
+  CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+  CHECK_FALSE(report.ok);
+  CHECK(report.problem.find("unknown key") != std::string::npos);
+  CHECK(verify_signed(temp.path(), other.trusted_dir).ok);
+}
+
+TEST_CASE("signed checkpoints: records waiting longer than the interval are signed", "[audit][checkpoint]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  std::string error;
+  auto log = AuditLog::open(temp.path(), error);
+  REQUIRE(log != nullptr);
+  log->set_checkpoints(checkpoints_with(key, 1000, std::chrono::milliseconds(200)));
+  REQUIRE(log->store_ruleset(test::shipped().model->hash, test::shipped_rule_files(), error));
+  write_decisions(*log, 3);
+  // The writer looks once a second while idle; wait for the checkpoint, not a fixed time.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(test::time_budget(5.0));
+  while (checkpoint_seqs(temp.path()).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{3});
+  log->close();
+  CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
+}
+
+TEST_CASE("serve refuses a log whose newest checkpoint no longer matches it", "[audit][checkpoint][startup]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 10, 4);
+  run_sql(temp.path(), "DELETE FROM decisions WHERE seq >= 9");  // a sound chain, cut short
+  std::string error;
+  auto log = AuditLog::open(temp.path(), error);
+  REQUIRE(log != nullptr);
+  CHECK(log->fault().find("records were removed") != std::string::npos);
+}
+
+}  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a version-1 log (before checkpoints) is read as it is and migrated on open", "[audit][checkpoint]") {
+  TempLog temp;
+  make_log(temp.path(), 6);
+  run_sql(temp.path(), "DROP TABLE checkpoints; PRAGMA user_version = 1");  // as version 1 wrote it
+  {
+    std::string error;
+    auto reader = AuditReader::open(temp.path(), error);
+    REQUIRE(reader != nullptr);
+    CHECK(reader->checkpoints().empty());
+    CHECK(verify_audit_log(*reader, "", nullptr).ok);
+  }
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 2, 4);  // migrates to version 2; the close signs records 1..8
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{8});
+  CHECK(verify(temp.path()).ok);
+  CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
 }
 
 }  // namespace triage

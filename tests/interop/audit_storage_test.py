@@ -6,6 +6,9 @@ a. Auditors read a log on a read-only mount (a mount namespace from `unshare -rm
    -wal with and without its -shm) and on a log the server closed (no -wal).
 b. `serve` refuses a damaged log: a zeroed page or an edited record gives NOT_SERVING, no decision
    (UNAVAILABLE) and nothing appended; a 0-byte file is refused unless --audit-init.
+c. Signed checkpoints: a server with --audit-signing-key leaves a log that `audit verify
+   --trusted-keys` accepts; the same log rewritten with every hash recomputed (which plain verify
+   accepts) or cut short is refused.
 
 usage: python3 audit_storage_test.py TRIAGE_BINARY SOURCE_DIR
 """
@@ -119,8 +122,8 @@ def run(binary, source_dir, tmp, checks):
     size = os.path.getsize(zeroed)
     checks.check(size >= 4 * page, "the log has a few pages to damage", "  %d bytes" % size)
     with open(zeroed, "r+b") as f:
-        f.seek((size // page // 2) * page)  # a page in the middle (a stored rule file)
-        f.write(b"\0" * page)
+        f.seek((size // page // 2) * page)  # a few pages in the middle (stored rule files)
+        f.write(b"\0" * (4 * page))
     serve_refuses(zeroed, "a zeroed page")
 
     edited = os.path.join(tmp, "edited.db")
@@ -145,6 +148,68 @@ def run(binary, source_dir, tmp, checks):
         checks.check(reply.returncode == 0, "with --audit-init a new log starts in the empty file", reply.stderr)
     finally:
         fresh.stop(checks)
+
+    # c. Signed checkpoints.
+    keys = os.path.join(tmp, "keys")
+    trusted = os.path.join(tmp, "trusted")
+    os.makedirs(keys)
+    os.makedirs(trusted)
+    private = os.path.join(keys, "audit-signing.pem")
+    for command in (["openssl", "genpkey", "-algorithm", "ed25519", "-out", private],
+                    ["openssl", "pkey", "-in", private, "-pubout", "-out", os.path.join(trusted, "clinic-a.pem")]):
+        made = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        checks.check(made.returncode == 0, " ".join(command[:2]), made.stderr)
+    signed_db = os.path.join(tmp, "signed", "audit.db")
+    signer = common.Server(binary, rules, tmp, signed_db, name="server with --audit-signing-key",
+                           extra_args=["--watch-interval-ms", "0", "--audit-signing-key", private,
+                                       "--audit-checkpoint-records", "2"])
+    signer.start()
+    try:
+        for i in range(5):
+            reply = call(binary, signer, source_dir, "signed-%d" % i)
+            checks.check(reply.returncode == 0, "signed log: call %d is decided" % i, reply.stderr)
+    finally:
+        signer.stop(checks)
+
+    def verify_signed(path):
+        return subprocess.run([binary, "audit", "verify", "--db", path, "--trusted-keys", trusted],
+                              capture_output=True, text=True, timeout=common.scaled(60), env=child_env())
+
+    good = verify_signed(signed_db)
+    checks.check(good.returncode == 0 and "signed checkpoints (clinic-a): records 1..5" in good.stdout,
+                 "verify --trusted-keys accepts the server's signed log",
+                 "  exit %d: %s %s" % (good.returncode, good.stdout.strip(), good.stderr.strip()))
+
+    rewritten = os.path.join(tmp, "rewritten.db")
+    shutil.copyfile(signed_db, rewritten)
+    with sqlite3.connect(rewritten) as c:
+        c.execute("UPDATE decisions SET request_id = 'rewritten' WHERE seq = 2")
+    rows = common.audit_rows(rewritten, readonly=False)
+    previous = common.GENESIS_HASH
+    with sqlite3.connect(rewritten) as c:
+        for row in rows:
+            row["prev_hash"] = previous
+            row["record_hash"] = common.record_hash(previous, row)
+            c.execute("UPDATE decisions SET prev_hash = ?, record_hash = ? WHERE seq = ?",
+                      (row["prev_hash"], row["record_hash"], row["seq"]))
+            previous = row["record_hash"]
+    plain = subprocess.run([binary, "audit", "verify", "--db", rewritten], capture_output=True, text=True,
+                           timeout=common.scaled(60), env=child_env())
+    checks.check(plain.returncode == 0, "the rewritten chain passes a plain verify (every hash recomputed)",
+                 "  exit %d: %s" % (plain.returncode, plain.stdout.strip()))
+    caught = verify_signed(rewritten)
+    checks.check(caught.returncode != 0 and "was changed" in caught.stdout and "truncated" not in caught.stdout,
+                 "verify --trusted-keys catches the rewritten chain, without blaming removal",
+                 "  exit %d: %s" % (caught.returncode, caught.stdout.strip()))
+
+    truncated = os.path.join(tmp, "truncated.db")
+    shutil.copyfile(signed_db, truncated)
+    with sqlite3.connect(truncated) as c:
+        c.execute("DELETE FROM decisions WHERE seq >= 4")
+    cut = verify_signed(truncated)
+    checks.check(cut.returncode != 0 and "truncated" in cut.stdout,
+                 "verify --trusted-keys catches a log cut short",
+                 "  exit %d: %s" % (cut.returncode, cut.stdout.strip()))
 
 
 if __name__ == "__main__":
