@@ -138,10 +138,14 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   if (!config.audit_signing_key.empty()) {
     // Signed checkpoints of the chain head; the key is tried now, so a wrong file stops the start.
     std::string key_file = config.audit_signing_key;
-    auto sign = [key_file](const std::string& statement, std::string& key_id, std::string& signature,
-                           std::string& why) {
+    auto sign = [key_file, log](const std::string& statement, std::string& key_id, std::string& signature,
+                                std::string& why) {
       Signature made;
-      if (!sign_bytes(statement, key_file, made, why)) return false;
+      if (!sign_bytes(statement, key_file, made, why)) {
+        // The records still commit; the next batch tries again. Operators see it here.
+        log->error("audit_checkpoint_failed", {{"error", why}});
+        return false;
+      }
       key_id = made.key_id;
       signature = made.signature;
       return true;
