@@ -593,8 +593,10 @@ TEST_CASE("a version-1 log (before checkpoints) is read as it is and migrated on
     CHECK(verify_audit_log(*reader, "", nullptr).ok);
   }
   SigningKey key = make_signing_key(temp.folder, "clinic-audit");
-  make_signed_log(temp.path(), key, 2, 4);  // migrates to version 2; the close signs records 1..8
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{8});
+  // Migrates to version 2. The six old records count towards the first interval: record 7 gets
+  // the first checkpoint (7 unsigned records >= 4), the close signs record 8.
+  make_signed_log(temp.path(), key, 2, 4);
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{7, 8});
   CHECK(verify(temp.path()).ok);
   CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
 }
