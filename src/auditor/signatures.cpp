@@ -7,12 +7,10 @@
 
 namespace triage {
 
-bool verify_stored_signatures(const std::string& db_path, const std::string& trusted_keys, SignatureReport& report,
+bool verify_stored_signatures(AuditReader& reader, const std::string& trusted_keys, SignatureReport& report,
                               std::string& error) {
-  auto reader = AuditReader::open(db_path, error);
-  if (!reader) return false;
   try {
-    for (const StoredSignature& stored : reader->ruleset_signatures()) {
+    for (const StoredSignature& stored : reader.ruleset_signatures()) {
       ++report.rulesets;
       if (stored.signature.empty()) continue;
       ++report.signed_;
@@ -22,7 +20,7 @@ bool verify_stored_signatures(const std::string& db_path, const std::string& tru
         continue;
       }
       std::vector<std::pair<std::string, std::string>> files;
-      if (!reader->ruleset_files(stored.hash, files) || ruleset_hash(files) != stored.hash) {
+      if (!reader.ruleset_files(stored.hash, files) || ruleset_hash(files) != stored.hash) {
         report.problems.push_back(where + ": the stored rule files do not hash to it");
         continue;
       }

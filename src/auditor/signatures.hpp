@@ -6,6 +6,8 @@
 
 namespace triage {
 
+class AuditReader;
+
 struct SignatureReport {
   bool ok = true;
   int rulesets = 0;   // rulesets stored
@@ -17,7 +19,7 @@ struct SignatureReport {
 // Checks every stored signature: its statement names the ruleset's hash, the stored files hash to
 // it, and, with `trusted_keys` (a folder of *.pem public keys), the signature verifies. A log
 // without signature columns has none to check. False with `error` when the log cannot be read.
-bool verify_stored_signatures(const std::string& db_path, const std::string& trusted_keys, SignatureReport& report,
+bool verify_stored_signatures(AuditReader& reader, const std::string& trusted_keys, SignatureReport& report,
                               std::string& error);
 
 }  // namespace triage

@@ -150,7 +150,7 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
     VerifyReport report = verify_audit_log(*reader, options.get("--expect-head", ""), progress_to(io.err, "verified"));
     // The stored ruleset signatures (checked against --trusted-keys when given).
     SignatureReport signatures;
-    if (!verify_stored_signatures(options.get("--db", ""), options.get("--trusted-keys", ""), signatures, error)) {
+    if (!verify_stored_signatures(*reader, options.get("--trusted-keys", ""), signatures, error)) {
       signatures.ok = false;
       signatures.problems.push_back(error);
     }

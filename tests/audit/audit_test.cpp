@@ -90,6 +90,15 @@ void run_sql(const std::string& path, const std::string& sql) {
   REQUIRE(code == SQLITE_OK);
 }
 
+// Undoes migrations 2 to 4 (replica ids, ruleset signatures, checkpoints), so the file is a log as
+// schema 1 wrote it; the records must have no replica id.
+void downgrade_to_schema_1(const std::string& path) {
+  run_sql(path,
+          "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
+          "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
+          "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; PRAGMA user_version = 1");
+}
+
 VerifyReport verify(const std::string& path, const std::string& head = "") {
   std::string error;
   auto reader = AuditReader::open(path, error);
@@ -122,10 +131,7 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
 TEST_CASE("a schema-1 log migrates to replica ids and its old records still verify", "[audit][replica]") {
   TempLog temp;
   make_log(temp.path(), 5);  // no replica id: the records hash exactly as schema 1 wrote them
-  run_sql(temp.path(),
-          "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
-          "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
-          "ALTER TABLE rulesets DROP COLUMN signed_statement; PRAGMA user_version = 1");
+  downgrade_to_schema_1(temp.path());
   VerifyReport old = verify(temp.path());
   REQUIRE(old.ok);
   CHECK(old.verified == 5);
@@ -584,7 +590,7 @@ namespace triage {
 TEST_CASE("a version-1 log (before checkpoints) is read as it is and migrated on open", "[audit][checkpoint]") {
   TempLog temp;
   make_log(temp.path(), 6);
-  run_sql(temp.path(), "DROP TABLE checkpoints; PRAGMA user_version = 1");  // as version 1 wrote it
+  downgrade_to_schema_1(temp.path());  // as version 1 wrote it
   {
     std::string error;
     auto reader = AuditReader::open(temp.path(), error);
@@ -593,7 +599,7 @@ TEST_CASE("a version-1 log (before checkpoints) is read as it is and migrated on
     CHECK(verify_audit_log(*reader, "", nullptr).ok);
   }
   SigningKey key = make_signing_key(temp.folder, "clinic-audit");
-  // Migrates to version 2. The six old records count towards the first interval: record 7 gets
+  // Migrates to the current schema. The six old records count towards the first interval: record 7 gets
   // the first checkpoint (7 unsigned records >= 4), the close signs record 8.
   make_signed_log(temp.path(), key, 2, 4);
   CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{7, 8});
