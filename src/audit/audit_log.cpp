@@ -65,6 +65,22 @@ const char* const migrations[] = {
       signature TEXT NOT NULL
     );
     )sql",
+    // 5: clinicians' feedback on decisions (CDS Hooks), outside the hash chain.
+    R"sql(
+    CREATE TABLE feedback (
+      seq INTEGER PRIMARY KEY,
+      decision_id TEXT NOT NULL,
+      received_at TEXT NOT NULL,
+      service TEXT NOT NULL,
+      client TEXT NOT NULL,
+      outcome TEXT NOT NULL,
+      override_reason TEXT NOT NULL,
+      override_comment TEXT NOT NULL,
+      accepted_suggestions TEXT NOT NULL,
+      outcome_at TEXT NOT NULL
+    );
+    CREATE INDEX feedback_by_decision ON feedback(decision_id);
+    )sql",
 };
 
 std::string now_utc() {
@@ -259,6 +275,23 @@ bool AuditLog::store_ruleset_signature(const std::string& hash, const std::strin
     return true;
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot store the ruleset signature in the audit log: ") + failure.what();
+    return false;
+  }
+}
+
+bool AuditLog::store_feedback(const FeedbackEntry& entry, std::string& error) {
+  std::lock_guard<std::mutex> lock(connection_mutex_);
+  try {
+    sql::Statement add(*impl_->db,
+                       "INSERT INTO feedback (decision_id, received_at, service, client, outcome, override_reason, "
+                       "override_comment, accepted_suggestions, outcome_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    add.bind(1, entry.decision_id).bind(2, utc_time(entry.received_at_micros)).bind(3, entry.service);
+    add.bind(4, entry.client).bind(5, entry.outcome).bind(6, entry.override_reason).bind(7, entry.override_comment);
+    add.bind(8, entry.accepted_suggestions).bind(9, entry.outcome_at);
+    add.run();
+    return true;
+  } catch (const sql::SqliteError& failure) {
+    error = std::string("cannot store feedback in the audit log: ") + failure.what();
     return false;
   }
 }

@@ -29,6 +29,20 @@ struct AuditRecord {
   std::string decision;  // the decision's canonical record (api/decision_record.hpp)
 };
 
+// Clinician feedback on a decision (CDS Hooks feedback). Stored beside the decisions, outside the
+// hash chain: it comments on a decision and never changes what was decided.
+struct FeedbackEntry {
+  std::string decision_id;       // the card uuid
+  std::int64_t received_at_micros = 0;
+  std::string service;           // CDS service id
+  std::string client;            // who sent it (JWT iss, "#sub" when given)
+  std::string outcome;           // accepted | overridden
+  std::string override_reason;   // reason code (display after a space), may be empty
+  std::string override_comment;  // the clinician's comment, may be empty
+  std::string accepted_suggestions;  // suggestion ids, comma-separated
+  std::string outcome_at;        // outcomeTimestamp as sent
+};
+
 // Called once per appended record: `ok` false with a reason when the record was not stored.
 using AuditDone = std::function<void(bool ok, const std::string& error)>;
 
@@ -76,6 +90,9 @@ class AuditLog {
   // Records the verified signature of a stored ruleset (the first one kept). Synchronous.
   bool store_ruleset_signature(const std::string& hash, const std::string& statement, const std::string& signing_key,
                                const std::string& signature, const std::string& signer, std::string& error);
+
+  // Stores one feedback entry at once (synchronous, durable on return); false with `error`.
+  bool store_feedback(const FeedbackEntry& entry, std::string& error);
 
   // Queues a record. `done` runs on the writer thread after the commit (or failure).
   void append(AuditRecord record, AuditDone done);

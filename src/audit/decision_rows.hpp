@@ -9,7 +9,7 @@
 namespace triage::audit_schema {
 
 // The newest schema this build writes and reads (PRAGMA user_version).
-constexpr int version = 4;
+constexpr int version = 5;
 
 // The first schema with a replica_id column (covered by the chain when not empty).
 constexpr int replica_id_since = 2;

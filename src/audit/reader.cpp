@@ -172,6 +172,22 @@ void AuditReader::for_each_decision(const DecisionFilter& filter,
   }
 }
 
+std::vector<FeedbackRow> AuditReader::feedback(const std::string& decision_id) {
+  std::vector<FeedbackRow> rows;
+  sql::Statement exists(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback'");
+  if (!exists.step()) return rows;  // a version-1 log opened read-only
+  sql::Statement statement(*db_,
+                           "SELECT seq, decision_id, received_at, service, client, outcome, override_reason, "
+                           "override_comment, accepted_suggestions, outcome_at FROM feedback"
+                           " WHERE ?1 = '' OR decision_id = ?1 ORDER BY seq");
+  statement.bind(1, decision_id);
+  while (statement.step()) {
+    rows.push_back({statement.integer(0), statement.text(1), statement.text(2), statement.text(3), statement.text(4),
+                    statement.text(5), statement.text(6), statement.text(7), statement.text(8), statement.text(9)});
+  }
+  return rows;
+}
+
 std::vector<std::string> AuditReader::ruleset_hashes() {
   sql::Statement statement(*db_, "SELECT hash FROM rulesets ORDER BY hash");
   std::vector<std::string> hashes;

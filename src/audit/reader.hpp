@@ -36,6 +36,20 @@ struct StoredSignature {
   std::string statement;  // the signed bytes
 };
 
+// One stored feedback entry (see FeedbackEntry in audit_log.hpp).
+struct FeedbackRow {
+  std::int64_t seq = 0;
+  std::string decision_id;
+  std::string received_at;
+  std::string service;
+  std::string client;
+  std::string outcome;
+  std::string override_reason;
+  std::string override_comment;
+  std::string accepted_suggestions;
+  std::string outcome_at;
+};
+
 class AuditReader {
  public:
   // Null with `error` when the file is missing, unreadable or not an audit log. Works on
@@ -51,6 +65,8 @@ class AuditReader {
   std::int64_t count(const DecisionFilter& filter);
   // Calls `visit` for each selected decision in sequence order until it returns false.
   void for_each_decision(const DecisionFilter& filter, const std::function<bool(const DecisionRow&)>& visit);
+  // Stored feedback in arrival order, for one decision or (empty id) all; none in a version-1 log.
+  std::vector<FeedbackRow> feedback(const std::string& decision_id);
   // The stored rulesets' hashes.
   std::vector<std::string> ruleset_hashes();
   // The files of a stored ruleset, sorted by name; false when the hash is not stored.

@@ -34,6 +34,7 @@ const char* audit_usage =
     "       triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n"
     "       triage audit ship --db PATH --to URL [--replica-id ID] [--batch N]\n"
     "       triage audit verify|replay|export --pg URL [--replica ID] ... (the central store, per replica)\n"
+    "       triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
 
 const CommandSpec audit_specs[] = {
@@ -58,6 +59,11 @@ const CommandSpec audit_specs[] = {
      "  ships the log to the central PostgreSQL store (resumable, idempotent)\n",
      {},
      {"--db", "--to", "--replica-id", "--batch", "--format"}},
+    {"audit feedback",
+     "usage: triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
+     "  clinicians' CDS Hooks feedback (accepted / overridden, with reasons) against decisions\n",
+     {},
+     {"--db", "--decision", "--format"}},
 };
 
 // The filter from --since, --until and --limit; false with `error` when one is malformed.
@@ -235,6 +241,26 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
     if (!bad_row.empty()) {
       io.err << "triage audit export: " << bad_row << " (run `triage audit verify`)\n";
       return exit_failure;
+    }
+    return exit_ok;
+  }
+  if (command == "feedback") {
+    // Clinicians' CDS Hooks feedback (accepted / overridden, with reasons) against decisions.
+    for (const auto& row : reader->feedback(options.get("--decision", ""))) {
+      if (format == "json") {
+        io.out << "{\"decision_id\":" << json_quote(row.decision_id) << ",\"received_at\":" << json_quote(row.received_at)
+               << ",\"service\":" << json_quote(row.service) << ",\"client\":" << json_quote(row.client)
+               << ",\"outcome\":" << json_quote(row.outcome) << ",\"override_reason\":" << json_quote(row.override_reason)
+               << ",\"override_comment\":" << json_quote(row.override_comment)
+               << ",\"accepted_suggestions\":" << json_quote(row.accepted_suggestions)
+               << ",\"outcome_at\":" << json_quote(row.outcome_at) << "}\n";
+      } else {
+        io.out << row.received_at << " decision=" << row.decision_id << " outcome=" << row.outcome;
+        if (!row.override_reason.empty()) io.out << " reason=" << json_quote(row.override_reason);
+        if (!row.override_comment.empty()) io.out << " comment=" << json_quote(row.override_comment);
+        if (!row.accepted_suggestions.empty()) io.out << " suggestions=" << row.accepted_suggestions;
+        io.out << " service=" << row.service << " client=" << json_quote(row.client) << "\n";
+      }
     }
     return exit_ok;
   }

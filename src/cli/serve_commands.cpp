@@ -38,7 +38,10 @@ CommandSpec serve_spec() {
                    "                    [--trusted-keys DIR [--require-approved]]\n"
                    "                    [--audit-init] [--audit-signing-key KEY.pem [--audit-checkpoint-records N]\n"
                    "                    [--audit-checkpoint-seconds S]]\n"
-                   "  runs the gRPC service until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
+                   "                    [--http-listen ADDR [--kiosk-dir DIR] [--http-cors-origin ORIGIN]\n"
+                   "                     [--fhir-base-url URL] [--cds-jwks FILE]]\n"
+                   "  runs the gRPC service (and HTTP/JSON, the kiosk, FHIR R4 under /fhir/ and CDS Hooks under\n"
+                   "  /cds-services with --http-listen) until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
                    "  or the config file. --require-approved serves (at start and on reload) only rules signed\n"
                    "  by a key in DIR (`triage sign`), status production, in their effective period and review\n"
                    "  date; it is a flag here and `require_approved = true` in the config file\n",

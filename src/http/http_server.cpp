@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "http/fhir_service.hpp"
 #include "http/routes.hpp"
 
 namespace triage {
@@ -214,7 +215,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       preflight.status = 204;
       preflight.headers = {{"Access-Control-Allow-Methods", "GET, POST"},
                            {"Access-Control-Allow-Headers",
-                            "Content-Type, X-Client-Id, Connect-Protocol-Version, Connect-Timeout-Ms"},
+                            "Content-Type, X-Client-Id, Connect-Protocol-Version, Connect-Timeout-Ms, Authorization"},
                            {"Access-Control-Max-Age", "600"}};
       return respond(std::move(preflight));
     }
@@ -223,6 +224,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     call.target = std::string(request.target());
     call.content_type = std::string(request[http::field::content_type]);
     call.connect_timeout = std::string(request["Connect-Timeout-Ms"]);
+    call.authorization = std::string(request[http::field::authorization]);
     call.body = std::move(request.body());
     if (!certificate_.empty()) {
       call.client = certificate_;  // under mutual TLS the certificate names the client, nothing else
@@ -375,7 +377,7 @@ HttpServer::~HttpServer() { stop(); }
 
 int HttpServer::port() const { return state_->port; }
 
-std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decider& decider,
+std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decider& decider, AuditLog& audit,
                                               std::function<bool()> ready, std::shared_ptr<EventLog> log,
                                               std::string& error) {
   auto state = std::make_unique<State>();
@@ -386,7 +388,6 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   if (!options.kiosk_dir.empty() && kiosk.empty()) {
     log->warn("kiosk_missing", {{"kiosk_dir", options.kiosk_dir}, {"effect", "no /kiosk/ pages"}});
   }
-  shared.router.emplace(decider, std::move(ready), std::move(kiosk));
   try {
     if (!options.tls_cert.empty()) {
       shared.tls.emplace(ssl::context::tls_server);
@@ -427,6 +428,21 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
     error = "cannot listen for HTTP on " + options.listen + ": " + failure.code().message();
     return nullptr;
   }
+  // FHIR and CDS Hooks: the JWT audience is the public base URL, by default this listener's own.
+  http_api::FhirOptions fhir;
+  fhir.cds_jwks_file = options.cds_jwks;
+  fhir.base_url = options.fhir_base_url;
+  if (fhir.base_url.empty()) {
+    std::string name = host == "0.0.0.0" || host == "::" ? "localhost" : host;
+    if (name.find(':') != std::string::npos) name = "[" + name + "]";
+    fhir.base_url = std::string(options.tls_cert.empty() ? "http" : "https") + "://" + name + ":" +
+                    std::to_string(state->port);
+  }
+  auto fhir_service = http_api::make_fhir_service(decider, audit, fhir, error);
+  if (!fhir_service) return nullptr;
+  shared.router.emplace(decider, std::move(ready), std::move(kiosk), std::move(fhir_service));
+  log->info("fhir_serving", {{"base_url", fhir.base_url},
+                             {"cds_clients", options.cds_jwks.empty() ? "none (--cds-jwks not set)" : options.cds_jwks}});
   state->work.emplace(state->io.get_executor());
   state->accept();
   for (int i = 0; i < std::max(1, options.threads); ++i) {

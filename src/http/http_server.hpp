@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "audit/audit_log.hpp"
 #include "serve/decide.hpp"
 #include "serve/event_log.hpp"
 
@@ -24,15 +25,20 @@ struct HttpOptions {
   int read_timeout_ms = 10000;  // a request must arrive whole within this once it starts (else 408)
   int max_connections = 256;    // further connections get 503 and are closed
   int threads = 2;              // I/O threads
+  // FHIR R4 (/fhir/) and CDS Hooks (/cds-services): see fhir_service.hpp.
+  std::string fhir_base_url;    // public base URL (JWT audience); empty: http(s)://<listen host>:<port>
+  std::string cds_jwks;         // trusted CDS clients' keys; empty: CDS Hooks calls but discovery get 401
 };
 
 // Thread-safety: drain() and stop() are called by the owner, from one thread.
 class HttpServer {
  public:
-  // Binds and starts the I/O threads. `ready` says whether gRPC health is SERVING (/readyz).
-  // Null with `error` when the address cannot be bound or the TLS files cannot be read.
-  static std::unique_ptr<HttpServer> start(const HttpOptions& options, Decider& decider, std::function<bool()> ready,
-                                           std::shared_ptr<EventLog> log, std::string& error);
+  // Binds and starts the I/O threads. `ready` says whether gRPC health is SERVING (/readyz);
+  // `audit` (the Decider's log) takes CDS Hooks feedback. Null with `error` when the address cannot
+  // be bound or the TLS or --cds-jwks files cannot be read.
+  static std::unique_ptr<HttpServer> start(const HttpOptions& options, Decider& decider, AuditLog& audit,
+                                           std::function<bool()> ready, std::shared_ptr<EventLog> log,
+                                           std::string& error);
   // Joins every thread it started (stop()).
   ~HttpServer();
 

@@ -90,8 +90,9 @@ void add_common_headers(Reply& reply, const std::string& origin, const std::stri
   }
 }
 
-Router::Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk)
-    : decider_(decider), ready_(std::move(ready)), kiosk_(std::move(kiosk)) {}
+Router::Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk,
+               std::shared_ptr<fhir::FhirService> fhir)
+    : decider_(decider), ready_(std::move(ready)), kiosk_(std::move(kiosk)), fhir_(std::move(fhir)) {}
 
 void Router::handle(const Request& request, v1::Decision& decision, std::function<void(Reply)> reply) const {
   const std::string path = request.target.substr(0, request.target.find('?'));
@@ -101,6 +102,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     reply(method_not_allowed(method, path, allowed));
     return false;
   };
+  if (fhir_ && fhir::is_fhir_target(path)) return serve_fhir(request, std::move(reply));
   auto served = decider_.served();
   if (path == "/healthz") {
     if (only("GET")) reply(json_reply("{\"status\":\"alive\"}"));
@@ -198,6 +200,36 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     }
   }
   reply(error_reply(404, "not_found", "no such path: " + path));
+}
+
+void Router::serve_fhir(const Request& request, std::function<void(Reply)> reply) const {
+  fhir::Headers headers;
+  if (!request.content_type.empty()) headers.emplace_back("Content-Type", request.content_type);
+  if (!request.authorization.empty()) headers.emplace_back("Authorization", request.authorization);
+  // Decisions reply from the audit log's completion thread, after the commit (as /v1/evaluate).
+  fhir::handle_fhir_async(
+      request.method, request.target, headers, request.body, *fhir_,
+      [log = decider_.log(), client = request.client, path = request.target.substr(0, request.target.find('?')),
+       reply = std::move(reply)](fhir::HttpResult result) {
+        Reply out;
+        out.status = static_cast<unsigned>(result.status);
+        out.content_type = std::move(result.content_type);
+        out.body = std::move(result.body);
+        out.headers = std::move(result.headers);
+        if (out.status == 401) {
+          // A refused CDS Hooks client: the reason is in the challenge, never the token.
+          std::string reason;
+          for (const auto& [name, value] : out.headers) {
+            if (name == "WWW-Authenticate") reason = value;
+          }
+          log->warn("cds_unauthorized", {{"client", client}, {"path", path}, {"challenge", reason}});
+        } else if (out.status >= 400) {
+          // Refused before (or instead of) a decision; the body is not logged: it may quote answers.
+          log->warn("fhir_refused", {{"status", std::to_string(out.status), true}, {"client", client}, {"path", path}});
+        }
+        reply(std::move(out));
+      },
+      request.client);
 }
 
 void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const {

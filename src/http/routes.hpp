@@ -8,13 +8,16 @@
 //   GET  /healthz (alive), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING; with the shipping lag
 //        as "shipping", a ShippingStatus, when the server ships its audit log)
 //   GET  /kiosk/...                               the reference kiosk's files
+//   /fhir/..., /cds-services...                   FHIR R4 and CDS Hooks (src/fhir/routes.hpp), when served
 // Errors always carry {"code": ..., "message": ..., "details": [...]} (Connect's error codes).
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "fhir/routes.hpp"
 #include "serve/decide.hpp"
 
 namespace triage::http_api {
@@ -26,6 +29,7 @@ struct Request {
   std::string client;           // identity for the audit log (cert:…, id:…, peer:…)
   std::string connect_timeout;  // Connect-Timeout-Ms header, empty when absent
   std::string body;
+  std::string authorization;  // Authorization header (CDS Hooks bearer JWT), empty when absent
 };
 
 struct Reply {
@@ -50,7 +54,9 @@ std::map<std::string, StaticFile> load_static_files(const std::string& folder);
 
 class Router {
  public:
-  Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk);
+  // `fhir`: the FHIR R4 and CDS Hooks routes (fhir_service.hpp); null: those paths are 404.
+  Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk,
+         std::shared_ptr<fhir::FhirService> fhir = nullptr);
 
   // Answers `request`, at once or (for evaluations) from the audit log's completion thread after
   // the commit. `decision` is the storage for the Decision and must live until `reply` has run;
@@ -59,9 +65,11 @@ class Router {
 
  private:
   void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const;
+  void serve_fhir(const Request& request, std::function<void(Reply)> reply) const;
   Decider& decider_;
   std::function<bool()> ready_;
   std::map<std::string, StaticFile> kiosk_;
+  std::shared_ptr<fhir::FhirService> fhir_;
 };
 
 // The headers every reply carries: a strict Content-Security-Policy, no sniffing, no caching, no

@@ -75,6 +75,16 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
       return false;
     }
     config.require_approved = value == "true";
+  } else if (key == "cds-jwks") {
+    config.cds_jwks = value;
+  } else if (key == "fhir-base-url") {
+    std::string url = value;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      error = "fhir-base-url must be an http:// or https:// URL";
+      return false;
+    }
+    config.fhir_base_url = url;
   } else if (key == "admin-subjects") {
     config.admin_subjects.clear();
     // Comma-separated CNs; a list with `;` is split on `;` only, so whole DNs (with commas) fit.
@@ -105,7 +115,8 @@ const std::vector<std::string>& serve_option_names() {
                                               "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
                                               "audit-init", "health-listen", "trusted-keys", "require-approved",
-                                              "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds"};
+                                              "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds",
+                                              "cds-jwks", "fhir-base-url"};
   return names;
 }
 
@@ -167,6 +178,10 @@ bool load_serve_config(const std::vector<std::pair<std::string, std::string>>& g
   }
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
     error = "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key";
+    return false;
+  }
+  if ((!config.cds_jwks.empty() || !config.fhir_base_url.empty()) && config.http_listen.empty()) {
+    error = "--cds-jwks and --fhir-base-url need the HTTP listener: set --http-listen";
     return false;
   }
   return true;

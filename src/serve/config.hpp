@@ -52,6 +52,9 @@ struct ServeConfig {
   std::string audit_signing_key;
   int audit_checkpoint_records = 100;
   int audit_checkpoint_seconds = 5;
+  // FHIR R4 and CDS Hooks on the HTTP listener (src/fhir/, under /fhir/ and /cds-services).
+  std::string cds_jwks;       // JSON file of trusted CDS clients and their keys; empty: hooks answer 401
+  std::string fhir_base_url;  // public base URL (JWT audience); empty: http(s)://<http-listen>
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

@@ -243,8 +243,10 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.idle_timeout_ms = config.http_idle_timeout_ms;
     http.read_timeout_ms = config.http_read_timeout_ms;
     http.max_connections = config.http_max_connections;
+    http.fhir_base_url = config.fhir_base_url;
+    http.cds_jwks = config.cds_jwks;
     auto ready = [health] { return health->serving(); };
-    state->http = HttpServer::start(http, *state->decider, ready, log, error);
+    state->http = HttpServer::start(http, *state->decider, *state->audit, ready, log, error);
     if (!state->http) {
       state->server->Shutdown(std::chrono::system_clock::now());
       state->audit->close();

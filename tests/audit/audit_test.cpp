@@ -90,13 +90,13 @@ void run_sql(const std::string& path, const std::string& sql) {
   REQUIRE(code == SQLITE_OK);
 }
 
-// Undoes migrations 2 to 4 (replica ids, ruleset signatures, checkpoints), so the file is a log as
+// Undoes migrations 2 to 5 (replica ids, ruleset signatures, checkpoints, feedback), so the file is a log as
 // schema 1 wrote it; the records must have no replica id.
 void downgrade_to_schema_1(const std::string& path) {
   run_sql(path,
           "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
           "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
-          "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; PRAGMA user_version = 1");
+          "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; DROP TABLE feedback; PRAGMA user_version = 1");
 }
 
 VerifyReport verify(const std::string& path, const std::string& head = "") {
@@ -123,7 +123,7 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
   sqlite3_finalize(statement);
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
   sqlite3_step(statement);
-  CHECK(sqlite3_column_int(statement, 0) == 4);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints
+  CHECK(sqlite3_column_int(statement, 0) == 5);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints, 5: feedback
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }

@@ -10,6 +10,9 @@
 
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
+#include "audit/reader.hpp"
+#include "fhir/fhir_support.hpp"
+#include "http/fhir_service.hpp"
 #include "http/routes.hpp"
 #include "ruleset/loader.hpp"
 #include "support.hpp"
@@ -41,7 +44,11 @@ struct Fixture {
     auto log = std::make_shared<EventLog>(make_stderr_logger(false), false);
     decider = std::make_unique<Decider>(served, *audit, log, [](bool) {});
     std::map<std::string, http_api::StaticFile> kiosk{{"index.html", {"text/html; charset=utf-8", "<!doctype html>"}}};
-    router = std::make_unique<http_api::Router>(*decider, [this] { return ready; }, kiosk);
+    http_api::FhirOptions fhir_options;
+    fhir_options.base_url = "https://triage.test";
+    auto fhir = http_api::make_fhir_service(*decider, *audit, fhir_options, error);
+    REQUIRE(fhir);
+    router = std::make_unique<http_api::Router>(*decider, [this] { return ready; }, kiosk, fhir);
   }
   ~Fixture() {
     audit->close();
@@ -50,8 +57,9 @@ struct Fixture {
   }
 
   http_api::Reply handle(const std::string& method, const std::string& target, const std::string& body = "",
-                         const std::string& content_type = "application/json", const std::string& timeout = "") {
-    http_api::Request request{method, target, content_type, "id:test", timeout, body};
+                         const std::string& content_type = "application/json", const std::string& timeout = "",
+                         const std::string& authorization = "") {
+    http_api::Request request{method, target, content_type, "id:test", timeout, body, authorization};
     v1::Decision decision;
     std::promise<http_api::Reply> promise;
     router->handle(request, decision, [&](http_api::Reply reply) { promise.set_value(std::move(reply)); });
@@ -191,6 +199,45 @@ TEST_CASE("the kiosk's files are read once and served by name only", "[http]") {
   CHECK(f.handle("GET", "/kiosk/").status == 200);
   CHECK(f.handle("GET", "/kiosk/../README.md").status == 404);
   CHECK(f.handle("GET", "/").status == 308);
+}
+
+TEST_CASE("FHIR and CDS Hooks paths go to the FHIR layer; its decisions are in the audit log", "[http][fhir]") {
+  Fixture f;
+  auto metadata = f.handle("GET", "/fhir/metadata");
+  CHECK(metadata.status == 200);
+  CHECK(metadata.content_type == "application/fhir+json");
+  CHECK(fhir::Json::parse(metadata.body)["resourceType"] == "CapabilityStatement");
+  // Unknown FHIR paths are FHIR errors, not the JSON API's.
+  auto missing = f.handle("GET", "/fhir/Patient/1");
+  CHECK(missing.status == 404);
+  CHECK(fhir::Json::parse(missing.body)["resourceType"] == "OperationOutcome");
+
+  auto questionnaire = fhir::Json::parse(f.handle("GET", "/fhir/Questionnaire/back-pain-triage").body);
+  auto response = test::response_from_intake(questionnaire, test::example_answers("self_care_lower_back.json"));
+  auto reply = f.handle("POST", "/fhir/QuestionnaireResponse/$evaluate", response.dump(), "application/fhir+json");
+  REQUIRE(reply.status == 200);
+  auto bundle = fhir::Json::parse(reply.body);
+  REQUIRE(bundle["resourceType"] == "Bundle");
+  std::string decision_id = bundle["entry"][0]["resource"]["identifier"][0]["value"].get<std::string>();
+  // Replied after the commit: the decision is in the log, under the transport's client identity.
+  std::string error;
+  auto reader = AuditReader::open((f.folder / "audit.db").string(), error);
+  REQUIRE(reader);
+  std::vector<DecisionRow> rows;
+  reader->for_each_decision({}, [&](const DecisionRow& row) {
+    rows.push_back(row);
+    return true;
+  });
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].decision_id == decision_id);
+  CHECK(rows[0].client == "fhir:id:test");
+
+  // Without --cds-jwks no CDS client is trusted: discovery only.
+  CHECK(f.handle("GET", "/cds-services").status == 200);
+  auto hook = f.handle("POST", "/cds-services/back-pain-triage", "{}", "application/json", "",
+                       "Bearer a.b.c");
+  CHECK(hook.status == 401);
+  CHECK(header(hook, "WWW-Authenticate").find("not_configured") != std::string::npos);
 }
 
 }  // namespace triage

@@ -1,0 +1,17 @@
+#pragma once
+// CDS Hooks feedback into the audit log: the `record_feedback` callback a server gives FhirService.
+#include <functional>
+#include <string>
+
+#include "audit/audit_log.hpp"
+#include "fhir/routes.hpp"
+
+namespace triage::fhir {
+
+// The audit-log row for one feedback entry received at `received_at_micros`.
+FeedbackEntry to_feedback_entry(const FeedbackRecord& record, std::int64_t received_at_micros);
+
+// Stores each entry in `log` (which must outlive the callback), stamped with the time of arrival.
+std::function<bool(const FeedbackRecord&, std::string&)> feedback_to_audit_log(AuditLog& log);
+
+}  // namespace triage::fhir

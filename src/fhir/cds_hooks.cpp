@@ -1,0 +1,274 @@
+#include "fhir/cds_hooks.hpp"
+
+#include <map>
+
+#include "fhir/guidance.hpp"
+#include "fhir/questionnaire.hpp"
+
+namespace triage::cds {
+namespace {
+
+constexpr const char* patient_service = "back-pain-triage";
+constexpr const char* encounter_service = "back-pain-triage-encounter";
+
+Json service(const std::string& hook, const std::string& id, const std::string& title, const fhir::FhirNames& names) {
+  return {{"hook", hook},
+          {"title", title},
+          {"description",
+           "Triages back pain from the patient's latest back-pain QuestionnaireResponse: red flags with their "
+           "urgency, the questions still to ask, or a self-care plan."},
+          {"id", id},
+          {"prefetch",
+           {{"questionnaireResponse", "QuestionnaireResponse?subject={{context.patientId}}&questionnaire=" +
+                                          names.questionnaire_url() + "&_sort=-authored&_count=1"}}},
+          {"usageRequirements", "Trusted issuers and their keys are configured with --cds-jwks."}};
+}
+
+const char* urgency_words(v1::Urgency urgency) {
+  switch (urgency) {
+    case v1::emergency: return "emergency";
+    case v1::urgent: return "urgent";
+    case v1::routine: return "routine";
+    default: return "";
+  }
+}
+
+std::string sources_text(const google::protobuf::RepeatedPtrField<std::string>& sources) {
+  std::string out;
+  for (const auto& s : sources) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+// Markdown special characters in free text.
+std::string md(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '_' || c == '`' || c == '[' || c == ']' || c == '#' || c == '<' || c == '>') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string question_text(const v1::Questionnaire& questionnaire, const std::string& fact) {
+  for (const auto& q : questionnaire.questions()) {
+    if (q.fact() == fact && !q.text().empty()) return q.text();
+  }
+  return fhir::label_words(fact);
+}
+
+}  // namespace
+
+std::string shorten(const std::string& text, std::size_t limit) {
+  if (text.size() < limit) return text;
+  std::size_t cut = limit - 4;  // room for "…" (3 bytes)
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "\xE2\x80\xA6";
+}
+
+std::string hook_of(const std::string& service_id) {
+  if (service_id == patient_service) return "patient-view";
+  if (service_id == encounter_service) return "encounter-start";
+  return "";
+}
+
+Json discovery(const fhir::FhirNames& names) {
+  return {{"services", Json::array({service("patient-view", patient_service, "Back-pain triage", names),
+                                    service("encounter-start", encounter_service, "Back-pain triage at encounter start",
+                                            names)})}};
+}
+
+std::optional<HookRequest> parse_hook_request(const Json& body, const std::string& service_id, std::string& error) {
+  if (!body.is_object()) {
+    error = "the request must be a JSON object";
+    return std::nullopt;
+  }
+  HookRequest request;
+  if (!body.contains("hook") || !body["hook"].is_string()) {
+    error = "`hook` is required";
+    return std::nullopt;
+  }
+  request.hook = body["hook"].get<std::string>();
+  if (request.hook != hook_of(service_id)) {
+    error = "service `" + service_id + "` answers `" + hook_of(service_id) + "`, not `" + request.hook + "`";
+    return std::nullopt;
+  }
+  if (!body.contains("hookInstance") || !body["hookInstance"].is_string()) {
+    error = "`hookInstance` is required";
+    return std::nullopt;
+  }
+  request.hook_instance = body["hookInstance"].get<std::string>();
+  if (body.contains("fhirServer") && body["fhirServer"].is_string()) request.fhir_server = body["fhirServer"].get<std::string>();
+  if (!body.contains("context") || !body["context"].is_object()) {
+    error = "`context` must be an object";
+    return std::nullopt;
+  }
+  request.context = body["context"];
+  if (body.contains("prefetch") && body["prefetch"].is_object() && body["prefetch"].contains("questionnaireResponse")) {
+    request.prefetch_given = true;
+    const Json& value = body["prefetch"]["questionnaireResponse"];
+    if (value.is_object() && value.value("resourceType", "") == "QuestionnaireResponse") {
+      request.response = value;
+    } else if (value.is_object() && value.value("resourceType", "") == "Bundle" && value.contains("entry") &&
+               value["entry"].is_array()) {
+      std::string latest;
+      for (const auto& entry : value["entry"]) {
+        if (!entry.is_object() || !entry.contains("resource")) continue;
+        const Json& resource = entry["resource"];
+        if (!resource.is_object() || resource.value("resourceType", "") != "QuestionnaireResponse") continue;
+        std::string authored = resource.contains("authored") && resource["authored"].is_string()
+                                   ? resource["authored"].get<std::string>()
+                                   : "";
+        // RFC 3339 times in the same zone order as text; the first of equal ones wins.
+        if (request.response.is_null() || authored > latest) {
+          request.response = resource;
+          latest = authored;
+        }
+      }
+    } else if (!value.is_null()) {
+      error = "prefetch `questionnaireResponse` must be a QuestionnaireResponse, a Bundle or null";
+      return std::nullopt;
+    }
+  }
+  return request;
+}
+
+Json decision_card(const v1::Decision& decision, const v1::Questionnaire& questionnaire, const Json& referral,
+                   const fhir::FhirNames& names) {
+  std::string indicator = "info";
+  std::string summary;
+  std::string detail;
+  switch (decision.outcome()) {
+    case v1::refer: {
+      indicator = decision.urgency() == v1::emergency ? "critical" : decision.urgency() == v1::urgent ? "warning" : "info";
+      std::string tier = urgency_words(decision.urgency());
+      std::string first = decision.red_flags_size() > 0 ? decision.red_flags(0).reason() : "";
+      summary = "Back pain: " + tier + " referral (" + std::to_string(decision.red_flags_size()) +
+                (decision.red_flags_size() == 1 ? " red flag)" : " red flags)");
+      if (!decision.next_step().action().empty()) summary += ". " + decision.next_step().action();
+      if (!decision.next_step().action().empty()) detail += "**Next step:** " + md(decision.next_step().action()) + "\n\n";
+      if (!decision.next_step().meanwhile().empty()) detail += "**Meanwhile:** " + md(decision.next_step().meanwhile()) + "\n\n";
+      if (!decision.next_step().escalate().empty()) detail += "**Escalate:** " + md(decision.next_step().escalate()) + "\n\n";
+      detail += "**Red flags:**\n\n";
+      for (const auto& flag : decision.red_flags()) {
+        detail += "- *" + std::string(urgency_words(flag.urgency())) + "*: " + md(flag.reason()) + " (rule `" + flag.rule() + "`";
+        if (flag.sources_size() > 0) detail += "; sources: " + md(sources_text(flag.sources()));
+        detail += ")\n";
+      }
+      break;
+    }
+    case v1::incomplete: {
+      indicator = "warning";
+      summary = "Back-pain triage incomplete: ask " + std::to_string(decision.missing_size()) +
+                (decision.missing_size() == 1 ? " more question" : " more questions");
+      if (decision.has_urgency()) summary += std::string(" (already at least ") + urgency_words(decision.urgency()) + ")";
+      detail += "The answers so far cannot rule out a red flag. Ask, most urgent first:\n\n";
+      for (const auto& fact : decision.missing()) detail += "1. " + md(question_text(questionnaire, fact)) + " (`" + fact + "`)\n";
+      for (const auto& flag : decision.red_flags()) {
+        detail += "\nAlready fired (" + std::string(urgency_words(flag.urgency())) + "): " + md(flag.reason()) + "\n";
+      }
+      break;
+    }
+    default: {
+      indicator = "info";
+      summary = "Back pain: no red flags; self-care plan with " + std::to_string(decision.plan_size()) + " techniques";
+      detail += "**Plan:**\n\n";
+      for (const auto& item : decision.plan()) {
+        detail += "1. **" + md(item.title()) + "**";
+        if (!item.dose().empty()) detail += " (" + md(item.dose()) + ")";
+        for (const auto& why : item.why()) detail += ". " + md(why.text());
+        if (item.sources_size() > 0) detail += " Sources: " + md(sources_text(item.sources()));
+        detail += "\n";
+      }
+      if (decision.cautions_size() > 0) {
+        detail += "\n**Cautions:**\n\n";
+        for (const auto& c : decision.cautions()) detail += "- " + md(c.text()) + "\n";
+      }
+      if (!decision.schedule().frequency().empty()) detail += "\n**Schedule:** " + md(decision.schedule().frequency()) + "\n";
+      if (!decision.schedule().review().empty()) detail += "\n**Review:** " + md(decision.schedule().review()) + "\n";
+      if (!decision.safety_net().text().empty()) detail += "\n**Safety net:** " + md(decision.safety_net().text()) + "\n";
+      if (decision.refine_size() > 0) {
+        detail += "\nAsking these could still change the plan:\n\n";
+        for (const auto& fact : decision.refine()) detail += "- " + md(question_text(questionnaire, fact)) + " (`" + fact + "`)\n";
+      }
+      break;
+    }
+  }
+  detail += "\n---\nDecision `" + decision.decision_id() + "`, ruleset `" + decision.ruleset_hash() + "`.";
+  std::string hash = decision.ruleset_hash();
+  std::string short_hash = hash.size() > 19 ? hash.substr(0, 19) : hash;  // "sha256:" + 12 hex
+  Json card = {{"uuid", decision.decision_id()},
+               {"summary", shorten(summary, 140)},
+               {"detail", detail},
+               {"indicator", indicator},
+               {"source",
+                {{"label", "Back-pain triage rules " + short_hash}, {"url", names.module_uri(hash)}}}};
+  if (decision.outcome() == v1::refer && !referral.is_null()) {
+    card["suggestions"] = Json::array(
+        {{{"label", shorten(std::string("Create draft ") + urgency_words(decision.urgency()) + " referral", 140)},
+          {"uuid", fhir::new_uuid()},
+          {"isRecommended", true},
+          {"actions", Json::array({{{"type", "create"},
+                                    {"description", "Draft ServiceRequest (priority " +
+                                                        std::string(fhir::priority_code(decision.urgency())) + ")"},
+                                    {"resource", referral}}})}}});
+    card["selectionBehavior"] = "at-most-one";
+  }
+  return card;
+}
+
+std::vector<Feedback> parse_feedback(const Json& body, std::vector<std::string>& errors) {
+  std::vector<Feedback> out;
+  if (!body.is_object() || !body.contains("feedback") || !body["feedback"].is_array()) {
+    errors.push_back("`feedback` must be an array");
+    return {};
+  }
+  const Json& list = body["feedback"];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Json& entry = list[i];
+    std::string at = "feedback[" + std::to_string(i) + "]";
+    if (!entry.is_object()) {
+      errors.push_back(at + " must be an object");
+      continue;
+    }
+    Feedback item;
+    if (!entry.contains("card") || !entry["card"].is_string() || entry["card"].get<std::string>().empty()) {
+      errors.push_back(at + ".card is required (the card uuid)");
+      continue;
+    }
+    item.card = entry["card"].get<std::string>();
+    item.outcome = entry.contains("outcome") && entry["outcome"].is_string() ? entry["outcome"].get<std::string>() : "";
+    if (item.outcome != "accepted" && item.outcome != "overridden") {
+      errors.push_back(at + ".outcome must be `accepted` or `overridden`");
+      continue;
+    }
+    if (!entry.contains("outcomeTimestamp") || !entry["outcomeTimestamp"].is_string()) {
+      errors.push_back(at + ".outcomeTimestamp is required");
+      continue;
+    }
+    item.outcome_timestamp = entry["outcomeTimestamp"].get<std::string>();
+    if (entry.contains("acceptedSuggestions") && entry["acceptedSuggestions"].is_array()) {
+      for (const auto& s : entry["acceptedSuggestions"]) {
+        if (s.is_object() && s.contains("id") && s["id"].is_string()) item.accepted_suggestions.push_back(s["id"].get<std::string>());
+      }
+    }
+    if (entry.contains("overrideReason")) {
+      if (item.outcome != "overridden") {
+        errors.push_back(at + ".overrideReason is only for `overridden`");
+        continue;
+      }
+      const Json& reason = entry["overrideReason"];
+      if (reason.is_object()) {
+        if (reason.contains("reason") && reason["reason"].is_object()) {
+          item.override_code = reason["reason"].value("code", "");
+          item.override_display = reason["reason"].value("display", "");
+        }
+        item.override_comment = reason.value("userComment", "");
+      }
+    }
+    out.push_back(std::move(item));
+  }
+  if (!errors.empty()) out.clear();
+  return out;
+}
+
+}  // namespace triage::cds

@@ -1,0 +1,58 @@
+#include "http/fhir_service.hpp"
+
+#include "api/answers_proto.hpp"
+#include "fhir/audit_feedback.hpp"
+#include "util/files.hpp"
+
+namespace triage::http_api {
+
+std::shared_ptr<fhir::FhirService> make_fhir_service(Decider& decider, AuditLog& audit, const FhirOptions& options,
+                                                     std::string& error) {
+  auto service = std::make_shared<fhir::FhirService>();
+  service->base_url = options.base_url;
+  if (!options.cds_jwks_file.empty()) {
+    std::string text;
+    if (!read_text_file(options.cds_jwks_file, text)) {
+      error = "cannot read --cds-jwks " + options.cds_jwks_file;
+      return nullptr;
+    }
+    cds::TrustedIssuers issuers;
+    if (!cds::read_trusted_issuers(text, issuers, error)) {
+      error = "--cds-jwks " + options.cds_jwks_file + ": " + error;
+      return nullptr;
+    }
+    service->verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers));
+  }
+  service->ruleset = [&decider] { return decider.served()->ruleset; };
+  const auto& loaded = decider.served()->info.loaded_at();
+  if (loaded.seconds() > 0) service->loaded_at = fhir::fhir_time(loaded.seconds(), loaded.nanos());
+  // The same path as /v1/evaluate and gRPC: validated, decided with the served ruleset, logged,
+  // and reported only after the commit (from the audit log's completion thread).
+  service->decide = [&decider](const CompiledRuleset&, const v1::EvaluateRequest& request, const std::string& client,
+                               std::function<void(fhir::Decided)> done) {
+    DecideCall call;
+    call.request_id = request.request_id();
+    call.raw = raw_answers(request, call.errors);
+    call.client = client;
+    auto decision = std::make_shared<v1::Decision>();
+    decider.decide(std::move(call), *decision, [decision, done = std::move(done)](const DecideStatus& status) {
+      fhir::Decided out;
+      switch (status.code) {
+        case DecideCode::ok:
+          out.ok = true;
+          out.status = 200;
+          out.decision = std::move(*decision);
+          break;
+        case DecideCode::invalid_argument: out.status = 400; break;
+        case DecideCode::deadline_exceeded: out.status = 504; break;
+        case DecideCode::unavailable: out.status = 503; break;
+      }
+      out.error = status.message;
+      done(std::move(out));
+    });
+  };
+  service->record_feedback = fhir::feedback_to_audit_log(audit);
+  return service;
+}
+
+}  // namespace triage::http_api

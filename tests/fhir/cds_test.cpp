@@ -1,0 +1,409 @@
+// CDS Hooks: discovery, a card for every kind of decision, 412 without a prefetch, feedback, and the
+// JWT checks (signed here with OpenSSL keys made for the test).
+#include <catch2/catch.hpp>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "api/decision_proto.hpp"
+#include "audit/audit_log.hpp"
+#include "audit/reader.hpp"
+#include "fhir/cds_jwt.hpp"
+#include "fhir/audit_feedback.hpp"
+#include "fhir/fhir_support.hpp"
+#include "support.hpp"
+
+namespace triage::test {
+namespace {
+
+using cds::base64url_encode;
+
+// A test key pair and what a JWKS file says about its public half.
+struct TestKey {
+  std::shared_ptr<EVP_PKEY> key;
+  std::string alg;
+  std::string kid;
+  Json jwk;
+};
+
+std::string bn_bytes(const BIGNUM* bn, int width = 0) {
+  std::string out(static_cast<std::size_t>(std::max(width, BN_num_bytes(bn))), '\0');
+  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size()));
+  return out;
+}
+
+TestKey make_key(const std::string& alg, const std::string& kid) {
+  TestKey out;
+  out.alg = alg;
+  out.kid = kid;
+  if (alg == "ES384") {
+    out.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"), EVP_PKEY_free);
+    REQUIRE(out.key);
+    unsigned char point[97];
+    std::size_t length = 0;
+    REQUIRE(EVP_PKEY_get_octet_string_param(out.key.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &length) == 1);
+    REQUIRE(length == 97);
+    std::string bytes(reinterpret_cast<char*>(point) + 1, 96);
+    out.jwk = {{"kty", "EC"}, {"crv", "P-384"}, {"kid", kid}, {"x", base64url_encode(bytes.substr(0, 48))},
+               {"y", base64url_encode(bytes.substr(48))}};
+  } else {
+    out.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)), EVP_PKEY_free);
+    REQUIRE(out.key);
+    BIGNUM* n = nullptr;
+    BIGNUM* e = nullptr;
+    REQUIRE(EVP_PKEY_get_bn_param(out.key.get(), OSSL_PKEY_PARAM_RSA_N, &n) == 1);
+    REQUIRE(EVP_PKEY_get_bn_param(out.key.get(), OSSL_PKEY_PARAM_RSA_E, &e) == 1);
+    out.jwk = {{"kty", "RSA"}, {"kid", kid}, {"n", base64url_encode(bn_bytes(n))}, {"e", base64url_encode(bn_bytes(e))}};
+    BN_free(n);
+    BN_free(e);
+  }
+  return out;
+}
+
+std::string sign(const TestKey& key, const Json& header, const Json& claims) {
+  std::string input = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  REQUIRE(EVP_DigestSignInit(ctx, nullptr, EVP_sha384(), nullptr, key.key.get()) == 1);
+  std::size_t length = 0;
+  REQUIRE(EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1);
+  std::string signature(length, '\0');
+  REQUIRE(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &length,
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1);
+  signature.resize(length);
+  EVP_MD_CTX_free(ctx);
+  if (key.alg == "ES384") {  // DER -> JOSE r||s
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(signature.data());
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(signature.size()));
+    REQUIRE(sig != nullptr);
+    signature = bn_bytes(ECDSA_SIG_get0_r(sig), 48) + bn_bytes(ECDSA_SIG_get0_s(sig), 48);
+    ECDSA_SIG_free(sig);
+  }
+  return input + "." + base64url_encode(signature);
+}
+
+constexpr std::int64_t now = 1'800'000'000;
+const std::string ehr = "https://ehr.test";
+const std::string endpoint = "https://triage.test/cds-services/back-pain-triage";
+
+struct CdsFixture : FhirFixture {
+  TestKey ec = make_key("ES384", "ec-1");
+  TestKey rsa = make_key("RS384", "rsa-1");
+  int next_jti = 0;
+
+  CdsFixture() {
+    Json jwks = {{"issuers", {{ehr, {{"keys", Json::array({ec.jwk})}}}, {"https://other-ehr.test", {{"keys", Json::array({rsa.jwk})}}}}}};
+    cds::TrustedIssuers issuers;
+    std::string error;
+    INFO(error);
+    REQUIRE(cds::read_trusted_issuers(jwks.dump(), issuers, error));
+    service.verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers));
+    service.now_seconds = [] { return now; };
+  }
+
+  Json claims(const std::string& issuer = ehr, const std::string& audience = endpoint) {
+    return {{"iss", issuer}, {"sub", "client-7"}, {"aud", audience}, {"exp", now + 240}, {"iat", now - 10},
+            {"jti", "jti-" + std::to_string(++next_jti)}};
+  }
+  std::string token(const TestKey& key, const Json& body) {
+    return sign(key, {{"alg", key.alg}, {"typ", "JWT"}, {"kid", key.kid}}, body);
+  }
+  fhir::Headers auth(const std::string& jwt) { return {{"Authorization", "Bearer " + jwt}}; }
+  fhir::Headers good() { return auth(token(ec, claims())); }
+};
+
+Json hook_call(const Json& prefetch, const std::string& hook = "patient-view") {
+  Json call = {{"hook", hook}, {"hookInstance", "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"},
+               {"context", {{"userId", "Practitioner/1"}, {"patientId", "p1"}}}};
+  if (!prefetch.is_null()) call["prefetch"] = prefetch;
+  return call;
+}
+
+Json questionnaire_json(FhirFixture& fixture) {
+  return Json::parse(fixture.call("GET", "/fhir/Questionnaire/back-pain-triage").body);
+}
+
+Json search_bundle(const Json& response) {
+  return {{"resourceType", "Bundle"}, {"type", "searchset"}, {"entry", Json::array({{{"resource", response}}})}};
+}
+
+}  // namespace
+
+TEST_CASE("CDS Hooks discovery lists both services with the QuestionnaireResponse prefetch", "[cds]") {
+  CdsFixture fixture;
+  auto result = fixture.call("GET", "/cds-services");
+  REQUIRE(result.status == 200);
+  CHECK(result.content_type == "application/json");
+  Json discovery = Json::parse(result.body);
+  REQUIRE(discovery["services"].size() == 2);
+  CHECK(discovery["services"][0]["hook"] == "patient-view");
+  CHECK(discovery["services"][0]["id"] == "back-pain-triage");
+  CHECK(discovery["services"][1]["hook"] == "encounter-start");
+  std::string prefetch = discovery["services"][0]["prefetch"]["questionnaireResponse"];
+  CHECK_THAT(prefetch, Catch::StartsWith("QuestionnaireResponse?subject={{context.patientId}}"));
+  CHECK_THAT(prefetch, Catch::Contains("_sort=-authored&_count=1"));
+}
+
+TEST_CASE("CDS Hooks cards for every kind of decision", "[cds]") {
+  CdsFixture fixture;
+  Json questionnaire = questionnaire_json(fixture);
+  struct Case {
+    const char* file;
+    const char* indicator;
+    bool suggestion;
+  };
+  const Case cases[] = {{"emergency_cauda_equina.json", "critical", true},
+                        {"urgent_fever_night_pain.json", "warning", true},
+                        {"routine_pain_below_knee.json", "info", true},
+                        {"self_care_lower_back.json", "info", false},
+                        {"incomplete_few_answers.json", "warning", false}};
+  for (const auto& c : cases) {
+    INFO(c.file);
+    Json response = response_from_intake(questionnaire, example_answers(c.file));
+    response.erase("subject");  // the hook's context names the patient
+    auto result = fixture.call("POST", "/cds-services/back-pain-triage", hook_call({{"questionnaireResponse", search_bundle(response)}}),
+                               fixture.good());
+    REQUIRE(result.status == 200);
+    Json body = Json::parse(result.body);
+    REQUIRE(body["cards"].size() == 1);
+    const Json& card = body["cards"][0];
+    INFO(card.dump(2));
+    const v1::Decision& decision = fixture.decisions.back();
+    CHECK(card["indicator"] == c.indicator);
+    CHECK(card["uuid"] == decision.decision_id());
+    CHECK(card["summary"].get<std::string>().size() < 140);
+    CHECK_THAT(card["source"]["label"].get<std::string>(), Catch::Contains(fixture.ruleset->model->hash.substr(0, 19)));
+    CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.ruleset_hash()));
+    CHECK(card.contains("suggestions") == c.suggestion);
+    if (decision.outcome() == v1::refer) {
+      CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.red_flags(0).rule()));
+      const Json& action = card["suggestions"][0]["actions"][0];
+      CHECK(action["type"] == "create");
+      CHECK(action["resource"]["resourceType"] == "ServiceRequest");
+      CHECK(action["resource"]["status"] == "draft");
+      CHECK(action["resource"]["subject"]["reference"] == "Patient/p1");
+      emit(std::string("ServiceRequest-cds-") + c.indicator, action["resource"]);
+    }
+    if (decision.outcome() == v1::incomplete) {
+      for (const auto& fact : decision.missing()) CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains("`" + fact + "`"));
+    }
+  }
+  // encounter-start answers the same way.
+  Json response = response_from_intake(questionnaire, example_answers("emergency_cauda_equina.json"));
+  auto result = fixture.call("POST", "/cds-services/back-pain-triage-encounter",
+                             hook_call({{"questionnaireResponse", response}}, "encounter-start"),
+                             fixture.auth(fixture.token(fixture.ec, fixture.claims(ehr, "https://triage.test/cds-services/back-pain-triage-encounter"))));
+  REQUIRE(result.status == 200);
+  CHECK(Json::parse(result.body)["cards"][0]["indicator"] == "critical");
+}
+
+TEST_CASE("CDS Hooks: no prefetch and no FHIR server is 412; an empty search gives no cards", "[cds]") {
+  CdsFixture fixture;
+  auto result = fixture.call("POST", "/cds-services/back-pain-triage", hook_call(nullptr), fixture.good());
+  CHECK(result.status == 412);
+  result = fixture.call("POST", "/cds-services/back-pain-triage", hook_call({{"questionnaireResponse", nullptr}}), fixture.good());
+  CHECK(result.status == 412);
+  result = fixture.call("POST", "/cds-services/back-pain-triage",
+                        hook_call({{"questionnaireResponse", {{"resourceType", "Bundle"}, {"type", "searchset"}, {"entry", Json::array()}}}}),
+                        fixture.good());
+  CHECK(result.status == 200);
+  CHECK(Json::parse(result.body)["cards"].empty());
+  result = fixture.call("POST", "/cds-services/back-pain-triage", hook_call(nullptr, "order-select"), fixture.good());
+  CHECK(result.status == 400);
+  result = fixture.call("POST", "/cds-services/no-such-service", hook_call(nullptr), fixture.good());
+  CHECK(result.status == 404);
+  CHECK(fixture.decisions.empty());
+}
+
+TEST_CASE("CDS Hooks feedback is recorded against the decision", "[cds]") {
+  CdsFixture fixture;
+  Json feedback = {{"feedback",
+                    Json::array({{{"card", "3f1e6a5c-0000-4000-8000-000000000001"}, {"outcome", "accepted"},
+                                  {"acceptedSuggestions", Json::array({{{"id", "s-1"}}})},
+                                  {"outcomeTimestamp", "2026-11-30T10:00:00Z"}},
+                                 {{"card", "3f1e6a5c-0000-4000-8000-000000000002"}, {"outcome", "overridden"},
+                                  {"overrideReason",
+                                   {{"reason", {{"code", "patient-declined"}, {"display", "Patient declined"}}},
+                                    {"userComment", "Seen by physio already"}}},
+                                  {"outcomeTimestamp", "2026-11-30T10:01:00Z"}}})}};
+  auto result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", feedback,
+                             fixture.auth(fixture.token(fixture.ec, fixture.claims(ehr, endpoint + "/feedback"))));
+  REQUIRE(result.status == 200);
+  REQUIRE(fixture.feedback.size() == 2);
+  CHECK(fixture.feedback[0].feedback.card == "3f1e6a5c-0000-4000-8000-000000000001");
+  CHECK(fixture.feedback[0].feedback.accepted_suggestions == std::vector<std::string>{"s-1"});
+  CHECK(fixture.feedback[0].issuer == ehr);
+  CHECK(fixture.feedback[0].subject == "client-7");
+  CHECK(fixture.feedback[1].feedback.outcome == "overridden");
+  CHECK(fixture.feedback[1].feedback.override_code == "patient-declined");
+  CHECK(fixture.feedback[1].feedback.override_comment == "Seen by physio already");
+
+  Json bad = {{"feedback", Json::array({{{"card", "x"}, {"outcome", "ignored"}, {"outcomeTimestamp", "2026-11-30T10:00:00Z"}}})}};
+  result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", bad, fixture.good());
+  CHECK(result.status == 400);
+  CHECK_THAT(result.body, Catch::Contains("feedback[0].outcome"));
+  CHECK(fixture.feedback.size() == 2);
+  result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", feedback);
+  CHECK(result.status == 401);
+}
+
+TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
+  CdsFixture fixture;
+  TestKey stranger = make_key("ES384", "ec-1");  // same kid, different key
+  auto expired = fixture.claims();
+  expired["exp"] = now - 120;
+  expired["iat"] = now - 400;
+  auto future = fixture.claims();
+  future["iat"] = now + 600;
+  auto no_jti = fixture.claims();
+  no_jti.erase("jti");
+  auto huge_exp = fixture.claims();
+  huge_exp["exp"] = 1e300;
+  auto far_exp = fixture.claims();
+  far_exp["exp"] = now + 3600;
+  std::string good = fixture.token(fixture.ec, fixture.claims());
+  std::string tampered = good;
+  tampered[tampered.find('.') + 5] ^= 1;  // a changed claim byte under the same signature
+  struct Case {
+    const char* name;
+    fhir::Headers headers;
+    const char* status;
+  };
+  const std::vector<Case> cases = {
+      {"no token", {}, "missing_token"},
+      {"bad signature (another key)", fixture.auth(fixture.token(stranger, fixture.claims())), "bad_signature"},
+      {"bad signature (tampered claims)", fixture.auth(tampered), ""},
+      {"wrong audience", fixture.auth(fixture.token(fixture.ec, fixture.claims(ehr, "https://elsewhere.test/cds-services/back-pain-triage"))),
+       "wrong_audience"},
+      {"expired", fixture.auth(fixture.token(fixture.ec, expired)), "expired"},
+      {"issued in the future", fixture.auth(fixture.token(fixture.ec, future)), "not_yet_valid"},
+      {"exp too far ahead", fixture.auth(fixture.token(fixture.ec, far_exp)), "not_yet_valid"},
+      {"no jti", fixture.auth(fixture.token(fixture.ec, no_jti)), "missing_claim"},
+      {"exp out of range", fixture.auth(fixture.token(fixture.ec, huge_exp)), "missing_claim"},
+      {"unknown issuer", fixture.auth(fixture.token(fixture.ec, fixture.claims("https://rogue.test"))), "unknown_issuer"},
+      {"the issuer's key is RSA, the token EC", fixture.auth(fixture.token(fixture.ec, fixture.claims("https://other-ehr.test"))),
+       "unknown_key"},
+      {"alg none", fixture.auth(base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(fixture.claims().dump()) + "."),
+       "unsupported_alg"},
+      {"not a JWT", fixture.auth("abc"), "malformed"},
+  };
+  Json call = hook_call({{"questionnaireResponse", nullptr}});
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto result = fixture.call("POST", "/cds-services/back-pain-triage", call, c.headers);
+    CHECK(result.status == 401);
+    REQUIRE(result.headers.size() == 1);
+    CHECK(result.headers[0].first == "WWW-Authenticate");
+    CHECK_THAT(result.headers[0].second, Catch::Contains(c.status));
+  }
+  // A good token passes once (412: no prefetch), and is refused when replayed.
+  auto first = fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.auth(good));
+  CHECK(first.status == 412);
+  auto replay = fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.auth(good));
+  CHECK(replay.status == 401);
+  CHECK_THAT(replay.headers[0].second, Catch::Contains("replayed"));
+  // RS384 from the other issuer.
+  auto rsa = fixture.call("POST", "/cds-services/back-pain-triage", call,
+                          fixture.auth(fixture.token(fixture.rsa, fixture.claims("https://other-ehr.test"))));
+  CHECK(rsa.status == 412);
+  // Without a verifier nothing but discovery is open.
+  fixture.service.verifier.reset();
+  CHECK(fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.good()).status == 401);
+  CHECK(fixture.call("GET", "/cds-services").status == 200);
+}
+
+TEST_CASE("trusted issuer files are checked", "[cds][jwt]") {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  const Case cases[] = {
+      {R"({})", "expected"},
+      {R"({"issuers": {"a": {"keys": []}}})", "at least one key"},
+      {R"({"issuers": {"a": {"keys": [{"kty": "oct", "k": "AAAA"}]}}})", "kty `oct`"},
+      {R"({"issuers": {"a": {"keys": [{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}]}}})", "P-384"},
+      {R"({"issuers": {"a": {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}}})", "2048"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    cds::TrustedIssuers issuers;
+    std::string error;
+    CHECK_FALSE(cds::read_trusted_issuers(c.text, issuers, error));
+    CHECK_THAT(error, Catch::Contains(c.error));
+  }
+}
+
+}  // namespace triage::test
+
+namespace triage::test {
+
+TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback` shows it", "[cds][audit]") {
+  namespace fs = std::filesystem;
+  fs::path folder = fs::temp_directory_path() / ("triage-feedback-test-" + new_decision_id());
+  fs::create_directories(folder);
+  std::string db = (folder / "audit.db").string();
+  CdsFixture fixture;
+  std::string error;
+  {
+    auto log = AuditLog::open(db, error);
+    REQUIRE(log != nullptr);
+    fixture.service.record_feedback = fhir::feedback_to_audit_log(*log);
+    Json feedback = {{"feedback",
+                      Json::array({{{"card", "decision-1"}, {"outcome", "overridden"},
+                                    {"overrideReason", {{"reason", {{"code", "already-referred"}}}, {"userComment", "Seen in A&E"}}},
+                                    {"outcomeTimestamp", "2026-11-30T10:01:00Z"}},
+                                   {{"card", "decision-2"}, {"outcome", "accepted"},
+                                    {"acceptedSuggestions", Json::array({{{"id", "s-1"}}})},
+                                    {"outcomeTimestamp", "2026-11-30T10:02:00Z"}}})}};
+    auto result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", feedback, fixture.good());
+    REQUIRE(result.status == 200);
+    log->close();
+  }
+  auto reader = AuditReader::open(db, error);
+  REQUIRE(reader != nullptr);
+  auto rows = reader->feedback("decision-1");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].outcome == "overridden");
+  CHECK(rows[0].override_reason == "already-referred");
+  CHECK(rows[0].override_comment == "Seen in A&E");
+  CHECK(rows[0].client == "https://ehr.test#client-7");
+  CHECK(reader->feedback("").size() == 2);
+  reader.reset();
+
+  std::string out;
+  FILE* pipe = popen((std::string(TRIAGE_BINARY) + " audit feedback --db " + db + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  std::size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  CHECK(pclose(pipe) == 0);
+  CHECK_THAT(out, Catch::Contains("decision=decision-1 outcome=overridden reason=\"already-referred\" comment=\"Seen in A&E\""));
+  CHECK_THAT(out, Catch::Contains("decision=decision-2 outcome=accepted suggestions=s-1"));
+
+  // A version-1 log (before the feedback table) reads as having none, and migrates when opened.
+  {
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  reader = AuditReader::open(db, error);
+  REQUIRE(reader != nullptr);
+  CHECK(reader->feedback("").empty());
+  reader.reset();
+  auto log = AuditLog::open(db, error);
+  REQUIRE(log != nullptr);
+  FeedbackEntry entry;
+  entry.decision_id = "decision-3";
+  entry.outcome = "accepted";
+  CHECK(log->store_feedback(entry, error));
+  log->close();
+  fs::remove_all(folder);
+}
+
+}  // namespace triage::test

@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""FHIR R4 and CDS Hooks end to end: a real `triage serve --http-listen` with --cds-jwks and
+--fhir-base-url, called over HTTP as an EHR would.
+
+usage: fhir_http_test.py TRIAGE_BINARY SOURCE_DIR
+
+Covers GET /fhir/metadata and the Questionnaire, $next-question to convergence, $evaluate Bundles
+(ServiceRequest for a red flag, CarePlan for self-care), a bad QuestionnaireResponse (400
+OperationOutcome with FHIRPath), CDS Hooks discovery, a patient-view hook with prefetch (critical
+card), 412 without prefetch, 401 for bad/replayed/wrong-audience/unknown-issuer JWTs and when no
+--cds-jwks is given, feedback into the audit log (`triage audit feedback`), and that every decision
+made over FHIR is in the audit log (client, decision id) and the chain verifies. Returned resources
+are checked against the R4 JSON schema when tools/install-deps.sh installed it (as
+tests/fhir/validate_fhir.py does). JWTs are signed with the openssl command line (ES384, RS384).
+Standard library, openssl and (with the schema) python3-jsonschema only."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "fhir"))
+import http_common as hc  # noqa: E402
+from http_common import common, Failure  # noqa: E402
+
+BASE_URL = "https://triage.test"  # given with a trailing slash below, which the server drops
+EHR = "https://ehr.test"
+OTHER_EHR = "https://other-ehr.test"
+FHIR_JSON = {"Content-Type": "application/fhir+json"}
+
+
+# ------------------------------------------------------------------------------------------------
+# Keys and JWTs (openssl command line)
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def openssl(*args, data=None):
+    run = subprocess.run(["openssl"] + list(args), input=data, capture_output=True, timeout=60)
+    if run.returncode != 0:
+        raise Failure("openssl %s failed: %s" % (" ".join(args), run.stderr.decode(errors="replace")))
+    return run.stdout
+
+
+def der_ints(der):
+    """The two INTEGERs of a DER ECDSA-Sig-Value SEQUENCE."""
+    def length(at):
+        first = der[at]
+        if first < 0x80:
+            return first, at + 1
+        count = first & 0x7F
+        return int.from_bytes(der[at + 1:at + 1 + count], "big"), at + 1 + count
+    assert der[0] == 0x30
+    _, at = length(1)
+    values = []
+    for _ in range(2):
+        assert der[at] == 0x02
+        size, at = length(at + 1)
+        values.append(int.from_bytes(der[at:at + size], "big"))
+        at += size
+    return values
+
+
+class Key:
+    def __init__(self, tmp, alg, kid):
+        self.alg, self.kid = alg, kid
+        self.path = os.path.join(tmp, kid + ".pem")
+        if alg == "ES384":
+            openssl("ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", self.path)
+            point = openssl("ec", "-in", self.path, "-pubout", "-outform", "DER")[-97:]
+            assert point[0] == 4
+            self.jwk = {"kty": "EC", "crv": "P-384", "kid": kid, "x": b64url(point[1:49]), "y": b64url(point[49:])}
+        else:
+            openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", self.path)
+            modulus = openssl("rsa", "-in", self.path, "-noout", "-modulus").decode().strip().split("=", 1)[1]
+            self.jwk = {"kty": "RSA", "kid": kid, "n": b64url(bytes.fromhex(modulus)), "e": "AQAB"}
+
+    def sign(self, claims, header=None):
+        header = header or {"alg": self.alg, "typ": "JWT", "kid": self.kid}
+        signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
+        signature = openssl("dgst", "-sha384", "-sign", self.path, data=signing_input)
+        if self.alg == "ES384":
+            r, s = der_ints(signature)
+            signature = r.to_bytes(48, "big") + s.to_bytes(48, "big")
+        return signing_input.decode() + "." + b64url(signature)
+
+
+def claims(issuer=EHR, audience=BASE_URL + "/cds-services/back-pain-triage", lifetime=240, jti=None):
+    now = int(time.time())
+    return {"iss": issuer, "sub": "client-7", "aud": audience, "exp": now + lifetime, "iat": now - 5,
+            "jti": jti or str(uuid.uuid4())}
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+
+
+# ------------------------------------------------------------------------------------------------
+# QuestionnaireResponses from the example intakes
+
+def answers_for(item, value):
+    def coding(code):
+        for option in item.get("answerOption", []):
+            if option["valueCoding"]["code"] == code:
+                return {"valueCoding": option["valueCoding"]}
+        raise Failure("no option %r for %s" % (code, item["linkId"]))
+    if item["type"] == "boolean":
+        return [{"valueBoolean": value}]
+    if item["type"] == "integer":
+        return [{"valueInteger": value}]
+    if isinstance(value, list):
+        return [coding(v) for v in value] if value else [coding("none")]
+    return [coding(value)]
+
+
+def fill(items, answers):
+    """QuestionnaireResponse items answering the questions of `items` that `answers` has, groups kept."""
+    out = []
+    for item in items:
+        if item["type"] == "display":
+            continue
+        if item["type"] == "group":
+            children = fill(item.get("item", []), answers)
+            if children:
+                out.append({"linkId": item["linkId"], "text": item.get("text", ""), "item": children})
+        elif item["linkId"] in answers:
+            out.append({"linkId": item["linkId"], "text": item.get("text", ""),
+                        "answer": answers_for(item, answers[item["linkId"]])})
+    return out
+
+
+def response_for(questionnaire, answers, rid="qr-1"):
+    response = {"resourceType": "QuestionnaireResponse", "id": rid,
+                "questionnaire": questionnaire["url"] + "|" + questionnaire["version"], "status": "completed",
+                "subject": {"reference": "Patient/p1"}, "authored": "2026-11-30T10:00:00Z"}
+    items = fill(questionnaire["item"], answers)
+    if items:
+        response["item"] = items
+    return response
+
+
+def intake(source_dir, name):
+    return hc.load_json(os.path.join(source_dir, "rules", "examples", name))["answers"]
+
+
+def entries(bundle):
+    return [e["resource"] for e in bundle.get("entry", [])]
+
+
+# ------------------------------------------------------------------------------------------------
+
+def fhir_calls(source_dir, server, checks, validate, decisions):
+    port = server.http_port
+    r = hc.call(port, "GET", "/fhir/metadata")
+    checks.check(r.status == 200 and r.headers.get("content-type") == "application/fhir+json",
+                 "GET /fhir/metadata: 200 application/fhir+json", repr(r))
+    capability = r.json or {}
+    checks.check(capability.get("resourceType") == "CapabilityStatement"
+                 and capability.get("implementation", {}).get("url") == BASE_URL + "/fhir",
+                 "metadata is a CapabilityStatement naming the --fhir-base-url", repr(r))
+    validate(capability, "metadata")
+    ruleset = hc.call(port, "GET", "/v1/ruleset").json
+
+    r = hc.call(port, "GET", "/fhir/Questionnaire/back-pain-triage")
+    questionnaire = r.json or {}
+    checks.check(r.status == 200 and questionnaire.get("resourceType") == "Questionnaire"
+                 and questionnaire.get("version") == ruleset["ruleset_hash"] and questionnaire.get("status") == "active",
+                 "GET /fhir/Questionnaire/back-pain-triage: active, version = the served ruleset hash", repr(r))
+    validate(questionnaire, "Questionnaire")
+    r = hc.call(port, "GET", "/fhir/OperationDefinition/evaluate")
+    checks.check(r.status == 200 and r.json.get("code") == "evaluate", "GET /fhir/OperationDefinition/evaluate", repr(r))
+    validate(r.json, "OperationDefinition")
+
+    # $next-question to convergence, answering from an intake as a patient would.
+    answers = intake(source_dir, "self_care_lower_back.json")
+    expected = hc.call(port, "POST", "/v1/evaluate", {"answers": answers}).json
+    decisions.append(expected["decision_id"])
+    response = {"resourceType": "QuestionnaireResponse", "questionnaire": questionnaire["url"],
+                "status": "in-progress", "subject": {"reference": "Patient/p1"}}
+    asked, rounds, status = -1, 0, None
+    while rounds < 10:
+        rounds += 1
+        r = hc.call(port, "POST", "/fhir/Questionnaire/$next-question",
+                    {"resourceType": "Parameters", "parameter": [{"name": "in", "resource": response}]}, FHIR_JSON)
+        if not checks.check(r.status == 200, "$next-question round %d: 200" % rounds, repr(r)):
+            return
+        step = r.json
+        validate(step, "next-question-%d" % rounds)
+        decisions.append(step["extension"][-1]["valueIdentifier"]["value"])
+        status = step.get("status")
+        if status == "completed":
+            break
+        form = step["contained"][0]
+        now_asked = len(form.get("item", []))
+        if now_asked == asked:
+            break
+        asked = now_asked
+        step["item"] = fill(form.get("item", []), answers)
+        response = step
+    checks.check(status == "completed" and rounds >= 2,
+                 "$next-question asks in rounds and completes (%d rounds, status %s)" % (rounds, status))
+
+    # $evaluate: the same decision as /v1/evaluate for each kind.
+    for name, kind, check in [
+            ("emergency_cauda_equina.json", "ServiceRequest", lambda res: res.get("priority") == "stat"),
+            ("urgent_fever_night_pain.json", "ServiceRequest", lambda res: res.get("priority") == "urgent"),
+            ("self_care_lower_back.json", "CarePlan", lambda res: len(res.get("activity", [])) > 0)]:
+        answers = intake(source_dir, name)
+        plain = hc.call(port, "POST", "/v1/evaluate", {"answers": answers}).json
+        decisions.append(plain["decision_id"])
+        r = hc.call(port, "POST", "/fhir/QuestionnaireResponse/$evaluate",
+                    response_for(questionnaire, answers), FHIR_JSON)
+        if not checks.check(r.status == 200 and r.json.get("resourceType") == "Bundle",
+                            "$evaluate %s: a Bundle" % name, repr(r)):
+            continue
+        validate(r.json, "evaluate-" + name)
+        resources = entries(r.json)
+        guidance = resources[0]
+        decisions.append(guidance["identifier"][0]["value"])
+        # Self-care with refine questions left is `data-requested` (more answers could refine the plan).
+        status = "data-requested" if plain["outcome"] == "self_care" and plain.get("refine") else "success"
+        checks.check(guidance["resourceType"] == "GuidanceResponse" and guidance["status"] == status
+                     and guidance["moduleUri"].endswith(plain["ruleset_hash"]),
+                     "$evaluate %s: GuidanceResponse %s naming the ruleset" % (name, status), json.dumps(guidance)[:500])
+        results = [res for res in resources if res["resourceType"] == kind]
+        checks.check(len(results) == 1 and check(results[0]),
+                     "$evaluate %s: one %s as expected (outcome %s)" % (name, kind, plain["outcome"]),
+                     json.dumps(resources)[:800])
+
+    # Bad input: 400 OperationOutcome naming the item by FHIRPath.
+    bad = response_for(questionnaire, {"pain_intensity": 4})
+    bad["item"][0]["item"][0]["answer"] = [{"valueInteger": 99}]
+    r = hc.call(port, "POST", "/fhir/QuestionnaireResponse/$evaluate", bad, FHIR_JSON)
+    issues = (r.json or {}).get("issue", [])
+    checks.check(r.status == 400 and r.json.get("resourceType") == "OperationOutcome" and issues
+                 and issues[0].get("expression", [""])[0].startswith("QuestionnaireResponse.item[0].item[0]"),
+                 "a bad QuestionnaireResponse: 400 OperationOutcome with the item's FHIRPath", repr(r))
+    if r.json:
+        validate(r.json, "OperationOutcome-bad")
+    r = hc.call(port, "POST", "/fhir/QuestionnaireResponse/$evaluate", "not json", FHIR_JSON)
+    checks.check(r.status == 400 and r.json.get("resourceType") == "OperationOutcome", "not JSON: 400 OperationOutcome",
+                 repr(r))
+    r = hc.call(port, "GET", "/fhir/Patient/1")
+    checks.check(r.status == 404 and r.json.get("resourceType") == "OperationOutcome", "unknown FHIR path: 404", repr(r))
+    log = server.log_text()
+    checks.check("fhir_refused status=400" in log and "99" not in log.split("fhir_refused", 1)[-1].split("\n")[0],
+                 "refused FHIR calls are in the server's log, without the answers", log[-1500:])
+    return questionnaire
+
+
+def cds_calls(source_dir, server, checks, validate, decisions, questionnaire, keys):
+    port = server.http_port
+    ec, rsa, stranger = keys
+    r = hc.call(port, "GET", "/cds-services")
+    services = {s["id"]: s for s in (r.json or {}).get("services", [])}
+    checks.check(r.status == 200 and services.get("back-pain-triage", {}).get("hook") == "patient-view"
+                 and "questionnaireResponse" in services["back-pain-triage"].get("prefetch", {})
+                 and any(s["hook"] == "encounter-start" for s in services.values()),
+                 "GET /cds-services: patient-view (with the QuestionnaireResponse prefetch) and encounter-start",
+                 repr(r))
+    path = "/cds-services/back-pain-triage"
+    qr = response_for(questionnaire, intake(source_dir, "emergency_cauda_equina.json"))
+    hook = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/1", "patientId": "p1"},
+            "prefetch": {"questionnaireResponse": {"resourceType": "Bundle", "type": "searchset",
+                                                   "entry": [{"resource": qr}]}}}
+    r = hc.call(port, "POST", path, hook, bearer(ec.sign(claims())))
+    cards = (r.json or {}).get("cards", [])
+    ok = checks.check(r.status == 200 and len(cards) == 1 and cards[0]["indicator"] == "critical"
+                      and len(cards[0]["summary"]) < 140,
+                      "patient-view with prefetch (ES384 JWT): one critical card", repr(r))
+    card_id = cards[0]["uuid"] if ok else None
+    if ok:
+        decisions.append(card_id)
+        suggestion = cards[0].get("suggestions", [{}])[0].get("actions", [{}])[0].get("resource")
+        checks.check(suggestion is not None and suggestion.get("resourceType") == "ServiceRequest"
+                     and suggestion.get("priority") == "stat",
+                     "the critical card suggests the draft stat ServiceRequest", json.dumps(cards[0])[:800])
+        if suggestion:
+            validate(suggestion, "card-ServiceRequest")
+    # RS384 from the other issuer, self-care: an info card.
+    hook_self = dict(hook, hookInstance=str(uuid.uuid4()),
+                     prefetch={"questionnaireResponse": response_for(questionnaire,
+                                                                     intake(source_dir, "self_care_lower_back.json"))})
+    r = hc.call(port, "POST", path, hook_self, bearer(rsa.sign(claims(issuer=OTHER_EHR))))
+    cards = (r.json or {}).get("cards", [])
+    if checks.check(r.status == 200 and len(cards) == 1 and cards[0]["indicator"] == "info",
+                    "patient-view, self-care (RS384 JWT): an info card", repr(r)):
+        decisions.append(cards[0]["uuid"])
+
+    no_prefetch = {k: v for k, v in hook.items() if k != "prefetch"}
+    r = hc.call(port, "POST", path, no_prefetch, bearer(ec.sign(claims())))
+    checks.check(r.status == 412, "patient-view without prefetch or fhirServer: 412", repr(r))
+
+    # JWT refusals: each is 401 with a Bearer challenge.
+    replayed = ec.sign(claims(jti="once"))
+    first = hc.call(port, "POST", path, no_prefetch, bearer(replayed))
+    checks.check(first.status == 412, "a fresh jti is accepted (412: no prefetch)", repr(first))
+    token = ec.sign(claims())
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for what, headers in [
+            ("no Authorization header", {"Content-Type": "application/json"}),
+            ("bad signature", bearer(tampered)),
+            ("wrong audience", bearer(ec.sign(claims(audience="https://elsewhere.test/cds-services/back-pain-triage")))),
+            ("expired", bearer(ec.sign(dict(claims(), exp=int(time.time()) - 120, iat=int(time.time()) - 200)))),
+            ("replayed jti", bearer(replayed)),
+            ("unknown issuer", bearer(stranger.sign(claims(issuer="https://stranger.test")))),
+            ("key of another issuer", bearer(rsa.sign(claims())))]:
+        r = hc.call(port, "POST", path, hook, headers)
+        checks.check(r.status == 401 and r.headers.get("www-authenticate", "").startswith("Bearer"),
+                     "CDS Hooks JWT refused (%s): 401 with a Bearer challenge" % what, repr(r))
+    checks.check("cds_unauthorized" in server.log_text(), "refused CDS clients are in the server's log")
+
+    # Feedback: stored against the decision, shown by `triage audit feedback`.
+    if card_id:
+        feedback = {"feedback": [{"card": card_id, "outcome": "overridden",
+                                  "overrideReason": {"reason": {"code": "patient-declined",
+                                                                "system": "https://ehr.test/override",
+                                                                "display": "Patient declined"},
+                                                     "userComment": "will call 999 if worse"},
+                                  "outcomeTimestamp": "2026-11-30T10:05:00Z"}]}
+        r = hc.call(port, "POST", path + "/feedback", feedback, bearer(ec.sign(claims())))
+        checks.check(r.status == 200, "POST feedback: 200", repr(r))
+        run = subprocess.run([server.binary, "audit", "feedback", "--db", server.audit_db], capture_output=True,
+                             text=True, timeout=60, env=common.child_env())
+        checks.check(run.returncode == 0 and card_id in run.stdout and "overridden" in run.stdout
+                     and "patient-declined" in run.stdout,
+                     "`triage audit feedback` shows the override against the decision", run.stdout + run.stderr)
+
+
+def run(binary, source_dir, tmp, checks):
+    import validate_fhir
+    checker = validate_fhir.schema_checker(source_dir)
+    if checker is None:
+        common.log("R4 schema not installed (tools/install-deps.sh): resources are not schema-checked")
+    validated = []
+
+    def validate(resource, where):
+        if checker is None:
+            return
+        problems = checker(resource, where)
+        validated.append(where)
+        checks.check(not problems, "%s validates against the FHIR R4 schema" % where, "\n".join(problems[:10]))
+
+    keys = (Key(tmp, "ES384", "ec-1"), Key(tmp, "RS384", "rsa-1"), Key(tmp, "ES384", "stranger"))
+    jwks = os.path.join(tmp, "cds-jwks.json")
+    with open(jwks, "w") as f:
+        json.dump({"issuers": {EHR: {"keys": [keys[0].jwk]}, OTHER_EHR: {"keys": [keys[1].jwk]}}}, f)
+
+    server = hc.start_server(binary, source_dir, tmp, name="fhir server",
+                             extra_args=["--cds-jwks", jwks, "--fhir-base-url", BASE_URL + "/"])
+    decisions = []
+    try:
+        questionnaire = fhir_calls(source_dir, server, checks, validate, decisions)
+        if questionnaire:
+            cds_calls(source_dir, server, checks, validate, decisions, questionnaire, keys)
+        server.stop(checks)
+    finally:
+        server.kill()
+    if checker is not None:
+        common.log("schema-checked %d resources" % len(validated))
+
+    # Every decision made over FHIR and CDS Hooks is in the audit log, under who asked.
+    rows = {row["decision_id"]: row for row in common.audit_rows(server.audit_db)}
+    missing = [d for d in decisions if d not in rows]
+    checks.check(decisions and not missing, "every decision returned (%d) is in the audit log" % len(decisions),
+                 "missing: %s" % missing)
+    clients = {row["client"].split(":")[0] for row in rows.values()}
+    checks.check({"fhir", "https"} <= clients,
+                 "FHIR decisions are logged as fhir:<peer>, CDS Hooks ones as <iss>#<sub>", repr(sorted(clients)))
+    checks.check(any(row["client"] == EHR + "#client-7" for row in rows.values()),
+                 "the CDS Hooks decision names the JWT's issuer and subject")
+    verify = common.audit_verify(binary, server.audit_db)
+    checks.check(verify[0] == 0, "triage audit verify passes on the FHIR server's log", verify[3])
+
+    # Without --cds-jwks no CDS client is trusted: discovery answers, hooks are 401.
+    plain = hc.start_server(binary, source_dir, tmp, name="server without cds-jwks")
+    try:
+        r = hc.call(plain.http_port, "GET", "/cds-services")
+        checks.check(r.status == 200, "without --cds-jwks: discovery still answers", repr(r))
+        r = hc.call(plain.http_port, "POST", "/cds-services/back-pain-triage", {"hook": "patient-view"},
+                    bearer(keys[0].sign(claims())))
+        checks.check(r.status == 401 and "not_configured" in r.headers.get("www-authenticate", ""),
+                     "without --cds-jwks: a hook call is 401 not_configured", repr(r))
+        plain.stop(checks)
+    finally:
+        plain.kill()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and os.path.exists(os.path.join(sys.argv[2], ".deps", "fhir-r4", "fhir.schema.json")):
+        common.require_module("jsonschema", "python3-jsonschema")  # Debian's, under /usr/bin/python3 if need be
+    sys.exit(common.run_main("fhir_http_test", run, 110, "triage-fhir-http-"))
