@@ -385,11 +385,11 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   CHECK_THAT(out, Catch::Contains("decision=decision-1 outcome=overridden reason=\"already-referred\" comment=\"Seen in A&E\""));
   CHECK_THAT(out, Catch::Contains("decision=decision-2 outcome=accepted suggestions=s-1"));
 
-  // A version-1 log (before the feedback table) reads as having none, and migrates when opened.
+  // A version-4 log (before the feedback table) reads as having none, and migrates when opened.
   {
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(handle);
   }
   reader = AuditReader::open(db, error);
