@@ -218,10 +218,10 @@ class Analyzer {
     Answers one = search_.blank();
     one.values[fact] = value;
     one.known.set(fact);
-    std::string json = intake_json(ruleset_, one);
-    // {"answers": {"x": v}} -> `x: v`
-    auto start = json.find("{\"answers\": {") + 13;
-    return "`" + json.substr(start, json.size() - start - 2) + "`";
+    std::string member;
+    JsonWriter w(member, JsonStyle::spaced);
+    write_answers(w, ruleset_, one);
+    return "`" + member + "`";
   }
 
   const std::vector<model::FactValue>& value_classes_of(int fact) {

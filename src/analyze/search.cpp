@@ -1,7 +1,7 @@
 #include "analyze/search.hpp"
 
 #include "analyze/value_classes.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 
@@ -61,39 +61,34 @@ bool IntakeSearch::descend(const std::vector<int>& facts, std::size_t next, Answ
   return false;
 }
 
-std::string intake_json(const CompiledRuleset& ruleset, const Answers& answers) {
+void write_answers(JsonWriter& w, const CompiledRuleset& ruleset, const Answers& answers) {
   const auto& facts = ruleset.model->facts;
-  std::string out = "{\"answers\": {";
-  bool first = true;
   for (std::size_t i = 0; i < facts.size(); ++i) {
     if (!answers.known.test(i) || facts[i].derived) continue;
     const auto& fact = facts[i];
     auto bits = static_cast<std::uint64_t>(answers.values[i]);
-    out += (first ? "" : ", ") + json_quote(fact.id) + ": ";
-    first = false;
     switch (fact.type) {
-      case model::FactType::boolean: out += answers.values[i] != 0 ? "true" : "false"; break;
-      case model::FactType::integer: out += std::to_string(answers.values[i]); break;
+      case model::FactType::boolean: w.bool_field(fact.id, answers.values[i] != 0); break;
+      case model::FactType::integer: w.number_field(fact.id, answers.values[i]); break;
       case model::FactType::enumeration:
         for (std::size_t v = 0; v < fact.values.size(); ++v) {
-          if ((bits >> v) & 1U) out += json_quote(fact.values[v]);
+          if ((bits >> v) & 1U) w.string_field(fact.id, fact.values[v]);
         }
         break;
-      case model::FactType::set: {
-        out += '[';
-        bool first_value = true;
-        for (std::size_t v = 0; v < fact.values.size(); ++v) {
-          if (!((bits >> v) & 1U)) continue;
-          out += (first_value ? "" : ", ") + json_quote(fact.values[v]);
-          first_value = false;
-        }
-        out += ']';
+      case model::FactType::set:
+        w.array_field(fact.id, [&](JsonArrayWriter& a) {
+          for (std::size_t v = 0; v < fact.values.size(); ++v) {
+            if ((bits >> v) & 1U) a.string(fact.values[v]);
+          }
+        });
         break;
-      }
     }
   }
-  out += "}}";
-  return out;
+}
+
+std::string intake_json(const CompiledRuleset& ruleset, const Answers& answers) {
+  return json_object([&](JsonWriter& w) { w.object_field("answers", [&](JsonWriter& a) { write_answers(a, ruleset, answers); }); },
+                     JsonStyle::spaced);
 }
 
 }  // namespace triage

@@ -9,6 +9,7 @@
 #include "compile/compiled.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/evaluator.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 
@@ -58,7 +59,10 @@ class IntakeSearch {
   long visited_ = 0;
 };
 
-// The intake as `{"answers": {...}}` JSON, answered facts only, in declaration order.
+// The answered facts as members of a JSON object (`"fact": value`), in declaration order.
+void write_answers(JsonWriter& writer, const CompiledRuleset& ruleset, const Answers& answers);
+
+// The intake as `{"answers": {...}}` JSON (spaced, for people), answered facts only, in declaration order.
 std::string intake_json(const CompiledRuleset& ruleset, const Answers& answers);
 
 }  // namespace triage

@@ -3,22 +3,10 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage {
 namespace {
-
-void list_begin(std::string& out, const char* key) {
-  out += '"';
-  out += key;
-  out += "\":[";
-}
-
-void item(std::string& out, bool& first, const std::string& id) {
-  if (!first) out += ',';
-  first = false;
-  out += json_quote(id);
-}
 
 const char* reason_id(ExclusionReason::Kind kind) {
   switch (kind) {
@@ -32,6 +20,14 @@ const char* reason_id(ExclusionReason::Kind kind) {
   return "";
 }
 
+// The ids of `indices` in `items` (facts, rules, red flags).
+template <typename Items>
+auto ids(const std::vector<int>& indices, const Items& items) {
+  return [&](JsonArrayWriter& a) {
+    for (int i : indices) a.string(items[i].id);
+  };
+}
+
 }  // namespace
 
 std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluation& e) {
@@ -39,60 +35,40 @@ std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluatio
   const auto& plan = model.plan;
   std::string out;
   out.reserve(1024);
-  out += "{\"outcome\":";
-  out += e.outcome == Outcome::refer ? "\"refer\"" : e.outcome == Outcome::self_care ? "\"self_care\"" : "\"incomplete\"";
-  if (e.urgency != model::Tier::none) out += std::string(",\"urgency\":\"") + model::to_string(e.urgency) + '"';
-  out += ',';
-  list_begin(out, "red_flags");
-  bool first = true;
-  for (int flag : e.red_flags) item(out, first, model.red_flags[flag].id);
-  out += "],";
-  list_begin(out, "missing");
-  first = true;
-  for (int fact : e.missing) item(out, first, model.facts[fact].id);
-  out += "],\"plan\":[";
-  for (std::size_t i = 0; i < e.plan.size(); ++i) {
-    const auto& entry = e.plan[i];
+  out += '{';
+  JsonWriter w(out);
+  w.string_field("outcome", e.outcome == Outcome::refer       ? "refer"
+                            : e.outcome == Outcome::self_care ? "self_care"
+                                                              : "incomplete");
+  if (e.urgency != model::Tier::none) w.string_field("urgency", model::to_string(e.urgency));
+  w.array_field("red_flags", ids(e.red_flags, model.red_flags));
+  w.array_field("missing", ids(e.missing, model.facts));
+  w.objects_field("plan", e.plan, [&](JsonWriter& o, const auto& entry) {
     const auto& technique = model.techniques[entry.technique];
-    out += (i > 0 ? ",{\"technique\":" : "{\"technique\":") + json_quote(technique.id) + ',';
-    list_begin(out, "why");
-    first = true;
-    for (int rule : entry.include_rules) item(out, first, model.rules[rule].id);
-    if (entry.include_rules.empty() && plan.targeted[technique.phase]) item(out, first, "plan:targets");
-    else if (entry.include_rules.empty() && technique.benefit.empty()) item(out, first, "plan:phases");
-    if (!technique.benefit.empty()) item(out, first, "technique:" + technique.id);
-    out += "],";
-    list_begin(out, "cautions");
-    first = true;
-    for (std::size_t c = 0; c < technique.cautions.size(); ++c) item(out, first, "technique:" + technique.id);
-    for (int rule : entry.caution_rules) item(out, first, model.rules[rule].id);
-    out += "]}";
-  }
-  out += "],\"excluded\":[";
-  for (std::size_t i = 0; i < e.excluded.size(); ++i) {
-    const auto& exclusion = e.excluded[i];
-    out += (i > 0 ? ",{\"technique\":" : "{\"technique\":") + json_quote(model.techniques[exclusion.technique].id) + ',';
-    list_begin(out, "reasons");
-    first = true;
-    for (std::uint32_t k = exclusion.first; k < exclusion.first + exclusion.count; ++k) {
-      const auto& reason = e.exclusion_reasons[k];
-      item(out, first, reason.kind == ExclusionReason::Kind::rule ? model.rules[reason.rule].id : reason_id(reason.kind));
-    }
-    out += "]}";
-  }
-  out += "],";
-  list_begin(out, "cautions");
-  first = true;
-  for (int rule : e.cautions) item(out, first, model.rules[rule].id);
-  out += ']';
+    o.string_field("technique", technique.id);
+    o.array_field("why", [&](JsonArrayWriter& a) {
+      for (int rule : entry.include_rules) a.string(model.rules[rule].id);
+      if (entry.include_rules.empty() && plan.targeted[technique.phase]) a.string("plan:targets");
+      else if (entry.include_rules.empty() && technique.benefit.empty()) a.string("plan:phases");
+      if (!technique.benefit.empty()) a.string("technique:" + technique.id);
+    });
+    o.array_field("cautions", [&](JsonArrayWriter& a) {
+      for (std::size_t c = 0; c < technique.cautions.size(); ++c) a.string("technique:" + technique.id);
+      for (int rule : entry.caution_rules) a.string(model.rules[rule].id);
+    });
+  });
+  w.objects_field("excluded", e.excluded, [&](JsonWriter& o, const auto& exclusion) {
+    o.string_field("technique", model.techniques[exclusion.technique].id);
+    o.array_field("reasons", [&](JsonArrayWriter& a) {
+      for (std::uint32_t k = exclusion.first; k < exclusion.first + exclusion.count; ++k) {
+        const auto& reason = e.exclusion_reasons[k];
+        a.string(reason.kind == ExclusionReason::Kind::rule ? model.rules[reason.rule].id : reason_id(reason.kind));
+      }
+    });
+  });
+  w.array_field("cautions", ids(e.cautions, model.rules));
   // Version 2: written only when not empty, so records of version 1 decisions keep their bytes.
-  if (!e.refine.empty()) {
-    out += ',';
-    list_begin(out, "refine");
-    first = true;
-    for (int fact : e.refine) item(out, first, model.facts[fact].id);
-    out += ']';
-  }
+  if (!e.refine.empty()) w.array_field("refine", ids(e.refine, model.facts));
   out += '}';
   return out;
 }

@@ -118,7 +118,7 @@ ReplayReport replay_audit_log(AuditReader& reader, const DecisionFilter& filter,
     if (!recorded_ruleset) return fail(unloadable[row.ruleset_hash]);
     std::vector<RawAnswer> raw;
     std::string error;
-    if (!parse_intake_json("{\"answers\":" + row.answers + "}", raw, error)) return fail(error);
+    if (!parse_intake_json(json_object([&](JsonWriter& w) { w.raw_field("answers", row.answers); }), raw, error)) return fail(error);
     google::protobuf::Timestamp decided_at;
     if (!google::protobuf::util::TimeUtil::FromString(row.decided_at, &decided_at)) {
       return fail("its time `" + row.decided_at + "` is not a UTC timestamp");

@@ -2,7 +2,9 @@
 
 #include <sstream>
 
+#include "diag/codes.hpp"
 #include "diag/source_set.hpp"
+#include "util/json_reader.hpp"
 #include "util/json_writer.hpp"
 
 namespace triage {
@@ -46,6 +48,22 @@ void write_diagnostic(JsonWriter& w, const Diagnostic& d) {
   w.number_field("column", static_cast<std::int64_t>(d.location.column));
   w.string_field("message", d.message);
   if (!d.hint.empty()) w.string_field("hint", d.hint);
+}
+
+bool read_diagnostic(const JsonValue& object, Diagnostic& d) {
+  std::string severity;
+  long long line = 0, column = 0;
+  if (!json_string(object, "code", d.code) || code::find(d.code) == nullptr || !json_string(object, "severity", severity) ||
+      !severity_from_string(severity, d.severity) || !json_string(object, "file", d.location.file) ||
+      !json_whole(object, "line", line) || !json_whole(object, "column", column) ||
+      !json_string(object, "message", d.message)) {
+    return false;
+  }
+  d.location.line = static_cast<std::size_t>(line);
+  d.location.column = static_cast<std::size_t>(column);
+  d.hint.clear();
+  json_string(object, "hint", d.hint);
+  return true;
 }
 
 std::string render_json(const Diagnostics& diagnostics) { return json_objects(diagnostics, write_diagnostic); }

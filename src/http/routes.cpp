@@ -10,7 +10,7 @@
 #include "api/answers_proto.hpp"
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
-#include "util/json_text.hpp"
+#include "util/json_writer.hpp"
 
 namespace triage::http_api {
 namespace {
@@ -21,6 +21,11 @@ Reply json_reply(std::string body) {
   Reply reply;
   reply.body = std::move(body);
   return reply;
+}
+
+// {"NAME": "VALUE"}
+Reply json_reply(std::string_view name, std::string_view value) {
+  return json_reply(json_object([&](JsonWriter& w) { w.string_field(name, value); }));
 }
 
 Reply method_not_allowed(const std::string& method, const std::string& path, const char* allowed) {
@@ -49,13 +54,17 @@ std::string content_type_for(const std::filesystem::path& path) {
 }  // namespace
 
 Reply error_reply(unsigned status, const std::string& code, const std::string& message,
-                  const std::vector<std::string>& details) {
-  std::string body = "{\"code\":" + json_quote(code) + ",\"message\":" + json_quote(message) + ",\"details\":[";
-  for (std::size_t i = 0; i < details.size(); ++i) body += (i ? "," : "") + details[i];
-  body += "]}";
+                  const std::vector<IntakeError>& details) {
   Reply reply;
   reply.status = status;
-  reply.body = std::move(body);
+  reply.body = json_object([&](JsonWriter& w) {
+    w.string_field("code", code);
+    w.string_field("message", message);
+    w.objects_field("details", details, [](JsonWriter& d, const IntakeError& error) {
+      d.string_field("fact", error.fact);
+      d.string_field("message", error.message);
+    });
+  });
   return reply;
 }
 
@@ -105,22 +114,31 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   if (fhir_ && fhir::is_fhir_target(path)) return serve_fhir(request, std::move(reply));
   auto served = decider_.served();
   if (path == "/healthz") {
-    if (only("GET")) reply(json_reply("{\"status\":\"alive\"}"));
+    if (only("GET")) reply(json_reply("status", "alive"));
     return;
   }
   if (path == "/readyz") {
     if (!only("GET")) return;
-    // The shipping lag is a detail: readiness depends on the local audit log only.
+    // The shipping lag is a field of its own: readiness depends on the local audit log only.
     v1::RulesetInfo info = decider_.ruleset_info();
     std::string shipping = info.has_shipping() ? to_json(info.shipping()) : "";
     if (ready_()) {
-      return reply(json_reply("{\"status\":\"SERVING\"" + (shipping.empty() ? "" : ",\"shipping\":" + shipping) +
-                              "}"));
+      return reply(json_reply(json_object([&](JsonWriter& w) {
+        w.string_field("status", "SERVING");
+        if (!shipping.empty()) w.raw_field("shipping", shipping);
+      })));
     }
-    Reply down = error_reply(503, "unavailable",
-                             "NOT_SERVING: the audit log cannot be written (or the server is "
-                             "stopping); decisions are refused until it can",
-                             shipping.empty() ? std::vector<std::string>{} : std::vector<std::string>{shipping});
+    const char* why = "NOT_SERVING: the audit log cannot be written (or the server is stopping); decisions are "
+                      "refused until it can";
+    Reply down = error_reply(503, "unavailable", why);
+    if (!shipping.empty()) {
+      down.body = json_object([&](JsonWriter& w) {  // the error body, with the shipping state beside it
+        w.string_field("code", "unavailable");
+        w.string_field("message", why);
+        w.raw_field("details", "[]");
+        w.raw_field("shipping", shipping);
+      });
+    }
     down.headers.emplace_back("Retry-After", "1");
     return reply(std::move(down));
   }
@@ -182,7 +200,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   }
   if (!kiosk_.empty() && (path == "/" || path == "/kiosk")) {
     if (!only("GET")) return;
-    Reply moved = json_reply("{\"location\":\"/kiosk/\"}");
+    Reply moved = json_reply("location", "/kiosk/");
     moved.status = 308;
     moved.headers.emplace_back("Location", "/kiosk/");
     return reply(std::move(moved));
@@ -244,11 +262,7 @@ void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<voi
         }
         return reply(json_reply(decision_to_json(decision) + "\n"));
       case DecideCode::invalid_argument: {
-        std::vector<std::string> details;
-        for (const auto& error : status.errors) {
-          details.push_back("{\"fact\":" + json_quote(error.fact) + ",\"message\":" + json_quote(error.message) + "}");
-        }
-        return reply(error_reply(400, "invalid_argument", status.message, details));
+        return reply(error_reply(400, "invalid_argument", status.message, status.errors));
       }
       case DecideCode::deadline_exceeded:
         return reply(error_reply(504, "deadline_exceeded", status.message));

@@ -39,9 +39,10 @@ struct Reply {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// An error reply: `code` is a Connect code ("invalid_argument"), details are JSON values.
+// An error reply: `code` is a Connect code ("invalid_argument"); `details` are the refused answers,
+// each as {"fact": ..., "message": ...}.
 Reply error_reply(unsigned status, const std::string& code, const std::string& message,
-                  const std::vector<std::string>& details = {});
+                  const std::vector<IntakeError>& details = {});
 
 // One kiosk file held in memory.
 struct StaticFile {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "diag/render.hpp"
 #include "util/json_reader.hpp"
 #include "util/json_writer.hpp"
 #include "util/sha256.hpp"
@@ -15,7 +16,7 @@
 namespace triage {
 namespace {
 
-constexpr const char* format_version = "triage-analysis-cache-1";
+constexpr const char* format_version = "triage-analysis-cache-2";
 constexpr off_t max_entry_bytes = 64 << 20;
 
 std::string checksum(std::string_view body) {
@@ -34,66 +35,25 @@ std::string encode(const std::string& ruleset_hash, const std::string& salt, con
     w.string_field("salt", salt);
     w.number_field("intakes_searched", report.intakes_searched);
     w.objects_field("findings", report.findings, [](JsonWriter& o, const Finding& f) {
-      const Diagnostic& d = f.diagnostic;
-      o.string_field("code", d.code);
-      o.string_field("severity", to_string(d.severity));
-      o.string_field("file", d.location.file);
-      o.number_field("line", static_cast<std::int64_t>(d.location.line));
-      o.number_field("column", static_cast<std::int64_t>(d.location.column));
-      o.string_field("message", d.message);
-      o.string_field("hint", d.hint);
+      write_diagnostic(o, f.diagnostic);
       if (f.witness) o.string_field("witness", *f.witness);
-      o.string_field("shows", f.witness_shows);
+      if (!f.witness_shows.empty()) o.string_field("shows", f.witness_shows);
     });
   });
 }
 
-const JsonValue* member(const JsonValue& object, std::string_view name, JsonValue::Kind kind) {
-  if (object.kind != JsonValue::Kind::object) return nullptr;
-  for (const auto& [key, value] : object.object) {
-    if (key == name) return value.kind == kind ? &value : nullptr;
-  }
-  return nullptr;
-}
-
-bool text(const JsonValue& object, std::string_view name, std::string& out) {
-  const JsonValue* value = member(object, name, JsonValue::Kind::string);
-  if (value) out = value->string;
-  return value != nullptr;
-}
-
-bool whole(const JsonValue& object, std::string_view name, long long& out) {
-  const JsonValue* value = member(object, name, JsonValue::Kind::number);
-  if (!value || value->number < 0 || value->number > 9e15 || value->number != static_cast<long long>(value->number)) {
-    return false;
-  }
-  out = static_cast<long long>(value->number);
-  return true;
-}
-
 bool decode(const JsonValue& root, AnalysisReport& report) {
   long long searched = 0;
-  const JsonValue* findings = member(root, "findings", JsonValue::Kind::array);
-  if (!findings || !whole(root, "intakes_searched", searched)) return false;
+  const JsonValue* findings = json_member(root, "findings", JsonValue::Kind::array);
+  if (!findings || !json_whole(root, "intakes_searched", searched)) return false;
   report = AnalysisReport{};
   report.intakes_searched = searched;
   for (const auto& item : findings->array) {
     Finding f;
-    Diagnostic& d = f.diagnostic;
-    std::string severity, witness;
-    long long line = 0, column = 0;
-    if (!text(item, "code", d.code) || !text(item, "severity", severity) || !text(item, "file", d.location.file) ||
-        !whole(item, "line", line) || !whole(item, "column", column) || !text(item, "message", d.message) ||
-        !text(item, "hint", d.hint) || !text(item, "shows", f.witness_shows)) {
-      return false;
-    }
-    if (!severity_from_string(severity, d.severity)) return false;
-    d.location.line = static_cast<std::size_t>(line);
-    d.location.column = static_cast<std::size_t>(column);
-    if (member(item, "witness", JsonValue::Kind::string)) {
-      text(item, "witness", witness);
-      f.witness = witness;
-    }
+    if (!read_diagnostic(item, f.diagnostic)) return false;
+    json_string(item, "shows", f.witness_shows);
+    std::string witness;
+    if (json_string(item, "witness", witness)) f.witness = witness;
     report.findings.push_back(std::move(f));
   }
   return true;
@@ -152,8 +112,9 @@ bool AnalysisCache::load(const std::string& ruleset_hash, AnalysisReport& report
   if (sum != checksum(body)) return false;
   JsonValue root;
   std::string error, format, hash, salt;
-  if (!read_json(body, root, error) || !text(root, "format", format) || format != format_version ||
-      !text(root, "ruleset_hash", hash) || hash != ruleset_hash || !text(root, "salt", salt) || salt != salt_) {
+  if (!read_json(body, root, error) || !json_string(root, "format", format) || format != format_version ||
+      !json_string(root, "ruleset_hash", hash) || hash != ruleset_hash || !json_string(root, "salt", salt) ||
+      salt != salt_) {
     return false;
   }
   return decode(root, report);

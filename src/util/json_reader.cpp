@@ -230,4 +230,27 @@ bool read_json(std::string_view text, JsonValue& out, std::string& error) {
   return Reader(text).document(out, error);
 }
 
+const JsonValue* json_member(const JsonValue& object, std::string_view name, JsonValue::Kind kind) {
+  if (object.kind != JsonValue::Kind::object) return nullptr;
+  for (const auto& [key, value] : object.object) {
+    if (key == name) return value.kind == kind ? &value : nullptr;
+  }
+  return nullptr;
+}
+
+bool json_string(const JsonValue& object, std::string_view name, std::string& out) {
+  const JsonValue* value = json_member(object, name, JsonValue::Kind::string);
+  if (value) out = value->string;
+  return value != nullptr;
+}
+
+bool json_whole(const JsonValue& object, std::string_view name, long long& out) {
+  const JsonValue* value = json_member(object, name, JsonValue::Kind::number);
+  if (!value || value->number < 0 || value->number > 9e15 || value->number != static_cast<long long>(value->number)) {
+    return false;
+  }
+  out = static_cast<long long>(value->number);
+  return true;
+}
+
 }  // namespace triage

@@ -32,4 +32,14 @@ struct JsonMember {
 // Parses `text`; false with `error` (what and where) when it is not one JSON value.
 bool read_json(std::string_view text, JsonValue& out, std::string& error);
 
+// The member `name` of an object when it is of `kind`; nullptr when `object` is no object, has no
+// such member, or it is of another kind.
+const JsonValue* json_member(const JsonValue& object, std::string_view name, JsonValue::Kind kind);
+
+// The string member `name` into `out`; false when there is none.
+bool json_string(const JsonValue& object, std::string_view name, std::string& out);
+
+// The member `name` when it is a whole number from 0 to 9e15, into `out`; false otherwise.
+bool json_whole(const JsonValue& object, std::string_view name, long long& out);
+
 }  // namespace triage

@@ -247,6 +247,20 @@ def headers(server, checks):
     checks.check(r.status == 308 and r.headers.get("location") == "/kiosk/", "GET / redirects to /kiosk/", repr(r))
 
 
+def read_until_closed(sock):
+    """What `sock` receives until the server closes it or the socket's timeout passes."""
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    return data
+
+
 def limits(server, checks):
     port = server.http_port
     # Idle timeout (2 s here): a connection that never sends is closed.
@@ -263,15 +277,7 @@ def limits(server, checks):
     # Read timeout (1 s here): a request that stops half way gets 408 and the connection closes.
     s = socket.create_connection(("127.0.0.1", port), timeout=6)
     s.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"answers\"")
-    data = b""
-    try:
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    except socket.timeout:
-        pass
+    data = read_until_closed(s)
     s.close()
     checks.check(data.startswith(b"HTTP/1.1 408"), "a request that stalls gets 408 and is closed", "  %r" % data[:80])
     # Connection cap (6 here): the seventh connection is told 503 and closed.
@@ -283,15 +289,7 @@ def limits(server, checks):
     for _ in range(5):
         extra = socket.create_connection(("127.0.0.1", port), timeout=2)
         held.append(extra)
-        reply = b""
-        try:
-            while True:
-                chunk = extra.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        except socket.timeout:
-            pass
+        reply = read_until_closed(extra)
         if reply.startswith(b"HTTP/1.1 503"):
             break
     checks.check(reply.startswith(b"HTTP/1.1 503") and b"too many connections" in reply,
