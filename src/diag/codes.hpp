@@ -39,7 +39,7 @@ inline constexpr Code all[] = {
     {"section-membership", "check", "a question is in no section or in two, or a derived fact is in one"},
     {"derived-cycle", "check", "a derived fact is defined in terms of itself"},
     {"invalid-effect", "check", "an effect the rule or its targets do not allow (`refer` in a rule, `order` across phases, ...)"},
-    {"limit-exceeded", "parse, check", "the rules exceed a limit that protects the checker and the server"},
+    {"limit-exceeded", "parse, check", "the rules exceed a limit that protects the checker and the server (docs/limits.md)"},
     {"unknown-source", "check", "a `sources` property cites an id the source registry does not declare"},
     {"unknown-control", "check", "a hazard's `controls` names no red flag or rule"},
     // Governance review: `triage check` warns, `triage check --release` refuses (check/).
