@@ -1,5 +1,6 @@
 #include "generated_rules.hpp"
 
+#include <algorithm>
 #include <random>
 
 namespace triage::bench {
@@ -38,7 +39,8 @@ std::string test_of(std::mt19937& rng, int depth) {
 
 }  // namespace
 
-std::string generated_ruleset(int rules, unsigned seed) {
+std::string generated_ruleset(int rules, unsigned seed, GeneratedPath path) {
+  const bool plan_path = path == GeneratedPath::plan;
   std::mt19937 rng(seed);
   std::string out;
   for (int i = 0; i < facts; ++i) {
@@ -59,18 +61,37 @@ std::string generated_ruleset(int rules, unsigned seed) {
            std::to_string(t % 4) + "\n" + (t % 5 == 0 ? "  needs k" + std::to_string(t % 3) + "\n" : "") +
            "  targets s" + std::to_string(t % 6) + "\n  instructions \"i\"\n  dose \"d\"\n  sources \"s\"\n";
   }
+  // f1 is an int 0..100, so this flag never fires: the plan path keeps a red flag to evaluate.
+  if (plan_path) out += "red_flag never: f1 > 100 -> refer emergency\n  reason \"r\"\n  sources \"s\"\n";
   for (int r = 0; r < rules; ++r) {
     std::string condition = test_of(rng, 0);
-    if (r % 10 == 0) {
+    if (r % 10 == 0 && !plan_path) {
       static const char* tiers[] = {"routine", "urgent", "emergency"};
       out += "red_flag r" + std::to_string(r) + ": " + condition + " -> refer " + tiers[rng() % 3] + "\n";
+    } else if (r % 10 == 0) {
+      rng();  // the tier draw of the refer path, so that both paths share their conditions
+      out += "rule r" + std::to_string(r) + ": " + condition + " -> caution\n";
     } else {
       std::string effect;
-      switch (rng() % 4) {
+      switch (rng() % (plan_path ? 7 : 4)) {
         case 0: effect = "avoid tag g" + std::to_string(rng() % 4); break;
         case 1: effect = "avoid t" + std::to_string(rng() % 40); break;
         case 2: effect = "include t" + std::to_string(rng() % 40); break;
-        default: effect = "caution"; break;
+        case 3: effect = "caution"; break;
+        case 4: effect = "caution on t" + std::to_string(rng() % 40); break;
+        case 5: {  // two techniques of one phase (t % 4), the lower number first: no cycles
+          int phase = static_cast<int>(rng() % 4);
+          int a = static_cast<int>(rng() % 10), b = static_cast<int>(rng() % 10);
+          if (a == b) b = (b + 1) % 10;
+          effect = "order t" + std::to_string(4 * std::min(a, b) + phase) + " before t" +
+                   std::to_string(4 * std::max(a, b) + phase);
+          break;
+        }
+        default: {  // a later phase before an earlier one: no cycles
+          int a = static_cast<int>(rng() % 4), b = static_cast<int>(rng() % 4);
+          if (a == b) b = (b + 1) % 4;
+          effect = "order phase p" + std::to_string(std::max(a, b)) + " before phase p" + std::to_string(std::min(a, b));
+        }
       }
       out += "rule r" + std::to_string(r) + ": " + condition + " -> " + effect + "\n";
     }

@@ -4,11 +4,14 @@
 #   2. the gRPC service with its durable audit log under `triage loadgen` on this machine:
 #      closed loop (as fast as it goes) and paced at 5,000 decisions/s, each for DURATION seconds;
 #      the server's peak resident memory;
-#   3. `triage audit replay` over the log the load produced.
-# Usage: bash tools/bench.sh [DURATION_SECONDS]   (default 60; the figures in BENCHMARKS.md use 60)
+#   3. `triage audit replay` over the log the load produced;
+#   4. the service against the floor (tools/bench_floor.sh): gRPC with prebuilt replies, and the
+#      service with its log on disk and on tmpfs, at 32 and 128 in flight, FLOOR_SECONDS each.
+# Usage: bash tools/bench.sh [DURATION_SECONDS [FLOOR_SECONDS]]   (defaults 60 and 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-60}"
+floor_seconds="${2:-20}"
 out=var/bench
 rm -rf "$out"
 mkdir -p "$out"
@@ -16,7 +19,8 @@ bash tools/install-deps.sh >/dev/null
 bash tools/build.sh -DTRIAGE_BUILD_BENCHMARKS=ON >/dev/null
 
 echo "== micro-benchmarks" >&2
-build/triage_bench --benchmark_min_time=1 --benchmark_out="$out/micro.json" --benchmark_out_format=json \
+build/triage_bench --benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_out="$out/micro.json" --benchmark_out_format=json \
   | tee "$out/micro.txt" >&2
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -43,15 +47,19 @@ build/triage audit replay --db "$out/audit.db" 2>/dev/null | head -1 | tee "$out
 end=$(date +%s.%N)
 decisions=$(sqlite3 "$out/audit.db" 'SELECT count(*) FROM decisions')
 
+echo "== the service against the floor, ${floor_seconds}s per load" >&2
+bash tools/bench_floor.sh "$floor_seconds" "$out/floor" >&2
+
 python3 - "$out" "$rss_kb" "$start" "$end" "$decisions" <<'PY' > "$out/report.md"
 import json, sys
 out, rss_kb, start, end, decisions = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 micro = json.load(open(out + "/micro.json"))
 print("# Benchmark report\n")
 print("machine: %s, %s cores\n" % (micro["context"].get("host_name", "?"), micro["context"]["num_cpus"]))
-print("| micro-benchmark | time | unit |\n|---|---|---|")
+print("| micro-benchmark (median of 5) | time | unit |\n|---|---|---|")
 for b in micro["benchmarks"]:
-    print("| %s | %.3f | %s |" % (b["name"], b["real_time"], b["time_unit"]))
+    if b.get("aggregate_name", "median") == "median":
+        print("| %s | %.3f | %s |" % (b["name"], b["real_time"], b["time_unit"]))
 for name in ("paced", "closed"):
     r = json.load(open("%s/%s.json" % (out, name)))
     l = r["latency_ms"]
@@ -60,5 +68,7 @@ for name in ("paced", "closed"):
 print("\nserver peak resident memory: %.1f MB" % (rss_kb / 1024))
 seconds = end - start
 print("\nreplay: %d decisions in %.2f s = %.0f decisions/s" % (decisions, seconds, decisions / seconds))
+print("\n## The service against the floor\n")
+print(open(out + "/floor/floor.md").read())
 PY
 cat "$out/report.md"

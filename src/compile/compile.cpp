@@ -124,6 +124,53 @@ void order_questions(const model::Ruleset& rules, CompiledRuleset& out) {
   }
 }
 
+// The circuit of one program (see Gate): returns the reference to its truth. Postfix order is kept,
+// so every gate reads slots computed before it; n-ary and/or become chains (Kleene's and/or are
+// associative), and a `not` flips the negate bit of the reference instead of costing a gate.
+std::uint32_t emit_circuit(CompiledRuleset& out, const Program& program) {
+  constexpr std::uint32_t constant_true = 0;
+  const std::uint32_t first_gate_slot = static_cast<std::uint32_t>(out.atoms.size()) + 1;
+  std::vector<std::uint32_t> stack;
+  for (std::uint32_t i = program.begin; i < program.end; ++i) {
+    const Op& op = out.ops[i];
+    switch (op.code) {
+      case Op::Code::atom: stack.push_back((op.arg + 1) << 1); break;
+      case Op::Code::always: stack.push_back(constant_true << 1); break;
+      case Op::Code::not_: stack.back() ^= 1U; break;
+      case Op::Code::and_:
+      case Op::Code::or_: {
+        std::size_t first = stack.size() - op.arg;
+        std::uint32_t result = stack[first];
+        for (std::size_t k = first + 1; k < stack.size(); ++k) {
+          out.gates.push_back({result, stack[k], static_cast<std::uint8_t>(op.code == Op::Code::and_ ? 1 : 2)});
+          result = (first_gate_slot + static_cast<std::uint32_t>(out.gates.size() - 1)) << 1;
+        }
+        stack.resize(first);
+        stack.push_back(result);
+        break;
+      }
+    }
+  }
+  return stack.empty() ? constant_true << 1 : stack.back();
+}
+
+void emit_circuits(CompiledRuleset& out) {
+  for (const auto& flag : out.red_flags) out.red_flag_roots.push_back(emit_circuit(out, flag.condition));
+  out.red_flag_gates = out.gates.size();
+  for (std::size_t r = 0; r < out.rules.size(); ++r) {
+    out.rule_roots.push_back(emit_circuit(out, out.rules[r].condition));
+    for (std::size_t e = 0; e < out.rules[r].effects.size(); ++e) {
+      EffectRef ref{static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(e)};
+      switch (out.rules[r].effects[e].kind) {
+        case model::Effect::Kind::avoid: out.avoid_effects.push_back(ref); break;
+        case model::Effect::Kind::include: out.include_effects.push_back(ref); break;
+        case model::Effect::Kind::caution: out.caution_effects.push_back(ref); break;
+        case model::Effect::Kind::order: out.order_effects.push_back(ref); break;
+      }
+    }
+  }
+}
+
 void index_readers(const model::Ruleset& rules, CompiledRuleset& out) {
   out.fact_atoms.assign(rules.facts.size(), {});
   out.fact_readers.assign(rules.facts.size(), {});
@@ -157,6 +204,7 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
     out->red_flag_facts |= compiled.depends_on;
     out->red_flags.push_back(compiled);
   }
+  out->red_flag_atoms = out->atoms.size();  // the atoms interned so far are those the red flags read
   for (const auto& technique : rules.techniques) {
     CompiledTechnique compiled;
     compiled.phase = technique.phase;
@@ -193,6 +241,7 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
     for (int t : requirement.exempt) exempt.set(static_cast<std::size_t>(t));
     out->requirement_exempt.push_back(exempt);
   }
+  emit_circuits(*out);
   order_questions(rules, *out);
   index_readers(rules, *out);
   out->model = std::move(ruleset);

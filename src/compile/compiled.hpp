@@ -36,6 +36,22 @@ struct Program {
   std::uint32_t end = 0;
 };
 
+// A two-input gate of the conditions' circuit (CompiledRuleset::gates). Inputs are references:
+// (slot << 1) | negate, where slot 0 is the constant true, slots 1..atoms.size() the atoms, and the
+// gates follow. Truth in a slot is two bits, 1 true, 2 false, 0 unknown, so Kleene and/or are bit
+// operations: `keep` 1 is and (true if both true, false if either false), 2 is or.
+struct Gate {
+  std::uint32_t left = 0;
+  std::uint32_t right = 0;
+  std::uint8_t keep = 1;
+};
+
+// A rule's effect of one kind, by rule and by position in the rule's effects.
+struct EffectRef {
+  std::uint32_t rule = 0;
+  std::uint32_t effect = 0;
+};
+
 struct CompiledTechnique {
   int phase = 0;
   std::uint64_t tags = 0;     // bit per tag
@@ -88,6 +104,19 @@ struct CompiledRuleset {
   // flags at rules.size() + index), so that a question's effect is found without scanning all.
   std::vector<std::vector<std::uint32_t>> fact_atoms;
   std::vector<std::vector<std::uint32_t>> fact_readers;
+
+  // The request path's form of the same conditions: every program as a circuit of gates over the
+  // atoms (see Gate), run in one pass without a stack or a branch per operator. Red flags come
+  // first: their atoms are atoms[0, red_flag_atoms) and their gates gates[0, red_flag_gates), so a
+  // referral computes nothing the suitability rules alone need.
+  std::vector<Gate> gates;
+  std::size_t red_flag_atoms = 0;
+  std::size_t red_flag_gates = 0;
+  std::vector<std::uint32_t> red_flag_roots;  // per red flag: the reference to its truth
+  std::vector<std::uint32_t> rule_roots;      // per rule
+  // The rules' effects by kind, in rule order then effect order (the order the plan builder
+  // reports them in), so each kind is applied in one loop.
+  std::vector<EffectRef> avoid_effects, include_effects, caution_effects, order_effects;
 };
 
 // Lowers a checked ruleset (which must have no errors) into its evaluation form.

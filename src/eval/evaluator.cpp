@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 
 #include "eval/order.hpp"
 
@@ -9,24 +10,6 @@ namespace triage {
 namespace {
 
 Truth from_bool(bool value) { return value ? Truth::true_ : Truth::false_; }
-
-Truth test_atom(const Atom& atom, model::FactValue value) {
-  auto bits = static_cast<std::uint64_t>(value);
-  auto mask = static_cast<std::uint64_t>(atom.operand);
-  switch (atom.kind) {
-    case Atom::Kind::fact_true: return from_bool(value != 0);
-    case Atom::Kind::eq: return from_bool(value == atom.operand);
-    case Atom::Kind::ne: return from_bool(value != atom.operand);
-    case Atom::Kind::lt: return from_bool(value < atom.operand);
-    case Atom::Kind::le: return from_bool(value <= atom.operand);
-    case Atom::Kind::gt: return from_bool(value > atom.operand);
-    case Atom::Kind::ge: return from_bool(value >= atom.operand);
-    case Atom::Kind::mask_any: return from_bool((bits & mask) != 0);
-    case Atom::Kind::mask_all: return from_bool((bits & mask) == mask);
-    case Atom::Kind::mask_none: return from_bool((bits & mask) == 0);
-  }
-  return Truth::unknown;
-}
 
 // The value of a fact as the rules see it: the answer, else the default. False when unknown.
 inline bool fact_value(const CompiledRuleset& ruleset, const Answers& answers, std::size_t fact,
@@ -40,6 +23,71 @@ inline bool fact_value(const CompiledRuleset& ruleset, const Answers& answers, s
     return true;
   }
   return false;
+}
+
+bool holds(const Atom& atom, model::FactValue value) {
+  auto bits = static_cast<std::uint64_t>(value);
+  auto mask = static_cast<std::uint64_t>(atom.operand);
+  switch (atom.kind) {
+    case Atom::Kind::fact_true: return value != 0;
+    case Atom::Kind::eq: return value == atom.operand;
+    case Atom::Kind::ne: return value != atom.operand;
+    case Atom::Kind::lt: return value < atom.operand;
+    case Atom::Kind::le: return value <= atom.operand;
+    case Atom::Kind::gt: return value > atom.operand;
+    case Atom::Kind::ge: return value >= atom.operand;
+    case Atom::Kind::mask_any: return (bits & mask) != 0;
+    case Atom::Kind::mask_all: return (bits & mask) == mask;
+    case Atom::Kind::mask_none: return (bits & mask) == 0;
+  }
+  return false;
+}
+
+// Truth as the circuit holds it (see Gate): 1 true, 2 false, 0 unknown.
+constexpr std::uint8_t code_true = 1;
+constexpr std::uint8_t code_false = 2;
+
+Truth to_truth(std::uint8_t code) {
+  static constexpr Truth truths[4] = {Truth::unknown, Truth::true_, Truth::false_, Truth::unknown};
+  return truths[code & 3U];
+}
+
+// The truth a reference points at, negated when its low bit says so.
+inline std::uint8_t read_ref(const std::uint8_t* slots, std::uint32_t ref) {
+  static constexpr std::uint8_t flipped[8] = {0, 1, 2, 3, 0, 2, 1, 3};
+  return flipped[slots[ref >> 1] | ((ref & 1U) << 2)];
+}
+
+// Per-request state of the circuit, kept per thread so a decision allocates only what it returns.
+struct CircuitScratch {
+  std::vector<model::FactValue> values;  // per fact: the answer, else the default
+  std::vector<std::uint8_t> known;       // per fact: 1 when answered or defaulted
+  std::vector<std::uint8_t> slots;       // see Gate
+  std::vector<Truth> rules;              // per suitability rule
+};
+
+// Atoms [from, to) into their slots. The answer lookups were done once per fact.
+void compute_atom_codes(const CompiledRuleset& ruleset, CircuitScratch& scratch, std::size_t from, std::size_t to) {
+  std::uint8_t* slots = scratch.slots.data() + 1;
+  for (std::size_t i = from; i < to; ++i) {
+    const Atom& atom = ruleset.atoms[i];
+    std::uint8_t known = scratch.known[atom.fact];
+    std::uint8_t code = holds(atom, scratch.values[atom.fact]) ? code_true : code_false;
+    slots[i] = static_cast<std::uint8_t>(code * known);
+  }
+}
+
+// Gates [from, to): and keeps true where both are true and false where either is; or the reverse.
+void run_gates(const CompiledRuleset& ruleset, std::uint8_t* slots, std::size_t from, std::size_t to) {
+  std::uint8_t* gate_slots = slots + 1 + ruleset.atoms.size();
+  for (std::size_t g = from; g < to; ++g) {
+    const Gate& gate = ruleset.gates[g];
+    std::uint8_t a = read_ref(slots, gate.left);
+    std::uint8_t b = read_ref(slots, gate.right);
+    std::uint8_t both = a & b;
+    std::uint8_t either = a | b;
+    gate_slots[g] = static_cast<std::uint8_t>((both & gate.keep) | (either & (3U ^ gate.keep)));
+  }
 }
 
 // Scratch space for truths (of atoms, of red flags): on the stack for rulesets of ordinary size.
@@ -108,12 +156,13 @@ struct PlanScratch {
 // flat lists and grouped once at the end.
 class PlanBuilder {
  public:
-  PlanBuilder(const CompiledRuleset& ruleset, const Answers& answers, const Truth* atoms, Evaluation& out,
+  // `rules` holds the truth of every suitability rule.
+  PlanBuilder(const CompiledRuleset& ruleset, const Answers& answers, const Truth* rules, Evaluation& out,
               PlanScratch& scratch)
       : ruleset_(ruleset),
         model_(*ruleset.model),
         answers_(answers),
-        atoms_(atoms),
+        rules_(rules),
         out_(out),
         reasons_(scratch.reasons),
         includes_(scratch.includes),
@@ -139,46 +188,48 @@ class PlanBuilder {
     excluded_.set(static_cast<std::size_t>(technique));
   }
 
-  template <typename F>
-  static void for_each(const std::vector<int>& techniques, F f) {
-    for (int t : techniques) f(t);
-  }
-
   // Caution wins: avoid, caution and order apply unless their condition is known false; include
-  // applies only when its condition is known true.
+  // applies only when its condition is known true. Each kind of effect is applied in its own loop,
+  // in rule order, so every list below comes out in the order of the rules as before.
   void apply_rules() {
-    for (std::size_t r = 0; r < ruleset_.rules.size(); ++r) {
-      const auto& rule = ruleset_.rules[r];
-      Truth truth = run_program(ruleset_, rule.condition, atoms_);
-      if (truth == Truth::false_) continue;
-      int rule_index = static_cast<int>(r);
-      if (truth == Truth::true_) out_.fired_rules.push_back(rule_index);
-      for (const auto& effect : rule.effects) {
-        switch (effect.kind) {
-          case model::Effect::Kind::avoid:
-            for_each(effect.technique_list, [&](int t) { exclude(t, {ExclusionReason::Kind::rule, rule_index, 0}); });
-            break;
-          case model::Effect::Kind::include:
-            if (truth == Truth::true_) {
-              for_each(effect.technique_list, [&](int t) {
-                includes_.push_back({t, rule_index});
-                included_.set(static_cast<std::size_t>(t));
-              });
-            }
-            break;
-          case model::Effect::Kind::caution:
-            if (effect.general) out_.cautions.push_back(rule_index);
-            else for_each(effect.technique_list, [&](int t) { cautions_.push_back({t, rule_index}); });
-            break;
-          case model::Effect::Kind::order:
-            if (effect.first_phase >= 0) {
-              phase_edges_.push_back({effect.first_phase, effect.second_phase});
-            } else {
-              for_each(effect.technique_list, [&](int a) {
-                for_each(effect.second_list, [&](int b) { technique_edges_.push_back({a, b}); });
-              });
-            }
-            break;
+    const std::size_t rule_count = ruleset_.rules.size();
+    out_.fired_rules.resize(rule_count);
+    std::size_t fired = 0;
+    for (std::size_t r = 0; r < rule_count; ++r) {
+      out_.fired_rules[fired] = static_cast<int>(r);
+      fired += rules_[r] == Truth::true_ ? 1 : 0;
+    }
+    out_.fired_rules.resize(fired);
+    auto effect_of = [&](const EffectRef& ref) -> const CompiledEffect& {
+      return ruleset_.rules[ref.rule].effects[ref.effect];
+    };
+    for (const EffectRef& ref : ruleset_.avoid_effects) {
+      if (rules_[ref.rule] == Truth::false_) continue;
+      int rule_index = static_cast<int>(ref.rule);
+      const CompiledEffect& effect = effect_of(ref);
+      excluded_ |= effect.techniques;
+      for (int t : effect.technique_list) reasons_.push_back({t, {ExclusionReason::Kind::rule, rule_index, 0}});
+    }
+    for (const EffectRef& ref : ruleset_.include_effects) {
+      if (rules_[ref.rule] != Truth::true_) continue;
+      const CompiledEffect& effect = effect_of(ref);
+      included_ |= effect.techniques;
+      for (int t : effect.technique_list) includes_.push_back({t, static_cast<int>(ref.rule)});
+    }
+    for (const EffectRef& ref : ruleset_.caution_effects) {
+      if (rules_[ref.rule] == Truth::false_) continue;
+      const CompiledEffect& effect = effect_of(ref);
+      if (effect.general) out_.cautions.push_back(static_cast<int>(ref.rule));
+      else for (int t : effect.technique_list) cautions_.push_back({t, static_cast<int>(ref.rule)});
+    }
+    for (const EffectRef& ref : ruleset_.order_effects) {
+      if (rules_[ref.rule] == Truth::false_) continue;
+      const CompiledEffect& effect = effect_of(ref);
+      if (effect.first_phase >= 0) {
+        phase_edges_.push_back({effect.first_phase, effect.second_phase});
+      } else {
+        for (int a : effect.technique_list) {
+          for (int b : effect.second_list) technique_edges_.push_back({a, b});
         }
       }
     }
@@ -254,18 +305,20 @@ class PlanBuilder {
       }
     }
     out_.plan.reserve(chosen.size());
-    {
-      for (int t : chosen) {
-        if (t < 0) continue;
-        PlanEntry entry{t, {}, {}, ruleset_.techniques[t].targets & areas_};
-        for (const auto& [technique, rule] : includes_) {
-          if (technique == t) entry.include_rules.push_back(rule);
-        }
-        for (const auto& [technique, rule] : cautions_) {
-          if (technique == t) entry.caution_rules.push_back(rule);
-        }
-        out_.plan.push_back(std::move(entry));
-      }
+    // Where each technique sits in the plan, so includes and cautions are placed in one pass each.
+    std::int16_t entry_of[max_techniques];
+    for (int t : chosen) {
+      if (t < 0) continue;
+      entry_of[t] = static_cast<std::int16_t>(out_.plan.size());
+      out_.plan.push_back(PlanEntry{t, {}, {}, ruleset_.techniques[t].targets & areas_});
+    }
+    std::bitset<max_techniques> planned;
+    for (const PlanEntry& entry : out_.plan) planned.set(static_cast<std::size_t>(entry.technique));
+    for (const auto& [technique, rule] : includes_) {
+      if (planned.test(static_cast<std::size_t>(technique))) out_.plan[entry_of[technique]].include_rules.push_back(rule);
+    }
+    for (const auto& [technique, rule] : cautions_) {
+      if (planned.test(static_cast<std::size_t>(technique))) out_.plan[entry_of[technique]].caution_rules.push_back(rule);
     }
   }
 
@@ -289,7 +342,7 @@ class PlanBuilder {
   const CompiledRuleset& ruleset_;
   const model::Ruleset& model_;
   const Answers& answers_;
-  const Truth* atoms_;
+  const Truth* rules_;
   Evaluation& out_;
   std::vector<std::pair<int, ExclusionReason>>& reasons_;
   std::vector<std::pair<int, int>>& includes_;
@@ -354,7 +407,8 @@ std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program,
 // Evaluation::refine: the unanswered questions whose answer could change a self-care decision.
 // The plan is a function of the truth of each rule (and red flag) and of the equipment and pain-area
 // answers, so a question can change it only by unsettling one of those.
-void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const Truth* atoms, Evaluation& out) {
+void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const std::uint8_t* atom_codes,
+                 Evaluation& out) {
   const model::Ruleset& model = *ruleset.model;
   const model::FactSet unanswered = ruleset.declared_facts & ~answers.known;
   model::FactSet relevant;
@@ -373,7 +427,7 @@ void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const T
     // The atoms as if no default applied: an unanswered question is unknown, whatever its default.
     TruthBuffer open(ruleset.atoms.size());
     Truth* open_atoms = open.data();
-    std::copy(atoms, atoms + ruleset.atoms.size(), open_atoms);
+    for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) open_atoms[i] = to_truth(atom_codes[i]);
     // The conditions that read an unanswered fact: rules, then red flags.
     TechniqueSet readers_small;  // a bit per condition for ordinary rulesets
     std::vector<bool> readers_large;
@@ -456,19 +510,27 @@ void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::Fact
                    const model::FactSet& known, Truth* out) {
   for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
     const Atom& atom = ruleset.atoms[i];
-    out[i] = known.test(atom.fact) ? test_atom(atom, values[atom.fact]) : Truth::unknown;
+    out[i] = known.test(atom.fact) ? from_bool(holds(atom, values[atom.fact])) : Truth::unknown;
   }
 }
 
 Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   const model::Ruleset& model = *ruleset.model;
-  TruthBuffer truths(ruleset.atoms.size());
-  Truth* atoms = truths.data();
-  for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
-    const Atom& atom = ruleset.atoms[i];
+  thread_local CircuitScratch circuit;
+  const std::size_t fact_count = model.facts.size();
+  circuit.values.resize(fact_count);
+  circuit.known.resize(fact_count);
+  for (std::size_t f = 0; f < fact_count; ++f) {
     model::FactValue value = 0;
-    atoms[i] = fact_value(ruleset, answers, atom.fact, value) ? test_atom(atom, value) : Truth::unknown;
+    circuit.known[f] = fact_value(ruleset, answers, f, value) ? 1 : 0;
+    circuit.values[f] = value;
   }
+  circuit.slots.resize(1 + ruleset.atoms.size() + ruleset.gates.size());
+  std::uint8_t* slots = circuit.slots.data();
+  slots[0] = code_true;
+  // The red flags first; what only the suitability rules read is computed when a plan is built.
+  compute_atom_codes(ruleset, circuit, 0, ruleset.red_flag_atoms);
+  run_gates(ruleset, slots, 0, ruleset.red_flag_gates);
   model::FactSet known = answers.known | ruleset.has_default;
 
   Evaluation out;
@@ -478,7 +540,7 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   Truth* flags = flag_truths.data();
   for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
     const auto& flag = ruleset.red_flags[f];
-    flags[f] = run_program(ruleset, flag.condition, atoms);
+    flags[f] = to_truth(read_ref(slots, ruleset.red_flag_roots[f]));
     if (flags[f] == Truth::true_) certain = std::max(certain, flag.tier);
     if (flags[f] != Truth::false_) possible = std::max(possible, flag.tier);
   }
@@ -515,9 +577,13 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
     return out;
   }
   out.outcome = Outcome::self_care;
+  compute_atom_codes(ruleset, circuit, ruleset.red_flag_atoms, ruleset.atoms.size());
+  run_gates(ruleset, slots, ruleset.red_flag_gates, ruleset.gates.size());
+  circuit.rules.resize(ruleset.rules.size());
+  for (std::size_t r = 0; r < ruleset.rules.size(); ++r) circuit.rules[r] = to_truth(read_ref(slots, ruleset.rule_roots[r]));
   thread_local PlanScratch scratch;
-  PlanBuilder(ruleset, answers, atoms, out, scratch).build();
-  find_refine(ruleset, answers, atoms, out);
+  PlanBuilder(ruleset, answers, circuit.rules.data(), out, scratch).build();
+  find_refine(ruleset, answers, slots + 1, out);
   return out;
 }
 
