@@ -138,6 +138,8 @@ struct PlanScratch {
   std::vector<std::pair<int, int>> technique_edges;
   std::vector<int> phase_order, per_phase, chosen, candidates;
   std::vector<std::uint32_t> counts, cursor;
+  std::vector<std::uint32_t> applied;        // indices into one kind's effect list that apply
+  std::vector<std::uint32_t> avoids;         // the avoid effects that apply (CompiledRuleset::avoid_effects)
 
   void clear() {
     reasons.clear();
@@ -165,6 +167,7 @@ class PlanBuilder {
         rules_(rules),
         out_(out),
         reasons_(scratch.reasons),
+        avoids_(scratch.avoids),
         includes_(scratch.includes),
         cautions_(scratch.cautions),
         phase_edges_(scratch.phase_edges),
@@ -172,7 +175,6 @@ class PlanBuilder {
         scratch_(scratch) {
     scratch.clear();
     out_.excluded.reserve(ruleset.techniques.size());
-    out_.exclusion_reasons.reserve(64);
   }
 
   void build() {
@@ -203,28 +205,40 @@ class PlanBuilder {
     auto effect_of = [&](const EffectRef& ref) -> const CompiledEffect& {
       return ruleset_.rules[ref.rule].effects[ref.effect];
     };
-    for (const EffectRef& ref : ruleset_.avoid_effects) {
-      if (rules_[ref.rule] == Truth::false_) continue;
-      int rule_index = static_cast<int>(ref.rule);
-      const CompiledEffect& effect = effect_of(ref);
-      excluded_ |= effect.techniques;
-      for (int t : effect.technique_list) reasons_.push_back({t, {ExclusionReason::Kind::rule, rule_index, 0}});
-    }
-    for (const EffectRef& ref : ruleset_.include_effects) {
-      if (rules_[ref.rule] != Truth::true_) continue;
+    // The effects of one kind whose rule has a truth in `wanted` (a bit per Truth value), found
+    // without a branch per rule, since the truths follow no pattern a predictor could learn.
+    auto select_applied = [&](const std::vector<EffectRef>& effects, unsigned wanted, std::vector<std::uint32_t>& into) {
+      into.resize(effects.size());
+      std::size_t count = 0;
+      for (std::size_t i = 0; i < effects.size(); ++i) {
+        into[count] = static_cast<std::uint32_t>(i);
+        count += (wanted >> static_cast<unsigned>(rules_[effects[i].rule])) & 1U;
+      }
+      into.resize(count);
+    };
+    constexpr unsigned not_false = (1U << static_cast<unsigned>(Truth::true_)) | (1U << static_cast<unsigned>(Truth::unknown));
+    constexpr unsigned only_true = 1U << static_cast<unsigned>(Truth::true_);
+    // Avoid: the reasons themselves are written by group_exclusions, from this list.
+    select_applied(ruleset_.avoid_effects, not_false, avoids_);
+    for (std::uint32_t i : avoids_) excluded_ |= effect_of(ruleset_.avoid_effects[i]).techniques;
+    std::vector<std::uint32_t>& applied = scratch_.applied;
+    select_applied(ruleset_.include_effects, only_true, applied);
+    for (std::uint32_t i : applied) {
+      const EffectRef& ref = ruleset_.include_effects[i];
       const CompiledEffect& effect = effect_of(ref);
       included_ |= effect.techniques;
       for (int t : effect.technique_list) includes_.push_back({t, static_cast<int>(ref.rule)});
     }
-    for (const EffectRef& ref : ruleset_.caution_effects) {
-      if (rules_[ref.rule] == Truth::false_) continue;
+    select_applied(ruleset_.caution_effects, not_false, applied);
+    for (std::uint32_t i : applied) {
+      const EffectRef& ref = ruleset_.caution_effects[i];
       const CompiledEffect& effect = effect_of(ref);
       if (effect.general) out_.cautions.push_back(static_cast<int>(ref.rule));
       else for (int t : effect.technique_list) cautions_.push_back({t, static_cast<int>(ref.rule)});
     }
-    for (const EffectRef& ref : ruleset_.order_effects) {
-      if (rules_[ref.rule] == Truth::false_) continue;
-      const CompiledEffect& effect = effect_of(ref);
+    select_applied(ruleset_.order_effects, not_false, applied);
+    for (std::uint32_t i : applied) {
+      const CompiledEffect& effect = effect_of(ruleset_.order_effects[i]);
       if (effect.first_phase >= 0) {
         phase_edges_.push_back({effect.first_phase, effect.second_phase});
       } else {
@@ -323,20 +337,34 @@ class PlanBuilder {
   }
 
   // Groups the reasons by technique in catalogue order, each technique's in the order they were
-  // found (a counting sort: no comparisons, no temporary buffer).
+  // found: first the avoid rules that apply (all found before any other reason), then reasons_
+  // (a counting sort: no comparisons, no temporary buffer).
   void group_exclusions() {
     std::vector<std::uint32_t>& start = scratch_.counts;
     start.assign(ruleset_.techniques.size() + 1, 0);
+    std::size_t total = reasons_.size();
+    for (std::uint32_t i : avoids_) {
+      const EffectRef& ref = ruleset_.avoid_effects[i];
+      const auto& list = ruleset_.rules[ref.rule].effects[ref.effect].technique_list;
+      for (int t : list) ++start[static_cast<std::size_t>(t) + 1];
+      total += list.size();
+    }
     for (const auto& reason : reasons_) ++start[static_cast<std::size_t>(reason.first) + 1];
     for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
       // Here start[t] is where technique t's reasons begin and start[t + 1] still holds its count.
       if (start[t + 1] > 0) out_.excluded.push_back({static_cast<int>(t), start[t], start[t + 1]});
       start[t + 1] += start[t];
     }
-    out_.exclusion_reasons.resize(reasons_.size());
+    out_.exclusion_reasons.resize(total);
+    ExclusionReason* reasons = out_.exclusion_reasons.data();
     std::vector<std::uint32_t>& next = scratch_.cursor;
     next.assign(start.begin(), start.end() - 1);
-    for (const auto& [technique, reason] : reasons_) out_.exclusion_reasons[next[technique]++] = reason;
+    for (std::uint32_t i : avoids_) {
+      const EffectRef& ref = ruleset_.avoid_effects[i];
+      const ExclusionReason reason{ExclusionReason::Kind::rule, static_cast<int>(ref.rule), 0};
+      for (int t : ruleset_.rules[ref.rule].effects[ref.effect].technique_list) reasons[next[t]++] = reason;
+    }
+    for (const auto& [technique, reason] : reasons_) reasons[next[technique]++] = reason;
   }
 
   const CompiledRuleset& ruleset_;
@@ -344,7 +372,8 @@ class PlanBuilder {
   const Answers& answers_;
   const Truth* rules_;
   Evaluation& out_;
-  std::vector<std::pair<int, ExclusionReason>>& reasons_;
+  std::vector<std::pair<int, ExclusionReason>>& reasons_;  // all but those of avoid rules
+  std::vector<std::uint32_t>& avoids_;
   std::vector<std::pair<int, int>>& includes_;
   std::vector<std::pair<int, int>>& cautions_;
   std::vector<std::pair<int, int>>& phase_edges_;
