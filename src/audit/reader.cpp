@@ -188,6 +188,13 @@ std::vector<FeedbackRow> AuditReader::feedback(const std::string& decision_id) {
   return rows;
 }
 
+std::optional<std::string> AuditReader::decision_record(const std::string& decision_id) {
+  sql::Statement statement(*db_, "SELECT decision FROM decisions WHERE decision_id = ?1");
+  statement.bind(1, decision_id);
+  if (!statement.step()) return std::nullopt;
+  return statement.text(0);
+}
+
 std::vector<std::string> AuditReader::ruleset_hashes() {
   sql::Statement statement(*db_, "SELECT hash FROM rulesets ORDER BY hash");
   std::vector<std::string> hashes;

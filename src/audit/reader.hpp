@@ -67,6 +67,9 @@ class AuditReader {
   void for_each_decision(const DecisionFilter& filter, const std::function<bool(const DecisionRow&)>& visit);
   // Stored feedback in arrival order, for one decision or (empty id) all; none in a version-1 log.
   std::vector<FeedbackRow> feedback(const std::string& decision_id);
+  // The logged decision record (the `decision` column) of the decision with this id; nullopt when
+  // the log has none.
+  std::optional<std::string> decision_record(const std::string& decision_id);
   // The stored rulesets' hashes.
   std::vector<std::string> ruleset_hashes();
   // The files of a stored ruleset, sorted by name; false when the hash is not stored.

@@ -12,6 +12,7 @@
 #include "audit/sqlite.hpp"
 #include "auditor/checkpoints.hpp"
 #include "auditor/export.hpp"
+#include "auditor/feedback_summary.hpp"
 #include "auditor/replay.hpp"
 #include "auditor/signatures.hpp"
 #include "auditor/verify.hpp"
@@ -61,7 +62,9 @@ const CommandSpec audit_specs[] = {
      {"--db", "--to", "--replica-id", "--batch", "--format"}},
     {"audit feedback",
      "usage: triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
-     "  clinicians' CDS Hooks feedback (accepted / overridden, with reasons) against decisions\n",
+     "  clinicians' CDS Hooks feedback (accepted / overridden, with reasons) against decisions, then\n"
+     "  per rule and red flag that fired in those decisions: how often accepted and overridden, and why\n"
+     "  (json: one line per entry, then one {\"summary\": …} line)\n",
      {},
      {"--db", "--decision", "--format"}},
 };
@@ -262,6 +265,10 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
         io.out << " service=" << row.service << " client=" << json_quote(row.client) << "\n";
       }
     }
+    // Then, per rule and red flag that fired in those decisions, how often its advice was
+    // accepted or overridden, and why (governance evidence).
+    FeedbackSummary summary = summarize_feedback(*reader, options.get("--decision", ""));
+    io.out << (format == "json" ? feedback_summary_json(summary) + "\n" : feedback_summary_text(summary));
     return exit_ok;
   }
   io.err << "triage audit: unknown command `" << command << "`\n" << audit_usage;
