@@ -1,5 +1,6 @@
 #include "fhir/cds_hooks.hpp"
 
+#include <cctype>
 #include <map>
 
 #include "fhir/guidance.hpp"
@@ -19,8 +20,7 @@ Json service(const std::string& hook, const std::string& id, const std::string& 
            "urgency, the questions still to ask, or a self-care plan."},
           {"id", id},
           {"prefetch",
-           {{"questionnaireResponse", "QuestionnaireResponse?subject={{context.patientId}}&questionnaire=" +
-                                          names.questionnaire_url() + "&_sort=-authored&_count=1"}}},
+           {{"questionnaireResponse", response_search(names, "{{context.patientId}}")}}},
           {"usageRequirements", "Trusted issuers and their keys are configured with --cds-jwks."}};
 }
 
@@ -98,6 +98,12 @@ std::optional<HookRequest> parse_hook_request(const Json& body, const std::strin
   }
   request.hook_instance = body["hookInstance"].get<std::string>();
   if (body.contains("fhirServer") && body["fhirServer"].is_string()) request.fhir_server = body["fhirServer"].get<std::string>();
+  if (body.contains("fhirAuthorization") && body["fhirAuthorization"].is_object()) {
+    const Json& authorization = body["fhirAuthorization"];
+    if (authorization.contains("access_token") && authorization["access_token"].is_string()) {
+      request.fhir_access_token = authorization["access_token"].get<std::string>();
+    }
+  }
   if (!body.contains("context") || !body["context"].is_object()) {
     error = "`context` must be an object";
     return std::nullopt;
@@ -110,26 +116,81 @@ std::optional<HookRequest> parse_hook_request(const Json& body, const std::strin
       request.response = value;
     } else if (value.is_object() && value.value("resourceType", "") == "Bundle" && value.contains("entry") &&
                value["entry"].is_array()) {
-      std::string latest;
-      for (const auto& entry : value["entry"]) {
-        if (!entry.is_object() || !entry.contains("resource")) continue;
-        const Json& resource = entry["resource"];
-        if (!resource.is_object() || resource.value("resourceType", "") != "QuestionnaireResponse") continue;
-        std::string authored = resource.contains("authored") && resource["authored"].is_string()
-                                   ? resource["authored"].get<std::string>()
-                                   : "";
-        // RFC 3339 times in the same zone order as text; the first of equal ones wins.
-        if (request.response.is_null() || authored > latest) {
-          request.response = resource;
-          latest = authored;
-        }
-      }
+      request.response = latest_response(value);
     } else if (!value.is_null()) {
       error = "prefetch `questionnaireResponse` must be a QuestionnaireResponse, a Bundle or null";
       return std::nullopt;
     }
   }
   return request;
+}
+
+std::string response_search(const fhir::FhirNames& names, const std::string& patient_id) {
+  std::string id = patient_id;
+  if (patient_id != "{{context.patientId}}") {
+    static const char* hex = "0123456789ABCDEF";
+    id.clear();
+    for (unsigned char c : patient_id) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        id += static_cast<char>(c);
+      } else {
+        id += '%';
+        id += hex[c >> 4];
+        id += hex[c & 15];
+      }
+    }
+  }
+  return "QuestionnaireResponse?subject=Patient/" + id + "&questionnaire=" + names.questionnaire_url() +
+         "&status=completed&_sort=-authored&_count=1";
+}
+
+Json latest_response(const Json& bundle) {
+  Json response;
+  if (!bundle.is_object() || !bundle.contains("entry") || !bundle["entry"].is_array()) return response;
+  std::string latest;
+  for (const auto& entry : bundle["entry"]) {
+    if (!entry.is_object() || !entry.contains("resource")) continue;
+    const Json& resource = entry["resource"];
+    if (!resource.is_object() || resource.value("resourceType", "") != "QuestionnaireResponse") continue;
+    std::string authored =
+        resource.contains("authored") && resource["authored"].is_string() ? resource["authored"].get<std::string>() : "";
+    // RFC 3339 times in the same zone order as text; the first of equal ones wins.
+    if (response.is_null() || authored > latest) {
+      response = resource;
+      latest = authored;
+    }
+  }
+  return response;
+}
+
+bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why) {
+  std::size_t scheme = fhir_server.starts_with("https://") ? 8 : fhir_server.starts_with("http://") ? 7 : 0;
+  if (scheme == 0) {
+    why = "fhirServer must be an http:// or https:// URL";
+    return false;
+  }
+  for (unsigned char c : fhir_server) {
+    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '\\') {
+      why = "fhirServer must be a plain URL (no query, fragment, spaces or control characters)";
+      return false;
+    }
+  }
+  std::size_t host_end = fhir_server.find('/', scheme);
+  if (fhir_server.substr(scheme, host_end == std::string::npos ? std::string::npos : host_end - scheme).find('@') !=
+      std::string::npos) {
+    why = "fhirServer must not carry user info";
+    return false;
+  }
+  std::string server = fhir_server;
+  while (server.size() > scheme && server.back() == '/') server.pop_back();
+  for (std::string prefix : allowed) {
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    if (prefix.empty()) continue;
+    if (server == prefix || (server.starts_with(prefix) && server[prefix.size()] == '/')) return true;
+  }
+  why = allowed.empty() ? "this service fetches from no FHIR server (none is allow-listed with --cds-fhir-servers)"
+                        : "fhirServer is not in the allow-list (--cds-fhir-servers)";
+  return false;
 }
 
 Json decision_card(const v1::Decision& decision, const v1::Questionnaire& questionnaire, const Json& referral,

@@ -25,10 +25,26 @@ struct HookRequest {
   std::string hook;
   std::string hook_instance;
   std::string fhir_server;   // empty when none was given
+  std::string fhir_access_token;  // fhirAuthorization.access_token (a Bearer token); empty when none
   Json context;              // the hook's context object
   bool prefetch_given = false;  // the "questionnaireResponse" prefetch key was present (even as null)
   Json response;             // the QuestionnaireResponse found in the prefetch (latest `authored`), or null
 };
+
+// The search the discovery prefetch names, for one patient: `QuestionnaireResponse?subject=Patient/<id>&
+// questionnaire=<canonical>&status=completed&_sort=-authored&_count=1` (the id percent-encoded).
+// With `patient_id` "{{context.patientId}}" it is the prefetch template itself.
+std::string response_search(const fhir::FhirNames& names, const std::string& patient_id);
+
+// The QuestionnaireResponse with the latest `authored` among a Bundle's entries (the first of
+// equal ones), or null when it has none.
+Json latest_response(const Json& bundle);
+
+// Whether the service may call `fhir_server` (CDS Hooks fhirServer): an http:// or https:// URL
+// without user info, query or fragment, equal to one of `allowed` (URL prefixes, trailing `/`
+// ignored) or below one at a `/`. False with `why` otherwise; every server is refused when
+// `allowed` is empty.
+bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why);
 
 // Parses a hook call for `service_id`; nullopt with `error` when it is not one (missing hook or
 // hookInstance, a hook other than the service's, a context that is not an object).

@@ -195,34 +195,21 @@ HttpResult unreadable_card(const Read& read, const FhirNames& names) {
   return cds_result(200, {{"cards", Json::array({std::move(card)})}});
 }
 
-void post_hook(const std::string& service_id, std::string_view body, const Headers& headers, FhirService& service,
-               const cds::JwtResult& jwt, Reply reply) {
-  Json input;
-  HttpResult error;
-  if (!parse_body(body, headers, input, error, false)) return reply(std::move(error));
-  std::string why;
-  auto request = cds::parse_hook_request(input, service_id, why);
-  if (!request) return reply(cds_error(400, why));
-  if (request->response.is_null()) {
-    if (request->prefetch_given && !input["prefetch"]["questionnaireResponse"].is_null()) {
-      return reply(cds_result(200, {{"cards", Json::array()}}));  // the search found no response: nothing to say
-    }
-    return reply(cds_error(412, request->fhir_server.empty()
-                                    ? "prefetch `questionnaireResponse` is missing and no fhirServer was given"
-                                    : "prefetch `questionnaireResponse` is missing; this service does not query the "
-                                      "fhirServer itself"));
-  }
+// Decides from the QuestionnaireResponse `response` (from the prefetch or the fhirServer) and
+// replies with its card.
+void decide_hook(const cds::HookRequest& request, const Json& response, FhirService& service,
+                 const cds::JwtResult& jwt, Reply reply) {
   auto read = std::make_shared<Read>();
-  if (!read_checked(request->response, service, *read)) return reply(unreadable_card(*read, service.names));
+  if (!read_checked(response, service, *read)) return reply(unreadable_card(*read, service.names));
   std::string client = jwt.issuer + (jwt.subject.empty() ? "" : "#" + jwt.subject);
   v1::EvaluateRequest evaluate = to_evaluate_request(read->answers);
-  if (evaluate.request_id().empty() && request->hook_instance.size() <= 128) evaluate.set_request_id(request->hook_instance);
+  if (evaluate.request_id().empty() && request.hook_instance.size() <= 128) evaluate.set_request_id(request.hook_instance);
   DecisionSubject subject = about(read->answers);
-  if (subject.subject.is_null() && request->context.contains("patientId") && request->context["patientId"].is_string()) {
-    subject.subject = {{"reference", "Patient/" + request->context["patientId"].get<std::string>()}};
+  if (subject.subject.is_null() && request.context.contains("patientId") && request.context["patientId"].is_string()) {
+    subject.subject = {{"reference", "Patient/" + request.context["patientId"].get<std::string>()}};
   }
-  if (subject.encounter.is_null() && request->context.contains("encounterId") && request->context["encounterId"].is_string()) {
-    subject.encounter = {{"reference", "Encounter/" + request->context["encounterId"].get<std::string>()}};
+  if (subject.encounter.is_null() && request.context.contains("encounterId") && request.context["encounterId"].is_string()) {
+    subject.encounter = {{"reference", "Encounter/" + request.context["encounterId"].get<std::string>()}};
   }
   const CompiledRuleset& ruleset = *read->ruleset;
   service.decide(ruleset, evaluate, client,
@@ -239,6 +226,67 @@ void post_hook(const std::string& service_id, std::string_view body, const Heade
                    }
                    reply(std::move(result));
                  });
+}
+
+// The hook came without its prefetch but with a fhirServer the operator allows: fetch the
+// patient's latest response with the prefetch's own search, then decide as with a prefetch.
+void fetch_and_decide(std::shared_ptr<cds::HookRequest> request, FhirService& service, const cds::JwtResult& jwt,
+                      Reply reply) {
+  const Json& context = request->context;
+  if (!context.contains("patientId") || !context["patientId"].is_string() ||
+      context["patientId"].get<std::string>().empty()) {
+    return reply(cds_error(400, "`context.patientId` is required to query the fhirServer"));
+  }
+  std::string server = request->fhir_server;
+  while (!server.empty() && server.back() == '/') server.pop_back();
+  std::string url = server + "/" + cds::response_search(service.names, context["patientId"].get<std::string>());
+  service.fetch(url, request->fhir_access_token, [request, &service, jwt, reply = std::move(reply)](Fetched fetched) {
+    if (!fetched.ok) {
+      HttpResult failed = cds_error(fetched.status, "fhirServer: " + fetched.error);
+      failed.log_note = "fhirServer: " + fetched.error;
+      return reply(std::move(failed));
+    }
+    Reply fallback = reply;
+    try {
+      Json bundle;
+      if (nesting(fetched.body) <= max_depth) bundle = Json::parse(fetched.body, nullptr, false);
+      if (!bundle.is_object() || bundle.value("resourceType", "") != "Bundle" || bundle.value("type", "") != "searchset" ||
+          (bundle.contains("entry") && !bundle["entry"].is_array())) {
+        HttpResult refused = cds_error(502, "fhirServer: the answer to the QuestionnaireResponse search is not a searchset Bundle");
+        refused.log_note = "fhirServer answer is not a searchset Bundle";
+        return reply(std::move(refused));
+      }
+      Json response = cds::latest_response(bundle);
+      if (response.is_null()) return reply(cds_result(200, {{"cards", Json::array()}}));  // nothing on file
+      decide_hook(*request, response, service, jwt, std::move(reply));
+    } catch (const nlohmann::json::exception& e) {
+      fallback(malformed(false, e));
+    }
+  });
+}
+
+void post_hook(const std::string& service_id, std::string_view body, const Headers& headers, FhirService& service,
+               const cds::JwtResult& jwt, Reply reply) {
+  Json input;
+  HttpResult error;
+  if (!parse_body(body, headers, input, error, false)) return reply(std::move(error));
+  std::string why;
+  auto request = cds::parse_hook_request(input, service_id, why);
+  if (!request) return reply(cds_error(400, why));
+  if (request->response.is_null()) {
+    if (request->prefetch_given && !input["prefetch"]["questionnaireResponse"].is_null()) {
+      return reply(cds_result(200, {{"cards", Json::array()}}));  // the search found no response: nothing to say
+    }
+    if (request->fhir_server.empty()) {
+      return reply(cds_error(412, "prefetch `questionnaireResponse` is missing and no fhirServer was given"));
+    }
+    if (!service.fetch || !cds::fhir_server_allowed(request->fhir_server, service.fhir_servers, why)) {
+      return reply(cds_error(412, "prefetch `questionnaireResponse` is missing and the fhirServer is not queried: " +
+                                      (service.fetch ? why : std::string("this server fetches from no FHIR server"))));
+    }
+    return fetch_and_decide(std::make_shared<cds::HookRequest>(std::move(*request)), service, jwt, std::move(reply));
+  }
+  decide_hook(*request, request->response, service, jwt, std::move(reply));
 }
 
 HttpResult post_feedback(const std::string& service_id, std::string_view body, const Headers& headers,

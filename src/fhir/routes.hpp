@@ -27,6 +27,7 @@ struct HttpResult {
   std::string content_type = "application/fhir+json";
   std::string body;
   Headers headers;  // extra response headers (WWW-Authenticate on 401)
+  std::string log_note;  // why, for the server's log, when it is safe to log (never answers or tokens)
 };
 
 // What deciding an intake gave: a decision, or an HTTP status with a message (400 for answers the
@@ -46,6 +47,16 @@ struct FeedbackRecord {
   cds::Feedback feedback;
 };
 
+// What a GET from a CDS client's FHIR server gave: the body of a 200 answer, or the HTTP status the
+// hook answers with (502 the server failed or refused, 504 it did not answer in time, 503 busy)
+// and a message (never the token).
+struct Fetched {
+  bool ok = false;
+  int status = 502;
+  std::string error;
+  std::string body;
+};
+
 // Everything the routes need from the server. Callbacks may be called from several threads at once.
 struct FhirService {
   FhirNames names;
@@ -63,6 +74,14 @@ struct FhirService {
       decide;
   // Stores one feedback entry; false with `error` when it could not. Null: feedback answers 501.
   std::function<bool(const FeedbackRecord& record, std::string& error)> record_feedback;
+  // GETs an absolute http(s) `url` with `Authorization: Bearer <access_token>` when the token is
+  // not empty, then calls `done` exactly once, at once or from another thread. Used for hooks that
+  // come without the prefetch but with a `fhirServer` in `fhir_servers`. Null: never called.
+  std::function<void(const std::string& url, const std::string& access_token, std::function<void(Fetched)> done)>
+      fetch;
+  // URL prefixes of the FHIR servers `fetch` may call (a hook's fhirServer must equal one or lie
+  // below one at a `/`). Empty: none is called (412 as without fhirServer).
+  std::vector<std::string> fhir_servers;
   // Checks CDS Hooks bearer tokens. Null: every CDS Hooks call but discovery answers 401.
   std::shared_ptr<cds::JwtVerifier> verifier;
   // Seconds since the Unix epoch (JWT checks); the system clock when null.
@@ -79,7 +98,8 @@ bool is_fhir_target(std::string_view target);
 // GET /fhir/OperationDefinition/evaluate, POST /fhir/Questionnaire/$next-question,
 // POST /fhir/QuestionnaireResponse/$evaluate, GET /cds-services, POST /cds-services/{id},
 // POST /cds-services/{id}/feedback. FHIR errors are OperationOutcomes (400 with the FHIRPath of each
-// bad item, 404, 405, 415); CDS Hooks errors are `{"error": …}` (400, 401, 404, 412). `client` is
+// bad item, 404, 405, 415); CDS Hooks errors are `{"error": …}` (400, 401, 404, 412; 502, 503, 504
+// when the hook's fhirServer was called and failed). `client` is
 // the transport's identity of the caller (cert:…, id:…, peer:…), if any, for the audit log.
 HttpResult handle_fhir(std::string_view method, std::string_view target, const Headers& headers, std::string_view body,
                        FhirService& service, std::string_view client = {});

@@ -52,6 +52,20 @@ std::shared_ptr<fhir::FhirService> make_fhir_service(Decider& decider, AuditLog&
     });
   };
   service->record_feedback = fhir::feedback_to_audit_log(audit);
+  service->fhir_servers = options.fhir_servers;
+  if (options.fhir_client && !options.fhir_servers.empty()) {
+    // Failures are logged with the URL up to its query (which names the patient), never the token.
+    service->fetch = [client = options.fhir_client, log = decider.log()](
+                         const std::string& url, const std::string& token, std::function<void(fhir::Fetched)> done) {
+      client->get(url, token, [log, where = url.substr(0, url.find('?')), done = std::move(done)](FetchResult result) {
+        if (!result.ok) {
+          log->warn("cds_fhir_fetch_failed",
+                    {{"url", where}, {"status", std::to_string(result.status), true}, {"error", result.error}});
+        }
+        done({result.ok, result.status, std::move(result.error), std::move(result.body)});
+      });
+    };
+  }
   return service;
 }
 

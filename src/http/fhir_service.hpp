@@ -4,9 +4,11 @@
 // log's feedback table, and its bearer tokens are checked against the `--cds-jwks` issuers.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "audit/audit_log.hpp"
 #include "fhir/routes.hpp"
+#include "http/fhir_client.hpp"
 #include "serve/decide.hpp"
 
 namespace triage::http_api {
@@ -18,6 +20,11 @@ struct FhirOptions {
   // The trusted CDS clients' keys (cds::read_trusted_issuers format). Empty: no client is trusted,
   // so every CDS Hooks call but discovery answers 401.
   std::string cds_jwks_file;
+  // URL prefixes of the FHIR servers a hook's `fhirServer` may name (--cds-fhir-servers); with
+  // `fhir_client`, a hook without its prefetch is answered from its fhirServer when allowed.
+  // Empty or no client: no fhirServer is called (412 as without one).
+  std::vector<std::string> fhir_servers;
+  std::shared_ptr<FhirClient> fhir_client;  // owned (and stopped) by the listener
 };
 
 // A FhirService over `decider` and `audit` (both must outlive it). Null with `error` when the

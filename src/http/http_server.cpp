@@ -320,12 +320,22 @@ bool split_host_port(const std::string& listen, std::string& host, std::string& 
 
 }  // namespace
 
+// The allow-listed fhirServer prefixes for the start-up log line.
+std::string fhir_servers_text(const std::vector<std::string>& servers) {
+  if (servers.empty()) return "none (--cds-fhir-servers not set: hooks' fhirServer is never called)";
+  std::string text;
+  for (const auto& server : servers) text += (text.empty() ? "" : ",") + server;
+  return text;
+}
+
 struct HttpServer::State {
   Shared shared;
   net::io_context io;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  // Calls hooks' fhirServer (when --cds-fhir-servers allows any) on its own thread; stopped by stop().
+  std::shared_ptr<http_api::FhirClient> fhir_client;
   int port = 0;
   bool stopped = false;
 
@@ -438,11 +448,19 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
     fhir.base_url = std::string(options.tls_cert.empty() ? "http" : "https") + "://" + name + ":" +
                     std::to_string(state->port);
   }
+  fhir.fhir_servers = options.cds_fhir_servers;
+  if (!fhir.fhir_servers.empty()) {
+    http_api::FhirClientOptions client;
+    client.timeout_ms = options.cds_fhir_timeout_ms;
+    state->fhir_client = std::make_shared<http_api::FhirClient>(client);
+    fhir.fhir_client = state->fhir_client;
+  }
   auto fhir_service = http_api::make_fhir_service(decider, audit, fhir, error);
   if (!fhir_service) return nullptr;
   shared.router.emplace(decider, std::move(ready), std::move(kiosk), std::move(fhir_service));
   log->info("fhir_serving", {{"base_url", fhir.base_url},
-                             {"cds_clients", options.cds_jwks.empty() ? "none (--cds-jwks not set)" : options.cds_jwks}});
+                             {"cds_clients", options.cds_jwks.empty() ? "none (--cds-jwks not set)" : options.cds_jwks},
+                             {"cds_fhir_servers", fhir_servers_text(options.cds_fhir_servers)}});
   state->work.emplace(state->io.get_executor());
   state->accept();
   for (int i = 0; i < std::max(1, options.threads); ++i) {
@@ -480,6 +498,7 @@ void HttpServer::stop() {
   if (state.stopped) return;
   state.stopped = true;
   state.shared.draining = true;
+  if (state.fhir_client) state.fhir_client->stop();
   state.work.reset();
   state.io.stop();
   for (auto& thread : state.threads) thread.join();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "audit/audit_log.hpp"
 #include "serve/decide.hpp"
@@ -28,6 +29,9 @@ struct HttpOptions {
   // FHIR R4 (/fhir/) and CDS Hooks (/cds-services): see fhir_service.hpp.
   std::string fhir_base_url;    // public base URL (JWT audience); empty: http(s)://<listen host>:<port>
   std::string cds_jwks;         // trusted CDS clients' keys; empty: CDS Hooks calls but discovery get 401
+  // FHIR servers a hook's fhirServer may name (URL prefixes); empty: none is ever called.
+  std::vector<std::string> cds_fhir_servers;
+  int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer GET
 };
 
 // Thread-safety: drain() and stop() are called by the owner, from one thread.

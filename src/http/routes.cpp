@@ -243,7 +243,12 @@ void Router::serve_fhir(const Request& request, std::function<void(Reply)> reply
           log->warn("cds_unauthorized", {{"client", client}, {"path", path}, {"challenge", reason}});
         } else if (out.status >= 400) {
           // Refused before (or instead of) a decision; the body is not logged: it may quote answers.
-          log->warn("fhir_refused", {{"status", std::to_string(out.status), true}, {"client", client}, {"path", path}});
+          if (result.log_note.empty()) {
+            log->warn("fhir_refused", {{"status", std::to_string(out.status), true}, {"client", client}, {"path", path}});
+          } else {
+            log->warn("fhir_refused", {{"status", std::to_string(out.status), true}, {"client", client}, {"path", path},
+                                       {"reason", result.log_note}});
+          }
         }
         reply(std::move(out));
       },

@@ -85,6 +85,27 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
       return false;
     }
     config.fhir_base_url = url;
+  } else if (key == "cds-fhir-servers") {
+    config.cds_fhir_servers.clear();
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t comma = value.find(',', start);
+      std::string url = trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      if (!url.empty()) {
+        std::size_t scheme = url.rfind("https://", 0) == 0 ? 8 : url.rfind("http://", 0) == 0 ? 7 : 0;
+        if (scheme == 0 || url.size() == scheme || url.find_first_of("?#@ ") != std::string::npos) {
+          error = "cds-fhir-servers takes http:// or https:// URL prefixes (no query, fragment or user info), "
+                  "separated by commas; got `" + url + "`";
+          return false;
+        }
+        config.cds_fhir_servers.push_back(url);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else if (key == "cds-fhir-timeout-ms") {
+    return number(config.cds_fhir_timeout_ms, 100, 60000);
   } else if (key == "admin-subjects") {
     config.admin_subjects.clear();
     // Comma-separated CNs; a list with `;` is split on `;` only, so whole DNs (with commas) fit.
@@ -116,7 +137,8 @@ const std::vector<std::string>& serve_option_names() {
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
                                               "audit-init", "health-listen", "trusted-keys", "require-approved",
                                               "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds",
-                                              "cds-jwks", "fhir-base-url"};
+                                              "cds-jwks", "fhir-base-url", "cds-fhir-servers",
+                                              "cds-fhir-timeout-ms"};
   return names;
 }
 
@@ -180,8 +202,9 @@ bool load_serve_config(const std::vector<std::pair<std::string, std::string>>& g
     error = "--tls-client-ca (mutual TLS) needs TLS: set --tls-cert and --tls-key";
     return false;
   }
-  if ((!config.cds_jwks.empty() || !config.fhir_base_url.empty()) && config.http_listen.empty()) {
-    error = "--cds-jwks and --fhir-base-url need the HTTP listener: set --http-listen";
+  if ((!config.cds_jwks.empty() || !config.fhir_base_url.empty() || !config.cds_fhir_servers.empty()) &&
+      config.http_listen.empty()) {
+    error = "--cds-jwks, --fhir-base-url and --cds-fhir-servers need the HTTP listener: set --http-listen";
     return false;
   }
   return true;

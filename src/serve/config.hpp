@@ -55,6 +55,10 @@ struct ServeConfig {
   // FHIR R4 and CDS Hooks on the HTTP listener (src/fhir/, under /fhir/ and /cds-services).
   std::string cds_jwks;       // JSON file of trusted CDS clients and their keys; empty: hooks answer 401
   std::string fhir_base_url;  // public base URL (JWT audience); empty: http(s)://<http-listen>
+  // URL prefixes (http:// or https://) of the FHIR servers a hook's fhirServer may name, called
+  // when a hook comes without its prefetch; empty: none is ever called (SSRF: the operator decides).
+  std::vector<std::string> cds_fhir_servers;
+  int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer call (resolve to whole answer)
 };
 
 // The option names, as flags (`--audit-db`), environment variables (TRIAGE_AUDIT_DB) and config

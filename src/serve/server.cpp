@@ -245,6 +245,8 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.max_connections = config.http_max_connections;
     http.fhir_base_url = config.fhir_base_url;
     http.cds_jwks = config.cds_jwks;
+    http.cds_fhir_servers = config.cds_fhir_servers;
+    http.cds_fhir_timeout_ms = config.cds_fhir_timeout_ms;
     auto ready = [health] { return health->serving(); };
     state->http = HttpServer::start(http, *state->decider, *state->audit, ready, log, error);
     if (!state->http) {

@@ -145,8 +145,131 @@ TEST_CASE("CDS Hooks discovery lists both services with the QuestionnaireRespons
   CHECK(discovery["services"][0]["id"] == "back-pain-triage");
   CHECK(discovery["services"][1]["hook"] == "encounter-start");
   std::string prefetch = discovery["services"][0]["prefetch"]["questionnaireResponse"];
-  CHECK_THAT(prefetch, Catch::StartsWith("QuestionnaireResponse?subject={{context.patientId}}"));
-  CHECK_THAT(prefetch, Catch::Contains("_sort=-authored&_count=1"));
+  CHECK(prefetch == "QuestionnaireResponse?subject=Patient/{{context.patientId}}&questionnaire=" +
+                        fixture.service.names.questionnaire_url() + "&status=completed&_sort=-authored&_count=1");
+  // The search the service makes itself on a fhirServer is the same, for the hook's patient.
+  CHECK(cds::response_search(fixture.service.names, "{{context.patientId}}") == prefetch);
+  CHECK_THAT(cds::response_search(fixture.service.names, "p 1/&x"), Catch::StartsWith("QuestionnaireResponse?subject=Patient/p%201%2F%26x&"));
+}
+
+TEST_CASE("CDS Hooks: which fhirServer URLs the allow-list lets the service call", "[cds][fhir-server]") {
+  const std::vector<std::string> allowed{"https://fhir.example.org/r4", "http://127.0.0.1:8090/"};
+  struct Case {
+    const char* server;
+    bool ok;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"https://fhir.example.org/r4", true, ""},
+      {"https://fhir.example.org/r4/", true, ""},
+      {"https://fhir.example.org/r4/tenant-1", true, ""},
+      {"http://127.0.0.1:8090", true, ""},
+      {"http://127.0.0.1:8090/fhir", true, ""},
+      {"https://fhir.example.org/r4evil", false, "allow-list"},
+      {"https://fhir.example.org.evil.test/r4", false, "allow-list"},
+      {"https://fhir.example.org", false, "allow-list"},
+      {"http://fhir.example.org/r4", false, "allow-list"},
+      {"http://127.0.0.1:80901", false, "allow-list"},
+      {"https://user:pw@fhir.example.org/r4", false, "user info"},
+      {"https://fhir.example.org/r4?x=1", false, "no query"},
+      {"https://fhir.example.org/r4#x", false, "no query"},
+      {"https://fhir.example.org/r4 x", false, "no query"},
+      {"file:///etc/passwd", false, "http:// or https://"},
+      {"gopher://fhir.example.org/r4", false, "http:// or https://"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.server);
+    std::string why;
+    CHECK(cds::fhir_server_allowed(c.server, allowed, why) == c.ok);
+    CHECK_THAT(why, Catch::Contains(c.why));
+  }
+  std::string why;
+  CHECK_FALSE(cds::fhir_server_allowed("https://fhir.example.org/r4", {}, why));
+  CHECK_THAT(why, Catch::Contains("--cds-fhir-servers"));
+}
+
+TEST_CASE("CDS Hooks: without a prefetch the service searches an allow-listed fhirServer", "[cds][fhir-server]") {
+  CdsFixture fixture;
+  Json questionnaire = questionnaire_json(fixture);
+  Json response = response_from_intake(questionnaire, example_answers("emergency_cauda_equina.json"));
+  response.erase("subject");
+  struct Call {
+    std::string url, token;
+  };
+  std::vector<Call> calls;
+  fhir::Fetched answer;
+  fixture.service.fetch = [&](const std::string& url, const std::string& token, std::function<void(fhir::Fetched)> done) {
+    calls.push_back({url, token});
+    done(answer);
+  };
+  fixture.service.fhir_servers = {"https://fhir.ehr.test/r4"};
+  auto hook = [&](const std::string& server, const Json& authorization = nullptr) {
+    Json call = hook_call(nullptr);
+    call["fhirServer"] = server;
+    if (!authorization.is_null()) call["fhirAuthorization"] = authorization;
+    return fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.good());
+  };
+  struct Case {
+    const char* what;
+    fhir::Fetched answer;
+    int status;
+    const char* body;
+  };
+  const std::string bundle = search_bundle(response).dump();
+  const Case cases[] = {
+      {"a searchset Bundle with the response: decided", {true, 200, "", bundle}, 200, "\"critical\""},
+      {"an empty searchset: no cards", {true, 200, "", R"({"resourceType":"Bundle","type":"searchset","total":0})"}, 200, "\"cards\":[]"},
+      {"not JSON", {true, 200, "", "<html>oops</html>"}, 502, "not a searchset Bundle"},
+      {"another resource", {true, 200, "", R"({"resourceType":"Patient","id":"p1"})"}, 502, "not a searchset Bundle"},
+      {"a Bundle that is not a searchset", {true, 200, "", R"({"resourceType":"Bundle","type":"collection","entry":[]})"}, 502,
+       "not a searchset Bundle"},
+      {"the server failed", {false, 502, "the FHIR server answered HTTP 500", ""}, 502, "HTTP 500"},
+      {"the server stalled", {false, 504, "the FHIR server did not answer within 5000 ms", ""}, 504, "did not answer"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    answer = c.answer;
+    calls.clear();
+    auto result = hook("https://fhir.ehr.test/r4/", {{"access_token", "secret-token"}, {"token_type", "Bearer"}});
+    CHECK(result.status == c.status);
+    CHECK_THAT(result.body, Catch::Contains(c.body));
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].url == "https://fhir.ehr.test/r4/" + cds::response_search(fixture.service.names, "p1"));
+    CHECK(calls[0].token == "secret-token");
+  }
+  // The decision made from the fetched response is logged like any other, about the hook's patient.
+  answer = {true, 200, "", bundle};
+  calls.clear();
+  std::size_t decided = fixture.decisions.size();
+  auto result = hook("https://fhir.ehr.test/r4");
+  REQUIRE(result.status == 200);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].token.empty());
+  REQUIRE(fixture.decisions.size() == decided + 1);
+  CHECK(Json::parse(result.body)["cards"][0]["uuid"] == fixture.decisions.back().decision_id());
+
+  // Not allow-listed, or no fetcher: never called, 412 as without a fhirServer.
+  calls.clear();
+  result = hook("https://attacker.test/r4");
+  CHECK(result.status == 412);
+  CHECK_THAT(result.body, Catch::Contains("allow-list"));
+  result = hook("http://169.254.169.254/latest");
+  CHECK(result.status == 412);
+  fixture.service.fetch = nullptr;
+  result = hook("https://fhir.ehr.test/r4");
+  CHECK(result.status == 412);
+  CHECK(calls.empty());
+  // A hook without context.patientId cannot be searched for.
+  fixture.service.fetch = [&](const std::string& url, const std::string& token, std::function<void(fhir::Fetched)> done) {
+    calls.push_back({url, token});
+    done(answer);
+  };
+  Json call = hook_call(nullptr);
+  call["fhirServer"] = "https://fhir.ehr.test/r4";
+  call["context"].erase("patientId");
+  result = fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.good());
+  CHECK(result.status == 400);
+  CHECK(calls.empty());
 }
 
 TEST_CASE("CDS Hooks cards for every kind of decision", "[cds]") {

@@ -7,7 +7,9 @@ usage: fhir_http_test.py TRIAGE_BINARY SOURCE_DIR
 Covers GET /fhir/metadata and the Questionnaire, $next-question to convergence, $evaluate Bundles
 (ServiceRequest for a red flag, CarePlan for self-care), a bad QuestionnaireResponse (400
 OperationOutcome with FHIRPath), CDS Hooks discovery, a patient-view hook with prefetch (critical
-card), 412 without prefetch, 401 for bad/replayed/wrong-audience/unknown-issuer JWTs and when no
+card), 412 without prefetch, hooks answered from an allow-listed fhirServer (Python http.server
+stand-ins: a searchset Bundle with the query and bearer token checked, one that stalls (504), one
+that answers garbage (502), https with an untrusted certificate (502)), 401 for bad/replayed/wrong-audience/unknown-issuer JWTs and when no
 --cds-jwks is given, feedback into the audit log (`triage audit feedback`), and that every decision
 made over FHIR is in the audit log (client, decision id) and the chain verifies. Returned resources
 are checked against the R4 JSON schema when tools/install-deps.sh installed it (as
@@ -15,10 +17,14 @@ tests/fhir/validate_fhir.py does). JWTs are signed with the openssl command line
 Standard library, openssl and (with the schema) python3-jsonschema only."""
 
 import base64
+import http.server
 import json
 import os
+import sqlite3
+import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -36,6 +42,65 @@ FHIR_JSON = {"Content-Type": "application/fhir+json"}
 
 # ------------------------------------------------------------------------------------------------
 # Keys and JWTs (openssl command line)
+
+# ------------------------------------------------------------------------------------------------
+# Stand-ins for an EHR's FHIR server (CDS Hooks fhirServer), on loopback
+
+class FakeFhirServer:
+    """Answers every GET as `mode` says: "bundle" (a searchset Bundle holding `resource`),
+    "garbage" (200 with HTML), "stall" (never answers until stopped). Records each request's path
+    and Authorization header. `tls`: an ssl.SSLContext to serve https with."""
+
+    def __init__(self, mode, resource=None, tls=None):
+        self.mode, self.resource, self.requests, self.release = mode, resource, [], threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append({"path": self.path, "authorization": self.headers.get("Authorization")})
+                if outer.mode == "stall":
+                    outer.release.wait(30)
+                    return
+                if outer.mode == "bundle":
+                    body = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": 1,
+                                       "entry": [{"fullUrl": "http://fhir.test/QuestionnaireResponse/qr-1",
+                                                  "resource": outer.resource, "search": {"mode": "match"}}]}).encode()
+                else:
+                    body = b"<html><body>502 upstream trouble</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/fhir+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(10)
+
+
+def self_signed_tls(tmp):
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (trusted by nobody)."""
+    cert, key = os.path.join(tmp, "fake-fhir.crt"), os.path.join(tmp, "fake-fhir.key")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
 
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -332,6 +397,89 @@ def cds_calls(source_dir, server, checks, validate, decisions, questionnaire, ke
         checks.check(run.returncode == 0 and card_id in run.stdout and "overridden" in run.stdout
                      and "patient-declined" in run.stdout,
                      "`triage audit feedback` shows the override against the decision", run.stdout + run.stderr)
+        # Per red flag: the card's flags, from its logged decision, each overridden once for that reason.
+        with sqlite3.connect("file:%s?mode=ro" % server.audit_db, uri=True) as db:
+            record = json.loads(db.execute("SELECT decision FROM decisions WHERE decision_id = ?",
+                                           (card_id,)).fetchone()[0])
+        flags = record.get("red_flags", [])
+        run = subprocess.run([server.binary, "audit", "feedback", "--db", server.audit_db, "--format", "json"],
+                             capture_output=True, text=True, timeout=60, env=common.child_env())
+        lines = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+        summary = lines[-1].get("summary", {}) if lines else {}
+        by_id = {(r["kind"], r["id"]): r for r in summary.get("rules", [])}
+        reason = "patient-declined Patient declined"
+        checks.check(run.returncode == 0 and flags and summary.get("overridden") == 1 and summary.get("unmatched") == 0
+                     and all(by_id.get(("red_flag", f), {}).get("overridden") == 1
+                             and by_id[("red_flag", f)].get("override_reasons") == [{"reason": reason, "count": 1}]
+                             for f in flags),
+                     "`triage audit feedback --format json` sums the override per red flag of the decision (%s)"
+                     % ", ".join(flags), run.stdout + run.stderr)
+        run = subprocess.run([server.binary, "audit", "feedback", "--db", server.audit_db], capture_output=True,
+                             text=True, timeout=60, env=common.child_env())
+        checks.check(flags and ("red flag %s: 1 of 1 overridden" % flags[0]) in run.stdout,
+                     "`triage audit feedback` shows each red flag's overrides as text", run.stdout + run.stderr)
+
+
+def fhir_server_calls(source_dir, server, checks, decisions, questionnaire, keys, fakes):
+    """Hooks without a prefetch but with a fhirServer: searched on an allow-listed server (the query
+    and the bearer token checked), a stalling one (504), one answering garbage (502), one with an
+    untrusted certificate (502), and one not allow-listed (412, never called)."""
+    port = server.http_port
+    ec = keys[0]
+    path = "/cds-services/back-pain-triage"
+    template = hc.call(port, "GET", "/cds-services").json["services"][0]["prefetch"]["questionnaireResponse"]
+
+    def hook(fhir_server, token="the-ehr-access-token"):
+        body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir_server,
+                "context": {"userId": "Practitioner/1", "patientId": "p1"}}
+        if token:
+            body["fhirAuthorization"] = {"access_token": token, "token_type": "Bearer", "expires_in": 300,
+                                         "scope": "patient/QuestionnaireResponse.read", "subject": "triage"}
+        return hc.call(port, "POST", path, body, bearer(ec.sign(claims())), timeout=20)
+
+    good, stall, garbage, untrusted = fakes["bundle"], fakes["stall"], fakes["garbage"], fakes["tls"]
+    r = hook(good.url + "/fhir/")
+    cards = (r.json or {}).get("cards", [])
+    ok = checks.check(r.status == 200 and len(cards) == 1 and cards[0]["indicator"] == "critical",
+                      "no prefetch, allow-listed fhirServer: searched there, one critical card", repr(r))
+    if ok:
+        decisions.append(cards[0]["uuid"])
+    want = "/fhir/" + template.replace("{{context.patientId}}", "p1")
+    checks.check(len(good.requests) == 1 and good.requests[0]["path"] == want,
+                 "the fhirServer got the prefetch's own search for the hook's patient",
+                 "%r, wanted %s" % (good.requests, want))
+    checks.check(good.requests and good.requests[0]["authorization"] == "Bearer the-ehr-access-token",
+                 "the fhirServer got fhirAuthorization.access_token as a Bearer token", repr(good.requests))
+    r = hook(good.url + "/fhir", token=None)
+    checks.check(r.status == 200 and len(good.requests) == 2 and good.requests[1]["authorization"] is None,
+                 "without fhirAuthorization no Authorization header is sent", repr(r) + repr(good.requests[1:]))
+    if r.status == 200 and (r.json or {}).get("cards"):
+        decisions.append(r.json["cards"][0]["uuid"])
+
+    started = time.monotonic()
+    r = hook(stall.url)
+    took = time.monotonic() - started
+    checks.check(r.status == 504 and "did not answer within 1000 ms" in (r.json or {}).get("error", "") and took < 8,
+                 "a stalling fhirServer: 504 after the 1 s timeout (%.1f s)" % took, repr(r))
+    r = hook(garbage.url)
+    checks.check(r.status == 502 and "not a searchset Bundle" in (r.json or {}).get("error", ""),
+                 "a fhirServer answering garbage: 502 naming the problem", repr(r))
+    r = hook(untrusted.url)
+    checks.check(r.status == 502 and "TLS" in (r.json or {}).get("error", ""),
+                 "an https fhirServer with an untrusted certificate: 502 (certificates are verified)", repr(r))
+    r = hook("http://127.0.0.1:%d/other" % good.port)
+    before = len(good.requests)
+    checks.check(r.status == 412 and "allow-list" in (r.json or {}).get("error", "") and len(good.requests) == before,
+                 "a fhirServer outside the allow-list: 412, never called", repr(r))
+    # Still answering after all that.
+    r = hook(good.url + "/fhir")
+    checks.check(r.status == 200, "the service answers after fhirServer failures", repr(r))
+    if r.status == 200 and (r.json or {}).get("cards"):
+        decisions.append(r.json["cards"][0]["uuid"])
+    log = server.log_text()
+    checks.check("cds_fhir_fetch_failed" in log and "did not answer within" in log and "the-ehr-access-token" not in log
+                 and "Patient/p1" not in log.split("cds_fhir_fetch_failed", 1)[-1].split("\n", 1)[0],
+                 "fhirServer failures are in the server's log (without the token or the patient)", log[-2000:])
 
 
 def run(binary, source_dir, tmp, checks):
@@ -353,16 +501,28 @@ def run(binary, source_dir, tmp, checks):
     with open(jwks, "w") as f:
         json.dump({"issuers": {EHR: {"keys": [keys[0].jwk]}, OTHER_EHR: {"keys": [keys[1].jwk]}}}, f)
 
-    server = hc.start_server(binary, source_dir, tmp, name="fhir server",
-                             extra_args=["--cds-jwks", jwks, "--fhir-base-url", BASE_URL + "/"])
+    # Stand-ins for the EHR's FHIR servers a hook may name; all but one path of the first are
+    # allow-listed (--cds-fhir-servers), with a 1 s timeout.
+    fakes = {"bundle": FakeFhirServer("bundle"), "stall": FakeFhirServer("stall"),
+             "garbage": FakeFhirServer("garbage"), "tls": FakeFhirServer("bundle", {}, tls=self_signed_tls(tmp))}
+    allowed = [fakes["bundle"].url + "/fhir", fakes["stall"].url, fakes["garbage"].url + "/", fakes["tls"].url]
+    server = None
     decisions = []
     try:
+        server = hc.start_server(binary, source_dir, tmp, name="fhir server",
+                                 extra_args=["--cds-jwks", jwks, "--fhir-base-url", BASE_URL + "/",
+                                             "--cds-fhir-servers", ",".join(allowed), "--cds-fhir-timeout-ms", "1000"])
         questionnaire = fhir_calls(source_dir, server, checks, validate, decisions)
         if questionnaire:
             cds_calls(source_dir, server, checks, validate, decisions, questionnaire, keys)
+            fakes["bundle"].resource = response_for(questionnaire, intake(source_dir, "emergency_cauda_equina.json"))
+            fhir_server_calls(source_dir, server, checks, decisions, questionnaire, keys, fakes)
         server.stop(checks)
     finally:
-        server.kill()
+        if server:
+            server.kill()
+        for fake in fakes.values():
+            fake.stop()
     if checker is not None:
         common.log("schema-checked %d resources" % len(validated))
 

@@ -45,6 +45,11 @@ TEST_CASE("serve options: mistakes are named", "[serve][config]") {
       {{{"config", "/no/such/file"}}, "cannot read the config file /no/such/file"},
       {{{"require-approved", "true"}}, "--require-approved needs --trusted-keys DIR"},
       {{{"require-approved", "maybe"}, {"trusted-keys", "keys"}}, "require-approved must be true or false"},
+      {{{"cds-fhir-servers", "https://fhir.test/r4"}}, "need the HTTP listener"},
+      {{{"http-listen", "127.0.0.1:0"}, {"cds-fhir-servers", "ftp://fhir.test/r4"}}, "cds-fhir-servers takes http://"},
+      {{{"http-listen", "127.0.0.1:0"}, {"cds-fhir-servers", "https://u:p@fhir.test/r4"}}, "no query, fragment or user info"},
+      {{{"http-listen", "127.0.0.1:0"}, {"cds-fhir-servers", "https://fhir.test/r4?x=1"}}, "no query, fragment or user info"},
+      {{{"http-listen", "127.0.0.1:0"}, {"cds-fhir-timeout-ms", "5"}}, "cds-fhir-timeout-ms"},
   }));
   ServeConfig config;
   std::string error;
@@ -64,6 +69,21 @@ TEST_CASE("serve options: admin subjects are CNs split on commas, or whole DNs s
   CHECK(config.admin_subjects == std::vector<std::string>{"ops", "clinic-admin"});
   REQUIRE(load_serve_config({{"admin-subjects", "CN=ops,O=Clinic; clinic-admin"}}, config, error));
   CHECK(config.admin_subjects == std::vector<std::string>{"CN=ops,O=Clinic", "clinic-admin"});
+}
+
+TEST_CASE("serve options: the fhirServer allow-list is URL prefixes split on commas, none by default",
+          "[serve][config][cds]") {
+  ServeConfig config;
+  std::string error;
+  REQUIRE(load_serve_config({}, config, error));
+  CHECK(config.cds_fhir_servers.empty());
+  CHECK(config.cds_fhir_timeout_ms == 5000);
+  REQUIRE(load_serve_config({{"http-listen", "127.0.0.1:0"},
+                             {"cds-fhir-servers", "https://fhir.clinic.test/r4/, http://127.0.0.1:8090"},
+                             {"cds-fhir-timeout-ms", "1500"}},
+                            config, error));
+  CHECK(config.cds_fhir_servers == std::vector<std::string>{"https://fhir.clinic.test/r4", "http://127.0.0.1:8090"});
+  CHECK(config.cds_fhir_timeout_ms == 1500);
 }
 
 }  // namespace triage
