@@ -467,8 +467,8 @@ def fhir_server_calls(source_dir, server, checks, decisions, questionnaire, keys
     r = hook(untrusted.url)
     checks.check(r.status == 502 and "TLS" in (r.json or {}).get("error", ""),
                  "an https fhirServer with an untrusted certificate: 502 (certificates are verified)", repr(r))
-    r = hook("http://127.0.0.1:%d/other" % good.port)
     before = len(good.requests)
+    r = hook("http://127.0.0.1:%d/other" % good.port)
     checks.check(r.status == 412 and "allow-list" in (r.json or {}).get("error", "") and len(good.requests) == before,
                  "a fhirServer outside the allow-list: 412, never called", repr(r))
     # Still answering after all that.
