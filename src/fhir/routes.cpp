@@ -54,13 +54,13 @@ std::size_t nesting(std::string_view text) {
   return deepest;
 }
 
-HttpResult fhir_result(int status, const Json& resource) { return {status, fhir_json, resource.dump(), {}}; }
+HttpResult fhir_result(int status, const Json& resource) { return {status, fhir_json, resource.dump(), {}, {}}; }
 
 HttpResult fhir_error(int status, const std::string& code, const std::string& message, const std::string& path = "") {
   return fhir_result(status, operation_outcome({{code, message, path}}));
 }
 
-HttpResult cds_result(int status, const Json& body) { return {status, plain_json, body.dump(), {}}; }
+HttpResult cds_result(int status, const Json& body) { return {status, plain_json, body.dump(), {}, {}}; }
 
 HttpResult cds_error(int status, const std::string& message) { return cds_result(status, {{"error", message}}); }
 
