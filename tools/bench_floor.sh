@@ -3,11 +3,14 @@
 #   floor     build/triage_floor: gRPC answering Evaluate with prebuilt Decisions of the real size;
 #   disk      `triage serve` with its durable audit log on the project's disk (var/);
 #   tmpfs     `triage serve` with the log on /dev/shm (memory: what the disk's fsyncs cost);
-# each at 32 and 128 calls in flight for DURATION seconds. Reports decisions/s, the server's CPU
+# each at 32 and 128 calls in flight for DURATION seconds; then EvaluateBatch of 10 and of 100
+# intakes on disk and tmpfs (8 batches in flight). Reports decisions/s, the server's CPU
 # time per request (user + system, from /proc/PID/stat, divided by the requests answered) and the
 # floor's throughput over the service's. Needs build/triage and build/triage_floor (benchmarks on).
 # Usage: bash tools/bench_floor.sh [DURATION_SECONDS] [OUT_DIR]   (defaults 10, var/bench-floor);
 # writes OUT_DIR/floor.md. Run it while nothing else uses the CPU (the project's build lock).
+# CONCURRENCY="32 128" and BATCHES="10 100" (the environment) choose the loads; BATCHES="" skips
+# the batch runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
@@ -43,13 +46,16 @@ start() {
 rm -f "$out/audit.db" "$out/audit.db-wal" "$out/audit.db-shm"
 start floor build/triage_floor --rules rules
 floor_pid=$pid floor_port=$port
-start disk build/triage serve --rules rules --audit-db "$out/audit.db" --watch-interval-ms 0
+# --max-request-bytes: room for a batch of 100 intakes (about 80 KB); single calls are unaffected.
+start disk build/triage serve --rules rules --audit-db "$out/audit.db" --watch-interval-ms 0 --max-request-bytes 1048576
 disk_pid=$pid disk_port=$port
-start tmpfs build/triage serve --rules rules --audit-db "$shm/audit.db" --watch-interval-ms 0
+start tmpfs build/triage serve --rules rules --audit-db "$shm/audit.db" --watch-interval-ms 0 --max-request-bytes 1048576
 tmpfs_pid=$pid tmpfs_port=$port
 
 : >"$out/runs.tsv"
-for concurrency in 32 128; do
+concurrencies="${CONCURRENCY:-32 128}"
+batches="${BATCHES-10 100}"
+for concurrency in $concurrencies; do
   for target in floor disk tmpfs; do
     pid_var="${target}_pid" port_var="${target}_port"
     before=$(cpu_ticks "${!pid_var}")
@@ -58,6 +64,19 @@ for concurrency in 32 128; do
     after=$(cpu_ticks "${!pid_var}")
     printf '%s\t%s\t%s\n' "$target" "$concurrency" "$((after - before))" >>"$out/runs.tsv"
     echo "== $target, $concurrency in flight: $(cat "$out/$target-$concurrency.json")" >&2
+  done
+done
+
+: >"$out/batch.tsv"
+for batch in $batches; do
+  for target in disk tmpfs; do
+    pid_var="${target}_pid" port_var="${target}_port"
+    before=$(cpu_ticks "${!pid_var}")
+    build/triage loadgen --target "127.0.0.1:${!port_var}" --concurrency 8 --batch "$batch" --duration "$duration" \
+      >"$out/$target-batch$batch.json"
+    after=$(cpu_ticks "${!pid_var}")
+    printf '%s\t%s\t%s\n' "$target" "$batch" "$((after - before))" >>"$out/batch.tsv"
+    echo "== $target, batches of $batch, 8 in flight: $(cat "$out/$target-batch$batch.json")" >&2
   done
 done
 
@@ -71,7 +90,7 @@ for line in open(out + "/runs.tsv"):
     rows[(target, int(concurrency))] = (r, int(ticks))
 print("| server | in flight | decisions/s | p50 ms | p99 ms | errors | server CPU µs/request | floor ÷ this |")
 print("|---|---|---|---|---|---|---|---|")
-for concurrency in (32, 128):
+for concurrency in sorted({c for _, c in rows}):
     floor_rps = rows[("floor", concurrency)][0]["rps"]
     for target in ("floor", "disk", "tmpfs"):
         r, ticks = rows[(target, concurrency)]
@@ -79,5 +98,18 @@ for concurrency in (32, 128):
         print("| %s | %d | %.0f | %.2f | %.2f | %s | %.0f | %.2f× |" % (
             target, concurrency, r["rps"], r["latency_ms"]["p50"], r["latency_ms"]["p99"],
             sum(r["errors"].values()) or 0, cpu_us, floor_rps / r["rps"] if r["rps"] else float("inf")))
+if open(out + "/batch.tsv").read().strip():
+  print()
+  print("| server | EvaluateBatch of | batches in flight | decisions/s | p50 ms per batch | p99 ms | errors | server CPU µs/decision | ÷ floor's decisions/s (fewest in flight) |")
+  print("|---|---|---|---|---|---|---|---|---|")
+floor_rps = rows[("floor", min(c for _, c in rows))][0]["rps"]
+for line in open(out + "/batch.tsv"):
+    target, batch, ticks = line.split()
+    r = json.load(open("%s/%s-batch%s.json" % (out, target, batch)))
+    dps = r["decisions_per_s"]
+    cpu_us = int(ticks) / hz * 1e6 / max(r["decisions"], 1)
+    print("| %s | %s | 8 | %.0f | %.2f | %.2f | %s | %.0f | %.2f× |" % (
+        target, batch, dps, r["latency_ms"]["p50"], r["latency_ms"]["p99"], sum(r["errors"].values()) or 0,
+        cpu_us, floor_rps / dps if dps else float("inf")))
 PY
 cat "$out/floor.md"

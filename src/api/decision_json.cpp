@@ -82,4 +82,22 @@ std::string decision_to_json(const v1::Decision& d) {
   return out;
 }
 
+std::string batch_to_json(const v1::EvaluateBatchResponse& response) {
+  return json_object([&](Writer& w) {
+    w.objects_field("results", response.results(), [](Writer& o, const v1::EvaluateBatchItem& item) {
+      if (item.has_decision()) o.raw_field("decision", decision_to_json(item.decision()));
+      if (item.has_error()) {
+        o.object_field("error", [&](Writer& e) {
+          e.string_field("code", item.error().code());
+          e.string_field("message", item.error().message());
+          e.objects_field("details", item.error().details(), [](Writer& d, const v1::AnswerProblem& problem) {
+            d.string_field("fact", problem.fact());
+            d.string_field("message", problem.message());
+          });
+        });
+      }
+    });
+  });
+}
+
 }  // namespace triage

@@ -12,4 +12,8 @@ namespace triage {
 
 std::string decision_to_json(const v1::Decision& decision);
 
+// The JSON mapping of an EvaluateBatchResponse, each decision as decision_to_json writes it:
+// {"results":[{"decision":{...}},{"error":{"code":...,"message":...,"details":[{"fact":...,"message":...}]}}]}
+std::string batch_to_json(const v1::EvaluateBatchResponse& response);
+
 }  // namespace triage

@@ -74,10 +74,11 @@ const CommandSpec reload_spec{
 
 const CommandSpec loadgen_spec{
     "loadgen",
-    "usage: triage loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR]\n"
-    "  loads a server with the *.json intakes of DIR (rules/examples); reports rps and latency as JSON\n",
+    "usage: triage loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR] [--batch N]\n"
+    "  loads a server with the *.json intakes of DIR (rules/examples); reports rps and latency as JSON;\n"
+    "  with --batch N every call is an EvaluateBatch of N intakes (decisions_per_s counts the decisions)\n",
     {},
-    {"--target", "--concurrency", "--duration", "--rate", "--intakes"}};
+    {"--target", "--concurrency", "--duration", "--rate", "--intakes", "--batch"}};
 
 }  // namespace
 
@@ -202,6 +203,7 @@ int run_loadgen(const std::vector<std::string>& args, Io io) {
   if (parsed.has("--concurrency")) options.concurrency = std::max(1, std::atoi(parsed.get("--concurrency", "").c_str()));
   if (parsed.has("--duration")) options.duration_seconds = std::atof(parsed.get("--duration", "").c_str());
   if (parsed.has("--rate")) options.rate = std::atof(parsed.get("--rate", "").c_str());
+  if (parsed.has("--batch")) options.batch = std::max(0, std::atoi(parsed.get("--batch", "").c_str()));
   std::string intakes_folder = parsed.get("--intakes", "rules/examples");
   std::vector<v1::EvaluateRequest> requests;
   std::error_code error_code;

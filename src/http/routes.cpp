@@ -10,6 +10,7 @@
 #include "api/answers_proto.hpp"
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
+#include "util/json_reader.hpp"
 #include "util/json_writer.hpp"
 
 namespace triage::http_api {
@@ -49,6 +50,45 @@ std::string content_type_for(const std::filesystem::path& path) {
       {".ico", "image/x-icon"},                  {".txt", "text/plain; charset=utf-8"}};
   auto found = types.find(path.extension().string());
   return found == types.end() ? "application/octet-stream" : found->second;
+}
+
+// {"request_id": "...", "intakes": [{"answers": {...}, "request_id": "..."}, ...]}: the batch's
+// shape must be right (else false with `error`); an intake that is not an intake object becomes an
+// item refused on its own (`unreadable`).
+bool parse_batch_json(const std::string& body, DecideBatchCall& batch, std::string& error) {
+  JsonValue document;
+  if (!read_json(body, document, error)) {
+    error = "the body is not valid JSON: " + error;
+    return false;
+  }
+  const JsonValue* intakes = json_member(document, "intakes", JsonValue::Kind::array);
+  if (intakes == nullptr) {
+    error = "the body must be a JSON object with an \"intakes\" list, like {\"intakes\": [{\"answers\": {}}]}";
+    return false;
+  }
+  for (const auto& [key, value] : document.object) {
+    if (key == "request_id") {
+      if (value.kind != JsonValue::Kind::string) {
+        error = "\"request_id\" must be a string";
+        return false;
+      }
+      batch.request_id = value.string;
+    } else if (key != "intakes") {
+      error = "unexpected key \"" + key + "\" in the batch; only \"intakes\" and \"request_id\" are allowed";
+      return false;
+    }
+  }
+  batch.items.resize(intakes->array.size());
+  if (batch.items.size() > max_batch_intakes) return true;  // refused as a whole by the Decider
+  for (std::size_t i = 0; i < intakes->array.size(); ++i) {
+    DecideCall& item = batch.items[i];
+    std::string item_error;
+    if (!intake_from_json(intakes->array[i], item.raw, item_error, &item.request_id)) {
+      item.raw.clear();
+      item.unreadable = item_error;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -171,9 +211,21 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     }
     return evaluate(std::move(call), decision, std::move(reply));
   }
+  if (path == "/v1/evaluate-batch") {
+    if (!only("POST")) return;
+    if (!request.content_type.empty() && !is_json(request.content_type)) {
+      return reply(error_reply(415, "invalid_argument", "send the intakes as application/json"));
+    }
+    DecideBatchCall batch;
+    std::string error;
+    if (!parse_batch_json(request.body, batch, error)) return reply(error_reply(400, "invalid_argument", error));
+    batch.client = call.client;
+    batch.deadline = call.deadline;
+    return evaluate_batch(std::move(batch), std::move(reply));
+  }
   if (path.rfind(connect_prefix, 0) == 0) {
     std::string rpc = path.substr(std::string(connect_prefix).size());
-    if (rpc != "Evaluate" && rpc != "GetQuestionnaire" && rpc != "GetRuleset") {
+    if (rpc != "Evaluate" && rpc != "EvaluateBatch" && rpc != "GetQuestionnaire" && rpc != "GetRuleset") {
       return reply(error_reply(404, "unimplemented", "triage.v1.TriageService has no method " + rpc + " over HTTP"));
     }
     if (!only("POST")) return;
@@ -191,6 +243,27 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
       call.request_id = message.request_id();
       call.raw = raw_answers(message, call.errors);
       return evaluate(std::move(call), decision, std::move(reply));
+    }
+    if (rpc == "EvaluateBatch") {
+      v1::EvaluateBatchRequest message;
+      auto status = pbu::JsonStringToMessage(request.body, &message, pbu::JsonParseOptions{});
+      if (!status.ok()) {
+        return reply(error_reply(400, "invalid_argument", "the body is not a triage.v1.EvaluateBatchRequest in JSON: " +
+                                                              std::string(status.message())));
+      }
+      DecideBatchCall batch;
+      batch.client = call.client;
+      batch.deadline = call.deadline;
+      batch.request_id = message.request_id();
+      batch.items.resize(static_cast<std::size_t>(message.intakes_size()));
+      if (batch.items.size() <= max_batch_intakes) {  // else refused as a whole, unread
+        for (int i = 0; i < message.intakes_size(); ++i) {
+          DecideCall& item = batch.items[static_cast<std::size_t>(i)];
+          item.request_id = message.intakes(i).request_id();
+          item.raw = raw_answers(message.intakes(i), item.errors);
+        }
+      }
+      return evaluate_batch(std::move(batch), std::move(reply));
     }
     v1::GetRulesetRequest empty;  // both requests are empty messages
     if (!pbu::JsonStringToMessage(request.body.empty() ? "{}" : request.body, &empty, pbu::JsonParseOptions{}).ok()) {
@@ -278,6 +351,33 @@ void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<voi
       }
     }
   });
+}
+
+void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply) const {
+  auto deadline = call.deadline;
+  auto response = std::make_shared<v1::EvaluateBatchResponse>();
+  auto& storage = *response;
+  decider_.decide_batch(std::move(call), storage,
+                        [response, deadline, reply = std::move(reply)](const DecideStatus& status) {
+                          switch (status.code) {
+                            case DecideCode::ok:
+                              if (std::chrono::system_clock::now() > deadline) {
+                                return reply(error_reply(504, "deadline_exceeded",
+                                                         "the deadline passed before the reply; the decisions were "
+                                                         "logged but not returned"));
+                              }
+                              return reply(json_reply(batch_to_json(*response) + "\n"));
+                            case DecideCode::invalid_argument:
+                              return reply(error_reply(400, "invalid_argument", status.message, status.errors));
+                            case DecideCode::deadline_exceeded:
+                              return reply(error_reply(504, "deadline_exceeded", status.message));
+                            case DecideCode::unavailable: {
+                              Reply busy = error_reply(503, "unavailable", status.message);
+                              busy.headers.emplace_back("Retry-After", "1");
+                              return reply(std::move(busy));
+                            }
+                          }
+                        });
 }
 
 }  // namespace triage::http_api

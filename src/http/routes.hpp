@@ -3,8 +3,10 @@
 // session code in http_server.cpp only reads requests and writes replies.
 //
 //   POST /v1/evaluate                             intake JSON (+ request_id) -> what `triage eval` prints
+//   POST /v1/evaluate-batch                       {"request_id": ..., "intakes": [intake, ...]} ->
+//        {"results": [{"decision": {...}} or {"error": {...}}, ...]} (an EvaluateBatchResponse)
 //   GET  /v1/questionnaire, GET /v1/ruleset       protobuf JSON of Questionnaire / RulesetInfo
-//   POST /triage.v1.TriageService/{Evaluate,GetQuestionnaire,GetRuleset}   Connect unary JSON
+//   POST /triage.v1.TriageService/{Evaluate,EvaluateBatch,GetQuestionnaire,GetRuleset}   Connect unary JSON
 //   GET  /healthz (alive), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING; with the shipping lag
 //        as "shipping", a ShippingStatus, when the server ships its audit log)
 //   GET  /kiosk/...                               the reference kiosk's files
@@ -66,6 +68,7 @@ class Router {
 
  private:
   void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const;
+  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply) const;
   void serve_fhir(const Request& request, std::function<void(Reply)> reply) const;
   Decider& decider_;
   std::function<bool()> ready_;

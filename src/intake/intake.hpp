@@ -10,6 +10,8 @@
 
 namespace triage {
 
+struct JsonValue;
+
 // One answer as it arrived, before its fact is known.
 struct RawAnswer {
   enum class Kind { boolean, number, text, list } kind = Kind::boolean;
@@ -39,5 +41,8 @@ IntakeResult validate_answers(const CompiledRuleset& ruleset, const std::vector<
 // HTTP API), a "request_id" string beside "answers" is accepted too and stored there.
 bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error,
                        std::string* request_id = nullptr);
+// The same for an intake already read as JSON (one element of a batch).
+bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, std::string& error,
+                      std::string* request_id = nullptr);
 
 }  // namespace triage

@@ -13,6 +13,11 @@ bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std
     error = "the intake is not valid JSON: " + error;
     return false;
   }
+  return intake_from_json(document, raw, error, request_id);
+}
+
+bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, std::string& error,
+                      std::string* request_id) {
   const JsonValue* answers = nullptr;
   if (document.kind == JsonValue::Kind::object) {
     for (const auto& [key, value] : document.object) {

@@ -16,11 +16,13 @@ struct LoadOptions {
   double duration_seconds = 10;
   double rate = 0;  // calls per second; 0 sends as fast as the concurrency allows
   int timeout_ms = 5000;
+  int batch = 0;  // > 0: every call is an EvaluateBatch of this many intakes (round-robin)
 };
 
 struct LoadReport {
   long requests = 0;  // completed calls, failed ones included
   long ok = 0;
+  long decisions = 0;  // decisions received (one per ok Evaluate; per item in a batch)
   std::map<std::string, long> errors;  // status code name -> count
   double elapsed_seconds = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;

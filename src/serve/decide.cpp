@@ -23,35 +23,32 @@ Decider::Decider(std::shared_ptr<const ServedRuleset> served, AuditLog& audit, s
                  std::function<void(bool)> on_audit_health)
     : served_(std::move(served)), audit_(audit), log_(std::move(log)), on_audit_health_(std::move(on_audit_health)) {}
 
-void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
-  // The log line says why without repeating anything the patient answered.
-  auto refuse = [&](DecideCode code, int grpc_code, std::string message, const std::string& logged_reason,
-                    std::vector<IntakeError> errors = {}) {
-    log_->warn("refused", {{"code", std::to_string(grpc_code), true},
-                           {"client", call.client},
-                           {"request_id", call.request_id.substr(0, max_request_id_characters)},
-                           {"reason", logged_reason}});
-    done(DecideStatus{code, std::move(message), std::move(errors)});
+void Decider::log_refusal(int grpc_code, const std::string& client, const std::string& request_id,
+                          const std::string& reason) const {
+  log_->warn("refused", {{"code", std::to_string(grpc_code), true},
+                         {"client", client},
+                         {"request_id", request_id.substr(0, max_request_id_characters)},
+                         {"reason", reason}});
+}
+
+DecideStatus Decider::prepare(DecideCall& call, const CompiledRuleset& ruleset, v1::Decision& response,
+                              AuditRecord& record) {
+  auto refuse = [&](std::string message, const std::string& logged_reason, std::vector<IntakeError> errors = {}) {
+    log_refusal(3, call.client, call.request_id, logged_reason);
+    return DecideStatus{DecideCode::invalid_argument, std::move(message), std::move(errors)};
   };
+  if (!call.unreadable.empty()) return refuse(call.unreadable, "unreadable intake");
   std::size_t id_characters = utf8_length(call.request_id);
   if (id_characters > max_request_id_characters) {
-    return refuse(DecideCode::invalid_argument, 3,
-                  "request_id is " + std::to_string(id_characters) + " characters; at most " +
+    return refuse("request_id is " + std::to_string(id_characters) + " characters; at most " +
                       std::to_string(max_request_id_characters) + " are allowed",
                   "request_id too long");
   }
-  if (call.deadline <= std::chrono::system_clock::now()) {
-    return refuse(DecideCode::deadline_exceeded, 4, "the deadline passed before the call was decided",
-                  "deadline passed");
-  }
   if (call.raw.size() > max_answers) {
-    return refuse(DecideCode::invalid_argument, 3,
-                  "the request has " + std::to_string(call.raw.size()) + " answers; at most " +
+    return refuse("the request has " + std::to_string(call.raw.size()) + " answers; at most " +
                       std::to_string(max_answers) + " are allowed",
                   "too many answers");
   }
-  std::shared_ptr<const ServedRuleset> served = this->served();
-  const CompiledRuleset& ruleset = *served->ruleset;
   IntakeResult intake = validate_answers(ruleset, call.raw);
   std::vector<IntakeError> errors = std::move(call.errors);
   errors.insert(errors.end(), intake.errors.begin(), intake.errors.end());
@@ -71,10 +68,9 @@ void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
       facts += more;
       errors.resize(shown);
     }
-    return refuse(DecideCode::invalid_argument, 3, message, "invalid answers for " + facts, std::move(errors));
+    return refuse(message, "invalid answers for " + facts, std::move(errors));
   }
   Evaluation evaluation = evaluate(ruleset, intake.answers);
-  AuditRecord record;
   record.decision_id = new_decision_id();
   record.decided_at_micros = now_micros();
   record.client = call.client;
@@ -83,30 +79,136 @@ void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
   fill_decision(ruleset, evaluation, record.decision_id, record.decided_at_micros, call.request_id, response);
   record.answers = canonical_answers_json(std::move(call.raw));
   record.decision = decision_record_json(ruleset, evaluation);
+  return DecideStatus{};
+}
+
+void Decider::log_committed(bool ok, const std::string& error, const v1::Decision& response,
+                            const std::string& client, const std::string& decision_id, const std::string& request_id,
+                            std::chrono::steady_clock::time_point started) const {
+  on_audit_health_(ok);
+  if (!ok) {
+    log_->error("audit_write_failed", {{"decision_id", decision_id}, {"client", client}, {"error", error}});
+    return;
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  std::vector<LogField> fields{{"decision_id", decision_id},
+                               {"outcome", v1::Outcome_Name(response.outcome())},
+                               {"latency_us", std::to_string(micros.count()), true},
+                               {"client", client},
+                               {"request_id", request_id}};
+  if (response.has_urgency()) fields.insert(fields.begin() + 2, {"urgency", v1::Urgency_Name(response.urgency())});
+  log_->info("decision", fields);
+}
+
+namespace {
+constexpr const char* unlogged_message =
+    "the decision could not be written to the audit log, so it was not returned; retry later";
+}  // namespace
+
+void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
+  if (call.deadline <= std::chrono::system_clock::now() &&
+      utf8_length(call.request_id) <= max_request_id_characters) {
+    log_refusal(4, call.client, call.request_id, "deadline passed");
+    return done(DecideStatus{DecideCode::deadline_exceeded, "the deadline passed before the call was decided", {}});
+  }
+  std::shared_ptr<const ServedRuleset> served = this->served();
+  AuditRecord record;
+  DecideStatus status = prepare(call, *served->ruleset, response, record);
+  if (status.code != DecideCode::ok) return done(status);
   std::string decision_id = record.decision_id;
   // Reported from the audit writer once the batch holding this decision is durable.
   audit_.append(std::move(record), [this, &response, started = call.started, client = std::move(call.client),
                                     decision_id, request_id = std::move(call.request_id),
                                     done = std::move(done)](bool ok, const std::string& error) {
-    on_audit_health_(ok);
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    log_committed(ok, error, response, client, decision_id, request_id, started);
     if (!ok) {
-      log_->error("audit_write_failed", {{"decision_id", decision_id}, {"client", client}, {"error", error}});
       response.Clear();
-      done(DecideStatus{DecideCode::unavailable,
-                        "the decision could not be written to the audit log, so it was not returned; retry later",
-                        {}});
-      return;
+      return done(DecideStatus{DecideCode::unavailable, unlogged_message, {}});
     }
-    std::vector<LogField> fields{{"decision_id", decision_id},
-                                 {"outcome", v1::Outcome_Name(response.outcome())},
-                                 {"latency_us", std::to_string(micros.count()), true},
-                                 {"client", client},
-                                 {"request_id", request_id}};
-    if (response.has_urgency()) fields.insert(fields.begin() + 2, {"urgency", v1::Urgency_Name(response.urgency())});
-    log_->info("decision", fields);
     done(DecideStatus{});
   });
+}
+
+namespace {
+
+// One batch in flight: finished by whoever brings `left` to zero (the caller once every item is
+// handed over, or the completion of the last record).
+struct BatchState {
+  std::atomic<std::size_t> left;
+  Decider::Done done;
+  explicit BatchState(std::size_t items, Decider::Done finish) : left(items + 1), done(std::move(finish)) {}
+  void item_finished() {
+    if (--left == 0) done(DecideStatus{});
+  }
+};
+
+void set_error(v1::EvaluateBatchItem& item, const char* code, const DecideStatus& status) {
+  auto* error = item.mutable_error();
+  error->set_code(code);
+  error->set_message(status.message);
+  for (const auto& problem : status.errors) {
+    auto* detail = error->add_details();
+    detail->set_fact(problem.fact);
+    detail->set_message(problem.message);
+  }
+}
+
+}  // namespace
+
+void Decider::decide_batch(DecideBatchCall call, v1::EvaluateBatchResponse& response, Done done) {
+  auto refuse = [&](DecideCode code, int grpc_code, std::string message, const std::string& reason) {
+    log_refusal(grpc_code, call.client, call.request_id, reason);
+    done(DecideStatus{code, std::move(message), {}});
+  };
+  std::size_t id_characters = utf8_length(call.request_id);
+  if (id_characters > max_batch_request_id_characters) {
+    return refuse(DecideCode::invalid_argument, 3,
+                  "the batch's request_id is " + std::to_string(id_characters) + " characters; at most " +
+                      std::to_string(max_batch_request_id_characters) + " are allowed",
+                  "batch request_id too long");
+  }
+  if (call.items.size() > max_batch_intakes) {
+    return refuse(DecideCode::invalid_argument, 3,
+                  "the batch has " + std::to_string(call.items.size()) + " intakes; at most " +
+                      std::to_string(max_batch_intakes) + " are allowed",
+                  "too many intakes");
+  }
+  if (call.deadline <= std::chrono::system_clock::now()) {
+    return refuse(DecideCode::deadline_exceeded, 4, "the deadline passed before the call was decided",
+                  "deadline passed");
+  }
+  std::shared_ptr<const ServedRuleset> served = this->served();
+  const CompiledRuleset& ruleset = *served->ruleset;
+  // Every result exists before the first record is handed to the log: completions (on the log's
+  // thread) then only touch their own element, never the list.
+  std::vector<v1::EvaluateBatchItem*> results;
+  results.reserve(call.items.size());
+  response.mutable_results()->Reserve(static_cast<int>(call.items.size()));
+  for (std::size_t i = 0; i < call.items.size(); ++i) results.push_back(response.add_results());
+  auto state = std::make_shared<BatchState>(call.items.size(), std::move(done));
+  for (std::size_t i = 0; i < call.items.size(); ++i) {
+    DecideCall& item = call.items[i];
+    item.client = call.client;
+    item.started = call.started;
+    if (item.request_id.empty() && !call.request_id.empty()) item.request_id = call.request_id + "#" + std::to_string(i);
+    v1::EvaluateBatchItem& result = *results[i];
+    v1::Decision& decision = *result.mutable_decision();
+    AuditRecord record;
+    DecideStatus status = prepare(item, ruleset, decision, record);
+    if (status.code != DecideCode::ok) {
+      set_error(result, "invalid_argument", status);
+      state->item_finished();
+      continue;
+    }
+    std::string decision_id = record.decision_id;
+    audit_.append(std::move(record), [this, state, &result, started = call.started, client = item.client, decision_id,
+                                      request_id = std::move(item.request_id)](bool ok, const std::string& error) {
+      log_committed(ok, error, result.decision(), client, decision_id, request_id, started);
+      if (!ok) set_error(result, "unavailable", DecideStatus{DecideCode::unavailable, unlogged_message, {}});
+      state->item_finished();
+    });
+  }
+  state->item_finished();
 }
 
 }  // namespace triage

@@ -41,6 +41,19 @@ struct DecideCall {
   std::string client;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
+  // Set by a transport that could not read this intake of a batch at all (not an intake object):
+  // the item is refused as invalid_argument with this message. Unused by decide().
+  std::string unreadable;
+};
+
+// Many intakes in one call: `items` carry their answers and their own request_id (may be empty);
+// who asked, the batch's request_id and the deadline are the batch's.
+struct DecideBatchCall {
+  std::vector<DecideCall> items;
+  std::string request_id;
+  std::string client;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
 };
 
 // Thread-safety: every member may be called from any thread.
@@ -57,6 +70,16 @@ class Decider {
   // completion thread after the commit (`response` is then cleared when the write failed).
   // `response` must outlive `done`.
   void decide(DecideCall call, v1::Decision& response, Done done);
+
+  // Decides every item as decide() does, each logged as its own record with its own decision_id,
+  // and fills `response.results` in the items' order: a Decision, or an error for an item whose
+  // answers were refused (invalid_argument) or whose record could not be written (unavailable).
+  // `done` runs exactly once: at once with a non-ok status when the batch as a whole is refused
+  // (too many items, a long request_id, a passed deadline; `response` is then empty), otherwise
+  // with ok after the last item's record is committed (or has failed). An item without its own
+  // request_id gets "<batch request_id>#<index>" when the batch has one. `response` must outlive
+  // `done`.
+  void decide_batch(DecideBatchCall call, v1::EvaluateBatchResponse& response, Done done);
 
   // The ruleset calls start with; replaced atomically, calls in flight keep theirs.
   std::shared_ptr<const ServedRuleset> served() const { return std::atomic_load(&served_); }
@@ -80,6 +103,17 @@ class Decider {
   std::shared_ptr<EventLog> log_;
   std::function<void(bool)> on_audit_health_;
   std::function<void(v1::RulesetInfo&)> status_;
+
+  // Validates `call` and decides it with `ruleset`: fills `response` and `record` and returns ok;
+  // otherwise the refusal (logged), with nothing filled.
+  DecideStatus prepare(DecideCall& call, const CompiledRuleset& ruleset, v1::Decision& response, AuditRecord& record);
+  // Logs a refusal without repeating anything the patient answered.
+  void log_refusal(int grpc_code, const std::string& client, const std::string& request_id,
+                   const std::string& reason) const;
+  // After a record's commit: the audit health, the decision's log line (or the failure's).
+  void log_committed(bool ok, const std::string& error, const v1::Decision& response, const std::string& client,
+                     const std::string& decision_id, const std::string& request_id,
+                     std::chrono::steady_clock::time_point started) const;
 };
 
 // The longest request_id and client id accepted (characters).
@@ -87,5 +121,8 @@ constexpr std::size_t max_request_id_characters = 128;
 constexpr std::size_t max_answers = 1024;          // answers in one request (docs/limits.md)
 constexpr std::size_t max_reported_problems = 20;  // problems named when answers are refused
 constexpr std::size_t max_client_id_characters = 128;
+constexpr std::size_t max_batch_intakes = 256;  // intakes in one EvaluateBatch (docs/limits.md)
+// A batch's own request_id: room for "#255" within max_request_id_characters.
+constexpr std::size_t max_batch_request_id_characters = max_request_id_characters - 4;
 
 }  // namespace triage

@@ -9,6 +9,13 @@
 namespace triage {
 namespace {
 
+grpc::Status to_grpc_status(const DecideStatus& status) {
+  static constexpr grpc::StatusCode codes[] = {grpc::StatusCode::OK, grpc::StatusCode::INVALID_ARGUMENT,
+                                               grpc::StatusCode::DEADLINE_EXCEEDED, grpc::StatusCode::UNAVAILABLE};
+  return status.code == DecideCode::ok ? grpc::Status::OK
+                                       : grpc::Status(codes[static_cast<int>(status.code)], status.message);
+}
+
 }  // namespace
 
 std::string client_identity(const grpc::ServerContextBase& context) {
@@ -99,10 +106,37 @@ grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* c
   call.deadline = context->deadline();
   call.raw = raw_answers(*request, call.errors);
   decider_.decide(std::move(call), *response, [this, reactor](const DecideStatus& status) {
-    static constexpr grpc::StatusCode codes[] = {grpc::StatusCode::OK, grpc::StatusCode::INVALID_ARGUMENT,
-                                                 grpc::StatusCode::DEADLINE_EXCEEDED, grpc::StatusCode::UNAVAILABLE};
-    reactor->Finish(status.code == DecideCode::ok ? grpc::Status::OK
-                                                  : grpc::Status(codes[static_cast<int>(status.code)], status.message));
+    reactor->Finish(to_grpc_status(status));
+    call_finished();
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* TriageService::EvaluateBatch(grpc::CallbackServerContext* context,
+                                                       const v1::EvaluateBatchRequest* request,
+                                                       v1::EvaluateBatchResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (draining_) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping; retry on another"));
+    return reactor;
+  }
+  ++in_flight_;  // until the Decider's completion finishes the call
+  DecideBatchCall call;
+  call.client = client_identity(*context);
+  call.request_id = request->request_id();
+  call.deadline = context->deadline();
+  if (static_cast<std::size_t>(request->intakes_size()) <= max_batch_intakes) {  // else refused as a whole
+    call.items.resize(static_cast<std::size_t>(request->intakes_size()));
+    for (int i = 0; i < request->intakes_size(); ++i) {
+      DecideCall& item = call.items[static_cast<std::size_t>(i)];
+      item.request_id = request->intakes(i).request_id();
+      item.raw = raw_answers(request->intakes(i), item.errors);
+    }
+  } else {
+    call.items.resize(static_cast<std::size_t>(request->intakes_size()));
+  }
+  decider_.decide_batch(std::move(call), *response, [this, reactor](const DecideStatus& status) {
+    reactor->Finish(to_grpc_status(status));
     call_finished();
   });
   return reactor;

@@ -34,6 +34,11 @@ class TriageService final : public v1::TriageService::CallbackService {
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
                                      v1::Decision* response) override;
+  // Each intake decided and logged as Evaluate does (Decider::decide_batch); finished after the
+  // last commit.
+  grpc::ServerUnaryReactor* EvaluateBatch(grpc::CallbackServerContext* context,
+                                          const v1::EvaluateBatchRequest* request,
+                                          v1::EvaluateBatchResponse* response) override;
   grpc::ServerUnaryReactor* GetQuestionnaire(grpc::CallbackServerContext* context,
                                              const v1::GetQuestionnaireRequest* request,
                                              v1::Questionnaire* response) override;

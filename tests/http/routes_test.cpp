@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <set>
 
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
@@ -92,6 +93,91 @@ TEST_CASE("POST /v1/evaluate answers what triage eval prints, after the commit",
                                                             "rules/examples/self_care_lower_back.json")));
   CHECK(parsed.plan_size() == expected.plan_size());
   CHECK(parsed.outcome() == expected.outcome());
+}
+
+TEST_CASE("POST /v1/evaluate-batch and Connect EvaluateBatch: one result per intake, after the commit",
+          "[http][batch]") {
+  Fixture f;
+  std::string good = test::read_file(test::source_path("rules/examples/self_care_lower_back.json"));
+  std::string body = "{\"request_id\": \"list-1\", \"intakes\": [" + good +
+                     ", {\"answers\": {\"pain_intensity\": 11}}, 7, " + good + "]}";
+  auto reply = f.handle("POST", "/v1/evaluate-batch", body);
+  REQUIRE(reply.status == 200);
+  v1::EvaluateBatchResponse parsed;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(reply.body, &parsed).ok());
+  CHECK(batch_to_json(parsed) + "\n" == reply.body);  // the printer is the protobuf JSON mapping
+  REQUIRE(parsed.results_size() == 4);
+  v1::Decision expected = test::decide(test::shipped(), good);
+  for (int i : {0, 3}) {
+    REQUIRE(parsed.results(i).has_decision());
+    CHECK(parsed.results(i).decision().request_id() == "list-1#" + std::to_string(i));
+    CHECK(parsed.results(i).decision().plan_size() == expected.plan_size());
+  }
+  CHECK(parsed.results(0).decision().decision_id() != parsed.results(3).decision().decision_id());
+  REQUIRE(parsed.results(1).has_error());
+  CHECK(parsed.results(1).error().code() == "invalid_argument");
+  REQUIRE(parsed.results(1).error().details_size() == 1);
+  CHECK(parsed.results(1).error().details(0).fact() == "pain_intensity");
+  REQUIRE(parsed.results(2).has_error());  // not an intake object: refused on its own
+  CHECK(parsed.results(2).error().message().find("\"answers\" object") != std::string::npos);
+  // Answered after the commit: both decisions are in the log already, and nothing else.
+  std::string error;
+  auto reader = AuditReader::open((f.folder / "audit.db").string(), error);
+  REQUIRE(reader);
+  std::set<std::string> logged;
+  reader->for_each_decision(DecisionFilter{}, [&](const DecisionRow& row) {
+    logged.insert(row.decision_id);
+    CHECK(row.request_id.rfind("list-1#", 0) == 0);
+    return true;
+  });
+  CHECK(logged == std::set<std::string>{parsed.results(0).decision().decision_id(),
+                                        parsed.results(3).decision().decision_id()});
+}
+
+TEST_CASE("Connect EvaluateBatch takes the protobuf JSON; a batch's own problems are one error", "[http][batch]") {
+  Fixture f;
+  auto reply = f.handle("POST", "/triage.v1.TriageService/EvaluateBatch",
+                        "{\"requestId\": \"b\", \"intakes\": [{\"answers\": {\"bladder_or_bowel_change\": "
+                        "{\"boolValue\": true}}}, {\"answers\": {\"night_pain\": {}}}]}");
+  REQUIRE(reply.status == 200);
+  v1::EvaluateBatchResponse parsed;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(reply.body, &parsed).ok());
+  REQUIRE(parsed.results_size() == 2);
+  REQUIRE(parsed.results(0).has_decision());
+  CHECK(parsed.results(0).decision().outcome() == v1::refer);
+  CHECK(parsed.results(0).decision().request_id() == "b#0");
+  REQUIRE(parsed.results(1).has_error());
+  CHECK(parsed.results(1).error().details(0).fact() == "night_pain");
+
+  struct Case {
+    const char* target;
+    std::string body;
+    unsigned status;
+    const char* message;
+  };
+  std::string many = "{\"intakes\": [";
+  for (std::size_t i = 0; i <= max_batch_intakes; ++i) many += i ? ",{}" : "{}";
+  many += "]}";
+  const std::vector<Case> cases{
+      {"/v1/evaluate-batch", "{", 400, "not valid JSON"},
+      {"/v1/evaluate-batch", "{\"intakes\": {}}", 400, "\"intakes\" list"},
+      {"/v1/evaluate-batch", "{\"intakes\": [], \"x\": 1}", 400, "unexpected key \"x\""},
+      {"/v1/evaluate-batch", many, 400, "the batch has 257 intakes; at most 256 are allowed"},
+      {"/triage.v1.TriageService/EvaluateBatch", many, 400, "the batch has 257 intakes"},
+      {"/v1/evaluate-batch", "{\"request_id\": \"" + std::string(125, 'r') + "\", \"intakes\": []}", 400,
+       "at most 124"},
+      {"/triage.v1.TriageService/EvaluateBatch", "{\"intakes\": 3}", 400, "EvaluateBatchRequest"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.target, c.body.substr(0, 80));
+    auto refused = f.handle("POST", c.target, c.body);
+    CHECK(refused.status == c.status);
+    CHECK(refused.body.find("\"code\":\"invalid_argument\"") != std::string::npos);
+    CHECK(refused.body.find(c.message) != std::string::npos);
+  }
+  auto empty = f.handle("POST", "/v1/evaluate-batch", "{\"intakes\": []}");
+  CHECK(empty.status == 200);
+  CHECK(empty.body == "{\"results\":[]}\n");
 }
 
 TEST_CASE("the HTTP routes answer each status with a JSON error body", "[http]") {

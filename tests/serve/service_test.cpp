@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "api/answers_proto.hpp"
@@ -118,6 +119,73 @@ TEST_CASE("Evaluate returns what triage eval decides, logged before the reply", 
   v1::Decision local = test::decide(test::shipped(), test::read_file(test::source_path("rules/examples/" + example)));
   CHECK(comparable(decision) == comparable(local));
   CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
+}
+
+TEST_CASE("EvaluateBatch: each intake its own logged decision or its own error, in order", "[serve][batch]") {
+  Fixture fixture;
+  const std::vector<std::string> examples{"self_care_lower_back.json", "emergency_cauda_equina.json",
+                                          "incomplete_provisional_routine.json"};
+  v1::EvaluateBatchRequest batch;
+  batch.set_request_id("ward-round-9");
+  for (const auto& example : examples) *batch.add_intakes() = request_for(example);
+  batch.mutable_intakes(1)->set_request_id("own-id");
+  v1::EvaluateRequest bad;  // between good ones: refused alone
+  (*bad.mutable_answers())["pain_intensity"].set_int_value(11);
+  (*bad.mutable_answers())["nigth_pain"].set_bool_value(true);
+  *batch.mutable_intakes()->Add() = bad;
+  *batch.add_intakes() = request_for("self_care_lower_back.json");
+  v1::EvaluateBatchResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Status status = fixture.stub->EvaluateBatch(&context, batch, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  REQUIRE(response.results_size() == 5);
+  const std::vector<std::string> ids{"ward-round-9#0", "own-id", "ward-round-9#2", "", "ward-round-9#4"};
+  std::set<std::string> decision_ids;
+  for (int i : {0, 1, 2, 4}) {
+    CAPTURE(i);
+    REQUIRE(response.results(i).has_decision());
+    const v1::Decision& decision = response.results(i).decision();
+    CHECK(decision.request_id() == ids[static_cast<std::size_t>(i)]);
+    std::string example = i < 3 ? examples[static_cast<std::size_t>(i)] : examples[0];
+    v1::Decision local = test::decide(test::shipped(), test::read_file(test::source_path("rules/examples/" + example)));
+    CHECK(comparable(decision) == comparable(local));
+    CHECK(count_rows(fixture.audit_db(), decision.decision_id()) == 1);
+    decision_ids.insert(decision.decision_id());
+  }
+  CHECK(decision_ids.size() == 4);  // each its own record
+  REQUIRE(response.results(3).has_error());
+  const v1::BatchItemError& error = response.results(3).error();
+  CHECK(error.code() == "invalid_argument");
+  CHECK(error.message() ==
+        "invalid answer: unknown fact `nigth_pain`; did you mean `night_pain`?; `pain_intensity` expects a whole "
+        "number from 0 to 10, got 11");
+  REQUIRE(error.details_size() == 2);
+  CHECK(error.details(0).fact() == "nigth_pain");
+  CHECK(error.details(1).fact() == "pain_intensity");
+
+  // What concerns the whole batch fails the call; nothing is decided.
+  v1::EvaluateBatchRequest too_many;
+  for (std::size_t i = 0; i <= max_batch_intakes; ++i) too_many.add_intakes();
+  v1::EvaluateBatchResponse refused;
+  grpc::ClientContext context2;
+  status = fixture.stub->EvaluateBatch(&context2, too_many, &refused);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() == "the batch has 257 intakes; at most 256 are allowed");
+  CHECK(refused.results_size() == 0);
+  v1::EvaluateBatchRequest long_id;
+  long_id.set_request_id(std::string(125, 'r'));
+  *long_id.add_intakes() = request_for("self_care_lower_back.json");
+  grpc::ClientContext context3;
+  status = fixture.stub->EvaluateBatch(&context3, long_id, &refused);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() == "the batch's request_id is 125 characters; at most 124 are allowed");
+  // An empty batch is an empty answer.
+  v1::EvaluateBatchRequest empty;
+  grpc::ClientContext context4;
+  CHECK(fixture.stub->EvaluateBatch(&context4, empty, &refused).ok());
+  CHECK(refused.results_size() == 0);
 }
 
 TEST_CASE("GetQuestionnaire and GetRuleset describe the served rules", "[serve]") {
