@@ -13,6 +13,7 @@
 
 #include "api/answers_proto.hpp"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "serve/decide.hpp"
 #include "serve/server.hpp"
 #include "support.hpp"
 #include "triage/v1/triage.grpc.pb.h"
