@@ -160,8 +160,8 @@ TEST_CASE("Connect EvaluateBatch takes the protobuf JSON; a batch's own problems
   many += "]}";
   const std::vector<Case> cases{
       {"/v1/evaluate-batch", "{", 400, "not valid JSON"},
-      {"/v1/evaluate-batch", "{\"intakes\": {}}", 400, "\"intakes\" list"},
-      {"/v1/evaluate-batch", "{\"intakes\": [], \"x\": 1}", 400, "unexpected key \"x\""},
+      {"/v1/evaluate-batch", "{\"intakes\": {}}", 400, "intakes\\\" list, like"},  // quotes escaped in JSON
+      {"/v1/evaluate-batch", "{\"intakes\": [], \"x\": 1}", 400, "unexpected key \\\"x\\\""},
       {"/v1/evaluate-batch", many, 400, "the batch has 257 intakes; at most 256 are allowed"},
       {"/triage.v1.TriageService/EvaluateBatch", many, 400, "the batch has 257 intakes"},
       {"/v1/evaluate-batch", "{\"request_id\": \"" + std::string(125, 'r') + "\", \"intakes\": []}", 400,
