@@ -115,9 +115,11 @@ std::string startup_check(sql::Database& db, std::int64_t tail, std::int64_t ver
     while (rows.step()) {
       audit_schema::read_decision_row(rows, row);
       std::string where = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + ")";
-      if (row.seq == first_seq && row.prev_hash != genesis_hash()) return where + " is the first but does not start the chain";
-      if (!previous.empty() && row.prev_hash != previous) return where + " does not link to the record before it";
-      if (chain_hash(row.prev_hash, row) != row.record_hash) return where + " does not match its hash";
+      // The tail's first record links to one not read here, except the log's very first record.
+      if (previous.empty()) previous = row.seq == first_seq ? genesis_hash() : row.prev_hash;
+      if (ChainBreak broken = check_chain_link(previous, row); broken != ChainBreak::none) {
+        return where + ": " + describe(broken);
+      }
       previous = row.record_hash;
     }
     // The newest checkpoint must still hold: its record present with the head it signed (a log

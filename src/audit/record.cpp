@@ -38,6 +38,25 @@ std::string chain_hash(const std::string& previous_hash, const DecisionRow& row)
   return hasher.hex_digest();
 }
 
+ChainBreak check_chain_link(const std::string& previous, const DecisionRow& row) {
+  if (row.prev_hash != previous) return ChainBreak::link;
+  if (chain_hash(previous, row) != row.record_hash) return ChainBreak::content;
+  return ChainBreak::none;
+}
+
+std::string describe(ChainBreak broken) {
+  switch (broken) {
+    case ChainBreak::none:
+      return "";
+    case ChainBreak::link:
+      return "its previous hash does not match the record before it: a record before it was deleted, inserted or "
+             "reordered";
+    case ChainBreak::content:
+      return "its content does not match its hash: the record was edited";
+  }
+  return "";
+}
+
 std::string checkpoint_statement(const CheckpointRow& checkpoint) {
   return "triage audit checkpoint v1\nseq=" + std::to_string(checkpoint.seq) + "\nhead=" + checkpoint.head +
          "\nsigned_at=" + checkpoint.signed_at + "\nevery_records=" + std::to_string(checkpoint.every_records) +

@@ -34,6 +34,21 @@ std::string canonical_record(const DecisionRow& row);
 // Lower-case hex SHA-256 of `previous_hash`, a newline and the canonical record.
 std::string chain_hash(const std::string& previous_hash, const DecisionRow& row);
 
+// Where a record breaks the hash chain, if it does.
+enum class ChainBreak {
+  none,
+  link,     // it does not name the record before it: a record was deleted, inserted or reordered
+  content,  // its hash does not cover its content: the record was edited
+};
+
+// The chain's rule for one record: it names `previous` (the hash of the record before it, or
+// genesis_hash() for the first) and its own hash covers its content. The one check every reader
+// of a chain uses: `audit verify`, the central store's verify and the writer's start-up check.
+ChainBreak check_chain_link(const std::string& previous, const DecisionRow& row);
+
+// The sentence every tool says for a break ("" for none).
+std::string describe(ChainBreak broken);
+
 // A signed checkpoint: the chain head after record `seq` (so the count of records 1..seq), signed
 // with a key kept outside the log. Anyone who can write the file can recompute every hash, but not
 // these signatures, so a rewritten or truncated history no longer matches them.

@@ -35,14 +35,12 @@ VerifyReport verify_audit_log(AuditReader& reader, const std::string& expected_h
       report.problem = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + "): " + why;
       return false;
     };
-    if (row.prev_hash != previous) {
-      return fail("its previous hash " + row.prev_hash.substr(0, 16) + "… does not match the record before it (" +
-                  previous.substr(0, 16) + "…): a record before it was deleted, inserted or reordered");
+    ChainBreak broken = check_chain_link(previous, row);
+    if (broken == ChainBreak::link) {
+      return fail(describe(broken) + " (it names " + row.prev_hash.substr(0, 16) + "…, the record before it is " +
+                  previous.substr(0, 16) + "…)");
     }
-    std::string expected = chain_hash(previous, row);
-    if (row.record_hash != expected) {
-      return fail("its content does not match its hash: the record was edited");
-    }
+    if (broken != ChainBreak::none) return fail(describe(broken));
     if (rulesets.count(row.ruleset_hash) == 0) {
       return fail("its ruleset " + row.ruleset_hash + " is not stored, so it cannot be replayed");
     }

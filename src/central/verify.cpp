@@ -71,11 +71,7 @@ ReplicaVerdict verify_replica(pg::Connection& connection, const std::string& rep
       verdict.problem = "record " + std::to_string(row.seq) + " (decision " + row.decision_id + "): " + why;
       return false;
     };
-    if (row.prev_hash != previous) {
-      return fail("its previous hash does not match the record before it: a record before it was deleted, "
-                  "inserted or reordered");
-    }
-    if (chain_hash(previous, row) != row.record_hash) return fail("its content does not match its hash: edited");
+    if (ChainBreak broken = check_chain_link(previous, row); broken != ChainBreak::none) return fail(describe(broken));
     if (!row.replica_id.empty() && row.replica_id != replica) {
       return fail("it records replica `" + row.replica_id + "` but is stored under `" + replica + "`");
     }

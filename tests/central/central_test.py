@@ -61,13 +61,33 @@ class Postgres:
         self.user = "nobody"
         self.started = False
 
-    def as_user(self, command, **kwargs):
+    def user_command(self, command):
+        """The command line and environment that run `command` as the cluster's user."""
         entry = pwd.getpwnam(self.user)
         prefix = []
         if os.getuid() == 0:
             prefix = ["setpriv", "--reuid=%d" % entry.pw_uid, "--regid=%d" % entry.pw_gid, "--clear-groups"]
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.folder}
-        return subprocess.run(prefix + command, capture_output=True, text=True, env=env, **kwargs)
+        return prefix + command, {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.folder}
+
+    def as_user(self, command, **kwargs):
+        line, env = self.user_command(command)
+        return subprocess.run(line, capture_output=True, text=True, env=env, **kwargs)
+
+    def guard(self):
+        """Stops the cluster when this test process dies, however it dies (CTest kills a test that runs
+        past its timeout, and then no `finally` runs): a watchdog in its own session waits for the end
+        of a pipe only this process holds, then stops the cluster (a no-op when it is already down)."""
+        line, env = self.user_command([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-m", "immediate",
+                                       "-w", "-t", "30", "stop"])
+        read_end, write_end = os.pipe()
+        watchdog = ("import os, subprocess, sys\n"
+                    "os.read(0, 1)\n"
+                    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=%r)\n"
+                    % env)
+        subprocess.Popen([sys.executable, "-c", watchdog] + line, stdin=read_end, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        os.close(read_end)
+        self.guard_fd = write_end  # never written; closed by the kernel when this process ends
 
     def init(self):
         os.makedirs(self.folder)
@@ -79,6 +99,7 @@ class Postgres:
                             "-E", "UTF8", "--no-sync"], timeout=60)
         if run.returncode != 0:
             raise Failure("initdb failed:\n" + run.stdout + run.stderr)
+        self.guard()
         with open(os.path.join(self.data, "postgresql.conf"), "a") as conf:
             conf.write("listen_addresses = ''\nunix_socket_directories = '%s'\nfsync = on\n"
                        "max_connections = 50\nshared_buffers = 32MB\n" % self.socket_dir)
