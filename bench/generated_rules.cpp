@@ -20,7 +20,11 @@ std::string atom(std::mt19937& rng) {
     case 0: return name;
     case 1: {
       static const char* ops[] = {"<", "<=", ">", ">=", "=", "!="};
-      return name + " " + ops[rng() % 6] + " " + std::to_string(rng() % 101);
+      // Draws in a fixed order (the order of operands of `+` is unspecified: g++ and clang differ),
+      // the one the pinned digests were made with.
+      auto value = rng() % 101;
+      auto op = rng() % 6;
+      return name + " " + ops[op] + " " + std::to_string(value);
     }
     case 2: return name + " = v" + std::to_string(rng() % 4);
     default: return "s" + std::to_string(rng() % 6) + " in " + name;
@@ -30,8 +34,14 @@ std::string atom(std::mt19937& rng) {
 std::string test_of(std::mt19937& rng, int depth) {
   int shape = depth > 2 ? 0 : static_cast<int>(rng() % 4);
   switch (shape) {
-    case 1: return atom(rng) + " and " + test_of(rng, depth + 1);
-    case 2: return "(" + atom(rng) + " or " + test_of(rng, depth + 1) + ")";
+    case 1: {
+      std::string rest = test_of(rng, depth + 1);  // drawn first, as above
+      return atom(rng) + " and " + rest;
+    }
+    case 2: {
+      std::string rest = test_of(rng, depth + 1);
+      return "(" + atom(rng) + " or " + rest + ")";
+    }
     case 3: return "not " + atom(rng);
     default: return atom(rng);
   }

@@ -2,6 +2,7 @@
 
 #include "audit/reader.hpp"
 #include "audit/sqlite.hpp"
+#include "ruleset/approval.hpp"
 #include "ruleset/loader.hpp"
 #include "sign/signature.hpp"
 
@@ -24,10 +25,20 @@ bool verify_stored_signatures(AuditReader& reader, const std::string& trusted_ke
         report.problems.push_back(where + ": the stored rule files do not hash to it");
         continue;
       }
+      // The statement must be the one these files make (hash and header), so an edited approver or
+      // status in the log is caught even without the keys.
+      LoadResult loaded = load_ruleset_from_texts(files);
+      if (!loaded.ruleset || signed_statement(*loaded.ruleset->model) != stored.statement) {
+        report.problems.push_back(where + ": the signed statement is not the stored ruleset's own header");
+        continue;
+      }
       if (trusted_keys.empty()) continue;
       Verification check = verify_bytes(stored.statement, Signature{stored.signing_key, stored.signature}, trusted_keys);
       if (!check.ok) {
         report.problems.push_back(where + ": " + check.error);
+      } else if (check.signer != stored.signer) {
+        report.problems.push_back(where + ": the signature is by trusted key `" + check.signer + "`, not `" +
+                                  stored.signer + "` as the log says");
       } else {
         ++report.verified;
       }

@@ -152,23 +152,26 @@ int eval_lines(const CompiledRuleset& ruleset, const std::string& text, Io io) {
 
 }  // namespace
 
+bool today_option(const Options& options, const std::string& command, Io io, long& today) {
+  today = today_utc();
+  if (!options.has("--today")) return true;
+  auto day = check::parse_date(options.get("--today", ""));
+  if (!day) {
+    io.err << "triage " << command << ": --today must be a date YYYY-MM-DD\n";
+    return false;
+  }
+  today = *day;
+  return true;
+}
+
 int run_check(const std::vector<std::string>& args, Io io) {
   Options options;
   int code = exit_ok;
   if (!parse_command_line(args, check_spec, options, io, code)) return code;
   bool strict = options.flag("--strict");
   bool release = options.flag("--release");
-  // `--today YYYY-MM-DD` (for tests and rehearsals) replaces the date review and effective dates are
-  // compared with.
-  long today = today_utc();
-  if (options.has("--today")) {
-    auto day = check::parse_date(options.get("--today", ""));
-    if (!day) {
-      io.err << "triage check: --today must be a date YYYY-MM-DD\n";
-      return exit_failure;
-    }
-    today = *day;
-  }
+  long today = 0;
+  if (!today_option(options, "check", io, today)) return exit_failure;
   std::string format = options.get("--format", "text");
   if (format != "text" && format != "json") {
     io.err << "triage check: --format must be text or json\n";

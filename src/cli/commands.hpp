@@ -37,6 +37,10 @@ bool open_servable(const std::string& command, const std::string& folder, Opened
 void open_for_check(const std::string& folder, OpenedRuleset& opened);
 
 int run_check(const std::vector<std::string>& args, Io io);
+// The day review and effective dates are compared with: `--today YYYY-MM-DD` (for tests and
+// rehearsals) or today in UTC, as days since 1970-01-01. Prints why and returns false when the
+// option is not a date.
+bool today_option(const Options& options, const std::string& command, Io io, long& today);
 // Runs every `.cases` file in RULES/tests against the ruleset; nothing (and `error`) when there are none.
 std::optional<TestReport> run_folder_cases(const CompiledRuleset& ruleset, const std::string& rules, std::string& error);
 // The governance findings of `triage check` on a loaded ruleset read from `folder`: unused sources,

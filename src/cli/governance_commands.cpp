@@ -10,6 +10,7 @@
 #include "cli/options.hpp"
 #include "diag/codes.hpp"
 #include "diag/render.hpp"
+#include "parse/language.hpp"
 #include "ruleset/approval.hpp"
 #include "ruleset/open.hpp"
 #include "ruletest/runner.hpp"
@@ -86,11 +87,12 @@ const CommandSpec hazards_spec{
 
 const CommandSpec sign_spec{
     "sign",
-    std::string("usage: triage sign [--rules DIR] --key KEY.pem [--out FILE|-]\n"
+    std::string("usage: triage sign [--rules DIR] --key KEY.pem [--out FILE|-] [--today YYYY-MM-DD]\n"
                 "  writes a detached Ed25519 signature over the ruleset hash and its header to FILE (default\n"
-                "  DIR/") + signature_file_name + ")\n",
+                "  DIR/") + signature_file_name + "); a ruleset whose status is production is signed only\n"
+                "  when it passes `triage check --release` (as of --today)\n",
     {},
-    {"--rules", "--key", "--out"}};
+    {"--rules", "--key", "--out", "--today"}};
 
 struct ControlRow {
   std::string kind;  // red_flag | rule
@@ -120,6 +122,21 @@ std::string csv_field(const std::string& text) {
 }
 
 std::string case_name(const CaseResult& result) { return result.location.file + ": " + result.name; }
+
+// How many passing cases the Markdown lists per control.
+constexpr std::size_t max_cases_listed = 10;
+
+// A control with what it does: "red flag `id` (refer emergency)" or "rule `id`".
+std::string control_summary(const model::Ruleset& model, const ControlRow& row) {
+  if (row.kind != "red_flag") return "rule `" + row.id + "`";
+  for (const auto& flag : model.red_flags) {
+    if (flag.id == row.id && flag.tier != model::Tier::none) {
+      return "red flag `" + row.id + "` (refer " +
+             std::string(language::tier_names[static_cast<std::size_t>(flag.tier) - 1]) + ")";
+    }
+  }
+  return "red flag `" + row.id + "`";
+}
 
 }  // namespace
 
@@ -159,6 +176,28 @@ int run_hazards(const std::vector<std::string>& args, Io io) {
         << (header.review_due.empty() ? "(none)" : header.review_due) << ".\n\n";
     out << "Risk: severity/likelihood (rating) on the DCB0129 5x5 matrix; 1 acceptable, 2 acceptable where further"
            " reduction is impractical, 3 undesirable, 4 mandatory elimination, 5 unacceptable.\n\n";
+    // One line per hazard for the safety case; the details, with every test case, follow.
+    out << "## Summary\n\n| hazard | initial risk | residual risk | controls | test cases | state |\n"
+           "|---|---|---|---|---|---|\n";
+    for (const auto& hazard : model.hazards) {
+      auto rows = controls_of(model, hazard, *report);
+      std::size_t cases = 0, failing = 0, untested = 0;
+      std::string controls;
+      for (const auto& row : rows) {
+        cases += row.cases.size();
+        untested += row.cases.empty() ? 1 : 0;
+        for (const auto* result : row.cases) failing += result->passed() ? 0 : 1;
+        controls += (controls.empty() ? "" : ", ") + control_summary(model, row);
+      }
+      std::string state = rows.empty() ? "NO CONTROL"
+                          : failing > 0 ? "FAILING TESTS"
+                          : untested > 0 ? "NOT TESTED"
+                          : "controlled and tested";
+      if (hazard.residual_risk.rating >= 3) state += "; residual risk needs the CSO's acceptance";
+      out << "| " << hazard.id << " | " << risk_text(hazard.initial_risk) << " | " << risk_text(hazard.residual_risk)
+          << " | " << (controls.empty() ? "(none)" : controls) << " | " << cases << " | " << state << " |\n";
+    }
+    out << "\n";
     for (const auto& hazard : model.hazards) {
       out << "## " << hazard.id << "\n\n"
           << "- Description: " << hazard.description << "\n"
@@ -173,10 +212,18 @@ int run_hazards(const std::vector<std::string>& args, Io io) {
         complete = complete && !row.cases.empty();
         out << "  - " << row.kind << " `" << row.id << "`: " << row.cases.size() << " test case"
             << (row.cases.size() == 1 ? "" : "s") << (row.cases.empty() ? " (NOT TESTED)" : "") << "\n";
+        // Failing cases always; passing ones up to a screenful (the CSV and JSON list every one).
+        std::size_t shown = 0, passing_left_out = 0;
         for (const auto* result : row.cases) {
-          out << "    - " << (result->passed() ? "pass" : "FAIL") << " " << case_name(*result) << "\n";
           complete = complete && result->passed();
+          if (result->passed() && shown >= max_cases_listed) {
+            ++passing_left_out;
+            continue;
+          }
+          out << "    - " << (result->passed() ? "pass" : "FAIL") << " " << case_name(*result) << "\n";
+          ++shown;
         }
+        if (passing_left_out > 0) out << "    - and " << passing_left_out << " more passing (see --format csv)\n";
       }
       complete = complete && !rows.empty();
       out << "\n";
@@ -254,6 +301,20 @@ int run_sign(const std::vector<std::string>& args, Io io) {
   // Only rules that may serve are worth signing: they load and the safety analysis passes.
   OpenedRuleset loaded;
   if (!open_servable("sign", folder, loaded, io)) return exit_failure;
+  // A signature is what lets a ruleset serve under --require-approved, so a production ruleset is
+  // signed only when it passes the release gate: hazards controlled and tested, tests passing,
+  // residual risks acceptable, header complete and in date.
+  if (loaded.ruleset->model->header.status == "production") {
+    long today = 0;
+    if (!today_option(options, "sign", io, today)) return exit_failure;
+    Diagnostics gate = review_governance(*loaded.ruleset, folder, true, today);
+    std::size_t errors = std::count_if(gate.begin(), gate.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
+    if (errors > 0) {
+      io.err << render_all(gate, *loaded.sources) << "triage sign: " << folder << " does not pass `triage check --release` ("
+             << errors << (errors == 1 ? " error" : " errors") << "); not signed\n";
+      return exit_failure;
+    }
+  }
   std::string signature, error;
   if (!sign_ruleset(*loaded.ruleset->model, options.get("--key", ""), signature, error)) {
     io.err << "triage sign: " << error << "\n";

@@ -271,6 +271,12 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                         {"ship_to", config.ship_to.empty() ? "off" : pg::redact(config.ship_to)},
                         {"health_port", state->health_server ? std::to_string(state->health_port) : "off"},
                         {"tls", config.tls_cert.empty() ? "off" : config.tls_client_ca.empty() ? "on" : "mutual"}});
+  // Serving rules no clinical safety officer has released is allowed (trials, demos) but never silent.
+  if (const auto& header = opened.ruleset->model->header; !config.require_approved && header.status != "production") {
+    log->warn("ruleset_not_released", {{"status", header.status.empty() ? "none" : header.status},
+                                       {"approved_by", header.approved_by.empty() ? "nobody" : header.approved_by},
+                                       {"hint", "production deployments use --trusted-keys DIR --require-approved"}});
+  }
   log->flush();  // operators watch for this line
   return std::unique_ptr<TriageServer>(new TriageServer(std::move(state)));
 }

@@ -8,13 +8,17 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <spdlog/sinks/null_sink.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
 #include "api/decision_proto.hpp"
+#include "eval/evaluator.hpp"
+#include "intake/intake.hpp"
 #include "cli/commands.hpp"
 #include "ruleset/approval.hpp"
 #include "ruleset/loader.hpp"
@@ -104,8 +108,11 @@ struct Release {
     fs::remove_all(folder, ignored);
   }
 
-  Run sign(const std::string& key = "cso.pem") {
-    return run(cli::run_sign, {"--rules", rules.string(), "--key", (folder / key).string()});
+  // Signs as of `today` (YYYY-MM-DD; empty: today), since a production ruleset is signed only in date.
+  Run sign(const std::string& key = "cso.pem", const std::string& today = "") {
+    std::vector<std::string> args{"--rules", rules.string(), "--key", (folder / key).string()};
+    if (!today.empty()) args.insert(args.end(), {"--today", today});
+    return run(cli::run_sign, args);
   }
 
   void edit(const std::string& file, const std::string& from, const std::string& to) {
@@ -152,6 +159,34 @@ TEST_CASE("governance: the shipped rules declare every cited source and every re
   CHECK(model.header.approved_by.empty());
   CHECK(!model.sources.empty());
   CHECK(!model.hazards.empty());
+}
+
+TEST_CASE("governance: a decision carries the full source of every citation it shows", "[governance][api]") {
+  const CompiledRuleset& ruleset = test::shipped();
+  std::vector<RawAnswer> raw;
+  std::string error;
+  REQUIRE(parse_intake_json(test::read_file(test::source_path("rules/examples/emergency_cauda_equina.json")), raw, error));
+  v1::Decision decision = to_decision_proto(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers), "d-1", 0, "r-1");
+  REQUIRE(decision.red_flags_size() > 0);
+  std::map<std::string, const v1::Source*> references;
+  for (const auto& source : decision.references()) {
+    CHECK(references.emplace(source.id(), &source).second);  // each source once
+    CHECK_FALSE(source.title().empty());
+    CHECK((source.url().empty() != source.document().empty()));  // a URL or a document reference
+  }
+  for (const auto& flag : decision.red_flags()) {
+    for (const auto& id : flag.sources()) {
+      INFO("red flag " << flag.rule() << " cites " << id);
+      CHECK(references.count(id) == 1);
+    }
+  }
+  for (const auto& [id, source] : references) {  // as the registry (sources.rules) declares it
+    const model::Source* declared = model::find_source(*ruleset.model, id);
+    REQUIRE(declared != nullptr);
+    CHECK(source->title() == declared->title);
+    CHECK(source->url() == declared->url);
+    CHECK(source->document() == declared->document);
+  }
 }
 
 TEST_CASE("governance: check --release refuses the draft shipped rules and passes an approved copy", "[governance]") {
@@ -224,6 +259,15 @@ TEST_CASE("governance: hazards lists the shipped hazard log with the tests of ev
   CHECK(md.out.find("NOT TESTED") == std::string::npos);
   CHECK(md.out.find("FAIL ") == std::string::npos);
   CHECK(md.out.find("catastrophic/very_low (3)") != std::string::npos);
+  // The summary: one row per hazard, each controlled and tested, residual 3 marked for acceptance.
+  CHECK(md.out.find("## Summary\n\n| hazard | initial risk | residual risk | controls | test cases | state |") !=
+        std::string::npos);
+  CHECK(count(md.out, std::regex("\\n\\| [a-z_]+ \\| [a-z_]+/[a-z_]+ \\([1-5]\\) \\|")) == declared);
+  CHECK(count(md.out, std::regex("\\| controlled and tested")) == declared);
+  CHECK(md.out.find("red flag `flag_saddle_numbness` (refer emergency)") != std::string::npos);
+  CHECK(md.out.find("(3) | ") != std::string::npos);
+  CHECK(md.out.find("residual risk needs the CSO's acceptance") != std::string::npos);
+  CHECK(md.out.find("more passing (see --format csv)") != std::string::npos);
 
   Run csv = run(cli::run_hazards, {"--rules", test::source_path("rules"), "--format", "csv"});
   CHECK(csv.code == 0);
@@ -282,12 +326,12 @@ TEST_CASE("governance: serve --require-approved refuses unsigned, foreign, tampe
   CHECK(error.find("does not match") != std::string::npos);
 
   write(release.rules / "ruleset.rules", header("2020-01-01"));
-  REQUIRE(release.sign().code == 0);
+  REQUIRE(release.sign("cso.pem", "2019-06-01").code == 0);  // signed while in date, served after
   CHECK_FALSE(release.start(error));
   CHECK(error.find("past its review date 2020-01-01") != std::string::npos);
 
   write(release.rules / "ruleset.rules", header("2099-01-01", "2026-01-31"));
-  REQUIRE(release.sign().code == 0);
+  REQUIRE(release.sign("cso.pem", "2026-01-10").code == 0);
   CHECK_FALSE(release.start(error));
   CHECK(error.find("stopped being effective on 2026-01-31") != std::string::npos);
 
@@ -297,6 +341,23 @@ TEST_CASE("governance: serve --require-approved refuses unsigned, foreign, tampe
   REQUIRE(release.sign().code == 0);
   CHECK_FALSE(release.start(error));
   CHECK(error.find("status is `testing`, not `production`") != std::string::npos);
+}
+
+TEST_CASE("governance: sign refuses a production ruleset that fails the release gate", "[governance]") {
+  Release release;
+  release.edit("hazards.rules", "controls flag_struggling_to_cope\n", "");  // a hazard left without control
+  Run refused = release.sign();
+  CHECK(refused.code == 1);
+  CHECK(refused.err.find("error[uncontrolled-hazard]: hazard `unaddressed_distress` has no control") != std::string::npos);
+  CHECK(refused.err.find("does not pass `triage check --release`") != std::string::npos);
+  CHECK_FALSE(fs::exists(release.rules / "ruleset.sig"));
+  // Out of date is refused too, and a draft may be signed (it never serves under --require-approved).
+  write(release.rules / "ruleset.rules", header("2020-01-01"));
+  CHECK(release.sign().err.find("error[review-due]") != std::string::npos);
+  std::string draft = header("2020-01-01");
+  draft.replace(draft.find("status production"), 17, "status draft");
+  write(release.rules / "ruleset.rules", draft);
+  CHECK(release.sign().code == 0);
 }
 
 TEST_CASE("governance: a refused reload keeps the approved ruleset serving and says why", "[governance][serve]") {
@@ -361,7 +422,7 @@ TEST_CASE("governance: a refused reload keeps the approved ruleset serving and s
   }
   SECTION("expired") {
     write(release.rules / "ruleset.rules", header("2020-01-01"));
-    REQUIRE(release.sign().code == 0);
+    REQUIRE(release.sign("cso.pem", "2019-06-01").code == 0);
     refused("past its review date");
   }
   SECTION("unsigned") {
@@ -401,6 +462,23 @@ TEST_CASE("governance: the audit log keeps the signature and signer; audit verif
   CHECK(foreign.code == 1);
   CHECK(foreign.err.find("BAD SIGNATURE") != std::string::npos);
   CHECK(foreign.err.find("unknown key") != std::string::npos);
+
+  // Someone with write access edits what the log says about the approval.
+  auto edit_log = [&](const char* sql) {
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+    CHECK(sqlite3_exec(handle, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(handle);
+  };
+  edit_log("UPDATE rulesets SET signer = 'someone else'");
+  Run renamed = run(cli::run_audit, {"verify", "--db", db, "--trusted-keys", release.trusted.string()});
+  CHECK(renamed.code == 1);
+  CHECK(renamed.err.find("the signature is by trusted key `cso`, not `someone else` as the log says") !=
+        std::string::npos);
+  edit_log("UPDATE rulesets SET signer = 'cso', signed_statement = replace(signed_statement, 'Dr A. Example', 'Dr Mallory')");
+  Run forged = run(cli::run_audit, {"verify", "--db", db});  // caught without the keys
+  CHECK(forged.code == 1);
+  CHECK(forged.err.find("the signed statement is not the stored ruleset's own header") != std::string::npos);
 }
 
 }  // namespace triage
