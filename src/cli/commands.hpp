@@ -14,6 +14,8 @@ struct OpenedRuleset;
 
 namespace triage::cli {
 
+struct Options;
+
 struct Io {
   std::istream& in;
   std::ostream& out;
