@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for SECONDS: bash tools/fuzz.sh TARGET SECONDS
-# TARGET is fuzz_rules, fuzz_intake, fuzz_cases or fuzz_audit_record (tests/fuzz/). Builds the
+# TARGET is fuzz_rules, fuzz_intake, fuzz_cases, fuzz_audit_record, fuzz_fhir or fuzz_http (tests/fuzz/). Builds the
 # clang sanitizer build (build-asan, see tools/sanitize.sh) if needed. The committed seeds in
 # tests/fuzz/corpus/TARGET are read, never written; what the fuzzer learns goes to
 # var/fuzz/TARGET, and a crashing input to var/fuzz/TARGET-crash-*. Exit 0: no finding.
