@@ -112,9 +112,9 @@ std::optional<HookRequest> parse_hook_request(const Json& body, const std::strin
   if (body.contains("prefetch") && body["prefetch"].is_object() && body["prefetch"].contains("questionnaireResponse")) {
     request.prefetch_given = true;
     const Json& value = body["prefetch"]["questionnaireResponse"];
-    if (value.is_object() && value.value("resourceType", "") == "QuestionnaireResponse") {
+    if (value.is_object() && fhir::string_member(value, "resourceType") == "QuestionnaireResponse") {
       request.response = value;
-    } else if (value.is_object() && value.value("resourceType", "") == "Bundle" && value.contains("entry") &&
+    } else if (value.is_object() && fhir::string_member(value, "resourceType") == "Bundle" && value.contains("entry") &&
                value["entry"].is_array()) {
       request.response = latest_response(value);
     } else if (!value.is_null()) {
@@ -151,7 +151,7 @@ Json latest_response(const Json& bundle) {
   for (const auto& entry : bundle["entry"]) {
     if (!entry.is_object() || !entry.contains("resource")) continue;
     const Json& resource = entry["resource"];
-    if (!resource.is_object() || resource.value("resourceType", "") != "QuestionnaireResponse") continue;
+    if (!resource.is_object() || fhir::string_member(resource, "resourceType") != "QuestionnaireResponse") continue;
     std::string authored =
         resource.contains("authored") && resource["authored"].is_string() ? resource["authored"].get<std::string>() : "";
     // RFC 3339 times in the same zone order as text; the first of equal ones wins.
@@ -320,10 +320,10 @@ std::vector<Feedback> parse_feedback(const Json& body, std::vector<std::string>&
       const Json& reason = entry["overrideReason"];
       if (reason.is_object()) {
         if (reason.contains("reason") && reason["reason"].is_object()) {
-          item.override_code = reason["reason"].value("code", "");
-          item.override_display = reason["reason"].value("display", "");
+          item.override_code = fhir::string_member(reason["reason"], "code");
+          item.override_display = fhir::string_member(reason["reason"], "display");
         }
-        item.override_comment = reason.value("userComment", "");
+        item.override_comment = fhir::string_member(reason, "userComment");
       }
     }
     out.push_back(std::move(item));

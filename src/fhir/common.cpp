@@ -18,6 +18,12 @@ Json operation_outcome(const std::vector<Issue>& issues) {
   return outcome;
 }
 
+std::string string_member(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
 std::string fhir_time(std::int64_t micros) { return utc_time(micros); }
 
 std::string fhir_time(std::int64_t seconds, std::int32_t nanos) { return utc_time(seconds * 1000000 + nanos / 1000); }

@@ -61,6 +61,10 @@ struct Issue {
   std::string severity = "error";
 };
 
+// The string `object` holds under `key`; "" when `object` is not an object, has no `key`, or holds
+// another JSON type there. Never throws (Json::value with a default throws on a member of another type).
+std::string string_member(const Json& object, const char* key);
+
 // An OperationOutcome listing `issues` (each with its FHIRPath in `expression`).
 Json operation_outcome(const std::vector<Issue>& issues);
 

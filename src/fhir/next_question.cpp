@@ -32,7 +32,7 @@ Json next_question(const Json& response, const v1::Questionnaire& questionnaire,
   std::vector<std::string> links;
   if (response.contains("contained") && response["contained"].is_array()) {
     for (const auto& resource : response["contained"]) {
-      if (resource.is_object() && resource.value("resourceType", "") == "Questionnaire" && resource.contains("item")) {
+      if (resource.is_object() && string_member(resource, "resourceType") == "Questionnaire" && resource.contains("item")) {
         collect_links(resource["item"], links);
       }
     }
@@ -82,7 +82,7 @@ Json next_question(const Json& response, const v1::Questionnaire& questionnaire,
   Json contained = Json::array({std::move(adaptive)});
   if (response.contains("contained") && response["contained"].is_array()) {
     for (const auto& resource : response["contained"]) {
-      bool old_form = resource.is_object() && resource.value("resourceType", "") == "Questionnaire";
+      bool old_form = resource.is_object() && string_member(resource, "resourceType") == "Questionnaire";
       if (!old_form) contained.push_back(resource);
     }
   }
@@ -90,7 +90,7 @@ Json next_question(const Json& response, const v1::Questionnaire& questionnaire,
   Json extensions = Json::array();
   if (response.contains("extension") && response["extension"].is_array()) {
     for (const auto& e : response["extension"]) {
-      if (!(e.is_object() && e.value("url", "") == names.canonical + "/StructureDefinition/decision-id")) extensions.push_back(e);
+      if (!(e.is_object() && string_member(e, "url") == names.canonical + "/StructureDefinition/decision-id")) extensions.push_back(e);
     }
   }
   extensions.push_back({{"url", names.canonical + "/StructureDefinition/decision-id"},

@@ -176,7 +176,7 @@ const Json* unwrap_response(const Json& body, std::vector<Issue>& issues) {
       const Json& name = parameter["name"];
       const Json& resource = parameter["resource"];
       if (name.is_string() && (name == "in" || name == "questionnaireResponse" || name == "response") &&
-          resource.is_object() && resource.value("resourceType", "") == "QuestionnaireResponse") {
+          resource.is_object() && string_member(resource, "resourceType") == "QuestionnaireResponse") {
         return &resource;
       }
     }
@@ -194,7 +194,7 @@ ResponseAnswers read_response(const Json& response, const v1::Questionnaire& que
   for (const auto& question : questionnaire.questions()) reader.questions[question.fact()] = &question;
   for (const auto& section : form_sections(questionnaire)) reader.groups.insert(section.id);
   const std::string root = "QuestionnaireResponse";
-  if (!response.is_object() || response.value("resourceType", "") != root) {
+  if (!response.is_object() || string_member(response, "resourceType") != root) {
     reader.issue("structure", "", "expected a QuestionnaireResponse");
     return out;
   }

@@ -250,7 +250,7 @@ void fetch_and_decide(std::shared_ptr<cds::HookRequest> request, FhirService& se
     try {
       Json bundle;
       if (nesting(fetched.body) <= max_depth) bundle = Json::parse(fetched.body, nullptr, false);
-      if (!bundle.is_object() || bundle.value("resourceType", "") != "Bundle" || bundle.value("type", "") != "searchset" ||
+      if (!bundle.is_object() || string_member(bundle, "resourceType") != "Bundle" || string_member(bundle, "type") != "searchset" ||
           (bundle.contains("entry") && !bundle["entry"].is_array())) {
         HttpResult refused = cds_error(502, "fhirServer: the answer to the QuestionnaireResponse search is not a searchset Bundle");
         refused.log_note = "fhirServer answer is not a searchset Bundle";

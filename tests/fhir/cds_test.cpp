@@ -375,6 +375,30 @@ TEST_CASE("CDS Hooks feedback is recorded against the decision", "[cds]") {
   CHECK(result.status == 401);
 }
 
+TEST_CASE("CDS Hooks: members of an unexpected JSON type are refused by name or ignored", "[cds]") {
+  // Found by fuzz_fhir: these were "malformed input: [json.exception.type_error.302] …".
+  CdsFixture fixture;
+  auto result = fixture.call("POST", "/cds-services/back-pain-triage", hook_call({{"questionnaireResponse", {{"resourceType", 3}}}}),
+                             fixture.good());
+  CHECK(result.status == 400);
+  CHECK_THAT(result.body, Catch::Contains("prefetch `questionnaireResponse` must be"));
+  result = fixture.call("POST", "/cds-services/back-pain-triage",
+                        hook_call({{"questionnaireResponse", {{"resourceType", "Bundle"},
+                                                              {"entry", Json::array({{{"resource", {{"resourceType", false}}}}})}}}}),
+                        fixture.good());
+  CHECK(result.status == 200);  // a search that found no QuestionnaireResponse: no cards
+  CHECK(Json::parse(result.body)["cards"].empty());
+  Json feedback = {{"feedback", Json::array({{{"card", "3f1e6a5c-0000-4000-8000-000000000003"}, {"outcome", "overridden"},
+                                              {"overrideReason", {{"reason", {{"code", 5}, {"display", nullptr}}}, {"userComment", Json::array()}}},
+                                              {"outcomeTimestamp", "2026-11-30T10:02:00Z"}}})}};
+  result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", feedback, fixture.good());
+  CHECK(result.status == 200);
+  REQUIRE(fixture.feedback.size() == 1);
+  CHECK(fixture.feedback[0].feedback.override_code.empty());
+  CHECK(fixture.feedback[0].feedback.override_comment.empty());
+  CHECK(fixture.decisions.empty());
+}
+
 TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
   CdsFixture fixture;
   TestKey stranger = make_key("ES384", "ec-1");  // same kid, different key

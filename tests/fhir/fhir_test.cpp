@@ -272,6 +272,49 @@ TEST_CASE("bad QuestionnaireResponses get an OperationOutcome naming each offend
   CHECK(raw.status == 415);
 }
 
+TEST_CASE("members of an unexpected JSON type are issues with a FHIRPath or ignored, never malformed input", "[fhir]") {
+  // Found by fuzz_fhir: Json::value(key, "") throws on a member of another type, so these became
+  // "malformed input" with no FHIRPath, and for $next-question only after the decision was made.
+  FhirFixture fixture;
+  Json response = {{"resourceType", "QuestionnaireResponse"},
+                   {"status", "in-progress"},
+                   {"contained", Json::array({{{"resourceType", 1}}, {{"resourceType", "Questionnaire"}, {"item", 2}}})},
+                   {"extension", Json::array({{{"url", 5}}})},
+                   {"item", Json::array({{{"linkId", "pain_intensity"}, {"answer", Json::array({{{"valueInteger", 4}}})}}})}};
+  auto next = fixture.call("POST", "/fhir/Questionnaire/$next-question", response);
+  REQUIRE(next.status == 200);
+  Json body = body_of(next);
+  CHECK(body["resourceType"] == "QuestionnaireResponse");
+  CHECK(body["contained"].size() == 2);  // the new form and the foreign entry, kept as sent
+  CHECK(body["contained"][1]["resourceType"] == 1);
+  CHECK(body["extension"].size() == 2);  // the client's extension and the decision id
+  CHECK(fixture.decisions.size() == 1);
+
+  struct Case {
+    const char* name;
+    Json body;
+    std::vector<std::string> paths;
+  };
+  const std::vector<Case> cases = {
+      {"a Parameters resource whose resourceType is a number",
+       {{"resourceType", "Parameters"}, {"parameter", Json::array({{{"name", "in"}, {"resource", {{"resourceType", 7}}}}})}},
+       {"Parameters.parameter"}},
+      {"a Parameters resource whose resource is a string",
+       {{"resourceType", "Parameters"}, {"parameter", Json::array({{{"name", "in"}, {"resource", "x"}}})}},
+       {"Parameters.parameter"}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    for (const char* target : {"/fhir/QuestionnaireResponse/$evaluate", "/fhir/Questionnaire/$next-question"}) {
+      auto result = fixture.call("POST", target, c.body);
+      CHECK(result.status == 400);
+      CHECK(expressions(body_of(result)) == c.paths);
+      CHECK_THAT(result.body, !Catch::Contains("malformed input"));
+    }
+  }
+  CHECK(fixture.decisions.size() == 1);
+}
+
 TEST_CASE("round trip: Questionnaire -> response from each example intake -> $evaluate decides as triage eval", "[fhir]") {
   FhirFixture fixture;
   Json questionnaire = served_questionnaire(fixture);

@@ -3,8 +3,9 @@
 // body of every POST route: QuestionnaireResponse/$evaluate, Questionnaire/$next-question, a CDS
 // Hooks call and CDS Hooks feedback (both with a valid bearer token, so the body is read); then the
 // same bytes as a bearer JWT and as a --cds-jwks file. Aborts (a finding) when an answer is not JSON,
-// a status is outside what the route documents, or a FHIR resource (a JSON object with a
-// resourceType) gets neither a decision nor an OperationOutcome whose every issue names a FHIRPath.
+// a status is outside what the route documents, a JSON exception escaped a decoder ("malformed
+// input"), or a FHIR resource (a JSON object with a resourceType) gets neither a decision nor an
+// OperationOutcome whose every issue names a FHIRPath.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -62,6 +63,7 @@ void check_operation(const std::string& target, const std::string& body, const J
       triage::fhir::handle_fhir("POST", target, {{"Content-Type", "application/fhir+json"}}, body, s.service);
   Json answer = parsed(result.body);
   require(answer.is_object() && answer.contains("resourceType"));
+  require(result.body.find("malformed input") == std::string::npos);  // no JSON exception escaped a decoder
   if (result.status == 200) {
     require(answer["resourceType"] == expected_type);
     return;
@@ -87,6 +89,7 @@ void check_hook(const std::string& service_id, const std::string& token, const s
       "POST", target, {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}}, body, s.service);
   Json answer = parsed(result.body);
   require(answer.is_object());
+  require(result.body.find("malformed input") == std::string::npos);
   if (result.status == 200) {
     if (!feedback) require(answer.contains("cards") && answer["cards"].is_array());
     return;
