@@ -54,13 +54,17 @@ std::size_t nesting(std::string_view text) {
   return deepest;
 }
 
-HttpResult fhir_result(int status, const Json& resource) { return {status, fhir_json, resource.dump(), {}, {}}; }
+// Resources and errors may quote the request path, which need not be UTF-8: such bytes become U+FFFD
+// (dump() would throw).
+std::string dumped(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+HttpResult fhir_result(int status, const Json& resource) { return {status, fhir_json, dumped(resource), {}, {}}; }
 
 HttpResult fhir_error(int status, const std::string& code, const std::string& message, const std::string& path = "") {
   return fhir_result(status, operation_outcome({{code, message, path}}));
 }
 
-HttpResult cds_result(int status, const Json& body) { return {status, plain_json, body.dump(), {}, {}}; }
+HttpResult cds_result(int status, const Json& body) { return {status, plain_json, dumped(body), {}, {}}; }
 
 HttpResult cds_error(int status, const std::string& message) { return cds_result(status, {{"error", message}}); }
 

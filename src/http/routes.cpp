@@ -99,10 +99,10 @@ Reply error_reply(unsigned status, const std::string& code, const std::string& m
   reply.status = status;
   reply.body = json_object([&](JsonWriter& w) {
     w.string_field("code", code);
-    w.string_field("message", message);
+    w.string_field("message", valid_utf8(message));  // may quote the path or answers: bytes, not UTF-8
     w.objects_field("details", details, [](JsonWriter& d, const IntakeError& error) {
-      d.string_field("fact", error.fact);
-      d.string_field("message", error.message);
+      d.string_field("fact", valid_utf8(error.fact));
+      d.string_field("message", valid_utf8(error.message));
     });
   });
   return reply;

@@ -33,4 +33,34 @@ std::string json_quote(std::string_view text) {
   return out;
 }
 
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+                                                          : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    bool ok = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; ok && k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+      unsigned char low = 0x80, high = 0xBF;
+      if (k == 1 && c == 0xE0) low = 0xA0;
+      if (k == 1 && c == 0xED) high = 0x9F;
+      if (k == 1 && c == 0xF0) low = 0x90;
+      if (k == 1 && c == 0xF4) high = 0x8F;
+      ok = next >= low && next <= high;
+    }
+    if (ok) {
+      out.append(text.data() + i, length);
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace triage

@@ -17,6 +17,7 @@
 #include "http/routes.hpp"
 #include "ruleset/loader.hpp"
 #include "support.hpp"
+#include "util/json_text.hpp"
 
 namespace triage {
 namespace {
@@ -260,6 +261,46 @@ TEST_CASE("the shipping lag is in /readyz, GET /v1/ruleset and GetRuleset only w
   auto down = f.handle("GET", "/readyz");
   CHECK(down.status == 503);
   CHECK(down.body.find("\"details\":[],\"shipping\":{\"replica_id\":\"triage-0\"") != std::string::npos);
+}
+
+TEST_CASE("error bodies are UTF-8 JSON whatever bytes the request path holds", "[http]") {
+  // Found by fuzz_http: a path with a byte that is not UTF-8 was quoted raw into the error body
+  // (invalid JSON for strict parsers), and under /fhir/ the 404 became a 400 "malformed input".
+  struct Case {
+    const char* target;
+    unsigned status;
+  };
+  const std::vector<Case> cases{{"/triage.v1.TriageS\xc3" "ervice/GetQuestionnaire", 404},
+                                {"/v1/\xff\xfe", 404},
+                                {"/healthz\xc3", 404},
+                                {"/fhir/Questionnaire/\xe0\x80\x80", 404},
+                                {"/cds-services/\xed\xa0\x80", 404}};
+  Fixture f;
+  for (const auto& c : cases) {
+    CAPTURE(c.target);
+    auto reply = f.handle("GET", c.target);
+    CHECK(reply.status == c.status);
+    CHECK_FALSE(fhir::Json::parse(reply.body, nullptr, false).is_discarded());
+    CHECK_THAT(reply.body, Catch::Contains("\xEF\xBF\xBD"));
+  }
+  auto not_allowed = f.handle("P\xc3ST", "/v1/evaluate");
+  CHECK(not_allowed.status == 405);
+  CHECK_FALSE(fhir::Json::parse(not_allowed.body, nullptr, false).is_discarded());
+
+  const std::vector<std::pair<std::string, std::string>> utf8{
+      {"plain", "plain"},
+      {"caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80"},
+      {"\xc3", "\xEF\xBF\xBD"},                                      // cut short
+      {"\x80x", "\xEF\xBF\xBDx"},                                    // stray continuation byte
+      {"\xc0\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD"},                      // overlong
+      {"\xe0\x80\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},      // overlong
+      {"\xed\xa0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},      // a surrogate
+      {"\xf4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // past U+10FFFF
+  };
+  for (const auto& [in, out] : utf8) {
+    CAPTURE(in);
+    CHECK(valid_utf8(in) == out);
+  }
 }
 
 TEST_CASE("every reply carries a strict CSP and CORS only for the configured origin", "[http]") {
