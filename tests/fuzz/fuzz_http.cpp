@@ -183,7 +183,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (++replies == 1) promise.set_value(std::move(reply));
   });
   triage::http_api::Reply reply = promise.get_future().get();
-  static const std::set<unsigned> documented{200, 308, 400, 401, 404, 405, 412, 415, 501, 504};
+  static const std::set<unsigned> documented{200, 308, 400, 401, 404, 405, 412, 415, 501, 503, 504};
   require(documented.count(reply.status) == 1);
   if (lower(reply.content_type).find("json") != std::string::npos) {
     Json body = Json::parse(reply.body, nullptr, false);
