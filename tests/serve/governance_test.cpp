@@ -172,7 +172,7 @@ TEST_CASE("governance: a decision carries the full source of every citation it s
   for (const auto& source : decision.references()) {
     CHECK(references.emplace(source.id(), &source).second);  // each source once
     CHECK_FALSE(source.title().empty());
-    CHECK((source.url().empty() != source.document().empty()));  // a URL or a document reference
+    CHECK_FALSE((source.url().empty() && source.document().empty()));  // a URL or a document reference
   }
   for (const auto& flag : decision.red_flags()) {
     for (const auto& id : flag.sources()) {
