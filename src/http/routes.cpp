@@ -328,28 +328,38 @@ void Router::serve_fhir(const Request& request, std::function<void(Reply)> reply
       request.client);
 }
 
+namespace {
+
+// The HTTP reply for a finished decide call, single or batch: `body()` once committed in time
+// (a reply after the client's deadline is not sent as a decision: `what` was logged but not
+// returned), else the status as an error body.
+template <typename Deadline, typename Body>
+Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* what, Body body) {
+  switch (status.code) {
+    case DecideCode::ok:
+      if (std::chrono::system_clock::now() > deadline) {
+        return error_reply(504, "deadline_exceeded",
+                           std::string("the deadline passed before the reply; ") + what + " logged but not returned");
+      }
+      return json_reply(body() + "\n");
+    case DecideCode::invalid_argument:
+      return error_reply(400, "invalid_argument", status.message, status.errors);
+    case DecideCode::deadline_exceeded:
+      return error_reply(504, "deadline_exceeded", status.message);
+    case DecideCode::unavailable:
+      break;
+  }
+  Reply busy = error_reply(503, "unavailable", status.message);
+  busy.headers.emplace_back("Retry-After", "1");
+  return busy;
+}
+
+}  // namespace
+
 void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const {
   auto deadline = call.deadline;
   decider_.decide(std::move(call), decision, [&decision, deadline, reply = std::move(reply)](const DecideStatus& status) {
-    switch (status.code) {
-      case DecideCode::ok:
-        // Committed; a reply that comes after the client's deadline is not sent as a decision.
-        if (std::chrono::system_clock::now() > deadline) {
-          return reply(error_reply(504, "deadline_exceeded",
-                                   "the deadline passed before the reply; the decision was logged but not returned"));
-        }
-        return reply(json_reply(decision_to_json(decision) + "\n"));
-      case DecideCode::invalid_argument: {
-        return reply(error_reply(400, "invalid_argument", status.message, status.errors));
-      }
-      case DecideCode::deadline_exceeded:
-        return reply(error_reply(504, "deadline_exceeded", status.message));
-      case DecideCode::unavailable: {
-        Reply busy = error_reply(503, "unavailable", status.message);
-        busy.headers.emplace_back("Retry-After", "1");
-        return reply(std::move(busy));
-      }
-    }
+    reply(decided_reply(status, deadline, "the decision was", [&] { return decision_to_json(decision); }));
   });
 }
 
@@ -357,27 +367,9 @@ void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> rep
   auto deadline = call.deadline;
   auto response = std::make_shared<v1::EvaluateBatchResponse>();
   auto& storage = *response;
-  decider_.decide_batch(std::move(call), storage,
-                        [response, deadline, reply = std::move(reply)](const DecideStatus& status) {
-                          switch (status.code) {
-                            case DecideCode::ok:
-                              if (std::chrono::system_clock::now() > deadline) {
-                                return reply(error_reply(504, "deadline_exceeded",
-                                                         "the deadline passed before the reply; the decisions were "
-                                                         "logged but not returned"));
-                              }
-                              return reply(json_reply(batch_to_json(*response) + "\n"));
-                            case DecideCode::invalid_argument:
-                              return reply(error_reply(400, "invalid_argument", status.message, status.errors));
-                            case DecideCode::deadline_exceeded:
-                              return reply(error_reply(504, "deadline_exceeded", status.message));
-                            case DecideCode::unavailable: {
-                              Reply busy = error_reply(503, "unavailable", status.message);
-                              busy.headers.emplace_back("Retry-After", "1");
-                              return reply(std::move(busy));
-                            }
-                          }
-                        });
+  decider_.decide_batch(std::move(call), storage, [response, deadline, reply = std::move(reply)](const DecideStatus& status) {
+    reply(decided_reply(status, deadline, "the decisions were", [&] { return batch_to_json(*response); }));
+  });
 }
 
 }  // namespace triage::http_api
