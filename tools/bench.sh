@@ -6,7 +6,9 @@
 #      the server's peak resident memory;
 #   3. `triage audit replay` over the log the load produced;
 #   4. the service against the floor (tools/bench_floor.sh): gRPC with prebuilt replies, and the
-#      service with its log on disk and on tmpfs, at 32 and 128 in flight, FLOOR_SECONDS each.
+#      service with its log on disk and on tmpfs, at 32 and 128 in flight, FLOOR_SECONDS each;
+#   5. the peers (tools/bench_peers.sh): the generated rulesets on json-rules-engine and zen-engine
+#      beside triage, fired sets checked identical (skipped with the reason when node or npm fails).
 # Usage: bash tools/bench.sh [DURATION_SECONDS [FLOOR_SECONDS]]   (defaults 60 and 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +52,12 @@ decisions=$(sqlite3 "$out/audit.db" 'SELECT count(*) FROM decisions')
 echo "== the service against the floor, ${floor_seconds}s per load" >&2
 bash tools/bench_floor.sh "$floor_seconds" "$out/floor" >&2
 
+echo "== the peers: json-rules-engine and zen-engine on the generated rulesets" >&2
+peers_status=0
+bash tools/bench_peers.sh "$out/peers" >&2 || peers_status=$?
+# 3: node, npm or the registry missing (peers.md says which); anything else is a failure.
+[ "$peers_status" = 0 ] || [ "$peers_status" = 3 ] || { echo "the peers step failed ($peers_status)" >&2; exit 1; }
+
 python3 - "$out" "$rss_kb" "$start" "$end" "$decisions" <<'PY' > "$out/report.md"
 import json, sys
 out, rss_kb, start, end, decisions = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
@@ -70,5 +78,7 @@ seconds = end - start
 print("\nreplay: %d decisions in %.2f s = %.0f decisions/s" % (decisions, seconds, decisions / seconds))
 print("\n## The service against the floor\n")
 print(open(out + "/floor/floor.md").read())
+print("\n## The peers on the generated rulesets (tools/bench_peers.sh)\n")
+print(open(out + "/peers/peers.md").read())
 PY
 cat "$out/report.md"
