@@ -174,6 +174,23 @@ for (const file of files) {
   }
   report.sets.push(entry);
 }
+// What a call costs apart from the rules: each engine on a one-condition ruleset over the same
+// intakes (all 40 facts passed in), so a ratio's limit as the rules grow can be read off.
+{
+  const first = JSON.parse(fs.readFileSync(path.join(exportDir, files[0]), 'utf8'));
+  const one = { ...first, conditions: [{ id: 'one', kind: 'rule', when: { fact: 'f0', is: true } }] };
+  one.fired = one.intakes.map((intake) => (intake.f0 === true ? ['one'] : []));
+  const types = Object.fromEntries(one.facts.map((f) => [f.id, f.type]));
+  report.one_condition = {};
+  for (const [name, decide] of Object.entries({
+    'json-rules-engine': jreEngine(one, types),
+    'zen-engine (decision table, collect)': zenTable(zen, one, types),
+    'zen-engine (expression node)': zenExpressions(zen, one, types),
+  })) {
+    await check(name, one, decide);
+    report.one_condition[name] = await time(one, decide);
+  }
+}
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
 
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -191,4 +208,6 @@ for (const s of report.sets) {
                `${fmt(e.us_per_decision)} | ${e.ratio ? fmt(e.ratio) + 'x' : '-'} |`);
   }
 }
+lines.push('', 'One condition (what a call costs apart from the rules): ' + Object.entries(report.one_condition)
+  .map(([name, t]) => `${name} ${fmt(t.us_per_decision)} µs`).join(', ') + '.');
 console.log(lines.join('\n'));
