@@ -9,13 +9,13 @@
 # Needs build/triage_peers_export (benchmarks on), node and npm; installs the engines from the npm
 # registry into bench/peers/node_modules (gitignored). Without node, npm or the registry it says why
 # and exits 3, so tools/bench.sh carries on. Run it while nothing else uses the CPU (the build lock).
-# Usage: bash tools/bench_peers.sh [OUT_DIR] [RULES]   (defaults var/bench-peers and 100,500);
+# Usage: bash tools/bench_peers.sh [OUT_DIR] [RULES]   (defaults var/bench-peers and 100,500,2000);
 # writes OUT_DIR/peers.md and OUT_DIR/peers.json. RUNS and RUN_MS (environment) set the timing:
 # median of RUNS runs of RUN_MS milliseconds each (defaults 5 and 1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-var/bench-peers}"
-rules="${2:-100,500}"
+rules="${2:-100,500,2000}"
 runs="${RUNS:-5}"
 run_ms="${RUN_MS:-1000}"
 mkdir -p "$out"
