@@ -2,7 +2,8 @@
 // per path and size, one JSON file with the facts, every red flag's and rule's condition as a tree
 // (walked from the checked ruleset the project's parser and checker made: one home for the
 // conditions), the generated intakes, the ids of the conditions that hold on each intake by our
-// compiled programs, and our own time per decision (evaluate(), plan built) on those intakes.
+// compiled programs, and our own time per decision on those intakes: evaluate() (plan built) on
+// validated answers, and parse + validate + evaluate from the intake JSON.
 // Usage: triage_peers_export OUT_DIR [--rules 100,500] [--runs 5] [--run-ms 300]
 // (--run-ms 0 skips the timing). Writes OUT_DIR/<path>_<rules>.json; exits 1 on any failure.
 #include <algorithm>
@@ -79,13 +80,13 @@ json fact_json(const triage::model::Fact& fact) {
   }
 }
 
-// Median microseconds per evaluate() over `runs` runs of about `run_ms` each, cycling the intakes.
-json time_ours(const triage::CompiledRuleset& ruleset, const std::vector<triage::Answers>& intakes, int runs,
-               int run_ms) {
+// Median microseconds per decision over `runs` runs of about `run_ms` each, cycling the inputs:
+// `decide(input)` returns the Evaluation.
+template <typename Input, typename Decide>
+json time_ours(const std::vector<Input>& inputs, int runs, int run_ms, Decide decide) {
   using clock = std::chrono::steady_clock;
-  for (const auto& answers : intakes) {  // warm-up
-    auto evaluation = triage::evaluate(ruleset, answers);
-    if (evaluation.outcome == triage::Outcome::incomplete) std::abort();
+  for (const auto& input : inputs) {  // warm-up
+    if (decide(input).outcome == triage::Outcome::incomplete) std::abort();
   }
   std::vector<double> per_run;
   std::size_t sink = 0;
@@ -94,11 +95,11 @@ json time_ours(const triage::CompiledRuleset& ruleset, const std::vector<triage:
     auto start = clock::now(), deadline = start + std::chrono::milliseconds(run_ms);
     auto now = start;
     while (now < deadline) {
-      for (const auto& answers : intakes) {
-        triage::Evaluation evaluation = triage::evaluate(ruleset, answers);
+      for (const auto& input : inputs) {
+        triage::Evaluation evaluation = decide(input);
         sink += evaluation.plan.size() + evaluation.red_flags.size();
       }
-      decisions += intakes.size();
+      decisions += inputs.size();
       now = clock::now();
     }
     per_run.push_back(std::chrono::duration<double, std::micro>(now - start).count() / static_cast<double>(decisions));
@@ -137,15 +138,18 @@ std::string export_set(const std::string& out_dir, GeneratedPath path, int rules
 
   const auto expected = path == GeneratedPath::plan ? triage::Outcome::self_care : triage::Outcome::refer;
   std::vector<triage::Answers> intakes;
+  std::vector<std::vector<triage::RawAnswer>> raws;
   std::vector<triage::Truth> atoms(compiled.atoms.size());
   out["intakes"] = json::array();
   out["fired"] = json::array();
-  for (const auto& text : triage::bench::generated_intakes(256)) {
+  const std::vector<std::string> texts = triage::bench::generated_intakes(256);
+  for (const auto& text : texts) {
     std::vector<triage::RawAnswer> raw;
     std::string error;
     if (!triage::parse_intake_json(text, raw, error)) return "a generated intake does not parse: " + error;
     auto validated = triage::validate_answers(compiled, raw);
     intakes.push_back(validated.answers);
+    raws.push_back(raw);
     const triage::Answers& answers = intakes.back();
     out["intakes"].push_back(json::parse(text)["answers"]);
 
@@ -179,7 +183,21 @@ std::string export_set(const std::string& out_dir, GeneratedPath path, int rules
     if (path == GeneratedPath::plan && fired_rules != rules_true) return "evaluate() and the rules' programs disagree";
     out["fired"].push_back(fired);
   }
-  if (run_ms > 0) out["ours"] = time_ours(compiled, intakes, runs, run_ms);
+  if (run_ms > 0) {
+    // evaluate() on validated answers (the figure the peers are compared with), and the same from
+    // the intake's JSON text (parse, validate, evaluate), as the peers take a JS object.
+    out["ours"] = time_ours(intakes, runs, run_ms,
+                            [&](const triage::Answers& answers) { return triage::evaluate(compiled, answers); });
+    out["ours_from_raw"] = time_ours(raws, runs, run_ms, [&](const std::vector<triage::RawAnswer>& raw) {
+      return triage::evaluate(compiled, triage::validate_answers(compiled, raw).answers);
+    });
+    out["ours_from_json"] = time_ours(texts, runs, run_ms, [&](const std::string& text) {
+      std::vector<triage::RawAnswer> raw;
+      std::string error;
+      triage::parse_intake_json(text, raw, error);
+      return triage::evaluate(compiled, triage::validate_answers(compiled, raw).answers);
+    });
+  }
 
   std::string file = out_dir + "/" + path_name + "_" + std::to_string(rules) + ".json";
   std::ofstream stream(file);

@@ -162,7 +162,9 @@ for (const file of files) {
   };
   const firedPerIntake = set.fired.reduce((n, f) => n + f.length, 0) / set.fired.length;
   const entry = { path: set.path, rules: set.rules, conditions: set.conditions.length, intakes: set.intakes.length,
-                  fired_per_intake: firedPerIntake, ours_us: set.ours?.us_per_decision ?? null, engines: {} };
+                  fired_per_intake: firedPerIntake, ours_us: set.ours?.us_per_decision ?? null,
+                  ours_from_raw_us: set.ours_from_raw?.us_per_decision ?? null,
+                  ours_from_json_us: set.ours_from_json?.us_per_decision ?? null, engines: {} };
   for (const [name, decide] of Object.entries(engines)) {
     await check(name, set, decide);
     console.error(`${name}, ${set.path} ${set.rules}: fires the same ids as triage on all ${set.intakes.length} intakes`);
@@ -208,6 +210,9 @@ for (const s of report.sets) {
                `${fmt(e.us_per_decision)} | ${e.ratio ? fmt(e.ratio) + 'x' : '-'} |`);
   }
 }
+lines.push('', 'triage with the intake step, µs per decision (validate + evaluate from parsed answers / parse + ' +
+  'validate + evaluate from the intake JSON text): ' + report.sets.filter((s) => s.ours_from_json_us)
+  .map((s) => `${s.path} ${s.rules} ${fmt(s.ours_from_raw_us)} / ${fmt(s.ours_from_json_us)}`).join(', ') + '.');
 lines.push('', 'One condition (what a call costs apart from the rules): ' + Object.entries(report.one_condition)
   .map(([name, t]) => `${name} ${fmt(t.us_per_decision)} µs`).join(', ') + '.');
 console.log(lines.join('\n'));
