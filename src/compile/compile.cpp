@@ -159,14 +159,43 @@ void emit_circuits(CompiledRuleset& out) {
   out.red_flag_gates = out.gates.size();
   for (std::size_t r = 0; r < out.rules.size(); ++r) {
     out.rule_roots.push_back(emit_circuit(out, out.rules[r].condition));
-    for (std::size_t e = 0; e < out.rules[r].effects.size(); ++e) {
-      EffectRef ref{static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(e)};
-      switch (out.rules[r].effects[e].kind) {
+    for (const CompiledEffect& effect : out.rules[r].effects) {
+      EffectRef ref;
+      ref.rule = static_cast<std::uint32_t>(r);
+      auto append = [&](const TechniqueSet& set) {
+        for (std::size_t t = 0; t < out.techniques.size(); ++t) {
+          if (set.test(t)) out.effect_techniques.push_back(static_cast<int>(t));
+        }
+        return static_cast<std::uint32_t>(out.effect_techniques.size());
+      };
+      ref.first_begin = static_cast<std::uint32_t>(out.effect_techniques.size());
+      ref.first_end = append(effect.techniques);
+      ref.second_end = append(effect.second);
+      ref.first_phase = static_cast<std::int16_t>(effect.first_phase);
+      ref.second_phase = static_cast<std::int16_t>(effect.second_phase);
+      ref.general = effect.general;
+      switch (effect.kind) {
         case model::Effect::Kind::avoid: out.avoid_effects.push_back(ref); break;
         case model::Effect::Kind::include: out.include_effects.push_back(ref); break;
         case model::Effect::Kind::caution: out.caution_effects.push_back(ref); break;
         case model::Effect::Kind::order: out.order_effects.push_back(ref); break;
       }
+    }
+  }
+}
+
+void index_avoids_by_technique(CompiledRuleset& out) {
+  out.avoid_technique_begin.assign(out.techniques.size() + 1, 0);
+  for (const EffectRef& ref : out.avoid_effects) {
+    for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) ++out.avoid_technique_begin[out.effect_techniques[k] + 1];
+  }
+  for (std::size_t t = 0; t < out.techniques.size(); ++t) out.avoid_technique_begin[t + 1] += out.avoid_technique_begin[t];
+  out.avoid_by_technique.resize(out.avoid_technique_begin.back());
+  std::vector<std::uint32_t> next(out.avoid_technique_begin.begin(), out.avoid_technique_begin.end() - 1);
+  for (std::size_t i = 0; i < out.avoid_effects.size(); ++i) {
+    const EffectRef& ref = out.avoid_effects[i];
+    for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) {
+      out.avoid_by_technique[next[out.effect_techniques[k]]++] = static_cast<std::uint32_t>(i);
     }
   }
 }
@@ -227,10 +256,6 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
       } else {
         e.techniques = techniques_matching(rules, effect.first);
         e.second = techniques_matching(rules, effect.second);
-        for (std::size_t t = 0; t < rules.techniques.size(); ++t) {
-          if (e.techniques.test(t)) e.technique_list.push_back(static_cast<int>(t));
-          if (e.second.test(t)) e.second_list.push_back(static_cast<int>(t));
-        }
       }
       compiled.effects.push_back(e);
     }
@@ -242,6 +267,7 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
     out->requirement_exempt.push_back(exempt);
   }
   emit_circuits(*out);
+  index_avoids_by_technique(*out);
   order_questions(rules, *out);
   index_readers(rules, *out);
   out->model = std::move(ruleset);

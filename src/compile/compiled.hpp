@@ -46,10 +46,17 @@ struct Gate {
   std::uint8_t keep = 1;
 };
 
-// A rule's effect of one kind, by rule and by position in the rule's effects.
+// A rule's effect of one kind as the request path reads it: its rule, and its techniques as ranges
+// of CompiledRuleset::effect_techniques, so applying effects reads two flat arrays and never
+// follows a rule to its effects.
 struct EffectRef {
   std::uint32_t rule = 0;
-  std::uint32_t effect = 0;
+  std::uint32_t first_begin = 0;  // avoid, include, caution on, order (first): [first_begin, first_end)
+  std::uint32_t first_end = 0;
+  std::uint32_t second_end = 0;   // order between techniques, the ones after: [first_end, second_end)
+  std::int16_t first_phase = -1;  // order between phases
+  std::int16_t second_phase = -1;
+  bool general = false;           // caution without a target
 };
 
 struct CompiledTechnique {
@@ -63,8 +70,6 @@ struct CompiledEffect {
   model::Effect::Kind kind = model::Effect::Kind::avoid;
   TechniqueSet techniques;   // avoid, include, caution on, order (first)
   TechniqueSet second;       // order between techniques: the ones that come after
-  std::vector<int> technique_list;  // the same sets as index lists, for the request path
-  std::vector<int> second_list;
   int first_phase = -1;      // order between phases
   int second_phase = -1;
   bool general = false;      // caution without a target
@@ -117,6 +122,12 @@ struct CompiledRuleset {
   // The rules' effects by kind, in rule order then effect order (the order the plan builder
   // reports them in), so each kind is applied in one loop.
   std::vector<EffectRef> avoid_effects, include_effects, caution_effects, order_effects;
+  std::vector<int> effect_techniques;  // the technique lists of the effects above, as indices
+  // The avoid effects by technique: avoid_by_technique[avoid_technique_begin[t],
+  // avoid_technique_begin[t + 1]) index the avoid_effects that leave technique t out, in rule order,
+  // so the request path writes exclusion reasons technique by technique, without sorting.
+  std::vector<std::uint32_t> avoid_technique_begin;  // techniques.size() + 1 entries
+  std::vector<std::uint32_t> avoid_by_technique;
 };
 
 // Lowers a checked ruleset (which must have no errors) into its evaluation form.

@@ -139,7 +139,10 @@ struct PlanScratch {
   std::vector<int> phase_order, per_phase, chosen, candidates;
   std::vector<std::uint32_t> counts, cursor;
   std::vector<std::uint32_t> applied;        // indices into one kind's effect list that apply
-  std::vector<std::uint32_t> avoids;         // the avoid effects that apply (CompiledRuleset::avoid_effects)
+  std::vector<std::uint8_t> avoid_applies;   // per CompiledRuleset::avoid_effects: 1 when it applies
+  std::vector<int> avoid_rules;              // per technique, the avoid rules that leave it out
+  std::vector<std::uint32_t> avoid_end;      // per technique: where its rules in avoid_rules end
+  std::vector<std::pair<int, ExclusionReason>> sorted_reasons;  // reasons, grouped by technique
 
   void clear() {
     reasons.clear();
@@ -167,7 +170,6 @@ class PlanBuilder {
         rules_(rules),
         out_(out),
         reasons_(scratch.reasons),
-        avoids_(scratch.avoids),
         includes_(scratch.includes),
         cautions_(scratch.cautions),
         phase_edges_(scratch.phase_edges),
@@ -202,9 +204,7 @@ class PlanBuilder {
       fired += rules_[r] == Truth::true_ ? 1 : 0;
     }
     out_.fired_rules.resize(fired);
-    auto effect_of = [&](const EffectRef& ref) -> const CompiledEffect& {
-      return ruleset_.rules[ref.rule].effects[ref.effect];
-    };
+    const int* pool = ruleset_.effect_techniques.data();
     // The effects of one kind whose rule has a truth in `wanted` (a bit per Truth value), found
     // without a branch per rule, since the truths follow no pattern a predictor could learn.
     auto select_applied = [&](const std::vector<EffectRef>& effects, unsigned wanted, std::vector<std::uint32_t>& into) {
@@ -218,34 +218,59 @@ class PlanBuilder {
     };
     constexpr unsigned not_false = (1U << static_cast<unsigned>(Truth::true_)) | (1U << static_cast<unsigned>(Truth::unknown));
     constexpr unsigned only_true = 1U << static_cast<unsigned>(Truth::true_);
-    // Avoid: the reasons themselves are written by group_exclusions, from this list.
-    select_applied(ruleset_.avoid_effects, not_false, avoids_);
-    for (std::uint32_t i : avoids_) excluded_ |= effect_of(ruleset_.avoid_effects[i]).techniques;
+    find_avoided(not_false);
     std::vector<std::uint32_t>& applied = scratch_.applied;
     select_applied(ruleset_.include_effects, only_true, applied);
     for (std::uint32_t i : applied) {
       const EffectRef& ref = ruleset_.include_effects[i];
-      const CompiledEffect& effect = effect_of(ref);
-      included_ |= effect.techniques;
-      for (int t : effect.technique_list) includes_.push_back({t, static_cast<int>(ref.rule)});
+      for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) {
+        included_.set(static_cast<std::size_t>(pool[k]));
+        includes_.push_back({pool[k], static_cast<int>(ref.rule)});
+      }
     }
     select_applied(ruleset_.caution_effects, not_false, applied);
+    out_.cautions.reserve(applied.size());
     for (std::uint32_t i : applied) {
       const EffectRef& ref = ruleset_.caution_effects[i];
-      const CompiledEffect& effect = effect_of(ref);
-      if (effect.general) out_.cautions.push_back(static_cast<int>(ref.rule));
-      else for (int t : effect.technique_list) cautions_.push_back({t, static_cast<int>(ref.rule)});
+      if (ref.general) out_.cautions.push_back(static_cast<int>(ref.rule));
+      else for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) cautions_.push_back({pool[k], static_cast<int>(ref.rule)});
     }
     select_applied(ruleset_.order_effects, not_false, applied);
     for (std::uint32_t i : applied) {
-      const CompiledEffect& effect = effect_of(ruleset_.order_effects[i]);
-      if (effect.first_phase >= 0) {
-        phase_edges_.push_back({effect.first_phase, effect.second_phase});
+      const EffectRef& ref = ruleset_.order_effects[i];
+      if (ref.first_phase >= 0) {
+        phase_edges_.push_back({ref.first_phase, ref.second_phase});
       } else {
-        for (int a : effect.technique_list) {
-          for (int b : effect.second_list) technique_edges_.push_back({a, b});
+        for (std::uint32_t a = ref.first_begin; a < ref.first_end; ++a) {
+          for (std::uint32_t b = ref.first_end; b < ref.second_end; ++b) technique_edges_.push_back({pool[a], pool[b]});
         }
       }
+    }
+  }
+
+  // The avoid rules that leave each technique out, in rule order, written technique by technique
+  // without a branch per effect: an effect's rule is written, and kept only when the effect applies.
+  void find_avoided(unsigned not_false) {
+    const auto& effects = ruleset_.avoid_effects;
+    std::vector<std::uint8_t>& applies = scratch_.avoid_applies;
+    applies.resize(effects.size());
+    for (std::size_t i = 0; i < effects.size(); ++i) {
+      applies[i] = static_cast<std::uint8_t>((not_false >> static_cast<unsigned>(rules_[effects[i].rule])) & 1U);
+    }
+    scratch_.avoid_rules.resize(ruleset_.avoid_by_technique.size());
+    scratch_.avoid_end.resize(ruleset_.techniques.size());
+    int* written = scratch_.avoid_rules.data();
+    const std::uint32_t* by_technique = ruleset_.avoid_by_technique.data();
+    std::uint32_t n = 0;
+    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
+      const std::uint32_t begin = n;
+      for (std::uint32_t k = ruleset_.avoid_technique_begin[t]; k < ruleset_.avoid_technique_begin[t + 1]; ++k) {
+        const std::uint32_t effect = by_technique[k];
+        written[n] = static_cast<int>(effects[effect].rule);
+        n += applies[effect];
+      }
+      scratch_.avoid_end[t] = n;
+      if (n > begin) excluded_.set(t);
     }
   }
 
@@ -337,34 +362,34 @@ class PlanBuilder {
   }
 
   // Groups the reasons by technique in catalogue order, each technique's in the order they were
-  // found: first the avoid rules that apply (all found before any other reason), then reasons_
-  // (a counting sort: no comparisons, no temporary buffer).
+  // found: first the avoid rules that apply (all found before any other reason, already grouped by
+  // find_avoided), then reasons_ (grouped by a counting sort: no comparisons).
   void group_exclusions() {
+    const std::size_t techniques = ruleset_.techniques.size();
     std::vector<std::uint32_t>& start = scratch_.counts;
-    start.assign(ruleset_.techniques.size() + 1, 0);
-    std::size_t total = reasons_.size();
-    for (std::uint32_t i : avoids_) {
-      const EffectRef& ref = ruleset_.avoid_effects[i];
-      const auto& list = ruleset_.rules[ref.rule].effects[ref.effect].technique_list;
-      for (int t : list) ++start[static_cast<std::size_t>(t) + 1];
-      total += list.size();
-    }
+    start.assign(techniques + 1, 0);
     for (const auto& reason : reasons_) ++start[static_cast<std::size_t>(reason.first) + 1];
-    for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
-      // Here start[t] is where technique t's reasons begin and start[t + 1] still holds its count.
-      if (start[t + 1] > 0) out_.excluded.push_back({static_cast<int>(t), start[t], start[t + 1]});
-      start[t + 1] += start[t];
-    }
-    out_.exclusion_reasons.resize(total);
-    ExclusionReason* reasons = out_.exclusion_reasons.data();
+    for (std::size_t t = 0; t < techniques; ++t) start[t + 1] += start[t];
     std::vector<std::uint32_t>& next = scratch_.cursor;
     next.assign(start.begin(), start.end() - 1);
-    for (std::uint32_t i : avoids_) {
-      const EffectRef& ref = ruleset_.avoid_effects[i];
-      const ExclusionReason reason{ExclusionReason::Kind::rule, static_cast<int>(ref.rule), 0};
-      for (int t : ruleset_.rules[ref.rule].effects[ref.effect].technique_list) reasons[next[t]++] = reason;
+    std::vector<std::pair<int, ExclusionReason>>& sorted = scratch_.sorted_reasons;
+    sorted.resize(reasons_.size());
+    for (const auto& reason : reasons_) sorted[next[reason.first]++] = reason;
+
+    const std::uint32_t avoided = techniques ? scratch_.avoid_end[techniques - 1] : 0;
+    out_.exclusion_reasons.reserve(avoided + reasons_.size());
+    const int* avoid_rules = scratch_.avoid_rules.data();
+    std::uint32_t avoid_begin = 0;
+    for (std::size_t t = 0; t < techniques; ++t) {
+      const auto first = static_cast<std::uint32_t>(out_.exclusion_reasons.size());
+      for (std::uint32_t k = avoid_begin; k < scratch_.avoid_end[t]; ++k) {
+        out_.exclusion_reasons.push_back({ExclusionReason::Kind::rule, avoid_rules[k], 0});
+      }
+      avoid_begin = scratch_.avoid_end[t];
+      for (std::uint32_t k = start[t]; k < start[t + 1]; ++k) out_.exclusion_reasons.push_back(sorted[k].second);
+      const auto count = static_cast<std::uint32_t>(out_.exclusion_reasons.size()) - first;
+      if (count > 0) out_.excluded.push_back({static_cast<int>(t), first, count});
     }
-    for (const auto& [technique, reason] : reasons_) reasons[next[technique]++] = reason;
   }
 
   const CompiledRuleset& ruleset_;
@@ -373,7 +398,6 @@ class PlanBuilder {
   const Truth* rules_;
   Evaluation& out_;
   std::vector<std::pair<int, ExclusionReason>>& reasons_;  // all but those of avoid rules
-  std::vector<std::uint32_t>& avoids_;
   std::vector<std::pair<int, int>>& includes_;
   std::vector<std::pair<int, int>>& cautions_;
   std::vector<std::pair<int, int>>& phase_edges_;
