@@ -72,7 +72,7 @@ void BM_EvaluateGenerated(benchmark::State& state, triage::bench::GeneratedPath 
     return;
   }
   std::vector<triage::Answers> intakes;
-  double planned = 0, fired = 0;
+  double planned = 0, fired = 0, reasons = 0;
   const auto expected = path == triage::bench::GeneratedPath::plan ? triage::Outcome::self_care : triage::Outcome::refer;
   for (const auto& json : triage::bench::generated_intakes(256)) {
     std::vector<triage::RawAnswer> raw;
@@ -86,6 +86,7 @@ void BM_EvaluateGenerated(benchmark::State& state, triage::bench::GeneratedPath 
     }
     planned += static_cast<double>(evaluation.plan.size() + evaluation.excluded.size());
     fired += static_cast<double>(evaluation.fired_rules.size());
+    reasons += static_cast<double>(evaluation.exclusion_reasons.size());
   }
   std::size_t i = 0;
   for (auto _ : state) {
@@ -93,9 +94,11 @@ void BM_EvaluateGenerated(benchmark::State& state, triage::bench::GeneratedPath 
     benchmark::DoNotOptimize(evaluation);
   }
   state.counters["rules"] = static_cast<double>(state.range(0));
-  // Per intake: rules whose condition held, and techniques placed or left out (0 on the refer path).
+  // Per intake: rules whose condition held, techniques placed or left out and the reasons given for
+  // leaving them out (0 on the refer path): the size of what a decision must write.
   state.counters["fired"] = fired / static_cast<double>(intakes.size());
   state.counters["techniques"] = planned / static_cast<double>(intakes.size());
+  state.counters["reasons"] = reasons / static_cast<double>(intakes.size());
 }
 
 // Parse and check (and compile) a generated ruleset of N rules.
