@@ -6,6 +6,7 @@
 //
 // Usage: triage_floor --listen ADDR [--rules DIR] [--intakes DIR]; prints "serving" on stderr when
 // ready and stops on SIGTERM or SIGINT.
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   FloorService service(std::move(replies));
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);  // as `triage serve` does
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
