@@ -51,7 +51,9 @@ struct ReloadFixture {
   v1::ReloadResult reload_rpc() {
     grpc::ClientContext context;
     v1::ReloadResult result;
-    REQUIRE(stub->ReloadRules(&context, {}, &result).ok());
+    grpc::Status status = stub->ReloadRules(&context, {}, &result);
+    INFO("ReloadRules answered " << status.error_code() << ": " << status.error_message());
+    REQUIRE(status.ok());
     return result;
   }
 
@@ -133,6 +135,18 @@ TEST_CASE("reloads under load: no call fails, each decision names the ruleset it
   std::mutex seen_mutex;
   std::set<std::string> seen;
   std::vector<std::thread> clients;
+  // A failed REQUIRE below unwinds through here: the clients are stopped and joined first, never
+  // left joinable (std::terminate) or running against a fixture being destroyed.
+  struct StopAndJoin {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    ~StopAndJoin() {
+      stop = true;
+      for (auto& thread : threads) {
+        if (thread.joinable()) thread.join();
+      }
+    }
+  } stop_and_join{stop, clients};
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&, c] {
       auto request = example_request(c % 2 == 0 ? "routine_pain_below_knee.json" : "self_care_lower_back.json");
