@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
+  libgoogle-perftools-dev           # tcmalloc_minimal: the service's allocator (CMakeLists.txt)
   python3 python3-grpcio python3-grpc-tools
   util-linux                        # prlimit and setpriv for the durability test; unshare for read-only mounts
   chromium chromium-driver python3-selenium   # the kiosk's end-to-end test in headless Chromium
