@@ -173,12 +173,15 @@ void emit_circuits(CompiledRuleset& out) {
       ref.second_end = append(effect.second);
       ref.first_phase = static_cast<std::int16_t>(effect.first_phase);
       ref.second_phase = static_cast<std::int16_t>(effect.second_phase);
-      ref.general = effect.general;
       switch (effect.kind) {
         case model::Effect::Kind::avoid: out.avoid_effects.push_back(ref); break;
         case model::Effect::Kind::include: out.include_effects.push_back(ref); break;
-        case model::Effect::Kind::caution: out.caution_effects.push_back(ref); break;
-        case model::Effect::Kind::order: out.order_effects.push_back(ref); break;
+        case model::Effect::Kind::caution:
+          (effect.general ? out.general_caution_effects : out.caution_effects).push_back(ref);
+          break;
+        case model::Effect::Kind::order:
+          (effect.first_phase >= 0 ? out.phase_order_effects : out.order_effects).push_back(ref);
+          break;
       }
     }
   }

@@ -56,7 +56,6 @@ struct EffectRef {
   std::uint32_t second_end = 0;   // order between techniques, the ones after: [first_end, second_end)
   std::int16_t first_phase = -1;  // order between phases
   std::int16_t second_phase = -1;
-  bool general = false;           // caution without a target
 };
 
 struct CompiledTechnique {
@@ -120,8 +119,11 @@ struct CompiledRuleset {
   std::vector<std::uint32_t> red_flag_roots;  // per red flag: the reference to its truth
   std::vector<std::uint32_t> rule_roots;      // per rule
   // The rules' effects by kind, in rule order then effect order (the order the plan builder
-  // reports them in), so each kind is applied in one loop.
+  // reports them in), so each kind is applied in one loop. Cautions without a target and orders
+  // between phases have lists of their own (caution_effects and order_effects hold the others),
+  // so no loop branches on an effect's form.
   std::vector<EffectRef> avoid_effects, include_effects, caution_effects, order_effects;
+  std::vector<EffectRef> general_caution_effects, phase_order_effects;
   std::vector<int> effect_techniques;  // the technique lists of the effects above, as indices
   // The avoid effects by technique: avoid_by_technique[avoid_technique_begin[t],
   // avoid_technique_begin[t + 1]) index the avoid_effects that leave technique t out, in rule order,

@@ -228,22 +228,30 @@ class PlanBuilder {
         includes_.push_back({pool[k], static_cast<int>(ref.rule)});
       }
     }
+    // General cautions and orders between phases write one value each: written always, kept when
+    // the effect applies, so there is no branch on the rules' truths.
+    auto keep_applying = [&](const std::vector<EffectRef>& effects, auto& into, auto value_of) {
+      into.resize(effects.size());
+      std::size_t count = 0;
+      for (const EffectRef& ref : effects) {
+        into[count] = value_of(ref);
+        count += (not_false >> static_cast<unsigned>(rules_[ref.rule])) & 1U;
+      }
+      into.resize(count);
+    };
+    keep_applying(ruleset_.general_caution_effects, out_.cautions, [](const EffectRef& ref) { return static_cast<int>(ref.rule); });
     select_applied(ruleset_.caution_effects, not_false, applied);
-    out_.cautions.reserve(applied.size());
     for (std::uint32_t i : applied) {
       const EffectRef& ref = ruleset_.caution_effects[i];
-      if (ref.general) out_.cautions.push_back(static_cast<int>(ref.rule));
-      else for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) cautions_.push_back({pool[k], static_cast<int>(ref.rule)});
+      for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) cautions_.push_back({pool[k], static_cast<int>(ref.rule)});
     }
+    keep_applying(ruleset_.phase_order_effects, phase_edges_,
+                  [](const EffectRef& ref) { return std::pair<int, int>{ref.first_phase, ref.second_phase}; });
     select_applied(ruleset_.order_effects, not_false, applied);
     for (std::uint32_t i : applied) {
       const EffectRef& ref = ruleset_.order_effects[i];
-      if (ref.first_phase >= 0) {
-        phase_edges_.push_back({ref.first_phase, ref.second_phase});
-      } else {
-        for (std::uint32_t a = ref.first_begin; a < ref.first_end; ++a) {
-          for (std::uint32_t b = ref.first_end; b < ref.second_end; ++b) technique_edges_.push_back({pool[a], pool[b]});
-        }
+      for (std::uint32_t a = ref.first_begin; a < ref.first_end; ++a) {
+        for (std::uint32_t b = ref.first_end; b < ref.second_end; ++b) technique_edges_.push_back({pool[a], pool[b]});
       }
     }
   }
