@@ -205,16 +205,21 @@ class PlanBuilder {
     }
     out_.fired_rules.resize(fired);
     const int* pool = ruleset_.effect_techniques.data();
-    // The effects of one kind whose rule has a truth in `wanted` (a bit per Truth value), found
-    // without a branch per rule, since the truths follow no pattern a predictor could learn.
-    auto select_applied = [&](const std::vector<EffectRef>& effects, unsigned wanted, std::vector<std::uint32_t>& into) {
+    // For each effect of one kind whose rule has a truth in `wanted` (a bit per Truth value), one
+    // value in `into`: written always and kept only when the effect applies, so there is no branch
+    // on the rules' truths, which follow no pattern a predictor could learn.
+    auto keep_applying = [&](const std::vector<EffectRef>& effects, unsigned wanted, auto& into, auto value_of) {
       into.resize(effects.size());
       std::size_t count = 0;
       for (std::size_t i = 0; i < effects.size(); ++i) {
-        into[count] = static_cast<std::uint32_t>(i);
+        into[count] = value_of(effects[i], static_cast<std::uint32_t>(i));
         count += (wanted >> static_cast<unsigned>(rules_[effects[i].rule])) & 1U;
       }
       into.resize(count);
+    };
+    // The indices of the effects that apply.
+    auto select_applied = [&](const std::vector<EffectRef>& effects, unsigned wanted, std::vector<std::uint32_t>& into) {
+      keep_applying(effects, wanted, into, [](const EffectRef&, std::uint32_t i) { return i; });
     };
     constexpr unsigned not_false = (1U << static_cast<unsigned>(Truth::true_)) | (1U << static_cast<unsigned>(Truth::unknown));
     constexpr unsigned only_true = 1U << static_cast<unsigned>(Truth::true_);
@@ -228,25 +233,17 @@ class PlanBuilder {
         includes_.push_back({pool[k], static_cast<int>(ref.rule)});
       }
     }
-    // General cautions and orders between phases write one value each: written always, kept when
-    // the effect applies, so there is no branch on the rules' truths.
-    auto keep_applying = [&](const std::vector<EffectRef>& effects, auto& into, auto value_of) {
-      into.resize(effects.size());
-      std::size_t count = 0;
-      for (const EffectRef& ref : effects) {
-        into[count] = value_of(ref);
-        count += (not_false >> static_cast<unsigned>(rules_[ref.rule])) & 1U;
-      }
-      into.resize(count);
-    };
-    keep_applying(ruleset_.general_caution_effects, out_.cautions, [](const EffectRef& ref) { return static_cast<int>(ref.rule); });
+    // General cautions and orders between phases are one value each, written straight into place.
+    keep_applying(ruleset_.general_caution_effects, not_false, out_.cautions,
+                  [](const EffectRef& ref, std::uint32_t) { return static_cast<int>(ref.rule); });
     select_applied(ruleset_.caution_effects, not_false, applied);
     for (std::uint32_t i : applied) {
       const EffectRef& ref = ruleset_.caution_effects[i];
       for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) cautions_.push_back({pool[k], static_cast<int>(ref.rule)});
     }
-    keep_applying(ruleset_.phase_order_effects, phase_edges_,
-                  [](const EffectRef& ref) { return std::pair<int, int>{ref.first_phase, ref.second_phase}; });
+    keep_applying(ruleset_.phase_order_effects, not_false, phase_edges_, [](const EffectRef& ref, std::uint32_t) {
+      return std::pair<int, int>{ref.first_phase, ref.second_phase};
+    });
     select_applied(ruleset_.order_effects, not_false, applied);
     for (std::uint32_t i : applied) {
       const EffectRef& ref = ruleset_.order_effects[i];
