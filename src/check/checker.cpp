@@ -299,7 +299,13 @@ void check_plan(Context& context, const Declarations& all) {
   plan.sources = properties.sources();
   plan.frequency = properties.text("frequency");
   plan.review = properties.text("review");
-  plan.safety_net = properties.text("safety_net");
+  // One `safety_net` per line a patient reads: a line ending in ':' says what to do, the lines
+  // after it are the signs (SPEC.md version 3: a short list, grouped by what to do).
+  for (const auto* line : properties.all("safety_net")) {
+    if (line->strings.empty()) continue;
+    if (!plan.safety_net.empty()) plan.safety_net += '\n';
+    plan.safety_net += line->strings.front().text;
+  }
 }
 
 // `require A whenever B except X, Y`: X and Y are techniques of phase B.

@@ -184,6 +184,8 @@ int run_check(const std::vector<std::string>& args, Io io) {
   // Governance: sources, hazards and, with --release, the deployment gate.
   Diagnostics governance;
   if (loaded.ruleset) governance = review_governance(*loaded.ruleset, folder, release, today);
+  // Readability of the patient's words: warnings beside governance's, so --strict refuses them.
+  governance.insert(governance.begin(), loaded.advisories.begin(), loaded.advisories.end());
   std::size_t errors = 0, warnings = 0;
   for (const auto& finding : report.findings) {
     (finding.diagnostic.severity == Severity::error ? errors : warnings) += 1;

@@ -38,6 +38,7 @@ inline constexpr Code all[] = {
     {"missing-label", "check", "some values of a fact have labels and this one has none"},
     {"section-membership", "check", "a question is in no section or in two, or a derived fact is in one"},
     {"derived-cycle", "check", "a derived fact is defined in terms of itself"},
+    {"readability", "check", "a patient-facing text reads above grade 8 (Flesch-Kincaid) or has a sentence over 25 words"},
     {"invalid-effect", "check", "an effect the rule or its targets do not allow (`refer` in a rule, `order` across phases, ...)"},
     {"limit-exceeded", "parse, check", "the rules exceed a limit that protects the checker and the server (docs/limits.md)"},
     {"unknown-source", "check", "a `sources` property cites an id the source registry does not declare"},
@@ -133,6 +134,7 @@ inline constexpr std::string_view unreachable_technique = known("unreachable-tec
 inline constexpr std::string_view unused = known("unused");
 inline constexpr std::string_view reason_scope = known("reason-scope");
 inline constexpr std::string_view next_step = known("next-step");
+inline constexpr std::string_view readability = known("readability");
 inline constexpr std::string_view analysis_limit = known("analysis-limit");
 
 inline constexpr std::string_view case_syntax = known("case-syntax");

@@ -136,7 +136,7 @@ struct PlanScratch {
   std::vector<std::pair<int, int>> cautions;  // (technique, rule)
   std::vector<std::pair<int, int>> phase_edges;
   std::vector<std::pair<int, int>> technique_edges;
-  std::vector<int> phase_order, per_phase, chosen, candidates;
+  std::vector<int> phase_order, per_phase, chosen, candidates, cut_per_phase;
   std::vector<std::uint32_t> counts, cursor;
   std::vector<std::uint32_t> applied;        // indices into one kind's effect list that apply
   std::vector<std::uint8_t> avoid_applies;   // per CompiledRuleset::avoid_effects: 1 when it applies
@@ -325,14 +325,41 @@ class PlanBuilder {
         int t = candidates[i];
         if (static_cast<int>(i) >= plan.max_per_phase) {
           exclude(t, {ExclusionReason::Kind::phase_limit, -1, 0});
-        } else if (total >= plan.max_total) {
-          exclude(t, {ExclusionReason::Kind::total_limit, -1, 0});
         } else {
           ++total;
           ++per_phase[phase];
           chosen.push_back(t);
         }
       }
+    }
+    // Over max_total, the cut is shared out: one item at a time from the phase with the most,
+    // the earlier phase on a tie. So the last phase (habits, which carry the everyday advice) is
+    // never the first to lose everything, as it was when the plan was simply cut at its end.
+    if (total > plan.max_total) {
+      std::vector<int>& cut = scratch_.cut_per_phase;
+      cut.assign(phases, 0);
+      for (int excess = total - plan.max_total; excess > 0; --excess) {
+        int largest = -1;
+        for (int phase : phase_order) {
+          if (per_phase[phase] - cut[phase] > (largest < 0 ? 0 : per_phase[largest] - cut[largest])) largest = phase;
+        }
+        ++cut[largest];
+      }
+      // Each phase's chosen techniques are contiguous in `chosen`; drop the last cut[p] of each.
+      std::size_t write = 0;
+      for (std::size_t read = 0; read < chosen.size();) {
+        int phase = ruleset_.techniques[chosen[read]].phase;
+        std::size_t keep = static_cast<std::size_t>(per_phase[phase] - cut[phase]);
+        for (std::size_t i = 0; i < static_cast<std::size_t>(per_phase[phase]); ++i, ++read) {
+          if (i < keep) {
+            chosen[write++] = chosen[read];
+          } else {
+            exclude(chosen[read], {ExclusionReason::Kind::total_limit, -1, 0});
+          }
+        }
+        per_phase[phase] -= cut[phase];
+      }
+      chosen.resize(write);
     }
     for (std::size_t r = 0; r < plan.requirements.size(); ++r) {
       const auto& requirement = plan.requirements[r];

@@ -59,6 +59,7 @@ struct PropertyKey {
   std::uint16_t allowed;     // bit(Decl) of the declarations that accept it
   std::uint16_t required;    // bit(Decl) of the declarations that must have it
   std::uint16_t repeatable;  // bit(Decl) of the declarations where it may be given more than once
+  std::uint16_t patient = 0;  // bit(Decl) of the declarations where a patient reads it (grade 8 or below)
 };
 
 namespace detail {
@@ -71,15 +72,15 @@ constexpr auto fact = bit(Decl::fact), derived = bit(Decl::derived), technique =
 // Rows are in `fmt` order: a declaration's properties are printed in the order of this table.
 inline constexpr PropertyKey property_keys[] = {
     // facts: the question a kiosk shows
-    {"question", ValueKind::text, detail::fact, detail::fact, 0},
-    {"help", ValueKind::text, detail::fact, 0, 0},
+    {"question", ValueKind::text, detail::fact, detail::fact, 0, detail::fact},
+    {"help", ValueKind::text, detail::fact, 0, 0, detail::fact},
     {"default", ValueKind::value, detail::fact, 0, 0},
     {"min_choices", ValueKind::number, detail::fact, 0, 0},
-    {"label", ValueKind::label, detail::fact, 0, detail::fact},
+    {"label", ValueKind::label, detail::fact, 0, detail::fact, detail::fact},
     {"meaning", ValueKind::text, detail::derived, 0, 0},
     // sections and techniques
     {"title", ValueKind::text, detail::technique | detail::section | detail::ruleset | detail::source,
-     detail::technique | detail::section | detail::ruleset | detail::source, 0},
+     detail::technique | detail::section | detail::ruleset | detail::source, 0, detail::technique | detail::section},
     {"version", ValueKind::text, detail::ruleset, detail::ruleset, 0},
     {"status", ValueKind::names, detail::ruleset | detail::red_flag | detail::rule, detail::ruleset, 0},
     {"approved_by", ValueKind::text, detail::ruleset, 0, 0},
@@ -97,20 +98,20 @@ inline constexpr PropertyKey property_keys[] = {
     {"initial_risk", ValueKind::names, detail::hazard, detail::hazard, 0},
     {"controls", ValueKind::names, detail::hazard, 0, 0},
     {"residual_risk", ValueKind::names, detail::hazard, detail::hazard, 0},
-    {"intro", ValueKind::text, detail::section, 0, 0},
+    {"intro", ValueKind::text, detail::section, 0, 0, detail::section},
     {"facts", ValueKind::names, detail::section, detail::section, 0},
     {"phase", ValueKind::names, detail::technique, detail::technique, 0},
     {"tags", ValueKind::names, detail::technique, 0, 0},
     {"needs", ValueKind::names, detail::technique, 0, 0},
     {"targets", ValueKind::names, detail::technique, 0, 0},
-    {"instructions", ValueKind::text, detail::technique, detail::technique, 0},
-    {"dose", ValueKind::text, detail::technique, detail::technique, 0},
-    {"benefit", ValueKind::text, detail::technique, 0, 0},
-    {"caution", ValueKind::text, detail::technique, 0, detail::technique},
+    {"instructions", ValueKind::text, detail::technique, detail::technique, 0, detail::technique},
+    {"dose", ValueKind::text, detail::technique, detail::technique, 0, detail::technique},
+    {"benefit", ValueKind::text, detail::technique, 0, 0, detail::technique},
+    {"caution", ValueKind::text, detail::technique, 0, detail::technique, detail::technique},
     // next steps per tier
-    {"action", ValueKind::text, detail::next_step, detail::next_step, 0},
-    {"meanwhile", ValueKind::text, detail::next_step, 0, 0},
-    {"escalate", ValueKind::text, detail::next_step, 0, 0},
+    {"action", ValueKind::text, detail::next_step, detail::next_step, 0, detail::next_step},
+    {"meanwhile", ValueKind::text, detail::next_step, 0, 0, detail::next_step},
+    {"escalate", ValueKind::text, detail::next_step, 0, 0, detail::next_step},
     // the plan
     {"phases", ValueKind::names, detail::plan, detail::plan, 0},
     {"targeted", ValueKind::names, detail::plan, 0, 0},
@@ -119,12 +120,12 @@ inline constexpr PropertyKey property_keys[] = {
     {"max_total", ValueKind::number, detail::plan, detail::plan, 0},
     {"equipment_fact", ValueKind::names, detail::plan, detail::plan, 0},
     {"area_fact", ValueKind::names, detail::plan, detail::plan, 0},
-    {"frequency", ValueKind::text, detail::plan, 0, 0},
-    {"review", ValueKind::text, detail::plan, 0, 0},
-    {"safety_net", ValueKind::text, detail::plan, 0, 0},
+    {"frequency", ValueKind::text, detail::plan, 0, 0, detail::plan},
+    {"review", ValueKind::text, detail::plan, 0, 0, detail::plan},
+    {"safety_net", ValueKind::text, detail::plan, 0, detail::plan, detail::plan},
     // explanations
     {"reason", ValueKind::text, detail::red_flag | detail::rule | detail::plan,
-     detail::red_flag | detail::rule | detail::plan, 0},
+     detail::red_flag | detail::rule | detail::plan, 0, detail::red_flag | detail::rule | detail::plan},
     {"sources", ValueKind::sources, detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step,
      detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step,
      detail::technique | detail::red_flag | detail::rule | detail::plan | detail::next_step},

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "check/checker.hpp"
+#include "check/readability.hpp"
 #include "diag/codes.hpp"
 #include "parse/parse.hpp"
 #include "util/files.hpp"
@@ -36,6 +37,7 @@ LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::strin
   }
   // Semantic checks on a file that did not parse would mostly echo its syntax errors.
   if (has_errors(result.diagnostics)) return result;
+  result.advisories = readability_warnings(parsed);
   CheckResult checked = check_rules(parsed);
   result.diagnostics = std::move(checked.diagnostics);
   if (has_errors(result.diagnostics)) return result;

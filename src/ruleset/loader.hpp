@@ -14,6 +14,7 @@ struct LoadResult {
   std::shared_ptr<const CompiledRuleset> ruleset;  // null when there are errors
   Diagnostics diagnostics;                         // syntax errors, or else semantic ones
   std::shared_ptr<SourceSet> sources;              // for rendering the diagnostics
+  Diagnostics advisories;                          // warnings that do not stop serving (readability)
 };
 
 // The files that make up the ruleset in `folder`: its regular *.rules files, sorted. `error` is

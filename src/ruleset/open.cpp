@@ -41,6 +41,7 @@ bool open_ruleset(const std::string& folder, OpenedRuleset& opened, std::string&
   opened.ruleset = loaded.ruleset;
   opened.sources = loaded.sources;
   opened.diagnostics = std::move(loaded.diagnostics);
+  opened.advisories = std::move(loaded.advisories);
   if (!opened.ruleset) return true;
   opened.approval = judge_approval(*opened.ruleset->model, folder, policy);
   const std::string& hash = opened.ruleset->model->hash;

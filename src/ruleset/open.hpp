@@ -23,6 +23,7 @@ struct OpenedRuleset {
   std::shared_ptr<const CompiledRuleset> ruleset;  // null when parsing or checking found errors
   std::shared_ptr<SourceSet> sources;              // the files as read, for rendering and storing
   Diagnostics diagnostics;                         // from parsing and checking
+  Diagnostics advisories;                          // warnings for authors that do not stop serving
   AnalysisReport analysis;                         // the safety analysis; empty when `ruleset` is null
   Approval approval;                               // the signature and, when required, the approval
 

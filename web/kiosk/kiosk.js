@@ -397,6 +397,25 @@
     return (list || []).map((e) => el("p", { class: "caution", text: e.text }));
   }
 
+  // The safety net arrives as lines: a line ending in ":" says what to do, the lines after it
+  // are the signs for it. Shown as a heading per group with one sign per list item.
+  function safetyNetParts(text) {
+    const parts = [];
+    let list = null;
+    for (const line of text.split("\n").map((l) => l.trim()).filter((l) => l)) {
+      if (line.endsWith(":")) {
+        parts.push(el("p", { class: "safety-action", text: line }));
+        list = el("ul", { class: "safety-signs" });
+        parts.push(list);
+      } else if (list) {
+        list.appendChild(el("li", { text: line }));
+      } else {
+        parts.push(el("p", { text: line }));
+      }
+    }
+    return parts;
+  }
+
   function showPlan(decision) {
     const schedule = decision.schedule && (decision.schedule.frequency || decision.schedule.review) ? decision.schedule : null;
     const safety = decision.safety_net && decision.safety_net.text ? decision.safety_net : null;
@@ -425,7 +444,7 @@
             schedule.review ? el("p", { text: schedule.review }) : null
           )
         : null,
-      safety ? el("div", { class: "box safety", role: "note" }, el("h2", { text: "Stop and get help if" }), el("p", { text: safety.text })) : null,
+      safety ? el("div", { class: "box safety", role: "note" }, el("h2", { text: "Stop and get help" }), safetyNetParts(safety.text)) : null,
       el("ol", { class: "plan" }, items),
       (decision.cautions || []).length ? [el("h2", { text: "Take care" }), explanationItems(decision.cautions)] : null,
       left.length
