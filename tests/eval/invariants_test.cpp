@@ -43,6 +43,14 @@ Answers random_partial_intake(const CompiledRuleset& ruleset, std::mt19937& rng,
   for (int fact : answerable_facts(ruleset)) {
     if (!answer(rng)) continue;
     auto classes = value_classes(ruleset, fact);
+    // Red-flag yes/no questions are mostly "no", as for real patients: with 40-odd red flags
+    // (version 3) uniform answers would almost never reach a plan, and plans need covering too.
+    const auto& declared = ruleset.model->facts[fact];
+    if (ruleset.red_flag_facts.test(fact) && declared.type == model::FactType::boolean && classes.size() == 2) {
+      answers.values[fact] = rng() % 4 == 0 ? classes[rng() % 2] : 0;
+      answers.known.set(static_cast<std::size_t>(fact));
+      continue;
+    }
     answers.values[fact] = classes[std::uniform_int_distribution<std::size_t>(0, classes.size() - 1)(rng)];
     answers.known.set(static_cast<std::size_t>(fact));
   }

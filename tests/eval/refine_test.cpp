@@ -40,7 +40,7 @@ Answers random_full_intake(const CompiledRuleset& ruleset, std::mt19937& rng) {
   for (int fact : answerable(ruleset)) {
     const auto& model_fact = ruleset.model->facts[fact];
     bool calm_flag = ruleset.red_flag_facts.test(fact) && model_fact.type == model::FactType::boolean;
-    answers.values[fact] = calm_flag ? (rng() % 12 == 0 ? 1 : 0) : random_class(ruleset, fact, rng);
+    answers.values[fact] = calm_flag ? (rng() % 40 == 0 ? 1 : 0) : random_class(ruleset, fact, rng);
     answers.known.set(static_cast<std::size_t>(fact));
   }
   return answers;

@@ -2,6 +2,7 @@
 // rules/examples/ against rules/examples/expected.tsv.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "support.hpp"
@@ -19,6 +20,11 @@ const char* clear_intake = R"({"answers": {
     "sexual_function_change": false, "chest_pain": false, "pain_not_eased_by_rest": false,
     "pain_worse_on_cough_or_strain": false, "back_lump_or_shape_change": false,
     "upper_back_pain_without_cause": false, "osteoporosis": false, "long_term_steroids": false,
+    "age": 35, "abdominal_or_groin_pain": false, "felt_faint_or_collapsed": false, "after_minor_fall": false,
+    "immunosuppressed": false, "injecting_drug_use": false, "blood_thinners": false, "pregnancy": "not_pregnant",
+    "arm_or_hand_weakness": false, "arm_numbness_or_tingling": false, "unsteady_walking": false,
+    "sudden_pain_without_cause": false, "tearing_pain": false, "inflammatory_signs": [],
+    "can_get_down_to_floor": true, "back_feels_unstable": false, "known_disc_or_nerve_problem": false,
     "equipment": ["foam_roller", "tennis_ball", "massage_ball", "resistance_band", "partner"]}})";
 
 // Evaluates the clear intake with the answers in `overrides_json` replacing its own.
@@ -86,14 +92,32 @@ TEST_CASE("each shipped red flag refers at its tier", "[shipped][red_flag]") {
   auto c = GENERATE(values<Case>({
       {"flag_bladder_or_bowel_change", R"({"bladder_or_bowel_change": true})", v1::emergency},
       {"flag_saddle_numbness", R"({"saddle_numbness": true})", v1::emergency},
-      {"flag_both_legs_affected", R"({"both_legs_affected": true})", v1::emergency},
+      {"flag_both_legs_affected", R"({"both_legs_affected": true, "both_legs_pattern": "new_or_worse"})", v1::emergency},
+      {"flag_both_legs_long_standing", R"({"both_legs_affected": true, "both_legs_pattern": "long_standing"})", v1::routine},
+      {"flag_sudden_severe_pain_without_cause", R"({"onset": "sudden", "pain_intensity": 8, "sudden_pain_without_cause": true})", v1::emergency},
+      {"flag_sudden_tearing_pain", R"({"onset": "sudden", "tearing_pain": true})", v1::emergency},
+      {"flag_felt_faint_or_collapsed", R"({"felt_faint_or_collapsed": true})", v1::emergency},
+      {"flag_abdominal_pain_aortic", R"({"abdominal_or_groin_pain": true, "age": 50})", v1::emergency},
+      {"flag_abdominal_or_groin_pain", R"({"abdominal_or_groin_pain": true})", v1::urgent},
+      {"flag_blood_thinners_sudden_pain", R"({"blood_thinners": true, "onset": "sudden", "pain_intensity": 7})", v1::emergency},
+      {"flag_infection_with_weakness", R"({"immunosuppressed": true, "leg_weakness": true})", v1::emergency},
+      {"flag_fever_with_weak_immunity", R"({"immunosuppressed": true, "fever_or_chills": true})", v1::emergency},
+      {"flag_cancer_with_nerve_symptoms", R"({"history_of_cancer": true, "leg_numbness_or_tingling": true})", v1::emergency},
+      {"flag_infection_risk", R"({"injecting_drug_use": true})", v1::urgent},
+      {"flag_arm_or_hand_weakness", R"({"pain_areas": ["neck"], "arm_or_hand_weakness": true})", v1::urgent},
+      {"flag_unsteady_walking", R"({"pain_areas": ["neck"], "unsteady_walking": true})", v1::urgent},
+      {"flag_pregnancy_mid_back_or_severe", R"({"pregnancy": "up_to_16_weeks", "pain_areas": ["mid_back"]})", v1::urgent},
+      {"flag_under_16", R"({"age": 15})", v1::routine},
+      {"flag_over_50_first_episode", R"({"age": 50, "first_episode": true})", v1::routine},
+      {"flag_arm_numbness_or_tingling", R"({"pain_areas": ["neck"], "arm_numbness_or_tingling": true})", v1::routine},
+      {"flag_inflammatory_back_pain", R"({"days_since_onset": 90, "inflammatory_signs": ["morning_stiffness", "wakes_late_night"]})", v1::routine},
       {"flag_after_serious_accident", R"({"after_serious_accident": true})", v1::emergency},
       {"flag_fever_or_chills", R"({"fever_or_chills": true})", v1::urgent},
       {"flag_unexplained_weight_loss", R"({"unexplained_weight_loss": true})", v1::urgent},
       {"flag_night_pain", R"({"night_pain": true})", v1::urgent},
       {"flag_leg_weakness", R"({"leg_weakness": true})", v1::urgent},
       {"flag_history_of_cancer", R"({"history_of_cancer": true})", v1::urgent},
-      {"flag_sudden_severe_pain", R"({"onset": "sudden", "pain_intensity": 8})", v1::urgent},
+      {"flag_sudden_severe_pain", R"({"onset": "sudden", "pain_intensity": 8, "age": 50, "first_episode": false})", v1::urgent},
       {"flag_sexual_function_change", R"({"sexual_function_change": true})", v1::emergency},
       {"flag_chest_pain", R"({"chest_pain": true})", v1::emergency},
       {"flag_pain_not_eased_by_rest", R"({"pain_not_eased_by_rest": true})", v1::urgent},
@@ -102,7 +126,7 @@ TEST_CASE("each shipped red flag refers at its tier", "[shipped][red_flag]") {
       {"flag_upper_back_pain_without_cause", R"({"pain_areas": ["mid_back"], "upper_back_pain_without_cause": true})",
        v1::urgent},
       {"flag_fragile_bones_sudden_pain", R"({"osteoporosis": true, "onset": "sudden"})", v1::urgent},
-      {"flag_fragile_bones_sudden_pain", R"({"long_term_steroids": true, "onset": "sudden"})", v1::urgent},
+      {"flag_fragile_bones_sudden_pain", R"({"age": 65, "first_episode": false, "after_minor_fall": true})", v1::urgent},
       {"flag_getting_worse_after_a_week", R"({"days_since_onset": 7, "improving": "worse"})", v1::routine},
       {"flag_very_severe_pain", R"({"pain_intensity": 9})", v1::routine},
       {"flag_stops_daily_activities", R"({"stops_daily_activities": true})", v1::routine},
@@ -115,11 +139,16 @@ TEST_CASE("each shipped red flag refers at its tier", "[shipped][red_flag]") {
   auto decision = decide_with(c.answers);
   CHECK(decision.outcome() == v1::refer);
   CHECK(decision.urgency() == c.urgency);
-  CHECK(fired(decision) == std::vector<std::string>{c.rule});
+  // A single sign fires its flag alone; a combination (version 3) also fires the flags of its
+  // parts, at a lower tier, and the decision takes the highest.
+  std::vector<std::string> flags = fired(decision);
+  CHECK(std::find(flags.begin(), flags.end(), c.rule) != flags.end());
   CHECK(decision.plan_size() == 0);
-  REQUIRE(decision.red_flags_size() == 1);
-  CHECK(!decision.red_flags(0).reason().empty());
-  CHECK(decision.red_flags(0).sources_size() > 0);
+  for (const auto& flag : decision.red_flags()) {
+    if (flag.rule() != c.rule) continue;
+    CHECK(!flag.reason().empty());
+    CHECK(flag.sources_size() > 0);
+  }
 }
 
 TEST_CASE("red flags hold exactly at their boundaries", "[shipped][red_flag]") {
@@ -174,7 +203,12 @@ TEST_CASE("each shipped suitability rule has its effect", "[shipped][rule]") {
        Case::cautions_item},
       {"osteoporosis_no_rolling_or_deep_pressure", R"({"osteoporosis": true})", "foam_roll_glutes_to_sacrum",
        Case::excludes},
-      {"osteoporosis_gentle_pressure_and_stretching", R"({"osteoporosis": true})", "cat_cow", Case::cautions_item},
+      {"osteoporosis_gentle_stretching", R"({"osteoporosis": true})", "cat_cow", Case::cautions_item},
+      {"osteoporosis_no_spinal_bending", R"({"osteoporosis": true})", "childs_pose", Case::excludes},
+      {"blood_thinners_no_ball_or_deep_pressure", R"({"blood_thinners": true})", "tennis_ball_paraspinal", Case::excludes},
+      {"pregnancy_no_plank", R"({"pregnancy": "up_to_16_weeks"})", "plank", Case::excludes},
+      {"pregnancy_no_lying_on_back", R"({"pregnancy": "over_16_weeks"})", "glute_bridge", Case::excludes},
+      {"stay_active_advice", R"({})", "", Case::cautions_plan},
       {"floor_work_only_if_safe", R"({"can_get_down_to_floor": false})", "plank", Case::excludes},
       {"never_push_into_pain", R"({})", "", Case::cautions_plan},
   }));
@@ -230,10 +264,12 @@ TEST_CASE("ordering rules: strengthening before stretching for an unstable back,
   CHECK(position(unstable, "strengthen") < position(unstable, "stretch"));
 
   // Both ball techniques in the plan: only upper/mid back pain, no foam roller.
-  auto balls = decide_with(R"({"pain_areas": ["mid_back", "upper_back"], "equipment": ["tennis_ball", "massage_ball"]})");
+  // Standing work only keeps the plan under its limits, so both balls stay in it.
+  auto balls = decide_with(
+      R"({"pain_areas": ["mid_back"], "can_get_down_to_floor": false, "equipment": ["tennis_ball", "massage_ball"]})");
   int tennis = -1, massage = -1;
   for (int i = 0; i < balls.plan_size(); ++i) {
-    if (balls.plan(i).technique() == "tennis_ball_paraspinal") tennis = i;
+    if (balls.plan(i).technique() == "wall_ball_paraspinal") tennis = i;
     if (balls.plan(i).technique() == "massage_ball_trigger_point") massage = i;
   }
   REQUIRE(tennis >= 0);
@@ -241,6 +277,7 @@ TEST_CASE("ordering rules: strengthening before stretching for an unstable back,
   CHECK(tennis < massage);
 }
 
+// The total limit (10) shares its cut across phases (version 3), so each phase keeps its first two.
 TEST_CASE("ordering rules for a flare and for buttock pain bring the gentler or glute work forward",
           "[shipped][rule]") {
   auto techniques = [](const v1::Decision& decision, const std::string& phase) {
@@ -252,16 +289,16 @@ TEST_CASE("ordering rules for a flare and for buttock pain bring the gentler or 
   };
   // acute_flare_gentle_mobility_first: pelvic tilts first among the stretches.
   auto flare = decide_with(R"({"days_since_onset": 3, "pain_intensity": 6})");
-  CHECK(techniques(flare, "stretch") == std::vector<std::string>{"pelvic_tilt", "cat_cow", "childs_pose"});
+  CHECK(techniques(flare, "stretch") == std::vector<std::string>{"pelvic_tilt", "cat_cow"});
   // acute_flare_no_loaded_core: no plank, bird dog or dead bug; the gentler strengthening instead.
   CHECK(techniques(flare, "strengthen") ==
         std::vector<std::string>{"glute_bridge", "clamshell", "band_walk"});
   auto calm = decide_with("{}");
-  CHECK(techniques(calm, "stretch") == std::vector<std::string>{"cat_cow", "childs_pose", "knee_to_chest"});
+  CHECK(techniques(calm, "stretch") == std::vector<std::string>{"cat_cow", "childs_pose"});
   // buttock_pain_glutes_first: glute bridges and clam shells among the strengthening exercises.
   auto buttock = decide_with(R"({"pain_areas": ["lower_back", "buttock"]})");
-  CHECK(techniques(buttock, "strengthen") == std::vector<std::string>{"glute_bridge", "clamshell", "plank"});
-  CHECK(techniques(calm, "strengthen") == std::vector<std::string>{"plank", "bird_dog", "dead_bug"});
+  CHECK(techniques(buttock, "strengthen") == std::vector<std::string>{"glute_bridge", "clamshell"});
+  CHECK(techniques(calm, "strengthen") == std::vector<std::string>{"plank", "bird_dog"});
 }
 
 TEST_CASE("missing equipment leaves a technique out with that reason", "[shipped][rule]") {

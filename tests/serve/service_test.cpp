@@ -202,7 +202,7 @@ TEST_CASE("GetQuestionnaire and GetRuleset describe the served rules", "[serve]"
   CHECK(info.ruleset_hash() == test::shipped().model->hash);
   CHECK(info.files_size() == 9);  // six clinical files, the header, the source registry and the hazard log
   CHECK(info.fact_count() == test::shipped().model->facts.size());
-  CHECK(info.technique_count() == 27);
+  CHECK(info.technique_count() == 30);
   CHECK(info.red_flag_count() == test::shipped().model->red_flags.size());
   CHECK(info.rule_count() == test::shipped().model->rules.size());
   CHECK(info.loaded_at().seconds() > 0);
