@@ -140,6 +140,9 @@ double reading_grade(const TextCounts& counts) {
 double reading_grade(std::string_view text) { return reading_grade(count_text(text)); }
 
 Diagnostics readability_warnings(const std::vector<ParsedFile>& files) {
+  // Notes for now: the shipped rules still hold texts above grade 8 (docs/clinical-content.md);
+  // once they are rewritten this becomes a warning, which `check --strict` refuses.
+  const Severity severity = Severity::note;
   Diagnostics warnings;
   for (const auto& file : files) {
     for (const auto& declaration : file.ast.declarations) {
@@ -153,14 +156,14 @@ Diagnostics readability_warnings(const std::vector<ParsedFile>& files) {
           double grade = reading_grade(counts);
           std::string what = "`" + property.key + "` in " + std::string(language::word(kind));
           if (grade > max_reading_grade) {
-            warnings.push_back({std::string(code::readability), Severity::warning, file.source->locate(text.offset),
+            warnings.push_back({std::string(code::readability), severity, file.source->locate(text.offset),
                                 what + " reads at grade " + one_decimal(grade) + " (Flesch-Kincaid; at most " +
                                     one_decimal(max_reading_grade) + " for patients)",
                                 "use shorter sentences and shorter words: " + std::to_string(counts.words) + " words in " +
                                     std::to_string(counts.sentences) + " sentences, " +
                                     one_decimal(static_cast<double>(counts.syllables) / counts.words) + " syllables a word"});
           } else if (counts.longest_sentence > max_sentence_words) {
-            warnings.push_back({std::string(code::readability), Severity::warning, file.source->locate(text.offset),
+            warnings.push_back({std::string(code::readability), severity, file.source->locate(text.offset),
                                 what + " has a sentence of " + std::to_string(counts.longest_sentence) + " words (at most " +
                                     std::to_string(max_sentence_words) + " for patients)",
                                 "split it into shorter sentences, one idea each"});

@@ -190,7 +190,10 @@ int run_check(const std::vector<std::string>& args, Io io) {
   for (const auto& finding : report.findings) {
     (finding.diagnostic.severity == Severity::error ? errors : warnings) += 1;
   }
-  for (const auto& d : governance) (d.severity == Severity::error ? errors : warnings) += 1;
+  for (const auto& d : governance) {
+    if (d.severity == Severity::error) ++errors;
+    if (d.severity == Severity::warning) ++warnings;  // notes (readability) are shown, not counted
+  }
   bool ok = loaded.ruleset != nullptr && errors == 0 && (!strict || warnings == 0);
   if (format == "json") {
     io.out << json_object([&](JsonWriter& w) {

@@ -60,7 +60,8 @@ TEST_CASE("the canonical record carries the Decision's ids, for every kind of in
     v1::Decision decision = to_decision_proto(ruleset, evaluation, "id", 0, "");
     REQUIRE(decision_record_json(ruleset, evaluation) == record_from_message(decision));
   }
-  CHECK(self_care > 50);  // the plan-building paths are exercised too
+  // Version 3's 40-odd red flags refer more random intakes; enough still reach a plan.
+  CHECK(self_care > 20);  // the plan-building paths are exercised too
 }
 
 }  // namespace triage

@@ -160,7 +160,9 @@ TEST_CASE("refine: every question it lists can change the decision", "[refine][p
     }
   }
   INFO(listed << " listed questions, " << witnessed << " with a witness");
-  CHECK(listed > 100);
+  // Version 3's red-flag questions that plan rules also read (blood thinners, pregnancy) leave more
+  // of these partial intakes incomplete, so fewer reach a plan than before (about 80 of 600).
+  CHECK(listed > 60);
 }
 
 }  // namespace triage
