@@ -188,7 +188,8 @@ int run_check(const std::vector<std::string>& args, Io io) {
   governance.insert(governance.begin(), loaded.advisories.begin(), loaded.advisories.end());
   std::size_t errors = 0, warnings = 0;
   for (const auto& finding : report.findings) {
-    (finding.diagnostic.severity == Severity::error ? errors : warnings) += 1;
+    if (finding.diagnostic.severity == Severity::error) ++errors;
+    if (finding.diagnostic.severity == Severity::warning) ++warnings;  // notes are shown, not counted
   }
   for (const auto& d : governance) {
     if (d.severity == Severity::error) ++errors;
