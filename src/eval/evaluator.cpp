@@ -271,8 +271,12 @@ class PlanBuilder {
       const std::uint32_t begin = n;
       for (std::uint32_t k = ruleset_.avoid_technique_begin[t]; k < ruleset_.avoid_technique_begin[t + 1]; ++k) {
         const std::uint32_t effect = by_technique[k];
-        written[n] = static_cast<int>(effects[effect].rule);
-        n += applies[effect];
+        const int rule = static_cast<int>(effects[effect].rule);
+        written[n] = rule;
+        // A rule whose two avoids both match the technique (two of its tags) is its reason once;
+        // effects come in rule order, so a repeat is always the one just written.
+        const bool repeat = n > begin && written[n - 1] == rule;
+        n += applies[effect] & static_cast<std::uint8_t>(!repeat);
       }
       scratch_.avoid_end[t] = n;
       if (n > begin) excluded_.set(t);
@@ -389,7 +393,10 @@ class PlanBuilder {
       if (planned.test(static_cast<std::size_t>(technique))) out_.plan[entry_of[technique]].include_rules.push_back(rule);
     }
     for (const auto& [technique, rule] : cautions_) {
-      if (planned.test(static_cast<std::size_t>(technique))) out_.plan[entry_of[technique]].caution_rules.push_back(rule);
+      if (!planned.test(static_cast<std::size_t>(technique))) continue;
+      // One rule cautions an item once, even when two of its `caution on` targets match it.
+      std::vector<int>& rules = out_.plan[entry_of[technique]].caution_rules;
+      if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
     }
   }
 

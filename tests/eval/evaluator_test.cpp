@@ -256,3 +256,23 @@ TEST_CASE("cautions: general ones for the plan, targeted ones on the technique",
 }
 
 }  // namespace triage
+
+namespace triage {
+namespace {
+
+TEST_CASE("a rule is a technique's reason once, however many of its effects match it", "[eval]") {
+  // ball_back has tag `deep` and is named itself: two avoids of one rule, and two cautions.
+  auto ruleset = with_rules(
+      "rule twice: a -> avoid tag deep, avoid ball_back reason \"twice\" sources \"003\"\n"
+      "rule careful: b -> caution on tag deep, caution on phase release reason \"careful\" sources \"003\"\n");
+  auto avoided = test::decide(*ruleset, R"({"answers": {"areas": ["back"], "kit": ["ball"], "a": true, "b": false}})");
+  CHECK(reasons_for(avoided, "ball_back") == std::vector<std::string>{"twice"});
+  auto cautioned = test::decide(*ruleset, R"({"answers": {"areas": ["back"], "kit": ["ball"], "a": false, "b": true}})");
+  REQUIRE(plan_of(cautioned).size() > 1);
+  REQUIRE(cautioned.plan(1).technique() == "ball_back");
+  REQUIRE(cautioned.plan(1).cautions_size() == 1);
+  CHECK(cautioned.plan(1).cautions(0).rule() == "careful");
+}
+
+}  // namespace
+}  // namespace triage
