@@ -424,16 +424,30 @@ class Analyzer {
   }
 
   // Which techniques some self-care intake receives. The plan depends only on the equipment, the
-  // pain areas and which suitability rules hold, so this enumerates the pain areas, the rule facts'
-  // value classes (keeping one intake per distinct vector of rule truths, with the red-flag-only
-  // questions answered so that no flag fires), and the equipment, deciding each combination.
+  // pain areas and which suitability rules hold, so this enumerates the pain areas and the rule
+  // facts' classes as the rules see them (an int fact cut only by the rules' own comparisons),
+  // keeps one intake per distinct vector of rule truths, and completes it with answers that keep
+  // every red flag clear: the red-flag-only questions, and within its rule class the exact value
+  // of an int fact that red flags also compare. Then it decides each with every equipment class.
   void unreachable_techniques() {
     const auto& plan = model_.plan;
     std::vector<int> rule_facts;
-    for (const auto& rule : ruleset_.rules) rule_facts = merge(rule_facts, facts_of(ruleset_, rule.condition));
+    std::vector<bool> rule_atoms(ruleset_.atoms.size(), false);
+    for (const auto& rule : ruleset_.rules) {
+      rule_facts = merge(rule_facts, facts_of(ruleset_, rule.condition));
+      for (std::uint32_t i = rule.condition.begin; i < rule.condition.end; ++i) {
+        if (ruleset_.ops[i].code == Op::Code::atom) rule_atoms[ruleset_.ops[i].arg] = true;
+      }
+    }
     std::vector<int> others;  // rule facts other than the area and equipment facts
+    std::vector<std::vector<model::FactValue>> classes;  // per fact of `others`, as the rules see it
+    std::vector<int> refined;  // int facts of `others` that red flags compare too: searched within their class
     for (int fact : rule_facts) {
-      if (fact != plan.area_fact && fact != plan.equipment_fact) others.push_back(fact);
+      if (fact == plan.area_fact || fact == plan.equipment_fact) continue;
+      others.push_back(fact);
+      bool integer = model_.facts[fact].type == model::FactType::integer;
+      classes.push_back(integer ? interval_starts(ruleset_, fact, rule_atoms) : value_classes_of(fact));
+      if (integer && ruleset_.red_flag_facts.test(fact)) refined.push_back(fact);
     }
     std::vector<int> flag_only;  // red-flag questions no rule reads
     for (int fact : red_flag_facts_) {
@@ -441,8 +455,9 @@ class Analyzer {
         flag_only.push_back(fact);
       }
     }
+    std::vector<int> completed = merge(refined, flag_only);  // the bounded facts first: they prune soonest
     std::size_t combinations = 1;
-    for (int fact : others) combinations *= std::max<std::size_t>(1, value_classes_of(fact).size());
+    for (const auto& values : classes) combinations *= std::max<std::size_t>(1, values.size());
     std::vector<model::FactValue> areas =
         plan.area_fact >= 0 ? value_classes_of(plan.area_fact) : std::vector<model::FactValue>{0};
     std::vector<model::FactValue> equipment =
@@ -453,6 +468,10 @@ class Analyzer {
       return;
     }
     std::vector<bool> reached(model_.techniques.size(), false);
+    std::vector<model::FactValue> values;
+    std::vector<Truth> atoms(ruleset_.atoms.size()), truths(ruleset_.rules.size());
+    // The interval [low, high] of each refined fact's chosen rule class.
+    std::vector<std::pair<model::FactValue, model::FactValue>> bounds(model_.facts.size());
     for (model::FactValue area : areas) {
       std::map<std::vector<Truth>, Answers> representatives;
       std::vector<std::size_t> digits(others.size(), 0);
@@ -460,19 +479,38 @@ class Analyzer {
         Answers answers = search_.blank();
         if (plan.area_fact >= 0) answers.values[plan.area_fact] = area, answers.known.set(plan.area_fact);
         for (std::size_t k = 0; k < others.size(); ++k) {
-          answers.values[others[k]] = value_classes_of(others[k])[digits[k]];
+          const auto& fact = model_.facts[others[k]];
+          answers.values[others[k]] = classes[k][digits[k]];
           answers.known.set(others[k]);
+          bool last = digits[k] + 1 == classes[k].size();
+          bounds[others[k]] = {classes[k][digits[k]], last ? fact.high : classes[k][digits[k] + 1] - 1};
         }
         for (std::size_t k = 0; k < others.size(); ++k) {  // next combination, like an odometer
-          if (++digits[k] < value_classes_of(others[k]).size()) break;
+          if (++digits[k] < classes[k].size()) break;
           digits[k] = 0;
         }
-        auto clear = search_.find(flag_only, answers, [&](const PartialIntake& p) { return all_clear(p); });
+        // The rules read only these answers, so their truths are settled here (computed into
+        // reused buffers: this runs for every combination).
+        values.assign(answers.values.begin(), answers.values.end());
+        model::FactSet defaulted = ruleset_.has_default & ~answers.known;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          if (defaulted.test(i)) values[i] = ruleset_.defaults[i];
+        }
+        compute_atoms(ruleset_, values, answers.known | defaulted, atoms.data());
+        for (std::size_t r = 0; r < ruleset_.rules.size(); ++r) {
+          truths[r] = run_program(ruleset_, ruleset_.rules[r].condition, atoms.data());
+        }
+        if (representatives.count(truths) != 0) continue;
+        auto clear = search_.find(completed, answers, [&](const PartialIntake& p) {
+          for (int fact : refined) {
+            if (!p.answers().known.test(static_cast<std::size_t>(fact))) continue;
+            model::FactValue v = p.answers().values[fact];
+            if (v < bounds[fact].first || v > bounds[fact].second) return Truth::false_;
+          }
+          return all_clear(p);
+        });
         if (!clear) continue;
-        PartialIntake intake(ruleset_, *clear, {});
-        std::vector<Truth> truths;
-        for (const auto& rule : ruleset_.rules) truths.push_back(intake.truth(rule.condition));
-        representatives.emplace(std::move(truths), std::move(*clear));
+        representatives.emplace(truths, std::move(*clear));
       }
       for (auto& [truths, answers] : representatives) {
         for (model::FactValue kit : equipment) {

@@ -27,6 +27,29 @@ std::vector<int> relevant_bits(const CompiledRuleset& ruleset, int fact_index) {
 
 }  // namespace
 
+std::vector<model::FactValue> interval_starts(const CompiledRuleset& ruleset, int fact_index,
+                                              const std::vector<bool>& only_atoms) {
+  const model::Fact& fact = ruleset.model->facts[fact_index];
+  // Every comparison cuts the range between two neighbouring values (`n >= 8` between 7 and 8,
+  // `n <= 55` between 55 and 56; `=`/`!=` on both sides of its constant). Values with no cut
+  // between them satisfy every comparison alike, so the lowest value of each interval stands for
+  // it: one class per interval, not three values per constant.
+  std::set<model::FactValue> starts{fact.low};
+  auto cut_before = [&](model::FactValue v) {
+    if (v > fact.low && v <= fact.high) starts.insert(v);
+  };
+  for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
+    const Atom& atom = ruleset.atoms[i];
+    if (atom.fact != fact_index || (!only_atoms.empty() && !only_atoms[i])) continue;
+    switch (atom.kind) {
+      case Atom::Kind::lt: case Atom::Kind::ge: cut_before(atom.operand); break;
+      case Atom::Kind::le: case Atom::Kind::gt: cut_before(atom.operand + 1); break;
+      default: cut_before(atom.operand); cut_before(atom.operand + 1); break;
+    }
+  }
+  return {starts.begin(), starts.end()};
+}
+
 bool value_classes_exact(const CompiledRuleset& ruleset, int fact) {
   return ruleset.model->facts[fact].type != model::FactType::set ||
          static_cast<int>(relevant_bits(ruleset, fact).size()) <= max_exact_set_bits;
@@ -37,16 +60,7 @@ std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int 
   std::vector<model::FactValue> values;
   switch (fact.type) {
     case model::FactType::boolean: return {0, 1};
-    case model::FactType::integer: {
-      std::set<model::FactValue> distinct{fact.low, fact.high};
-      for (const Atom& atom : ruleset.atoms) {
-        if (atom.fact != fact_index) continue;
-        for (auto v : {atom.operand - 1, atom.operand, atom.operand + 1}) {
-          if (v >= fact.low && v <= fact.high) distinct.insert(v);
-        }
-      }
-      return {distinct.begin(), distinct.end()};
-    }
+    case model::FactType::integer: return interval_starts(ruleset, fact_index, {});
     case model::FactType::enumeration:
       for (std::size_t i = 0; i < fact.values.size(); ++i) values.push_back(model::FactValue{1} << i);
       return values;

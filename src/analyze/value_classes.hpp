@@ -9,10 +9,16 @@
 
 namespace triage {
 
-// One representative per class, "no"/"none"/lowest first. For ints: the range ends and every
-// compared constant with its neighbours; for enums: each value; for sets: every subset of the bits
-// that atoms test, plus the technique `needs`/`targets` bits for the plan's equipment and area facts.
+// One representative per class, "no"/"none"/lowest first. For ints: the lowest value of each
+// interval the compared constants cut the range into; for enums: each value; for sets: every
+// subset of the bits that atoms test, plus the technique `needs`/`targets` bits for the plan's
+// equipment and area facts.
 std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int fact);
+
+// For an int fact: the lowest value of each interval that the comparisons in `only_atoms` (a flag
+// per ruleset atom; empty for every atom) cut its range into, in increasing order. An interval runs
+// from its start to the next start less one (the last to the fact's upper bound).
+std::vector<model::FactValue> interval_starts(const CompiledRuleset& ruleset, int fact, const std::vector<bool>& only_atoms);
 
 // Set facts with more tested values than this are not enumerated exhaustively (2^16 subsets).
 inline constexpr int max_exact_set_bits = 16;
