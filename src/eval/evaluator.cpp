@@ -496,6 +496,53 @@ std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program,
   return top == 0 || stack[top - 1].truth != Truth::unknown ? 0 : stack[top - 1].facts;
 }
 
+// The facts whose answer can still change a program's truth: the unknown atoms under unsettled
+// nodes, as open_facts, for any fact of the ruleset. Sound for any condition (a fact it leaves out
+// cannot change the truth), exact when each fact appears once. Used for `missing`, so that a
+// follow-up question (`a and b`) is not asked while its gate `a` is answered "no".
+model::FactSet open_fact_set(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
+  struct Entry {
+    Truth truth;
+    model::FactSet facts;
+  };
+  ProgramStack<Entry> space(ruleset.max_stack);
+  Entry* stack = space.data();
+  std::size_t top = 0;
+  for (std::uint32_t i = program.begin; i < program.end; ++i) {
+    const Op& op = ruleset.ops[i];
+    switch (op.code) {
+      case Op::Code::atom: {
+        Entry entry{atoms[op.arg], {}};
+        if (entry.truth == Truth::unknown) entry.facts.set(ruleset.atoms[op.arg].fact);
+        stack[top++] = entry;
+        break;
+      }
+      case Op::Code::always: stack[top++] = {Truth::true_, {}}; break;
+      case Op::Code::not_: {
+        Truth& value = stack[top - 1].truth;
+        if (value != Truth::unknown) value = value == Truth::true_ ? Truth::false_ : Truth::true_;
+        break;
+      }
+      case Op::Code::and_:
+      case Op::Code::or_: {
+        Truth decisive = op.code == Op::Code::and_ ? Truth::false_ : Truth::true_;
+        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, {}};
+        for (std::uint32_t k = 0; k < op.arg; ++k) {
+          const Entry& child = stack[top - 1 - k];
+          if (child.truth == decisive) result.truth = decisive;
+          else if (child.truth == Truth::unknown && result.truth != decisive) result.truth = Truth::unknown;
+          if (child.truth == Truth::unknown) result.facts |= child.facts;
+        }
+        if (result.truth != Truth::unknown) result.facts.reset();
+        top -= op.arg;
+        stack[top++] = result;
+        break;
+      }
+    }
+  }
+  return top == 0 || stack[top - 1].truth != Truth::unknown ? model::FactSet{} : stack[top - 1].facts;
+}
+
 // Evaluation::refine: the unanswered questions whose answer could change a self-care decision.
 // The plan is a function of the truth of each rule (and red flag) and of the equipment and pain-area
 // answers, so a question can change it only by unsettling one of those.
@@ -648,12 +695,20 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   if (possible > certain) {
     // An unanswered question could still raise the urgency or turn self-care into a referral.
     out.outcome = Outcome::incomplete;
+    // Only the questions in a still open part of an unknown flag are asked: once `a` is answered
+    // "no", `a and b` no longer needs `b`.
+    thread_local std::vector<Truth> atom_truths;
+    atom_truths.resize(ruleset.atoms.size());
+    for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
+      const Atom& atom = ruleset.atoms[i];
+      atom_truths[i] = circuit.known[atom.fact] ? from_bool(holds(atom, circuit.values[atom.fact])) : Truth::unknown;
+    }
     model::FactSet listed;
     for (int tier = static_cast<int>(possible); tier > static_cast<int>(certain); --tier) {
       model::FactSet wanted;
       for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
         if (flags[f] == Truth::unknown && static_cast<int>(ruleset.red_flags[f].tier) == tier) {
-          wanted |= ruleset.red_flags[f].depends_on;
+          wanted |= open_fact_set(ruleset, ruleset.red_flags[f].condition, atom_truths.data());
         }
       }
       wanted &= ~known & ~listed;

@@ -315,6 +315,77 @@ def plan(kiosk, checks, audit_db, tag=""):
                  "  %d kiosk rows, ids %s" % (len(kiosk_rows), ids))
 
 
+# Version 3 on the shipped rules: a calm 35-year-old with lower back pain, every question answered
+# as such a patient would.
+CALM_V3 = {
+    "age": 35, "pain_areas": ["lower_back"], "pain_intensity": 4, "onset": "gradual", "days_since_onset": 10,
+    "improving": "better", "pregnancy": "not_pregnant", "inflammatory_signs": [],
+    "can_get_down_to_floor": True, "back_feels_unstable": False, "known_disc_or_nerve_problem": False,
+    "equipment": ["tennis_ball"],
+}
+
+
+def v3_answer(kiosk, fact, profile):
+    if fact in profile:
+        kiosk.answer(fact, profile[fact])
+    else:
+        kiosk.answer(fact, False)  # every other question of the shipped rules is a yes/no red flag
+
+
+def v3_plan(kiosk, checks):
+    """The shipped rules' questionnaire end to end: the new questions, a plan with the safety net
+    as grouped lists and NICE NG59's core advice."""
+    kiosk.open()
+    kiosk.start()
+    checks.check(kiosk.heading() == "About you and your pain", "v3: the first screen is about you and your pain",
+                 "  %r" % kiosk.heading())
+    checks.check("age" in kiosk.facts(), "v3: the first screen asks the patient's age", "  %s" % kiosk.facts())
+    kiosk.shot("07_v3_first_screen")
+    asked = []
+    screens = 0
+    while kiosk.mode() in ("missing", "refine") and screens < 15:
+        screens += 1
+        for fact in kiosk.facts():
+            asked.append(fact)
+            v3_answer(kiosk, fact, CALM_V3)
+        kiosk.continue_()
+    for fact in ("abdominal_or_groin_pain", "felt_faint_or_collapsed", "immunosuppressed", "injecting_drug_use"):
+        checks.check(fact in asked, "v3: the kiosk asks `%s`" % fact)
+    for fact in ("arm_or_hand_weakness", "both_legs_pattern", "first_episode", "tearing_pain"):
+        checks.check(fact not in asked, "v3: `%s` is not asked of this patient" % fact)
+    kiosk.wait(lambda: kiosk.d.find_elements(By.CSS_SELECTOR, "[data-outcome='self_care']"), "the v3 plan")
+    safety = kiosk.d.find_elements(By.CSS_SELECTOR, ".box.safety")
+    checks.check(bool(safety), "v3: the plan shows the safety net")
+    if safety:
+        groups = safety[0].find_elements(By.CSS_SELECTOR, ".safety-action")
+        signs = safety[0].find_elements(By.CSS_SELECTOR, ".safety-signs li")
+        checks.check(len(groups) == 2 and "999" in groups[0].text and "111" in groups[1].text,
+                     "v3: the safety net is grouped by what to do (999, then GP or 111)",
+                     "  %s" % [g.text for g in groups])
+        checks.check(len(signs) >= 10 and all(len(s.text.split()) <= 20 for s in signs),
+                     "v3: the safety net lists one short sign per line", "  %d signs" % len(signs))
+    checks.check("pharmacist" in kiosk.text(), "v3: every plan gives NICE NG59's core advice (pain relief from a pharmacist)")
+    kiosk.shot("08_v3_plan")
+
+
+def v3_aortic_emergency(kiosk, checks):
+    """Tummy pain with back pain at 55: an emergency (possible aortic aneurysm), shown at once."""
+    kiosk.open()
+    kiosk.start()
+    profile = dict(CALM_V3, age=55, abdominal_or_groin_pain=True)
+    screens = 0
+    while kiosk.mode() == "missing" and screens < 10:
+        screens += 1
+        for fact in kiosk.facts():
+            v3_answer(kiosk, fact, profile)
+        kiosk.continue_()
+        if kiosk.d.find_elements(By.CSS_SELECTOR, "[data-outcome='emergency']"):
+            break
+    kiosk.wait(lambda: kiosk.d.find_elements(By.CSS_SELECTOR, "[data-outcome='emergency']"), "the v3 emergency")
+    checks.check("999" in kiosk.text(), "v3: tummy pain with back pain at 55 says call 999")
+    kiosk.shot("09_v3_aortic_emergency")
+
+
 def idle(kiosk, checks):
     kiosk.open("?idle=4")
     kiosk.start()
@@ -395,6 +466,17 @@ def run(binary, source_dir, tmp, checks):
         finally:
             v2.stop(checks)
             v2.kill()
+        # Version 3: the shipped rules themselves, with their new questions.
+        v3_db = os.path.join(tmp, "kiosk_v3.db")
+        v3 = hc.start_server(binary, source_dir, tmp, name="kiosk v3 server", audit_db=v3_db,
+                             rules=os.path.join(source_dir, "rules"))
+        try:
+            kiosk_v3 = Kiosk(driver, "http://127.0.0.1:%d" % v3.http_port, checks)
+            v3_plan(kiosk_v3, checks)
+            v3_aortic_emergency(kiosk_v3, checks)
+        finally:
+            v3.stop(checks)
+            v3.kill()
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and "503" not in e["message"]]
         checks.check(not errors, "no errors in the browser console (CSP violations included)", "  %s" % errors)
     finally:
