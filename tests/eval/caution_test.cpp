@@ -134,3 +134,40 @@ TEST_CASE("combinations never lower urgency: from 16, an older patient is never 
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("combinations never lower urgency: one more yes to a red-flag question never lowers the tier",
+          "[invariant][property]") {
+  // The static proof is `triage check`'s monotonicity analysis; this shows it on decided intakes,
+  // every version 3 question and combination included.
+  const CompiledRuleset& ruleset = test::shipped();
+  std::mt19937 rng(3);
+  auto tier_of = [](const Evaluation& e) { return e.outcome == Outcome::refer ? e.urgency : model::Tier::none; };
+  int flips = 0;
+  for (int round = 0; round < test::property_cases(1500); ++round) {
+    Answers answers = calm_intake(ruleset, rng);
+    Evaluation before = evaluate(ruleset, answers);
+    if (before.outcome == Outcome::incomplete) continue;
+    for (std::size_t f = 0; f < ruleset.model->facts.size(); ++f) {
+      const auto& fact = ruleset.model->facts[f];
+      if (fact.derived || !ruleset.red_flag_facts.test(f) || fact.type != model::FactType::boolean || answers.values[f] != 0) {
+        continue;
+      }
+      Answers yes = answers;
+      yes.values[f] = 1;
+      Evaluation after = evaluate(ruleset, yes);
+      if (after.outcome == Outcome::incomplete) {
+        // A yes may open a follow-up question; the tier already certain never falls meanwhile.
+        CHECK(after.urgency >= tier_of(before));
+        continue;
+      }
+      INFO("`" << fact.id << "` yes");
+      CHECK(tier_of(after) >= tier_of(before));
+      ++flips;
+    }
+  }
+  CHECK(flips > 5000);
+}
+
+}  // namespace triage
