@@ -63,3 +63,23 @@ if ! echo "$schema_sha256  $schema_dir/fhir.schema.json" | sha256sum --check --s
   rm -rf "$work"
   echo "install-deps: FHIR R4 JSON schema in $schema_dir"
 fi
+
+# axe-core (Deque's accessibility rules engine, MPL-2.0) for the kiosk's accessibility checks in
+# headless Chromium (tests/http/kiosk_browser_test.py), from its npm package, pinned by digest. Kept
+# in .deps/ (not committed); the kiosk itself never loads it.
+axe_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/axe-core"
+axe_sha256=b511cd9dec01c76f4b2ad1723b66b6db37d4c2eb4ed199076e1829d9ee7b75e3
+if ! echo "$axe_sha256  $axe_dir/axe.min.js" | sha256sum --check --status 2>/dev/null; then
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
+  work="$(mktemp -d)"
+  (cd "$work" && npm pack --silent axe-core@4.10.2 >/dev/null)
+  tar -xzf "$work"/axe-core-4.10.2.tgz -C "$work" package/axe.min.js
+  echo "$axe_sha256  $work/package/axe.min.js" | sha256sum --check --status
+  mkdir -p "$axe_dir"
+  mv "$work/package/axe.min.js" "$axe_dir/axe.min.js"
+  rm -rf "$work"
+  echo "install-deps: axe-core in $axe_dir"
+fi

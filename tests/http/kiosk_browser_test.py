@@ -332,10 +332,68 @@ def v3_answer(kiosk, fact, profile):
         kiosk.answer(fact, False)  # every other question of the shipped rules is a yes/no red flag
 
 
+def axe_violations(kiosk, source_dir):
+    """axe-core's WCAG 2 A and AA violations on the current screen, as "rule: nodes" strings."""
+    path = os.path.join(source_dir, ".deps", "axe-core", "axe.min.js")
+    if not os.path.exists(path):
+        raise Failure("axe-core is missing: run tools/install-deps.sh (it puts it in .deps/axe-core)")
+    kiosk.d.execute_script(open(path).read())
+    kiosk.d.set_script_timeout(30)
+    return kiosk.d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        ".then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.length)), e => done(['axe failed: ' + e]));")
+
+
+def v3_sizes(kiosk, checks, source_dir):
+    """The first screen (with the 0-10 scale) at kiosk, tablet, narrow tablet and phone sizes: no
+    sideways scrolling, no axe-core violations, a screenshot each."""
+    for width, height in ((1080, 1920), (768, 1024), (700, 1000), (375, 667)):
+        kiosk.d.set_window_size(width, height)
+        kiosk.open()
+        kiosk.start()
+        wide = kiosk.d.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        checks.check(wide <= 0, "v3 at %dx%d: nothing is wider than the screen (the 0-10 scale included)" % (width, height),
+                     "  %d px too wide" % wide)
+        ten = kiosk.d.find_element(By.CSS_SELECTOR, "label[for='q-pain_intensity-10']").rect
+        checks.check(ten["x"] + ten["width"] <= width, "v3 at %dx%d: the scale's 10 is on the screen" % (width, height),
+                     "  %s" % ten)
+        violations = axe_violations(kiosk, source_dir)
+        checks.check(not violations, "v3 at %dx%d: axe-core finds no WCAG 2.1 A/AA violation" % (width, height),
+                     "  %s" % violations)
+        os.makedirs(SHOTS, exist_ok=True)
+        kiosk.d.save_screenshot(os.path.join(SHOTS, "10_v3_first_screen_%dx%d.png" % (width, height)))
+    kiosk.d.set_window_size(1280, 1000)
+
+
+def v3_back(kiosk, checks):
+    """Back, on the page and in the browser, returns to the previous screen with its answers."""
+    kiosk.open()
+    kiosk.start()
+    for fact in kiosk.facts():
+        v3_answer(kiosk, fact, CALM_V3)
+    kiosk.continue_()
+    second = kiosk.facts()
+    checks.check("age" not in second and kiosk.d.find_elements(By.ID, "back"), "v3: the second screen has a Back button")
+    kiosk.d.find_element(By.ID, "back").click()
+    kiosk.wait(lambda: "age" in kiosk.facts(), "the first screen again")
+    age = kiosk.d.find_element(By.ID, "q-age").get_attribute("value")
+    lower = kiosk.d.find_element(By.ID, "q-pain_areas-lower_back").is_selected()
+    checks.check(age == "35" and lower, "v3: Back shows the first screen with its answers kept",
+                 "  age %r, lower back %s" % (age, lower))
+    kiosk.continue_()
+    kiosk.wait(lambda: kiosk.facts() == second, "the second screen again")
+    kiosk.d.back()  # the browser's own Back button
+    kiosk.wait(lambda: "age" in kiosk.facts(), "the first screen after the browser's Back")
+    checks.check(kiosk.d.current_url.split("?")[0].endswith("/kiosk/") and
+                 kiosk.d.find_element(By.ID, "q-age").get_attribute("value") == "35",
+                 "v3: the browser's Back stays in the kiosk and keeps the answers", "  %s" % kiosk.d.current_url)
+
+
 def v3_plan(kiosk, checks):
     """The shipped rules' questionnaire end to end: the new questions, a plan with the safety net
-    as grouped lists and NICE NG59's core advice."""
-    kiosk.open()
+    as grouped lists and NICE NG59's core advice, and a printed page that says where and when."""
+    kiosk.open("?clinic=Riverside%20Clinic")
     kiosk.start()
     checks.check(kiosk.heading() == "About you and your pain", "v3: the first screen is about you and your pain",
                  "  %r" % kiosk.heading())
@@ -366,6 +424,18 @@ def v3_plan(kiosk, checks):
                      "v3: the safety net lists one short sign per line", "  %d signs" % len(signs))
     checks.check("pharmacist" in kiosk.text(), "v3: every plan gives NICE NG59's core advice (pain relief from a pharmacist)")
     kiosk.shot("08_v3_plan")
+    kiosk.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    header = kiosk.d.find_elements(By.CSS_SELECTOR, "[data-print-header]")
+    printed = header[0].text if header and header[0].is_displayed() else ""
+    kiosk.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    checks.check("Riverside Clinic" in printed and "Reference:" in printed and "20" in printed,
+                 "v3: the printed plan names the clinic, the date and the decision's reference", "  %r" % printed)
+    cautions = [c.text for c in kiosk.d.find_elements(By.CSS_SELECTOR, "ol.plan > li .caution")]
+    items = kiosk.d.find_elements(By.CSS_SELECTOR, "ol.plan > li")
+    repeated = [i.get_attribute("data-technique") for i in items
+                if len({c.text for c in i.find_elements(By.CSS_SELECTOR, ".caution")}) !=
+                len(i.find_elements(By.CSS_SELECTOR, ".caution"))]
+    checks.check(not repeated, "v3: no caution appears twice on one item", "  %s" % repeated)
 
 
 def v3_aortic_emergency(kiosk, checks):
@@ -474,6 +544,8 @@ def run(binary, source_dir, tmp, checks):
             kiosk_v3 = Kiosk(driver, "http://127.0.0.1:%d" % v3.http_port, checks)
             v3_plan(kiosk_v3, checks)
             v3_aortic_emergency(kiosk_v3, checks)
+            v3_back(kiosk_v3, checks)
+            v3_sizes(kiosk_v3, checks, source_dir)
         finally:
             v3.stop(checks)
             v3.kill()

@@ -10,6 +10,9 @@
   const IDLE_SECONDS = Math.max(2, parseInt(params.get("idle") || "120", 10) || 120);
   const WARN_SECONDS = IDLE_SECONDS >= 40 ? 20 : Math.max(1, Math.floor(IDLE_SECONDS / 2));
   const CALL_TIMEOUT_MS = 15000;
+  // The clinic's name on the printed plan: ?clinic=NAME, else <meta name="triage-clinic">.
+  const clinicMeta = document.querySelector('meta[name="triage-clinic"]');
+  const CLINIC = (params.get("clinic") || (clinicMeta && clinicMeta.content) || "").trim().slice(0, 80);
 
   const screen = document.getElementById("screen");
   const restartButton = document.getElementById("restart");
@@ -276,7 +279,8 @@
   }
 
   function startSession() {
-    session = { id: newSessionId(), answers: {}, refineOffered: new Set(), controller: null };
+    // `screens`: the question screens shown so far, for Back (answers are kept when going back).
+    session = { id: newSessionId(), answers: {}, refineOffered: new Set(), controller: null, screens: [], generation: 0 };
     restartButton.hidden = false;
     evaluate();
   }
@@ -285,11 +289,14 @@
     const { section, facts } = screenFacts;
     const required = mode === "missing";
     const nodes = facts.map((fact, i) => questionWidget(questions.get(fact), session.answers[fact], i));
+    const back = session.screens.length > 0
+      ? el("button", { type: "button", class: "secondary", id: "back", onclick: goBack, text: "Back" })
+      : null;
     const form = el(
       "form",
       { novalidate: true, "data-section": section.id, "data-mode": mode },
       nodes,
-      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary", id: "continue", text: "Continue" }))
+      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary", id: "continue", text: "Continue" }), back)
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -319,6 +326,8 @@
         return;
       }
       Object.assign(session.answers, updates);
+      session.screens.push({ screen: screenFacts, mode });
+      history.pushState({ kiosk: session.id, depth: session.screens.length }, "");
       evaluate();
     });
     const intro = mode === "refine"
@@ -331,6 +340,23 @@
       form
     );
   }
+
+  // Back: the previous question screen, with the answers given there still filled in. The
+  // browser's own Back button does the same (each screen is a history entry), so it never leaves
+  // the page and drops the answers.
+  function goBack() {
+    if (!session || session.screens.length === 0) return;
+    if (session.controller) session.controller.abort();
+    session.generation += 1;
+    const previous = session.screens.pop();
+    document.body.classList.remove("emergency");
+    showQuestions(previous.screen, previous.mode);
+  }
+
+  window.addEventListener("popstate", () => {
+    if (session && session.screens.length > 0) goBack();
+    else if (session) history.pushState({ kiosk: session.id, depth: 0 }, "");  // stay on the page
+  });
 
   function reasonsList(decision) {
     const flags = decision.red_flags || [];
@@ -347,11 +373,28 @@
   }
 
   function resultActions(printable) {
+    const back = session && session.screens.length > 0
+      ? el("button", { type: "button", class: "secondary", id: "back", onclick: goBack, text: "Back" })
+      : null;
     return el(
       "div",
       { class: "actions" },
       printable ? el("button", { type: "button", class: "primary", id: "print", onclick: () => window.print(), text: "Print" }) : null,
+      back,
       el("button", { type: "button", class: "secondary", id: "start-again", onclick: resetSession, text: "Start again" })
+    );
+  }
+
+  // What a printed page needs so that a GP can tell where and when it came from.
+  function printHeader(decision) {
+    const when = decision.decided_at ? new Date(decision.decided_at) : new Date();
+    const date = when.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+    return el(
+      "div",
+      { class: "print-only print-header", "data-print-header": "" },
+      CLINIC ? el("p", { class: "clinic", text: CLINIC }) : null,
+      el("p", { text: "Back pain check, " + date }),
+      decision.decision_id ? el("p", { class: "muted", text: "Reference: " + decision.decision_id }) : null
     );
   }
 
@@ -381,6 +424,7 @@
       ? "Contact your GP surgery today, or call NHS 111. Do not wait for a routine appointment."
       : "This is not an emergency, but your back should be checked. Book a routine appointment.";
     show(
+      printHeader(decision),
       el(
         "div",
         { class: "banner " + (urgent ? "urgent" : "routine"), "data-outcome": decision.urgency || "refer" },
@@ -393,8 +437,13 @@
     );
   }
 
+  // One line per distinct text: a rule's caution that says what the technique's own caution says
+  // is shown once.
   function explanationItems(list) {
-    return (list || []).map((e) => el("p", { class: "caution", text: e.text }));
+    const seen = new Set();
+    return (list || [])
+      .filter((e) => e.text && !seen.has(e.text) && seen.add(e.text))
+      .map((e) => el("p", { class: "caution", text: e.text }));
   }
 
   // The safety net arrives as lines: a line ending in ":" says what to do, the lines after it
@@ -433,6 +482,7 @@
     );
     const left = decision.excluded || [];
     show(
+      printHeader(decision),
       el("h1", { "data-outcome": "self_care", text: "Your self-care plan" }),
       el("p", { class: "lead", text: "Do these in order. Move gently, and never push into pain." }),
       schedule
@@ -459,23 +509,37 @@
     );
   }
 
+  // Problems in plain words for the patient; the service's own wording (fact ids, codes) stays in
+  // a "For staff" section. `kind`: 400 (answers refused), 503 (busy), "timeout" (no reply in time:
+  // the service may still have decided and logged it), 0 (cannot be reached).
   function showProblem(kind, detail) {
     document.body.classList.remove("emergency");
     const parts = [];
+    const staff = [];
     if (kind === 400) {
       parts.push(
         el("h1", { text: "Some answers could not be used" }),
-        el("p", { text: "The service did not accept these answers, so no advice was given. Please start again, or ask at reception." })
+        el("p", { text: "Something went wrong with your answers, so no advice was given. Please start again. If it happens again, please ask at reception." })
       );
       const details = (detail && detail.details) || [];
-      if (details.length) parts.push(el("ul", {}, details.map((d) => el("li", { text: d.message || String(d) }))));
-      else if (detail && detail.message) parts.push(el("p", { text: detail.message }));
+      if (details.length) staff.push(el("ul", {}, details.map((d) => el("li", { text: d.message || String(d) }))));
+      else if (detail && detail.message) staff.push(el("p", { text: detail.message }));
+    } else if (kind === "timeout") {
+      parts.push(
+        el("h1", { text: "No answer came back in time" }),
+        el("p", {
+          text:
+            "Your answers may have reached the service, but no advice was shown. Please try again. " +
+            "If this keeps happening, please ask at reception.",
+        }),
+        el("p", { class: "muted", text: "If you feel very unwell, call 999 or tell a member of staff now." })
+      );
     } else {
       parts.push(
         el("h1", { text: kind === 503 ? "The service is busy right now" : "The service cannot be reached" }),
         el("p", {
           text:
-            "Your answers have not been used yet and no advice was given. Please try again in a moment. " +
+            "No advice was given. Please try again in a moment. " +
             "If this keeps happening, please ask at reception.",
         }),
         el("p", { class: "muted", text: "If you feel very unwell, call 999 or tell a member of staff now." })
@@ -487,9 +551,16 @@
         "div",
         { class: "problem", role: "alert", "data-problem": String(kind) },
         parts,
+        staff.length ? el("details", { class: "staff-detail" }, el("summary", { text: "For staff" }), staff) : null,
         el("div", { class: "actions" }, retry, el("button", { type: "button", class: "secondary", id: "start-again", onclick: resetSession, text: "Start again" }))
       )
     );
+  }
+
+  // The kind of problem a failed call is (see showProblem).
+  function problemKind(reply) {
+    if (reply.status === 400 || reply.status === 503) return reply.status;
+    return reply.aborted ? "timeout" : 0;
   }
 
   function showBusy() {
@@ -538,16 +609,17 @@
 
   async function evaluate() {
     const current = session;
+    const generation = current.generation;
     lastAction = evaluate;
     showBusy();
     if (!questionnaire) {
       const loaded = await loadQuestionnaire();
       if (current !== session) return;
-      if (!loaded.ok) return showProblem(loaded.status === 400 ? 400 : loaded.status === 503 ? 503 : 0, loaded.body);
+      if (!loaded.ok) return showProblem(problemKind(loaded), loaded.body);
     }
     const reply = await call("POST", "/v1/evaluate", { answers: current.answers, request_id: current.id });
-    if (current !== session) return; // reset while the call was out
-    if (!reply.ok) return showProblem(reply.status === 400 ? 400 : reply.status === 503 ? 503 : 0, reply.body);
+    if (current !== session || generation !== current.generation) return; // reset, or Back, while the call was out
+    if (!reply.ok) return showProblem(problemKind(reply), reply.body);
     handleDecision(reply.body);
   }
 
