@@ -34,10 +34,10 @@ for _ in $(seq 50); do grep -q '"serving"\| serving ' "$out/server.log" && break
 
 # Paced first, on a fresh log; then as fast as it goes (the log is then large: see BENCHMARKS.md).
 echo "== service, paced at 5000/s, ${duration}s" >&2
-build/triage loadgen --target "127.0.0.1:$port" --concurrency 32 --duration "$duration" --rate 5000 \
+build/triage loadgen --server "127.0.0.1:$port" --concurrency 32 --duration "$duration" --rate 5000 \
   | tee "$out/paced.json" >&2
 echo "== service, closed loop, ${duration}s" >&2
-build/triage loadgen --target "127.0.0.1:$port" --concurrency 32 --duration "$duration" | tee "$out/closed.json" >&2
+build/triage loadgen --server "127.0.0.1:$port" --concurrency 32 --duration "$duration" | tee "$out/closed.json" >&2
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 kill -TERM "$server"
 wait "$server" || true

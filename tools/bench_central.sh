@@ -34,11 +34,11 @@ stop() { kill "$server"; wait "$server" || true; server=""; }
 
 echo "== serving, shipping off (closed loop, 32 in flight, ${seconds} s)"
 serve off
-"$triage" loadgen --target 127.0.0.1:$port --concurrency 32 --duration "$seconds"
+"$triage" loadgen --server 127.0.0.1:$port --concurrency 32 --duration "$seconds"
 stop
 echo "== serving, shipping on (--ship-to, same load)"
 serve on --ship-to "$url" --ship-interval-ms 200
-"$triage" loadgen --target 127.0.0.1:$port --concurrency 32 --duration "$seconds"
+"$triage" loadgen --server 127.0.0.1:$port --concurrency 32 --duration "$seconds"
 sleep 2
 stop
 echo "   shipping lines: $(grep -c '"shipping"\|shipping ' "$tmp/on.log" || true)"

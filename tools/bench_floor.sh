@@ -59,7 +59,7 @@ for concurrency in $concurrencies; do
   for target in floor disk tmpfs; do
     pid_var="${target}_pid" port_var="${target}_port"
     before=$(cpu_ticks "${!pid_var}")
-    build/triage loadgen --target "127.0.0.1:${!port_var}" --concurrency "$concurrency" --duration "$duration" \
+    build/triage loadgen --server "127.0.0.1:${!port_var}" --concurrency "$concurrency" --duration "$duration" \
       >"$out/$target-$concurrency.json"
     after=$(cpu_ticks "${!pid_var}")
     printf '%s\t%s\t%s\n' "$target" "$concurrency" "$((after - before))" >>"$out/runs.tsv"
@@ -72,7 +72,7 @@ for batch in $batches; do
   for target in disk tmpfs; do
     pid_var="${target}_pid" port_var="${target}_port"
     before=$(cpu_ticks "${!pid_var}")
-    build/triage loadgen --target "127.0.0.1:${!port_var}" --concurrency 8 --batch "$batch" --duration "$duration" \
+    build/triage loadgen --server "127.0.0.1:${!port_var}" --concurrency 8 --batch "$batch" --duration "$duration" \
       >"$out/$target-batch$batch.json"
     after=$(cpu_ticks "${!pid_var}")
     printf '%s\t%s\t%s\n' "$target" "$batch" "$((after - before))" >>"$out/batch.tsv"

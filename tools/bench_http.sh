@@ -33,6 +33,6 @@ echo "logged decisions: $(sqlite3 "$out/http.db" 'SELECT count(*) FROM decisions
 
 echo "== gRPC: triage loadgen, 32 in flight, ${duration}s"
 serve grpc
-build/triage loadgen --target "127.0.0.1:$grpc_port" --concurrency 32 --duration "$duration" | tee "$out/loadgen.json"
+build/triage loadgen --server "127.0.0.1:$grpc_port" --concurrency 32 --duration "$duration" | tee "$out/loadgen.json"
 echo
 stop

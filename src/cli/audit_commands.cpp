@@ -33,7 +33,7 @@ const char* audit_usage =
     "usage: triage audit verify --db PATH [--expect-head HASH] [--trusted-keys DIR] [--format text|json]\n"
     "       triage audit replay --db PATH [--rules DIR] [--format text|json] [--since T] [--until T] [--limit N]\n"
     "       triage audit export --db PATH --format jsonl|csv [--since T] [--until T] [--limit N]\n"
-    "       triage audit ship --db PATH --to URL [--replica-id ID] [--batch N]\n"
+    "       triage audit ship --db PATH --to URL [--replica ID] [--batch N]\n"
     "       triage audit verify|replay|export --pg URL [--replica ID] ... (the central store, per replica)\n"
     "       triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
@@ -56,10 +56,10 @@ const CommandSpec audit_specs[] = {
      {},
      {"--db", "--format", "--since", "--until", "--limit", "--pg", "--replica"}},
     {"audit ship",
-     "usage: triage audit ship --db PATH --to URL [--replica-id ID] [--batch N] [--format text|json]\n"
+     "usage: triage audit ship --db PATH --to URL [--replica ID] [--batch N] [--format text|json]\n"
      "  ships the log to the central PostgreSQL store (resumable, idempotent)\n",
      {},
-     {"--db", "--to", "--replica-id", "--batch", "--format"}},
+     {"--db", "--to", "--replica", "--batch", "--format"}},
     {"audit feedback",
      "usage: triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
      "  clinicians' CDS Hooks feedback (accepted / overridden, with reasons) against decisions, then\n"
@@ -283,14 +283,14 @@ int run_ship(const Options& options, Io io) {
   }
   central::ShipOptions ship;
   std::string error;
-  ship.replica_id = options.get("--replica-id", "");
+  ship.replica_id = options.get("--replica", "");
   if (ship.replica_id.empty()) ship.replica_id = central::replica_id_of(options.get("--db", ""), error);
   if (!error.empty()) {
     io.err << "triage audit ship: " << error << "\n";
     return exit_failure;
   }
   if (ship.replica_id.empty()) {
-    io.err << "triage audit ship: the log's records carry no replica id; name it with --replica-id\n";
+    io.err << "triage audit ship: the log's records carry no replica id; name it with --replica\n";
     return exit_failure;
   }
   std::string batch = options.get("--batch", "1000");

@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -73,7 +75,13 @@ bool open_servable(const std::string& command, const std::string& folder, Opened
   return true;
 }
 
+std::string read_error() {
+  int saved = errno;
+  return saved == 0 ? "it could not be read" : std::strerror(saved);
+}
+
 bool read_input(const std::string& path, std::istream& in, std::string& text) {
+  errno = 0;
   if (path != "-") return read_text_file(path, text);
   std::ostringstream buffer;
   buffer << in.rdbuf();
@@ -237,7 +245,7 @@ int run_eval(const std::vector<std::string>& args, Io io) {
   std::string text;
   std::string path = options.get("--intake", "-");
   if (!read_input(path, io.in, text)) {
-    io.err << "triage eval: cannot read the intake file `" << path << "`\n";
+    io.err << "triage eval: cannot read the intake file `" << path << "`: " << read_error() << "\n";
     return exit_invalid_input;
   }
   bool jsonl = options.flag("--jsonl") || (path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0);

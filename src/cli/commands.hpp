@@ -28,6 +28,9 @@ inline constexpr int exit_failure = 1;
 inline constexpr int exit_invalid_input = 2;
 
 // Reads a file, or standard input when `path` is "-"; false when the file cannot be read.
+// Why the last read_input failed, in words (from errno): "No such file or directory".
+std::string read_error();
+
 bool read_input(const std::string& path, std::istream& in, std::string& text);
 
 // Opens the rules in `folder` (through `open_ruleset`, with the analysis cache) for a command that

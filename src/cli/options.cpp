@@ -12,6 +12,22 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// Old spellings kept for one release, hidden from the usage: one spelling per concept across the
+// commands (`--server` for a service's address, `--replica` for a replica's id).
+constexpr std::pair<const char*, const char*> hidden_aliases[] = {
+    {"--target", "--server"},      // loadgen, before version 3
+    {"--replica-id", "--replica"}, // audit ship, before version 3
+};
+
+// `name`, or the canonical spelling it is an old alias of when `spec` takes that one.
+std::string canonical(const std::string& name, const CommandSpec& spec) {
+  if (listed(spec.flags, name) || listed(spec.valued, name)) return name;
+  for (const auto& [alias, current] : hidden_aliases) {
+    if (name == alias && (listed(spec.flags, current) || listed(spec.valued, current))) return current;
+  }
+  return name;
+}
+
 }  // namespace
 
 std::string Options::get(const std::string& name, const std::string& fallback) const {
@@ -45,7 +61,7 @@ Options parse_options(const std::vector<std::string>& args, const CommandSpec& s
       continue;
     }
     auto equals = arg.find('=');
-    std::string name = arg.substr(0, equals);
+    std::string name = canonical(arg.substr(0, equals), spec);
     if (listed(spec.flags, name)) {
       if (equals != std::string::npos) {
         options.error = "option " + name + " takes no value";

@@ -74,11 +74,11 @@ const CommandSpec reload_spec{
 
 const CommandSpec loadgen_spec{
     "loadgen",
-    "usage: triage loadgen --target ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR] [--batch N]\n"
+    "usage: triage loadgen --server ADDR [--concurrency N] [--duration S] [--rate R] [--intakes DIR] [--batch N]\n"
     "  loads a server with the *.json intakes of DIR (rules/examples); reports rps and latency as JSON;\n"
     "  with --batch N every call is an EvaluateBatch of N intakes (decisions_per_s counts the decisions)\n",
     {},
-    {"--target", "--concurrency", "--duration", "--rate", "--intakes", "--batch"}};
+    {"--server", "--concurrency", "--duration", "--rate", "--intakes", "--batch"}};
 
 }  // namespace
 
@@ -118,6 +118,20 @@ std::unique_ptr<v1::TriageService::Stub> connect(const Options& options, std::st
   return v1::TriageService::NewStub(grpc::CreateChannel(options.get("--server", ""), credentials));
 }
 
+// A clear word for a missing or mistyped --server, or empty when it is usable.
+std::string server_problem(const Options& options) {
+  if (!options.has("--server")) {
+    return "--server ADDR is required: the service's gRPC address, for example --server 127.0.0.1:50051";
+  }
+  const std::string server = options.get("--server", "");
+  if (server.find("://") != std::string::npos) {
+    return "--server takes the gRPC address as host:port (for example 127.0.0.1:50051), not a URL like `" +
+           server.substr(0, server.find("://") + 3) + "…`; the HTTP API is for curl and browsers";
+  }
+  if (server.empty()) return "--server is empty: give the service's gRPC address, for example 127.0.0.1:50051";
+  return {};
+}
+
 void prepare(grpc::ClientContext& context, const Options& options) {
   int timeout_ms = std::atoi(options.get("--timeout-ms", "10000").c_str());
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
@@ -136,18 +150,26 @@ int run_call(const std::vector<std::string>& args, Io io) {
   Options options;
   int code = exit_ok;
   if (!parse_command_line(args, call_spec, options, io, code)) return code;
-  if (!options.has("--server") || !options.has("--intake")) {
-    io.err << call_spec.usage;
+  if (std::string problem = server_problem(options); !problem.empty()) {
+    io.err << "triage call: " << problem << "\n" << call_spec.usage;
+    return exit_failure;
+  }
+  if (!options.has("--intake")) {
+    io.err << "triage call: --intake FILE is required (a JSON intake, or - for standard input)\n" << call_spec.usage;
     return exit_failure;
   }
   std::string text, error;
   if (!read_input(options.get("--intake", ""), io.in, text)) {
-    io.err << "triage call: cannot read the intake file `" << options.get("--intake", "") << "`\n";
+    io.err << "triage call: cannot read the intake file `" << options.get("--intake", "") << "`: " << read_error()
+           << "\n";
     return exit_invalid_input;
   }
   std::vector<RawAnswer> raw;
   v1::EvaluateRequest request;
   if (!parse_intake_json(text, raw, error) || !to_request(raw, request, error)) {
+    if (error.find("unexpected text after the JSON value") != std::string::npos) {
+      error += " (`triage call` sends one intake; for one intake per line use `triage eval --intake FILE.jsonl`)";
+    }
     io.err << "triage call: " << error << "\n";
     return exit_invalid_input;
   }
@@ -170,8 +192,8 @@ int run_reload(const std::vector<std::string>& args, Io io) {
   Options options;
   int code = exit_ok;
   if (!parse_command_line(args, reload_spec, options, io, code)) return code;
-  if (!options.has("--server")) {
-    io.err << reload_spec.usage;
+  if (std::string problem = server_problem(options); !problem.empty()) {
+    io.err << "triage reload: " << problem << "\n" << reload_spec.usage;
     return exit_failure;
   }
   std::string error;
@@ -199,7 +221,7 @@ int run_loadgen(const std::vector<std::string>& args, Io io) {
   int code = exit_ok;
   if (!parse_command_line(args, loadgen_spec, parsed, io, code)) return code;
   LoadOptions options;
-  if (parsed.has("--target")) options.target = parsed.get("--target", "");
+  if (parsed.has("--server")) options.target = parsed.get("--server", "");
   if (parsed.has("--concurrency")) options.concurrency = std::max(1, std::atoi(parsed.get("--concurrency", "").c_str()));
   if (parsed.has("--duration")) options.duration_seconds = std::atof(parsed.get("--duration", "").c_str());
   if (parsed.has("--rate")) options.rate = std::atof(parsed.get("--rate", "").c_str());

@@ -18,6 +18,7 @@ struct RawAnswer {
   std::string fact;
   bool boolean = false;
   double number = 0;
+  std::string number_text;  // as written in JSON, when it came from JSON ("4.0"); else empty
   std::string text;
   std::vector<std::string> list;
 };

@@ -59,6 +59,7 @@ bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, st
       case JsonValue::Kind::number:
         answer.kind = RawAnswer::Kind::number;
         answer.number = value.number;
+        answer.number_text = value.number_text;
         break;
       case JsonValue::Kind::string:
         answer.kind = RawAnswer::Kind::text;

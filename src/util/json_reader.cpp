@@ -80,7 +80,8 @@ class Reader {
       if (!digits()) return fail("expected digits in the exponent");
     }
     out.kind = JsonValue::Kind::number;
-    out.number = std::strtod(std::string(text_.substr(start, pos_ - start)).c_str(), nullptr);
+    out.number_text = std::string(text_.substr(start, pos_ - start));
+    out.number = std::strtod(out.number_text.c_str(), nullptr);
     return true;
   }
 

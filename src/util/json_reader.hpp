@@ -17,6 +17,7 @@ struct JsonValue {
   enum class Kind { null, boolean, number, string, array, object } kind = Kind::null;
   bool boolean = false;
   double number = 0;
+  std::string number_text;  // number: as written ("4", "4.0", "4e0"), so whole-number answers can be strict
   std::string string;
   std::vector<JsonValue> array;
   std::vector<JsonMember> object;  // in document order; keys are unique

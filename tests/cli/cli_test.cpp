@@ -86,6 +86,9 @@ TEST_CASE("eval exits 2 on invalid input, naming the fact", "[cli]") {
       {R"({"answers": {"pain_intensity": 12}})", "`pain_intensity` expects a whole number from 0 to 10, got 12"},
       {R"({"answers": {"sadle_numbness": true}})", "did you mean `saddle_numbness`?"},
       {"{", "not valid JSON"},
+      // version 3: a whole number is written as one
+      {R"({"answers": {"pain_intensity": 4.0}})", "`pain_intensity` expects a whole number from 0 to 10, got 4.0"},
+      {R"({"answers": {"age": 4e1}})", "`age` expects a whole number from 0 to 120, got 4e1"},
   }));
   Run result = run(cli::run_eval, {"--rules", rules(), "--intake", "-"}, c.intake);
   CHECK(result.code == 2);
@@ -94,7 +97,10 @@ TEST_CASE("eval exits 2 on invalid input, naming the fact", "[cli]") {
 }
 
 TEST_CASE("eval exits 2 for an unreadable intake file and 1 for a broken ruleset", "[cli]") {
-  CHECK(run(cli::run_eval, {"--rules", rules(), "--intake", "/no/such/file.json"}).code == 2);
+  Run missing = run(cli::run_eval, {"--rules", rules(), "--intake", "/no/such/file.json"});
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("cannot read the intake file `/no/such/file.json`: No such file or directory") !=
+        std::string::npos);
   CHECK(run(cli::run_eval, {"--rules", test::source_path("tests/check/golden/unknown_fact_did_you_mean"),
                             "--intake", "-"}, "{\"answers\": {}}")
             .code == 1);
@@ -171,6 +177,30 @@ TEST_CASE("audit: usage, missing files and formats are errors with a reason", "[
   CHECK(err.str().find("--db PATH is required") != std::string::npos);
   CHECK(cli::run_audit({"verify", "--db", "/no/such/audit.db"}, io) == 1);
   CHECK(err.str().find("cannot read the audit log") != std::string::npos);
+}
+
+TEST_CASE("call and reload say what --server must be before connecting", "[cli]") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  auto c = GENERATE(values<Case>({
+      {{"--intake", "-"}, "triage call: --server ADDR is required: the service's gRPC address"},
+      {{"--server", "http://127.0.0.1:8080", "--intake", "-"}, "not a URL like `http://…`"},
+      {{"--server", "127.0.0.1:1"}, "triage call: --intake FILE is required"},
+  }));
+  Run result = run(cli::run_call, c.args, "{\"answers\": {}}");
+  CHECK(result.code == 1);
+  CHECK(result.err.find(c.message) != std::string::npos);
+  Run reload = run(cli::run_reload, {});
+  CHECK(reload.err.find("triage reload: --server ADDR is required") != std::string::npos);
+}
+
+TEST_CASE("call: two JSON values in one intake file point to eval --jsonl", "[cli]") {
+  Run result = run(cli::run_call, {"--server", "127.0.0.1:1", "--intake", "-"},
+                   "{\"answers\": {}}\n{\"answers\": {}}\n");
+  CHECK(result.code == 2);
+  CHECK(result.err.find("for one intake per line use `triage eval --intake FILE.jsonl`") != std::string::npos);
 }
 
 }  // namespace triage

@@ -41,6 +41,18 @@ TEST_CASE("the option parser knows flags, valued options and positionals", "[cli
   CHECK(cli::parse_options({"file"}, strict_spec).error == "unexpected argument file");
 }
 
+TEST_CASE("old spellings are hidden aliases of the one spelling per concept", "[cli][options]") {
+  cli::CommandSpec load{"loadgen", "usage", {}, {"--server", "--duration"}};
+  cli::Options options = cli::parse_options({"--target", "127.0.0.1:1", "--duration=2"}, load);
+  CHECK(options.error.empty());
+  CHECK(options.get("--server", "") == "127.0.0.1:1");
+  cli::CommandSpec ship{"audit ship", "usage", {}, {"--replica"}};
+  CHECK(cli::parse_options({"--replica-id", "r1"}, ship).get("--replica", "") == "r1");
+  // An alias is only accepted where its canonical option is.
+  cli::CommandSpec other{"eval", "usage", {}, {"--rules"}};
+  CHECK(cli::parse_options({"--target", "x"}, other).error == "unknown option --target");
+}
+
 TEST_CASE("every command prints its usage for --help and exits 0", "[cli][options]") {
   using Command = int (*)(const std::vector<std::string>&, cli::Io);
   struct Case {
