@@ -34,7 +34,7 @@ TextCounts count_text(std::string_view text);
 double reading_grade(const TextCounts& counts);
 double reading_grade(std::string_view text);
 
-// A `readability` diagnostic (a note until the shipped texts are rewritten) for every patient-facing string of `files` above max_reading_grade or
+// A `readability` warning for every patient-facing string of `files` above max_reading_grade or
 // with a sentence longer than max_sentence_words, located at the string.
 Diagnostics readability_warnings(const std::vector<ParsedFile>& files);
 
