@@ -455,6 +455,10 @@ class Analyzer {
         flag_only.push_back(fact);
       }
     }
+    std::vector<std::uint32_t> rule_atom_list;
+    for (std::uint32_t i = 0; i < rule_atoms.size(); ++i) {
+      if (rule_atoms[i]) rule_atom_list.push_back(i);
+    }
     std::vector<int> completed = merge(refined, flag_only);  // the bounded facts first: they prune soonest
     std::size_t combinations = 1;
     for (const auto& values : classes) combinations *= std::max<std::size_t>(1, values.size());
@@ -472,7 +476,9 @@ class Analyzer {
     std::vector<Truth> atoms(ruleset_.atoms.size()), truths(ruleset_.rules.size());
     // The interval [low, high] of each refined fact's chosen rule class.
     std::vector<std::pair<model::FactValue, model::FactValue>> bounds(model_.facts.size());
+    std::size_t still_unreached = model_.techniques.size();
     for (model::FactValue area : areas) {
+      if (still_unreached == 0) break;  // every technique is reachable: nothing left to find
       std::map<std::vector<Truth>, Answers> representatives;
       std::vector<std::size_t> digits(others.size(), 0);
       for (std::size_t combination = 0; combination < combinations; ++combination) {
@@ -496,7 +502,7 @@ class Analyzer {
         for (std::size_t i = 0; i < values.size(); ++i) {
           if (defaulted.test(i)) values[i] = ruleset_.defaults[i];
         }
-        compute_atoms(ruleset_, values, answers.known | defaulted, atoms.data());
+        compute_atoms(ruleset_, values, answers.known | defaulted, atoms.data(), rule_atom_list);
         for (std::size_t r = 0; r < ruleset_.rules.size(); ++r) {
           truths[r] = run_program(ruleset_, ruleset_.rules[r].condition, atoms.data());
         }
@@ -516,7 +522,9 @@ class Analyzer {
         for (model::FactValue kit : equipment) {
           if (plan.equipment_fact >= 0) answers.values[plan.equipment_fact] = kit, answers.known.set(plan.equipment_fact);
           Evaluation decided = evaluate(ruleset_, answers);
-          for (const auto& entry : decided.plan) reached[entry.technique] = true;
+          for (const auto& entry : decided.plan) {
+            if (!reached[entry.technique]) reached[entry.technique] = true, --still_unreached;
+          }
         }
       }
     }

@@ -653,6 +653,14 @@ void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::Fact
   }
 }
 
+void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::FactValue>& values,
+                   const model::FactSet& known, Truth* out, const std::vector<std::uint32_t>& only) {
+  for (std::uint32_t i : only) {
+    const Atom& atom = ruleset.atoms[i];
+    out[i] = known.test(atom.fact) ? from_bool(holds(atom, values[atom.fact])) : Truth::unknown;
+  }
+}
+
 Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   const model::Ruleset& model = *ruleset.model;
   thread_local CircuitScratch circuit;

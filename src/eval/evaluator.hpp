@@ -19,5 +19,8 @@ Truth run_program(const CompiledRuleset& ruleset, const Program& program, const 
 // in `known` makes its atoms unknown. `out` must hold ruleset.atoms.size() entries.
 void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::FactValue>& values,
                    const model::FactSet& known, Truth* out);
+// The same for the atoms listed in `only` (indices into ruleset.atoms); the others are left as they are.
+void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::FactValue>& values,
+                   const model::FactSet& known, Truth* out, const std::vector<std::uint32_t>& only);
 
 }  // namespace triage
