@@ -112,11 +112,14 @@ std::optional<HookRequest> parse_hook_request(const Json& body, const std::strin
   if (body.contains("prefetch") && body["prefetch"].is_object() && body["prefetch"].contains("questionnaireResponse")) {
     request.prefetch_given = true;
     const Json& value = body["prefetch"]["questionnaireResponse"];
-    if (value.is_object() && fhir::string_member(value, "resourceType") == "QuestionnaireResponse") {
-      request.response = value;
-    } else if (value.is_object() && fhir::string_member(value, "resourceType") == "Bundle" && value.contains("entry") &&
-               value["entry"].is_array()) {
-      request.response = latest_response(value);
+    bool resource = value.is_object() && fhir::string_member(value, "resourceType") == "QuestionnaireResponse";
+    bool bundle = value.is_object() && fhir::string_member(value, "resourceType") == "Bundle" &&
+                  (!value.contains("entry") || value["entry"].is_array());
+    if (resource || bundle) {
+      ResponseChoice choice = choose_response(value, hook_patient(request.context));
+      request.response = std::move(choice.response);
+      request.other_patient = choice.other_patient;
+      request.not_decidable = choice.not_decidable;
     } else if (!value.is_null()) {
       error = "prefetch `questionnaireResponse` must be a QuestionnaireResponse, a Bundle or null";
       return std::nullopt;
@@ -144,23 +147,83 @@ std::string response_search(const fhir::FhirNames& names, const std::string& pat
          "&status=completed&_sort=-authored&_count=1";
 }
 
-Json latest_response(const Json& bundle) {
-  Json response;
-  if (!bundle.is_object() || !bundle.contains("entry") || !bundle["entry"].is_array()) return response;
+std::string hook_patient(const Json& context) {
+  if (!context.is_object() || !context.contains("patientId") || !context["patientId"].is_string()) return "";
+  return context["patientId"].get<std::string>();
+}
+
+namespace {
+
+// The patient id a Reference names: "Patient/p1", ".../fhir/Patient/p1", "Patient/p1/_history/2";
+// "" when it names no Patient.
+std::string referenced_patient(const Json& subject) {
+  if (!subject.is_object() || !subject.contains("reference") || !subject["reference"].is_string()) return "";
+  std::string reference = subject["reference"].get<std::string>();
+  std::size_t history = reference.find("/_history/");
+  if (history != std::string::npos) reference.erase(history);
+  std::size_t at = reference.rfind("Patient/");
+  if (at == std::string::npos || (at > 0 && reference[at - 1] != '/')) return "";
+  std::string id = reference.substr(at + 8);
+  return id.find('/') == std::string::npos ? id : "";
+}
+
+}  // namespace
+
+std::string unusable_for(const Json& response, const std::string& patient_id) {
+  std::string status = fhir::string_member(response, "status");
+  if (status == "entered-in-error" || status == "stopped") return "status " + status;
+  if (!patient_id.empty() && response.contains("subject") && referenced_patient(response["subject"]) != patient_id) {
+    return "another patient";
+  }
+  return "";
+}
+
+ResponseChoice choose_response(const Json& resources, const std::string& patient_id) {
+  ResponseChoice choice;
   std::string latest;
-  for (const auto& entry : bundle["entry"]) {
-    if (!entry.is_object() || !entry.contains("resource")) continue;
-    const Json& resource = entry["resource"];
-    if (!resource.is_object() || fhir::string_member(resource, "resourceType") != "QuestionnaireResponse") continue;
+  auto consider = [&](const Json& resource) {
+    if (!resource.is_object() || fhir::string_member(resource, "resourceType") != "QuestionnaireResponse") return;
+    std::string why = unusable_for(resource, patient_id);
+    if (why == "another patient") return void(++choice.other_patient);
+    if (!why.empty()) return void(++choice.not_decidable);
     std::string authored =
         resource.contains("authored") && resource["authored"].is_string() ? resource["authored"].get<std::string>() : "";
     // RFC 3339 times in the same zone order as text; the first of equal ones wins.
-    if (response.is_null() || authored > latest) {
-      response = resource;
+    if (choice.response.is_null() || authored > latest) {
+      choice.response = resource;
       latest = authored;
     }
+  };
+  if (fhir::string_member(resources, "resourceType") == "QuestionnaireResponse") {
+    consider(resources);
+  } else if (resources.is_object() && resources.contains("entry") && resources["entry"].is_array()) {
+    for (const auto& entry : resources["entry"]) {
+      if (entry.is_object() && entry.contains("resource")) consider(entry["resource"]);
+    }
   }
-  return response;
+  return choice;
+}
+
+Json ignored_response_card(const ResponseChoice& choice, const std::string& source_label) {
+  std::string detail = "No back-pain triage was done. ";
+  if (choice.other_patient > 0) {
+    detail += std::to_string(choice.other_patient) +
+              (choice.other_patient == 1 ? " back-pain questionnaire response" : " back-pain questionnaire responses") +
+              " sent with this request belong to another patient and were not used. Check the EHR's prefetch "
+              "or FHIR search before acting on any triage for this patient. ";
+  }
+  if (choice.not_decidable > 0) {
+    detail += std::to_string(choice.not_decidable) +
+              (choice.not_decidable == 1 ? " response was" : " responses were") +
+              " marked entered-in-error or stopped, and such responses are not triaged.";
+  }
+  std::string summary = choice.other_patient > 0 ? "Back-pain questionnaire on file is for another patient; not used"
+                                                 : "Back-pain questionnaire on file was withdrawn; not triaged";
+  return {{"uuid", fhir::new_uuid()},
+          {"summary", summary},
+          {"detail", detail},
+          {"indicator", choice.other_patient > 0 ? "warning" : "info"},
+          {"source", {{"label", source_label}}}};
 }
 
 bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why) {

@@ -28,7 +28,9 @@ struct HookRequest {
   std::string fhir_access_token;  // fhirAuthorization.access_token (a Bearer token); empty when none
   Json context;              // the hook's context object
   bool prefetch_given = false;  // the "questionnaireResponse" prefetch key was present (even as null)
-  Json response;             // the QuestionnaireResponse found in the prefetch (latest `authored`), or null
+  Json response;             // the hook patient's newest decidable QuestionnaireResponse in the prefetch, or null
+  int other_patient = 0;     // prefetched responses about another patient: never used
+  int not_decidable = 0;     // prefetched responses entered-in-error or stopped: never decided
 };
 
 // The search the discovery prefetch names, for one patient: `QuestionnaireResponse?subject=Patient/<id>&
@@ -36,9 +38,28 @@ struct HookRequest {
 // With `patient_id` "{{context.patientId}}" it is the prefetch template itself.
 std::string response_search(const fhir::FhirNames& names, const std::string& patient_id);
 
-// The QuestionnaireResponse with the latest `authored` among a Bundle's entries (the first of
-// equal ones), or null when it has none.
-Json latest_response(const Json& bundle);
+// Why `response` must not be decided for the hook's patient `patient_id`: "another patient" when
+// its subject names a patient other than `patient_id` (or names none that can be read, while the
+// hook names one), "status <s>" when it is entered-in-error or stopped; "" when it may be decided.
+// A response without a subject is taken to be about the hook's patient (the EHR's search chose it).
+std::string unusable_for(const Json& response, const std::string& patient_id);
+
+// The responses a hook may decide from: the newest (latest `authored`, the first of equal ones)
+// among `resources` (a QuestionnaireResponse, or a Bundle's entries) that is usable for
+// `patient_id`, and how many were left out and why.
+struct ResponseChoice {
+  Json response;           // null when none is usable
+  int other_patient = 0;   // about another patient
+  int not_decidable = 0;   // entered-in-error or stopped
+};
+ResponseChoice choose_response(const Json& resources, const std::string& patient_id);
+
+// The hook's patient: context.patientId, or "" when the context names none.
+std::string hook_patient(const Json& context);
+
+// The card that says a response on file was not used (another patient's, or withdrawn), without
+// any of its answers; its summary is under 140 characters.
+Json ignored_response_card(const ResponseChoice& choice, const std::string& source_label);
 
 // Whether the service may call `fhir_server` (CDS Hooks fhirServer): an http:// or https:// URL
 // without user info, query or fragment, equal to one of `allowed` (URL prefixes, trailing `/`

@@ -171,15 +171,25 @@ const Json* unwrap_response(const Json& body, std::vector<Issue>& issues) {
   const std::string type = body["resourceType"].get<std::string>();
   if (type == "QuestionnaireResponse") return &body;
   if (type == "Parameters" && body.contains("parameter") && body["parameter"].is_array()) {
+    const Json* found = nullptr;
+    int count = 0;
     for (const auto& parameter : body["parameter"]) {
       if (!parameter.is_object() || !parameter.contains("name") || !parameter.contains("resource")) continue;
       const Json& name = parameter["name"];
       const Json& resource = parameter["resource"];
       if (name.is_string() && (name == "in" || name == "questionnaireResponse" || name == "response") &&
           resource.is_object() && string_member(resource, "resourceType") == "QuestionnaireResponse") {
-        return &resource;
+        if (found == nullptr) found = &resource;
+        ++count;
       }
     }
+    if (count > 1) {
+      // Deciding one of several would be deciding on a guess about which patient or answers were meant.
+      issues.push_back({"invalid", "Parameters holds " + std::to_string(count) +
+                                       " QuestionnaireResponses; send exactly one", "Parameters.parameter"});
+      return nullptr;
+    }
+    if (found != nullptr) return found;
     issues.push_back({"required", "no parameter `in` holding a QuestionnaireResponse", "Parameters.parameter"});
     return nullptr;
   }
@@ -205,6 +215,9 @@ ResponseAnswers read_response(const Json& response, const v1::Questionnaire& que
     out.status = status->get<std::string>();
     if (std::find(std::begin(statuses), std::end(statuses), out.status) == std::end(statuses)) {
       reader.issue("code-invalid", root + ".status", "`" + out.status + "` is not a QuestionnaireResponse status");
+    } else if (out.status == "entered-in-error" || out.status == "stopped") {
+      reader.issue("business-rule", root + ".status",
+                   "a response that is `" + out.status + "` is not triaged: it was withdrawn or never finished");
     }
   }
   auto canonical = response.find("questionnaire");

@@ -232,6 +232,19 @@ void decide_hook(const cds::HookRequest& request, const Json& response, FhirServ
                  });
 }
 
+// No response the hook may decide from: no cards when there was none, else a card saying that
+// what was on file was not used (another patient's, or withdrawn) and a warning in the log,
+// neither with any answer in it.
+HttpResult nothing_usable(const cds::ResponseChoice& choice, const FhirService& service) {
+  if (choice.other_patient == 0 && choice.not_decidable == 0) return cds_result(200, {{"cards", Json::array()}});
+  std::string label = "Back-pain triage rules";
+  if (auto ruleset = service.ruleset ? service.ruleset() : nullptr) label += " " + ruleset->model->hash.substr(0, 19);
+  HttpResult result = cds_result(200, {{"cards", Json::array({cds::ignored_response_card(choice, label)})}});
+  result.log_note = "questionnaire responses not used: " + std::to_string(choice.other_patient) + " about another patient, " +
+                    std::to_string(choice.not_decidable) + " entered-in-error or stopped";
+  return result;
+}
+
 // The hook came without its prefetch but with a fhirServer the operator allows: fetch the
 // patient's latest response with the prefetch's own search, then decide as with a prefetch.
 void fetch_and_decide(std::shared_ptr<cds::HookRequest> request, FhirService& service, const cds::JwtResult& jwt,
@@ -260,9 +273,9 @@ void fetch_and_decide(std::shared_ptr<cds::HookRequest> request, FhirService& se
         refused.log_note = "fhirServer answer is not a searchset Bundle";
         return reply(std::move(refused));
       }
-      Json response = cds::latest_response(bundle);
-      if (response.is_null()) return reply(cds_result(200, {{"cards", Json::array()}}));  // nothing on file
-      decide_hook(*request, response, service, jwt, std::move(reply));
+      cds::ResponseChoice choice = cds::choose_response(bundle, cds::hook_patient(request->context));
+      if (choice.response.is_null()) return reply(nothing_usable(choice, service));
+      decide_hook(*request, choice.response, service, jwt, std::move(reply));
     } catch (const nlohmann::json::exception& e) {
       fallback(malformed(false, e));
     }
@@ -279,7 +292,8 @@ void post_hook(const std::string& service_id, std::string_view body, const Heade
   if (!request) return reply(cds_error(400, why));
   if (request->response.is_null()) {
     if (request->prefetch_given && !input["prefetch"]["questionnaireResponse"].is_null()) {
-      return reply(cds_result(200, {{"cards", Json::array()}}));  // the search found no response: nothing to say
+      // The search found no usable response: nothing to say, or why what it found was not used.
+      return reply(nothing_usable({Json(), request->other_patient, request->not_decidable}, service));
     }
     if (request->fhir_server.empty()) {
       return reply(cds_error(412, "prefetch `questionnaireResponse` is missing and no fhirServer was given"));

@@ -314,6 +314,11 @@ void Router::serve_fhir(const Request& request, std::function<void(Reply)> reply
             if (name == "WWW-Authenticate") reason = value;
           }
           log->warn("cds_unauthorized", {{"client", client}, {"path", path}, {"challenge", reason}});
+        } else if (out.status < 400 && !result.log_note.empty()) {
+          // Answered, with something the operator should know (a response about another patient
+          // ignored); never the answers.
+          log->warn("fhir_note", {{"status", std::to_string(out.status), true}, {"client", client}, {"path", path},
+                                  {"reason", result.log_note}});
         } else if (out.status >= 400) {
           // Refused before (or instead of) a decision; the body is not logged: it may quote answers.
           if (result.log_note.empty()) {

@@ -554,3 +554,113 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
 }
 
 }  // namespace triage::test
+
+namespace triage::test {
+namespace {
+
+// A response for `patient` authored at `authored`, answering as the example intake `file`.
+Json response_for(const Json& questionnaire, const std::string& file, const std::string& patient,
+                  const std::string& authored, const std::string& status = "completed") {
+  Json response = response_from_intake(questionnaire, example_answers(file));
+  response["subject"] = {{"reference", "Patient/" + patient}};
+  response["authored"] = authored;
+  response["status"] = status;
+  return response;
+}
+
+}  // namespace
+
+TEST_CASE("CDS Hooks never decides another patient's response (hardening v3, the wrong patient)", "[cds][patient]") {
+  CdsFixture fixture;
+  Json questionnaire = questionnaire_json(fixture);
+  // The hook is for p1. p2's response is an emergency; p1's a routine referral.
+  Json theirs = response_for(questionnaire, "emergency_cauda_equina.json", "p2", "2026-12-01T10:00:00Z");
+  Json mine = response_for(questionnaire, "routine_pain_below_knee.json", "p1", "2026-11-20T10:00:00Z");
+  auto hook = [&](const Json& prefetch) {
+    return fixture.call("POST", "/cds-services/back-pain-triage", hook_call({{"questionnaireResponse", prefetch}}),
+                        fixture.good());
+  };
+  SECTION("a prefetched response about another patient: a card saying so, no decision, no referral") {
+    auto result = hook(theirs);
+    REQUIRE(result.status == 200);
+    CHECK(fixture.decisions.empty());
+    Json card = Json::parse(result.body)["cards"][0];
+    CHECK(card["summary"] == "Back-pain questionnaire on file is for another patient; not used");
+    CHECK(card["summary"].get<std::string>().size() < 140);
+    CHECK(card["indicator"] == "warning");
+    CHECK_FALSE(card.contains("suggestions"));
+    CHECK(result.body.find("p2") == std::string::npos);  // nothing of the other patient is echoed
+    CHECK_THAT(result.log_note, Catch::Contains("1 about another patient"));
+  }
+  SECTION("absolute and versioned references to the other patient are refused too") {
+    theirs["subject"]["reference"] = "https://ehr.test/fhir/Patient/p2/_history/3";
+    CHECK(Json::parse(hook(theirs).body)["cards"][0]["indicator"] == "warning");
+    theirs["subject"] = {{"identifier", {{"value", "nhs-123"}}}};  // no reference to match: not used
+    CHECK(Json::parse(hook(theirs).body)["cards"][0]["indicator"] == "warning");
+    CHECK(fixture.decisions.empty());
+  }
+  SECTION("a Bundle mixing patients: the hook patient's newest response is decided, not the newest overall") {
+    Json bundle = search_bundle(theirs);
+    bundle["entry"].push_back({{"resource", mine}});
+    auto result = hook(bundle);
+    REQUIRE(result.status == 200);
+    REQUIRE(fixture.decisions.size() == 1);
+    CHECK(fixture.decisions[0].urgency() == v1::routine);
+    Json card = Json::parse(result.body)["cards"][0];
+    CHECK(card["indicator"] == "info");
+    CHECK(card["suggestions"][0]["actions"][0]["resource"]["subject"]["reference"] == "Patient/p1");
+  }
+  SECTION("the hook patient's own reference, absolute or versioned, is decided") {
+    mine["subject"]["reference"] = "https://ehr.test/fhir/Patient/p1/_history/2";
+    REQUIRE(hook(mine).status == 200);
+    CHECK(fixture.decisions.size() == 1);
+  }
+  SECTION("responses entered-in-error or stopped are not decided") {
+    for (const char* status : {"entered-in-error", "stopped"}) {
+      Json withdrawn = response_for(questionnaire, "emergency_cauda_equina.json", "p1", "2026-12-02T10:00:00Z", status);
+      auto result = hook(withdrawn);
+      REQUIRE(result.status == 200);
+      CHECK(Json::parse(result.body)["cards"][0]["summary"] == "Back-pain questionnaire on file was withdrawn; not triaged");
+      // Beside an older completed one, the completed one is decided.
+      Json bundle = search_bundle(withdrawn);
+      bundle["entry"].push_back({{"resource", mine}});
+      REQUIRE(hook(bundle).status == 200);
+    }
+    REQUIRE(fixture.decisions.size() == 2);
+    CHECK(fixture.decisions[0].urgency() == v1::routine);
+    CHECK(fixture.decisions[1].urgency() == v1::routine);
+  }
+  SECTION("the same from the fhirServer's search answer") {
+    fixture.service.fhir_servers = {"https://fhir.ehr.test/r4"};
+    fixture.service.fetch = [&](const std::string&, const std::string&, std::function<void(fhir::Fetched)> done) {
+      done({true, 200, "", search_bundle(theirs).dump()});
+    };
+    Json call = hook_call(nullptr);
+    call["fhirServer"] = "https://fhir.ehr.test/r4";
+    auto result = fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.good());
+    REQUIRE(result.status == 200);
+    CHECK(fixture.decisions.empty());
+    CHECK(Json::parse(result.body)["cards"][0]["summary"] == "Back-pain questionnaire on file is for another patient; not used");
+  }
+}
+
+TEST_CASE("FHIR $evaluate refuses a Parameters with two responses and a withdrawn response", "[fhir][patient]") {
+  CdsFixture fixture;
+  Json questionnaire = questionnaire_json(fixture);
+  Json one = response_for(questionnaire, "emergency_cauda_equina.json", "p1", "2026-12-01T10:00:00Z");
+  Json two = response_for(questionnaire, "self_care_lower_back.json", "p2", "2026-12-01T10:00:00Z");
+  Json parameters = {{"resourceType", "Parameters"},
+                     {"parameter", Json::array({{{"name", "in"}, {"resource", one}}, {{"name", "in"}, {"resource", two}}})}};
+  auto result = fixture.call("POST", "/fhir/QuestionnaireResponse/$evaluate", parameters,
+                             {{"Content-Type", "application/fhir+json"}});
+  CHECK(result.status == 400);
+  CHECK_THAT(result.body, Catch::Contains("Parameters holds 2 QuestionnaireResponses; send exactly one"));
+  Json stopped = response_for(questionnaire, "emergency_cauda_equina.json", "p1", "2026-12-01T10:00:00Z", "stopped");
+  result = fixture.call("POST", "/fhir/QuestionnaireResponse/$evaluate", stopped,
+                        {{"Content-Type", "application/fhir+json"}});
+  CHECK(result.status == 400);
+  CHECK_THAT(result.body, Catch::Contains("is not triaged"));
+  CHECK(fixture.decisions.empty());
+}
+
+}  // namespace triage::test
