@@ -226,30 +226,142 @@ Json ignored_response_card(const ResponseChoice& choice, const std::string& sour
           {"source", {{"label", source_label}}}};
 }
 
-bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why) {
-  std::size_t scheme = fhir_server.starts_with("https://") ? 8 : fhir_server.starts_with("http://") ? 7 : 0;
-  if (scheme == 0) {
+namespace {
+
+// An http(s) URL taken apart and normalised for comparison: scheme and host in lower case, the
+// port made explicit, the path as its percent-decoded segments (empty ones dropped).
+struct ParsedUrl {
+  std::string scheme, host;
+  int port = 0;
+  std::vector<std::string> segments;
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Parses `text`; false with `why` for anything a tenant boundary could hide behind: another scheme,
+// user info, a query or fragment, spaces, control or non-ASCII bytes, backslashes, a bad port or
+// percent escape, an encoded slash, and dot segments (".", "..", "%2e", ".%2E", …) anywhere.
+bool parse_url(const std::string& text, ParsedUrl& url, std::string& why) {
+  std::size_t scheme_end = text.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : text.substr(0, scheme_end);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") {
     why = "fhirServer must be an http:// or https:// URL";
     return false;
   }
-  for (unsigned char c : fhir_server) {
+  for (unsigned char c : text) {
     if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '\\') {
-      why = "fhirServer must be a plain URL (no query, fragment, spaces or control characters)";
+      why = "fhirServer must be a plain URL (no query, fragment, spaces, backslashes or control characters)";
       return false;
     }
   }
-  std::size_t host_end = fhir_server.find('/', scheme);
-  if (fhir_server.substr(scheme, host_end == std::string::npos ? std::string::npos : host_end - scheme).find('@') !=
-      std::string::npos) {
+  url.scheme = scheme;
+  std::size_t authority_start = scheme_end + 3;
+  std::size_t path_start = text.find('/', authority_start);
+  std::string authority = text.substr(authority_start, path_start == std::string::npos ? std::string::npos
+                                                                                       : path_start - authority_start);
+  if (authority.find('@') != std::string::npos) {
     why = "fhirServer must not carry user info";
     return false;
   }
-  std::string server = fhir_server;
-  while (server.size() > scheme && server.back() == '/') server.pop_back();
-  for (std::string prefix : allowed) {
-    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-    if (prefix.empty()) continue;
-    if (server == prefix || (server.starts_with(prefix) && server[prefix.size()] == '/')) return true;
+  std::size_t colon = authority.rfind(':');
+  bool bracketed = !authority.empty() && authority.front() == '[';
+  if (colon != std::string::npos && (!bracketed || colon > authority.find(']'))) {
+    std::string port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) == 0 || std::stoi(port) > 65535) {
+      why = "fhirServer has an invalid port";
+      return false;
+    }
+    url.port = std::stoi(port);
+    authority.erase(colon);
+  } else {
+    url.port = scheme == "https" ? 443 : 80;
+  }
+  if (authority.empty()) {
+    why = "fhirServer has no host";
+    return false;
+  }
+  for (char& c : authority) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!authority.empty() && authority.back() == '.') authority.pop_back();  // "host." is "host"
+  url.host = authority;
+  std::string path = path_start == std::string::npos ? "" : text.substr(path_start);
+  std::size_t from = 0;
+  while (from <= path.size()) {
+    std::size_t slash = path.find('/', from);
+    std::string raw = path.substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+    std::string segment;
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+      if (raw[k] != '%') {
+        segment += raw[k];
+        continue;
+      }
+      int high = k + 2 < raw.size() ? hex_value(raw[k + 1]) : -1, low = k + 2 < raw.size() ? hex_value(raw[k + 2]) : -1;
+      if (high < 0 || low < 0) {
+        why = "fhirServer has an invalid percent escape";
+        return false;
+      }
+      segment += static_cast<char>(high * 16 + low);
+      k += 2;
+    }
+    if (segment.find('/') != std::string::npos || segment.find('\\') != std::string::npos) {
+      why = "fhirServer must not encode a slash in its path";
+      return false;
+    }
+    if (segment == "." || segment == "..") {
+      why = "fhirServer must not contain dot segments (. or ..)";
+      return false;
+    }
+    if (!segment.empty()) url.segments.push_back(segment);
+    if (slash == std::string::npos) break;
+    from = slash + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+namespace {
+
+// The URL as the service calls it: scheme://host[:port]/segment/… (segments percent-encoded).
+std::string normalised(const ParsedUrl& url) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out = url.scheme + "://" + url.host;
+  if (url.port != (url.scheme == "https" ? 443 : 80)) out += ":" + std::to_string(url.port);
+  for (const auto& segment : url.segments) {
+    out += '/';
+    for (unsigned char c : segment) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why,
+                         std::string* as_called) {
+  ParsedUrl server;
+  if (!parse_url(fhir_server, server, why)) return false;
+  if (as_called != nullptr) *as_called = normalised(server);
+  for (const std::string& prefix : allowed) {
+    ParsedUrl base;
+    std::string ignored;
+    if (!parse_url(prefix, base, ignored)) continue;  // an allow-list entry that is no URL allows nothing
+    if (server.scheme != base.scheme || server.host != base.host || server.port != base.port) continue;
+    if (server.segments.size() < base.segments.size()) continue;
+    if (std::equal(base.segments.begin(), base.segments.end(), server.segments.begin())) return true;
   }
   why = allowed.empty() ? "this service fetches from no FHIR server (none is allow-listed with --cds-fhir-servers)"
                         : "fhirServer is not in the allow-list (--cds-fhir-servers)";

@@ -61,11 +61,16 @@ std::string hook_patient(const Json& context);
 // any of its answers; its summary is under 140 characters.
 Json ignored_response_card(const ResponseChoice& choice, const std::string& source_label);
 
-// Whether the service may call `fhir_server` (CDS Hooks fhirServer): an http:// or https:// URL
-// without user info, query or fragment, equal to one of `allowed` (URL prefixes, trailing `/`
-// ignored) or below one at a `/`. False with `why` otherwise; every server is refused when
-// `allowed` is empty.
-bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why);
+// Whether the service may call `fhir_server` (CDS Hooks fhirServer). Both it and each entry of
+// `allowed` are parsed and normalised (scheme and host in lower case, the default port made
+// explicit, path segments percent-decoded, empty ones dropped); the server is allowed when scheme,
+// host and port are equal and the entry's segments start its own. Refused outright, with `why`:
+// another scheme, user info, a query or fragment, spaces, control bytes, backslashes, an encoded
+// slash and any dot segment (".", "..", "%2e%2e", …), so no tenant boundary can be walked across.
+// Every server is refused when `allowed` is empty.
+// `as_called` (when given) receives the normalised URL, which is the one the service then calls.
+bool fhir_server_allowed(const std::string& fhir_server, const std::vector<std::string>& allowed, std::string& why,
+                         std::string* as_called = nullptr);
 
 // Parses a hook call for `service_id`; nullopt with `error` when it is not one (missing hook or
 // hookInstance, a hook other than the service's, a context that is not an object).

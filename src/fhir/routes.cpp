@@ -298,10 +298,12 @@ void post_hook(const std::string& service_id, std::string_view body, const Heade
     if (request->fhir_server.empty()) {
       return reply(cds_error(412, "prefetch `questionnaireResponse` is missing and no fhirServer was given"));
     }
-    if (!service.fetch || !cds::fhir_server_allowed(request->fhir_server, service.fhir_servers, why)) {
+    std::string as_called;
+    if (!service.fetch || !cds::fhir_server_allowed(request->fhir_server, service.fhir_servers, why, &as_called)) {
       return reply(cds_error(412, "prefetch `questionnaireResponse` is missing and the fhirServer is not queried: " +
                                       (service.fetch ? why : std::string("this server fetches from no FHIR server"))));
     }
+    request->fhir_server = as_called;  // the parsed, normalised URL the allow-list accepted
     return fetch_and_decide(std::make_shared<cds::HookRequest>(std::move(*request)), service, jwt, std::move(reply));
   }
   decide_hook(*request, request->response, service, jwt, std::move(reply));

@@ -169,13 +169,33 @@ TEST_CASE("CDS Hooks: which fhirServer URLs the allow-list lets the service call
       {"https://fhir.example.org.evil.test/r4", false, "allow-list"},
       {"https://fhir.example.org", false, "allow-list"},
       {"http://fhir.example.org/r4", false, "allow-list"},
-      {"http://127.0.0.1:80901", false, "allow-list"},
+      {"http://127.0.0.1:80901", false, "port"},
       {"https://user:pw@fhir.example.org/r4", false, "user info"},
       {"https://fhir.example.org/r4?x=1", false, "no query"},
       {"https://fhir.example.org/r4#x", false, "no query"},
       {"https://fhir.example.org/r4 x", false, "no query"},
       {"file:///etc/passwd", false, "http:// or https://"},
       {"gopher://fhir.example.org/r4", false, "http:// or https://"},
+      // Version 3: tenant escapes (dot segments, encoded, and the like) are refused outright.
+      {"https://fhir.example.org/r4/tenant1/../tenant2", false, "dot segments"},
+      {"https://fhir.example.org/r4/../../../admin", false, "dot segments"},
+      {"https://fhir.example.org/r4/%2e%2e/admin", false, "dot segments"},
+      {"https://fhir.example.org/r4/%2E%2E/admin", false, "dot segments"},
+      {"https://fhir.example.org/r4/.%2e/admin", false, "dot segments"},
+      {"https://fhir.example.org/r4/./t1", false, "dot segments"},
+      {"https://fhir.example.org/r4/t1%2F..%2Ft2", false, "encode a slash"},
+      {"https://fhir.example.org/r4/t1%5C..", false, "encode a slash"},
+      {"https://fhir.example.org/r4\\..\\admin", false, "backslashes"},
+      {"https://fhir.example.org/r4/t%zz", false, "percent escape"},
+      {"https://fhir.example.org:0/r4", false, "port"},
+      {"https://fhir.example.org:99999/r4", false, "port"},
+      // Normalised before comparing: case of scheme and host, default port, empty segments.
+      {"HTTPS://FHIR.Example.ORG/r4/t1", true, ""},
+      {"https://fhir.example.org:443/r4", true, ""},
+      {"https://fhir.example.org.//r4//t1", true, ""},
+      {"https://fhir.example.org/R4", false, "allow-list"},  // paths stay case-sensitive
+      {"https://fhir.example.org:8443/r4", false, "allow-list"},
+      {"http://127.0.0.1:8090/%66hir", true, ""},  // %66 is f: the same segment
   };
   for (const auto& c : cases) {
     INFO(c.server);
@@ -237,6 +257,12 @@ TEST_CASE("CDS Hooks: without a prefetch the service searches an allow-listed fh
     CHECK(calls[0].url == "https://fhir.ehr.test/r4/" + cds::response_search(fixture.service.names, "p1"));
     CHECK(calls[0].token == "secret-token");
   }
+  // The URL called is the normalised one the allow-list accepted.
+  answer = {true, 200, "", bundle};
+  calls.clear();
+  REQUIRE(hook("HTTPS://FHIR.EHR.TEST:443//r4/").status == 200);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].url == "https://fhir.ehr.test/r4/" + cds::response_search(fixture.service.names, "p1"));
   // The decision made from the fetched response is logged like any other, about the hook's patient.
   answer = {true, 200, "", bundle};
   calls.clear();
