@@ -10,6 +10,7 @@
 #include "audit/sqlite.hpp"
 #include "central/pg.hpp"
 #include "central/schema.hpp"
+#include "util/json_text.hpp"
 
 namespace triage::central {
 namespace {
@@ -73,6 +74,25 @@ void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOpt
                   "`, not `" + replica + "`";
       }
     }
+    // PostgreSQL text holds UTF-8 without NUL: a record with other bytes (logged before version 3
+    // refused them at the edge) would fail its whole batch on every round. The records before it
+    // are shipped; it is named, and the ones after it wait.
+    std::string poisoned;
+    for (std::size_t k = 0; problem.empty() && poisoned.empty() && k < rows.size(); ++k) {
+      const auto& row = rows[k];
+      const std::pair<const char*, const std::string*> texts[] = {
+          {"client", &row.client}, {"request_id", &row.request_id}, {"answers", &row.answers},
+          {"decision", &row.decision}, {"decision_id", &row.decision_id}, {"replica_id", &row.replica_id}};
+      for (const auto& [field, text] : texts) {
+        if (text->find('\0') == std::string::npos && valid_utf8(*text) == *text) continue;
+        poisoned = "local record " + std::to_string(row.seq) + " cannot be shipped: its `" + field +
+                   "` is not valid UTF-8 text, which PostgreSQL refuses; the records after it wait until an operator "
+                   "deals with it (docs/limits.md, \"A record the central store refuses\")";
+        rows.resize(k);
+        break;
+      }
+    }
+    if (problem.empty() && rows.empty() && !poisoned.empty()) problem = poisoned;
     if (!problem.empty()) {
       transaction.commit();  // releases the lock; nothing was written
       note_fault(connection, replica, problem);
@@ -126,6 +146,11 @@ void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOpt
     report.shipped += inserted.affected();
     report.central_seq = rows.back().seq;
     ++report.batches;
+    if (!poisoned.empty()) {
+      note_fault(connection, replica, poisoned);
+      report.problem = poisoned;
+      return;
+    }
   }
 }
 

@@ -27,6 +27,7 @@
 
 #include "http/fhir_service.hpp"
 #include "http/routes.hpp"
+#include "util/json_text.hpp"
 
 namespace triage {
 
@@ -229,7 +230,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (!certificate_.empty()) {
       call.client = certificate_;  // under mutual TLS the certificate names the client, nothing else
     } else if (auto id = request["X-Client-Id"]; !id.empty()) {
-      call.client = "id:" + std::string(id.substr(0, max_client_id_characters));
+      call.client = "id:" + std::string(cut_utf8(std::string_view(id.data(), id.size()), max_client_id_characters));
     } else {
       call.client = peer_;
     }

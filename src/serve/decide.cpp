@@ -6,6 +6,7 @@
 #include "api/decision_proto.hpp"
 #include "api/decision_record.hpp"
 #include "eval/evaluator.hpp"
+#include "util/json_text.hpp"
 
 namespace triage {
 namespace {
@@ -38,6 +39,16 @@ DecideStatus Decider::prepare(DecideCall& call, const CompiledRuleset& ruleset, 
     return DecideStatus{DecideCode::invalid_argument, std::move(message), std::move(errors)};
   };
   if (!call.unreadable.empty()) return refuse(call.unreadable, "unreadable intake");
+  // Client-chosen labels are stored in the audit record, logged, exported and shipped: one bad byte
+  // would make all of those invalid (and PostgreSQL refuses it), so they are refused here, for
+  // every protocol alike.
+  if (!printable_utf8(call.request_id)) {
+    return refuse("request_id must be UTF-8 text without control characters", "request_id not printable UTF-8");
+  }
+  if (!printable_utf8(call.client)) {
+    return refuse("the client id (X-Client-Id, or the x-client-id metadata) must be UTF-8 text without control characters",
+                  "client id not printable UTF-8");
+  }
   std::size_t id_characters = utf8_length(call.request_id);
   if (id_characters > max_request_id_characters) {
     return refuse("request_id is " + std::to_string(id_characters) + " characters; at most " +
@@ -160,6 +171,11 @@ void Decider::decide_batch(DecideBatchCall call, v1::EvaluateBatchResponse& resp
     log_refusal(grpc_code, call.client, call.request_id, reason);
     done(DecideStatus{code, std::move(message), {}});
   };
+  if (!printable_utf8(call.request_id) || !printable_utf8(call.client)) {
+    return refuse(DecideCode::invalid_argument, 3,
+                  "the batch's request_id and client id must be UTF-8 text without control characters",
+                  "batch label not printable UTF-8");
+  }
   std::size_t id_characters = utf8_length(call.request_id);
   if (id_characters > max_batch_request_id_characters) {
     return refuse(DecideCode::invalid_argument, 3,

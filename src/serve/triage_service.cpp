@@ -4,6 +4,7 @@
 
 #include "api/answers_proto.hpp"
 #include "serve/admin.hpp"
+#include "util/json_text.hpp"
 #include "serve/reloader.hpp"
 
 namespace triage {
@@ -29,7 +30,7 @@ std::string client_identity(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto id = metadata.find("x-client-id");
   if (id != metadata.end()) {
-    std::string value(id->second.data(), std::min(id->second.size(), max_client_id_characters));
+    std::string value(cut_utf8(std::string_view(id->second.data(), id->second.size()), max_client_id_characters));
     return "id:" + value;
   }
   return "peer:" + context.peer();

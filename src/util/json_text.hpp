@@ -13,4 +13,11 @@ std::string json_quote(std::string_view text);
 // untrusted bytes (a request path) can be quoted into JSON that parsers accept.
 std::string valid_utf8(std::string_view text);
 
+// True when `text` is well-formed UTF-8 without control characters (U+0000-U+001F, U+007F): what a
+// client-chosen label (a request id, a client id) must be before it is stored, logged or shipped.
+bool printable_utf8(std::string_view text);
+
+// At most `max_bytes` of `text`, cut at a character boundary (never inside a UTF-8 sequence).
+std::string_view cut_utf8(std::string_view text, std::size_t max_bytes);
+
 }  // namespace triage

@@ -489,6 +489,27 @@ def run(binary, source_dir, tmp, checks):
                      "the edited record is named (record 10 of replica a)", "  got %r" % verdicts.get("a"))
         text = triage(binary, "audit", "verify", "--pg", url)
         log(text.stdout.strip())
+
+        log("\n== 6: a record the central store refuses is named, the ones before it shipped ==")
+        e, client_e, db_e = start_server(binary, rules, work, "e", pb, health_pb)
+        servers.append(e)
+        evaluate_n(client_e, pb, examples, 10, "e")
+        e.stop(checks)
+        # A log from before version 3 could hold a request_id that is not UTF-8 (the edge now
+        # refuses it): put one in record 6, as such a log would have it.
+        db = sqlite3.connect(db_e)
+        db.execute("UPDATE decisions SET request_id = CAST(X'E2FF' AS TEXT) WHERE seq = 6")
+        db.commit()
+        db.close()
+        shipped = triage(binary, "audit", "ship", "--db", db_e, "--to", url)
+        out = shipped.stdout + shipped.stderr
+        checks.check(shipped.returncode != 0 and "local record 6 cannot be shipped: its `request_id` is not valid UTF-8"
+                     in out, "the shipper names the record PostgreSQL would refuse", "  " + out[-600:])
+        count = pg.sql("SELECT count(*) FROM triage_decisions WHERE replica_id = 'e'").stdout.strip()
+        checks.check(count == "5", "the records before it are shipped", "  central holds %r of replica e" % count)
+        again = triage(binary, "audit", "ship", "--db", db_e, "--to", url)
+        checks.check(again.returncode != 0 and "local record 6" in again.stdout + again.stderr,
+                     "every later round names it again (it does not stall silently)")
     finally:
         for s in servers:
             s.kill()

@@ -227,6 +227,35 @@ TEST_CASE("400 names every bad answer, 504 past the deadline and 503 when not re
   CHECK(header(down, "Retry-After") == "1");
 }
 
+TEST_CASE("a request_id or client id that is not printable UTF-8 is refused at the edge, nothing logged",
+          "[http][utf8]") {
+  // Hardening v3 item 2: one such byte in the audit record made the reply, the JSON logs and
+  // `audit export` invalid JSON, and stopped central shipping at that record for good.
+  Fixture f;
+  const std::string answers = R"("answers": {"bladder_or_bowel_change": true})";
+  for (const std::string& id : {std::string("\xff\xfe"), std::string("cut \xe2\x82"), std::string("\\u0007bell"),
+                                std::string("tab\\there")}) {
+    INFO(id);
+    auto reply = f.handle("POST", "/v1/evaluate", "{" + answers + R"(, "request_id": ")" + id + "\"}");
+    CHECK(reply.status == 400);
+    CHECK(reply.body.find("request_id must be UTF-8 text without control characters") != std::string::npos);
+    CHECK(valid_utf8(reply.body) == reply.body);
+  }
+  http_api::Request request{"POST", "/v1/evaluate", "application/json", "id:\xc3\x28", "", "{" + answers + "}", ""};
+  v1::Decision decision;
+  std::promise<http_api::Reply> promise;
+  f.router->handle(request, decision, [&](http_api::Reply reply) { promise.set_value(std::move(reply)); });
+  http_api::Reply reply = promise.get_future().get();
+  CHECK(reply.status == 400);
+  CHECK(reply.body.find("the client id (X-Client-Id") != std::string::npos);
+  // A well-formed non-ASCII id is fine.
+  CHECK(f.handle("POST", "/v1/evaluate", "{" + answers + R"(, "request_id": "séance-ü-✓"})").status == 200);
+  std::string error;
+  auto reader = AuditReader::open((f.folder / "audit.db").string(), error);
+  REQUIRE(reader);
+  CHECK(reader->last_seq() == 1);
+}
+
 TEST_CASE("the shipping lag is in /readyz, GET /v1/ruleset and GetRuleset only when the server ships", "[http]") {
   Fixture f;
   const std::vector<std::string> ruleset_paths{"/v1/ruleset", "/triage.v1.TriageService/GetRuleset"};
