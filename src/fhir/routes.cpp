@@ -1,5 +1,6 @@
 #include "fhir/routes.hpp"
 
+#include <cctype>
 #include <chrono>
 
 #include "api/answers_proto.hpp"
@@ -11,6 +12,7 @@
 #include "fhir/questionnaire.hpp"
 #include "fhir/response.hpp"
 #include "intake/intake.hpp"
+#include "util/json_text.hpp"
 
 namespace triage::fhir {
 namespace {
@@ -329,6 +331,75 @@ HttpResult post_feedback(const std::string& service_id, std::string_view body, c
   return cds_result(200, Json::object());
 }
 
+// The query parameters of `target`, percent-decoded ('+' is a space), in order.
+std::vector<std::pair<std::string, std::string>> query_parameters(std::string_view target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return out;
+  auto decode = [](std::string_view text) {
+    std::string value;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '+') {
+        value += ' ';
+      } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+        value += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        value += text[i];
+      }
+    }
+    return value;
+  };
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    std::size_t equals = pair.find('=');
+    out.emplace_back(decode(pair.substr(0, equals)), equals == std::string_view::npos ? "" : decode(pair.substr(equals + 1)));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+// 406 when the client asks for a format other than JSON: `_format=xml` (or a FHIR XML type), or an
+// Accept header that names XML and neither JSON nor a wildcard. This server speaks FHIR JSON only.
+bool wants_other_format(std::string_view target, const Headers& headers, std::string& asked) {
+  for (const auto& [name, value] : query_parameters(target)) {
+    if (name != "_format") continue;
+    std::string format = lower(value);
+    if (format != "json" && format != "application/json" && format != "application/fhir+json") {
+      asked = "_format=" + value;
+      return true;
+    }
+  }
+  std::string accept = lower(header(headers, "accept"));
+  if (!accept.empty() && accept.find("json") == std::string::npos && accept.find("*/*") == std::string::npos &&
+      accept.find("application/*") == std::string::npos) {
+    asked = "Accept: " + header(headers, "accept");
+    return true;
+  }
+  return false;
+}
+
+// GET /fhir/Questionnaire?url=<canonical>[|version]: a searchset Bundle with the served
+// Questionnaire when the url names it (or no url is given), else an empty one.
+Json questionnaire_search(std::string_view target, FhirService& service) {
+  bool match = true;
+  for (const auto& [name, value] : query_parameters(target)) {
+    if (name == "url") match = value.substr(0, value.find('|')) == service.names.questionnaire_url();
+  }
+  Json bundle = {{"resourceType", "Bundle"}, {"type", "searchset"}, {"total", match ? 1 : 0}};
+  if (match) {
+    Json questionnaire = to_fhir_questionnaire(to_questionnaire(*service.ruleset()), service.names);
+    bundle["entry"] = Json::array({{{"fullUrl", service.base_url + "/fhir/Questionnaire/" + questionnaire_id},
+                                    {"resource", std::move(questionnaire)},
+                                    {"search", {{"mode", "match"}}}}});
+  }
+  return bundle;
+}
+
 void route(std::string_view method, std::string_view target, const Headers& headers, std::string_view body,
            FhirService& service, std::string_view client, Reply& reply) {
   std::string path(target.substr(0, target.find('?')));
@@ -341,6 +412,14 @@ void route(std::string_view method, std::string_view target, const Headers& head
     r.headers.push_back({"Allow", allowed});
     return r;
   };
+  if (std::string asked; path.starts_with("/fhir") && wants_other_format(target, headers, asked)) {
+    return reply(fhir_error(406, "not-supported", "this server answers FHIR JSON only (application/fhir+json), not " +
+                                                       valid_utf8(asked.substr(0, 120))));
+  }
+  if (path == "/fhir/Questionnaire") {
+    if (!get) return reply(wrong_method("GET"));
+    return reply(fhir_result(200, questionnaire_search(target, service)));
+  }
   if (path == "/fhir/metadata") {
     if (!get) return reply(wrong_method("GET"));
     return reply(fhir_result(200, capability_statement(service.names, service.ruleset()->model->hash, service.loaded_at,

@@ -689,4 +689,47 @@ TEST_CASE("FHIR $evaluate refuses a Parameters with two responses and a withdraw
   CHECK(fixture.decisions.empty());
 }
 
+TEST_CASE("integrators v3: an empty searchset prefetch means no data; XML is 406; Questionnaire?url= is a search",
+          "[fhir][integrators]") {
+  CdsFixture fixture;
+  Json empty = {{"resourceType", "Bundle"}, {"type", "searchset"}, {"total", 0}};
+  auto hook = fixture.call("POST", "/cds-services/back-pain-triage", hook_call({{"questionnaireResponse", empty}}),
+                           fixture.good());
+  CHECK(hook.status == 200);
+  CHECK(Json::parse(hook.body)["cards"].empty());
+  CHECK(fixture.decisions.empty());
+
+  struct Case {
+    const char* target;
+    fhir::Headers headers;
+    int status;
+  };
+  const Case cases[] = {
+      {"/fhir/metadata", {{"Accept", "application/fhir+xml"}}, 406},
+      {"/fhir/metadata?_format=xml", {}, 406},
+      {"/fhir/Questionnaire/back-pain-triage?_format=application/fhir%2Bxml", {}, 406},
+      {"/fhir/metadata", {{"Accept", "text/xml"}}, 406},
+      {"/fhir/metadata", {{"Accept", "application/fhir+json"}}, 200},
+      {"/fhir/metadata", {{"Accept", "application/fhir+xml;q=0.9, application/json"}}, 200},
+      {"/fhir/metadata", {{"Accept", "*/*"}}, 200},
+      {"/fhir/metadata?_format=json", {}, 200},
+  };
+  for (const auto& c : cases) {
+    INFO(c.target);
+    auto result = fixture.call("GET", c.target, nullptr, c.headers);
+    CHECK(result.status == c.status);
+    if (c.status == 406) CHECK(Json::parse(result.body)["resourceType"] == "OperationOutcome");
+  }
+
+  std::string canonical = fixture.service.names.questionnaire_url();
+  auto found = Json::parse(fixture.call("GET", "/fhir/Questionnaire?url=" + canonical + "%7C3.0.0").body);
+  CHECK(found["resourceType"] == "Bundle");
+  CHECK(found["type"] == "searchset");
+  CHECK(found["total"] == 1);
+  CHECK(found["entry"][0]["resource"]["url"] == canonical);
+  auto none = Json::parse(fixture.call("GET", "/fhir/Questionnaire?url=https://elsewhere.test/Questionnaire/x").body);
+  CHECK(none["total"] == 0);
+  CHECK_FALSE(none.contains("entry"));
+}
+
 }  // namespace triage::test
