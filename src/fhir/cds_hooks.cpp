@@ -378,9 +378,13 @@ Json decision_card(const v1::Decision& decision, const v1::Questionnaire& questi
       indicator = decision.urgency() == v1::emergency ? "critical" : decision.urgency() == v1::urgent ? "warning" : "info";
       std::string tier = urgency_words(decision.urgency());
       std::string first = decision.red_flags_size() > 0 ? decision.red_flags(0).reason() : "";
-      summary = "Back pain: " + tier + " referral (" + std::to_string(decision.red_flags_size()) +
-                (decision.red_flags_size() == 1 ? " red flag)" : " red flags)");
-      if (!decision.next_step().action().empty()) summary += ". " + decision.next_step().action();
+      // Written to fit 140 characters, never cut: the tier's action in a few words; the rules'
+      // full next step is in the detail.
+      const char* action = decision.urgency() == v1::emergency ? "Call 999 or go to A&E now."
+                           : decision.urgency() == v1::urgent  ? "See a GP today, or call NHS 111."
+                                                               : "Book a GP or physiotherapy appointment.";
+      summary = "Back pain: " + tier + " referral, " + std::to_string(decision.red_flags_size()) +
+                (decision.red_flags_size() == 1 ? " red flag. " : " red flags. ") + action;
       if (!decision.next_step().action().empty()) detail += "**Next step:** " + md(decision.next_step().action()) + "\n\n";
       if (!decision.next_step().meanwhile().empty()) detail += "**Meanwhile:** " + md(decision.next_step().meanwhile()) + "\n\n";
       if (!decision.next_step().escalate().empty()) detail += "**Escalate:** " + md(decision.next_step().escalate()) + "\n\n";

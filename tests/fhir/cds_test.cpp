@@ -326,6 +326,9 @@ TEST_CASE("CDS Hooks cards for every kind of decision", "[cds]") {
     CHECK(card["indicator"] == c.indicator);
     CHECK(card["uuid"] == decision.decision_id());
     CHECK(card["summary"].get<std::string>().size() < 140);
+    // Written to fit, never cut mid-word (issue 25): no ellipsis, and a referral says what to do.
+    CHECK(card["summary"].get<std::string>().find("\xE2\x80\xA6") == std::string::npos);
+    if (decision.outcome() == v1::refer) CHECK(card["summary"].get<std::string>().back() == '.');
     CHECK_THAT(card["source"]["label"].get<std::string>(), Catch::Contains(fixture.ruleset->model->hash.substr(0, 19)));
     CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.ruleset_hash()));
     CHECK(card.contains("suggestions") == c.suggestion);
