@@ -302,12 +302,17 @@ void AuditLog::append(AuditRecord record, AuditDone done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!closing_ && fault_.empty()) {
-      queue_.push_back({std::move(record), std::move(done)});
+      queue_.push_back({std::move(record), std::move(done), std::chrono::steady_clock::now()});
       wake_.notify_one();
       return;
     }
   }
   done(false, fault_.empty() ? "the audit log is closed" : fault_);
+}
+
+std::size_t AuditLog::queue_depth() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
 }
 
 bool AuditLog::healthy() const {
@@ -557,6 +562,18 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     healthy_ = error.empty();
+  }
+  if (!error.empty()) {
+    if (metrics_.write_failures) metrics_.write_failures->inc();
+  } else {
+    auto now = std::chrono::steady_clock::now();
+    if (metrics_.batch_records) metrics_.batch_records->observe(static_cast<double>(batch.size()));
+    if (metrics_.records) metrics_.records->inc(batch.size());
+    if (metrics_.commit_seconds) {
+      for (const auto& pending : batch) {
+        metrics_.commit_seconds->observe(std::chrono::duration<double>(now - pending.queued).count());
+      }
+    }
   }
   {
     std::lock_guard<std::mutex> lock(completion_mutex_);
