@@ -160,6 +160,17 @@ def run(binary, source_dir, tmp, checks):
                  and "\ngrpc " in version.stdout, "triage --version names the version, commit and libraries",
                  version.stdout + version.stderr)
 
+    # The example alerts of docs/operations.md are valid rules for this Prometheus.
+    with open(os.path.join(source_dir, "docs", "operations.md")) as f:
+        doc = f.read()
+    rules_yaml = doc.split("```yaml\n", 1)[1].split("```", 1)[0] if "```yaml\n" in doc else ""
+    rules_file = os.path.join(tmp, "alerts.yml")
+    with open(rules_file, "w") as f:
+        f.write(rules_yaml)
+    lint = subprocess.run(["promtool", "check", "rules", rules_file], capture_output=True, text=True, timeout=30)
+    checks.check("groups:" in rules_yaml and lint.returncode == 0 and "SUCCESS: 6 rules found" in lint.stdout,
+                 "promtool check rules passes the example alerts of docs/operations.md", lint.stdout + lint.stderr)
+
     server = hc.start_server(binary, source_dir, tmp, name="metrics server", extra_args=["--log-format", "json"])
     prometheus = None
     try:
