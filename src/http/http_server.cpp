@@ -505,7 +505,8 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   }
   auto fhir_service = http_api::make_fhir_service(decider, audit, fhir, error);
   if (!fhir_service) return nullptr;
-  shared.router.emplace(decider, std::move(ready), std::move(kiosk), std::move(fhir_service), options.exposition);
+  shared.router.emplace(decider, std::move(ready), std::move(kiosk), std::move(fhir_service), options.exposition,
+                        options.build);
   log->info("fhir_serving", {{"base_url", fhir.base_url},
                              {"cds_clients", options.cds_jwks.empty() ? "none (--cds-jwks not set)" : options.cds_jwks},
                              {"cds_fhir_servers", fhir_servers_text(options.cds_fhir_servers)}});

@@ -39,6 +39,8 @@ struct HttpOptions {
   // A listener for scrapers only (--metrics-listen): GET /metrics, everything else 404; no kiosk,
   // FHIR or decisions. Plaintext, like --health-listen.
   bool metrics_only = false;
+  // What GET /healthz reports beside "status": the build (version, commit, ...).
+  std::vector<std::pair<std::string, std::string>> build;
 };
 
 // Thread-safety: drain() and stop() are called by the owner, from one thread.

@@ -140,9 +140,10 @@ void add_common_headers(Reply& reply, const std::string& origin, const std::stri
 }
 
 Router::Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk,
-               std::shared_ptr<fhir::FhirService> fhir, std::function<std::string()> metrics)
+               std::shared_ptr<fhir::FhirService> fhir, std::function<std::string()> metrics,
+               std::vector<std::pair<std::string, std::string>> build)
     : decider_(decider), ready_(std::move(ready)), kiosk_(std::move(kiosk)), fhir_(std::move(fhir)),
-      metrics_(std::move(metrics)) {}
+      metrics_(std::move(metrics)), build_(std::move(build)) {}
 
 Reply metrics_reply(const std::string& method, const std::function<std::string()>& metrics) {
   if (method != "GET") return method_not_allowed(method, "/metrics", "GET");
@@ -164,7 +165,11 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   if (path == "/metrics" && metrics_) return reply(metrics_reply(method, metrics_));
   auto served = decider_.served();
   if (path == "/healthz") {
-    if (only("GET")) reply(json_reply("status", "alive"));
+    if (!only("GET")) return;
+    reply(json_reply(json_object([&](JsonWriter& w) {
+      w.string_field("status", "alive");
+      for (const auto& [name, value] : build_) w.string_field(name, value);
+    })));
     return;
   }
   if (path == "/readyz") {

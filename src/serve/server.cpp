@@ -15,6 +15,7 @@
 #include "http/http_server.hpp"
 #include "ruleset/open.hpp"
 #include "serve/admin.hpp"
+#include "serve/build_info.hpp"
 #include "serve/health.hpp"
 #include "metrics/registry.hpp"
 #include "serve/reloader.hpp"
@@ -267,6 +268,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.cds_fhir_servers = config.cds_fhir_servers;
     http.cds_fhir_timeout_ms = config.cds_fhir_timeout_ms;
     http.metrics = state->metrics.get();
+    http.build = {{"version", build_info().version}, {"commit", build_info().commit}};
     if (config.metrics_listen.empty()) http.exposition = exposition;  // else only on the metrics port
     auto ready = [health] { return health->serving(); };
     state->http = HttpServer::start(http, *state->decider, *state->audit, ready, log, error);
