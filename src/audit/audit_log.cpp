@@ -81,6 +81,9 @@ const char* const migrations[] = {
     );
     CREATE INDEX feedback_by_decision ON feedback(decision_id);
     )sql",
+    // 6: the W3C trace id of the call that asked for the decision, covered by the chain only when
+    // not empty (record.hpp), so every record written before keeps its hash.
+    "ALTER TABLE decisions ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''",
 };
 
 std::string now_utc() {
@@ -221,7 +224,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     log->impl_->insert = std::make_unique<sql::Statement>(
         db,
         "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
-        "prev_hash, record_hash, replica_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "prev_hash, record_hash, replica_id, trace_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot use the audit log ") + path + ": " + failure.what();
     return nullptr;
@@ -532,6 +535,7 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
       row.answers = r.answers;
       row.decision = r.decision;
       row.replica_id = replica_id_;
+      row.trace_id = r.trace_id;
       std::string hash = chain_hash(last_hash, row);
       impl_->insert->bind(1, row.decision_id)
           .bind(2, row.decided_at)
@@ -542,7 +546,8 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
           .bind(7, row.decision)
           .bind(8, last_hash)
           .bind(9, hash)
-          .bind(10, row.replica_id);
+          .bind(10, row.replica_id)
+          .bind(11, row.trace_id);
       impl_->insert->run();
       last_hash = hash;
       last_seq = sqlite3_last_insert_rowid(impl_->db->handle());

@@ -29,6 +29,7 @@ struct AuditRecord {
   std::string ruleset_hash;
   std::string answers;   // canonical JSON of the answers, keys sorted
   std::string decision;  // the decision's canonical record (api/decision_record.hpp)
+  std::string trace_id;  // W3C trace id of the call (32 hex digits), or empty
 };
 
 // Clinician feedback on a decision (CDS Hooks feedback). Stored beside the decisions, outside the

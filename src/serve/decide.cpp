@@ -75,6 +75,7 @@ DecideStatus Decider::prepare(DecideCall& call, const CompiledRuleset& ruleset, 
   record.decided_at_micros = now_micros();
   record.client = call.client;
   record.request_id = call.request_id;
+  record.trace_id = call.trace_id;
   record.ruleset_hash = ruleset.model->hash;
   fill_decision(ruleset, evaluation, record.decision_id, record.decided_at_micros, call.request_id, response);
   record.answers = canonical_answers_json(std::move(call.raw));

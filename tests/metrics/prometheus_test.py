@@ -14,6 +14,8 @@ usage: python3 prometheus_test.py TRIAGE_BINARY SOURCE_DIR
     metadata the same
   - gRPC health answers SERVING for "" and for "triage.v1.TriageService", NOT_FOUND for others
   - --metrics-listen serves /metrics on its own port (and the HTTP port then answers 404)
+  - the trace id is in the decision's audit record: `triage audit export` shows it, the chain
+    recomputes and `triage audit verify` passes
   - `triage --version` names the version and commit
 Everything started here is stopped here; network: 127.0.0.1 only.
 """
@@ -241,6 +243,25 @@ def run(binary, source_dir, tmp, checks):
             stop_prometheus(prometheus)
         server.stop(checks)
         server.kill()
+
+    # The trace id is in the audit record (covered by the hash chain): export and verify.
+    export = subprocess.run([binary, "audit", "export", "--db", server.audit_db, "--format", "jsonl"],
+                            capture_output=True, text=True, timeout=60, env=common.child_env())
+    records = [json.loads(line) for line in export.stdout.splitlines() if line.strip()]
+    traced = [r for r in records if r.get("decision_id") == traced_decision]
+    checks.check(export.returncode == 0 and len(traced) == 1 and traced[0].get("trace_id") == TRACE_ID,
+                 "triage audit export shows the caller's trace id on its decision", export.stderr[-2000:])
+    others = [r for r in records if r.get("decision_id") != traced_decision]
+    checks.check(len(others) == decided - 1 and all(len(r.get("trace_id", "")) == 32 and r["trace_id"] != TRACE_ID
+                                                    for r in others),
+                 "every other record has its own new trace id", str([r.get("trace_id") for r in others][:5]))
+    rows = common.audit_rows(server.audit_db)
+    checks.check(len(rows) == decided and common.check_chain(checks, rows, "(with trace ids)") is not None,
+                 "the chain over records with trace ids recomputes")
+    verify = subprocess.run([binary, "audit", "verify", "--db", server.audit_db], capture_output=True, text=True,
+                            timeout=60, env=common.child_env())
+    checks.check(verify.returncode == 0, "triage audit verify passes a log with trace ids",
+                 verify.stdout[-2000:] + verify.stderr[-2000:])
 
     # --metrics-listen: /metrics on its own plaintext port, not on the HTTP port.
     metrics_port = common.free_port()
