@@ -208,16 +208,25 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                    {"ok", report.ok ? "true" : "false", true}});
           }
         });
-    // GetRuleset, GET /v1/ruleset and /readyz report the lag (the shipper outlives every call).
-    state->decider->set_status([shipper = state->shipper.get()](v1::RulesetInfo& info) {
+  }
+  // GetRuleset and GET /v1/ruleset name the build; with a shipper, they and /readyz report the lag
+  // (the shipper outlives every call).
+  state->decider->set_status([shipper = state->shipper.get()](v1::RulesetInfo& info) {
+    v1::BuildInfo* build = info.mutable_build();
+    build->set_version(build_info().version);
+    build->set_commit(build_info().commit);
+    build->set_build_type(build_info().build_type);
+    build->set_compiler(build_info().compiler);
+    for (const auto& [name, version] : build_info().libraries) (*build->mutable_libraries())[name] = version;
+    if (shipper) {
       v1::ShippingStatus* shipping = info.mutable_shipping();
       shipping->set_replica_id(shipper->replica_id());
       shipping->set_lag_records(static_cast<std::uint64_t>(shipper->lag_records()));
       shipping->set_central_seq(static_cast<std::uint64_t>(std::max<std::int64_t>(0, shipper->central_seq())));
       shipping->set_ok(shipper->last_round_ok());
       shipping->set_seconds_since_success(shipper->seconds_since_success());
-    });
-  }
+    }
+  });
 
   add_server_metrics(*state->registry, *state->audit, *state->health, *state->decider, state->shipper.get());
   metrics::Registry* registry = state->registry.get();

@@ -141,8 +141,10 @@ def check_grpc(checks, source_dir, tmp, server):
         except grpc.RpcError as e:
             checks.check(e.code() == grpc.StatusCode.NOT_FOUND, "gRPC health for an unknown service is NOT_FOUND",
                          str(e.code()))
-        _, call = client.get_ruleset.with_call(pb.GetRulesetRequest(), timeout=5,
-                                               metadata=[("traceparent", TRACEPARENT)])
+        info, call = client.get_ruleset.with_call(pb.GetRulesetRequest(), timeout=5,
+                                                  metadata=[("traceparent", TRACEPARENT)])
+        checks.check(info.build.version and info.build.commit and info.build.libraries.get("grpc"),
+                     "GetRuleset names the build (version, commit, libraries)", str(info.build))
         returned = dict(call.initial_metadata()).get("traceparent", "")
         checks.check(returned.startswith("00-%s-" % TRACE_ID) and len(returned) == 55,
                      "gRPC returns the caller's trace id in the traceparent metadata", returned)
@@ -203,6 +205,13 @@ def run(binary, source_dir, tmp, checks):
         checks.check(bad.status == 400, "a refused intake is answered 400", repr(bad))
         common.log("decided %d intakes over HTTP: %s" % (decided, outcomes))
 
+        ruleset = hc.call(server.http_port, "GET", "/v1/ruleset")
+        build = (ruleset.json or {}).get("build", {})
+        checks.check(build.get("version") and build.get("commit") and "sqlite" in build.get("libraries", {}),
+                     "GET /v1/ruleset names the build", repr(ruleset))
+        healthz = hc.call(server.http_port, "GET", "/healthz")
+        checks.check((healthz.json or {}).get("commit") == build.get("commit"), "/healthz names the same commit",
+                     repr(healthz))
         exposition = hc.call(server.http_port, "GET", "/metrics")
         checks.check(exposition.status == 200 and exposition.headers.get("content-type", "").startswith(
             "text/plain; version=0.0.4"), "GET /metrics answers the text format", repr(exposition))
