@@ -301,7 +301,6 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     state->metrics_http = HttpServer::start(scrape, *state->decider, *state->audit, [] { return true; }, log, error);
     if (!state->metrics_http) {
       error = "--metrics-listen: " + error;
-      if (state->http) state->http->stop();
       state->server->Shutdown(std::chrono::system_clock::now());
       state->audit->close();
       return nullptr;
