@@ -215,8 +215,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     method_ = std::string(request.method_string());
     auto target = request.target();
     auto header = request["traceparent"];
+    auto state = request["tracestate"];
     route_ = ServiceMetrics::http_route(std::string_view(target.data(), target.size()));
-    trace_ = continue_trace(std::string_view(header.data(), header.size()));
+    trace_ = continue_trace(std::string_view(header.data(), header.size()), std::string_view(state.data(), state.size()));
     if (shared_.options.metrics_only) {
       if (route_ == ServiceMetrics::http_route("/metrics") && shared_.options.exposition) {
         return respond(http_api::metrics_reply(method_, shared_.options.exposition));
@@ -267,6 +268,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     http_api::add_common_headers(reply, origin_, shared_.options.cors_origin);
     if (trace_.trace_id.empty()) trace_ = continue_trace({});
     reply.headers.emplace_back("traceparent", traceparent(trace_));
+    if (!trace_.state.empty()) reply.headers.emplace_back("tracestate", trace_.state);
     account(reply);
     response_ = {};
     response_.version(version_);

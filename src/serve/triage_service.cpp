@@ -15,10 +15,14 @@ namespace {
 TraceContext trace_call(grpc::CallbackServerContext* context) {
   const auto& metadata = context->client_metadata();
   auto found = metadata.find("traceparent");
-  std::string_view header;
+  std::string_view header, state;
   if (found != metadata.end()) header = std::string_view(found->second.data(), found->second.size());
-  TraceContext trace = continue_trace(header);
+  if (auto given = metadata.find("tracestate"); given != metadata.end()) {
+    state = std::string_view(given->second.data(), given->second.size());
+  }
+  TraceContext trace = continue_trace(header, state);
   context->AddInitialMetadata("traceparent", traceparent(trace));
+  if (!trace.state.empty()) context->AddInitialMetadata("tracestate", trace.state);
   return trace;
 }
 

@@ -30,7 +30,7 @@ std::string random_hex(std::size_t digits) {
 
 }  // namespace
 
-TraceContext continue_trace(std::string_view header) {
+TraceContext continue_trace(std::string_view header, std::string_view tracestate) {
   TraceContext context;
   context.span_id = random_hex(16);
   // version "-" trace-id "-" parent-id "-" flags: 2+1+32+1+16+1+2 = 55 characters; a later
@@ -43,6 +43,9 @@ TraceContext continue_trace(std::string_view header) {
   if (valid) {
     context.trace_id = std::string(header.substr(3, 32));
     context.flags = std::string(header.substr(53, 2));
+    bool printable = tracestate.size() <= 512;
+    for (char c : tracestate) printable = printable && c >= 0x20 && c <= 0x7e;
+    if (printable) context.state = std::string(tracestate);
   } else {
     context.trace_id = random_hex(32);
   }

@@ -166,6 +166,11 @@ TEST_CASE("traceparent: a valid header keeps its trace id, anything else starts 
   // A later version may carry more fields after a dash.
   CHECK(continue_trace("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra").trace_id ==
         "4bf92f3577b34da6a3ce929d0e0e4736");
+  // tracestate is passed on with a valid traceparent only, and only when it is short printable text.
+  CHECK(continue_trace(header, "congo=t61rcWkgMzE").state == "congo=t61rcWkgMzE");
+  CHECK(continue_trace("garbage", "congo=t61rcWkgMzE").state.empty());
+  CHECK(continue_trace(header, std::string(513, 'a')).state.empty());
+  CHECK(continue_trace(header, "a=\x01").state.empty());
   std::set<std::string> fresh;
   for (const std::string bad : {"", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
                                 "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",

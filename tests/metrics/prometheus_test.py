@@ -142,10 +142,13 @@ def check_grpc(checks, source_dir, tmp, server):
             checks.check(e.code() == grpc.StatusCode.NOT_FOUND, "gRPC health for an unknown service is NOT_FOUND",
                          str(e.code()))
         info, call = client.get_ruleset.with_call(pb.GetRulesetRequest(), timeout=5,
-                                                  metadata=[("traceparent", TRACEPARENT)])
+                                                  metadata=[("traceparent", TRACEPARENT),
+                                                            ("tracestate", "congo=t61rcWkgMzE")])
         checks.check(info.build.version and info.build.commit and info.build.libraries.get("grpc"),
                      "GetRuleset names the build (version, commit, libraries)", str(info.build))
         returned = dict(call.initial_metadata()).get("traceparent", "")
+        checks.check(dict(call.initial_metadata()).get("tracestate") == "congo=t61rcWkgMzE",
+                     "gRPC returns the caller's tracestate unchanged", str(call.initial_metadata()))
         checks.check(returned.startswith("00-%s-" % TRACE_ID) and len(returned) == 55,
                      "gRPC returns the caller's trace id in the traceparent metadata", returned)
         _, call = client.get_ruleset.with_call(pb.GetRulesetRequest(), timeout=5)
@@ -185,7 +188,7 @@ def run(binary, source_dir, tmp, checks):
         traced_decision = None
         conn = hc.connect(server.http_port)
         for i in range(30):
-            headers = {"traceparent": TRACEPARENT} if i == 0 else {}
+            headers = {"traceparent": TRACEPARENT, "tracestate": "congo=t61rcWkgMzE"} if i == 0 else {}
             r = hc.request(conn, "POST", "/v1/evaluate", intakes[i % len(intakes)], headers)
             if not checks.check(r.status == 200, "decision %d is answered 200" % i, repr(r)):
                 continue
@@ -197,6 +200,8 @@ def run(binary, source_dir, tmp, checks):
                 checks.check(returned.startswith("00-%s-" % TRACE_ID) and returned.endswith("-01")
                              and returned != TRACEPARENT, "HTTP returns the caller's trace id with a new span",
                              returned)
+                checks.check(r.headers.get("tracestate") == "congo=t61rcWkgMzE",
+                             "HTTP returns the caller's tracestate unchanged", str(r.headers))
             else:
                 checks.check(len(returned) == 55 and TRACE_ID not in returned,
                              "HTTP starts a new trace when none is sent", returned)
