@@ -24,6 +24,8 @@ packages=(
   python3-yaml                      # the deploy/ manifests test
   nlohmann-json3-dev                # JSON for the FHIR and CDS Hooks layer
   python3-jsonschema                # validates emitted FHIR resources against the R4 JSON schema
+  prometheus-cpp-dev                # the /metrics text exposition (core only: TextSerializer)
+  prometheus                        # prometheus and promtool for tests/metrics/prometheus_test.py
 )
 
 missing=()

@@ -81,6 +81,9 @@ const char* const migrations[] = {
     );
     CREATE INDEX feedback_by_decision ON feedback(decision_id);
     )sql",
+    // 6: the W3C trace id of the call that asked for the decision, covered by the chain only when
+    // not empty (record.hpp), so every record written before keeps its hash.
+    "ALTER TABLE decisions ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''",
 };
 
 std::string now_utc() {
@@ -221,7 +224,7 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     log->impl_->insert = std::make_unique<sql::Statement>(
         db,
         "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
-        "prev_hash, record_hash, replica_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "prev_hash, record_hash, replica_id, trace_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot use the audit log ") + path + ": " + failure.what();
     return nullptr;
@@ -302,12 +305,17 @@ void AuditLog::append(AuditRecord record, AuditDone done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!closing_ && fault_.empty()) {
-      queue_.push_back({std::move(record), std::move(done)});
+      queue_.push_back({std::move(record), std::move(done), std::chrono::steady_clock::now()});
       wake_.notify_one();
       return;
     }
   }
   done(false, fault_.empty() ? "the audit log is closed" : fault_);
+}
+
+std::size_t AuditLog::queue_depth() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
 }
 
 bool AuditLog::healthy() const {
@@ -527,6 +535,7 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
       row.answers = r.answers;
       row.decision = r.decision;
       row.replica_id = replica_id_;
+      row.trace_id = r.trace_id;
       std::string hash = chain_hash(last_hash, row);
       impl_->insert->bind(1, row.decision_id)
           .bind(2, row.decided_at)
@@ -537,7 +546,8 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
           .bind(7, row.decision)
           .bind(8, last_hash)
           .bind(9, hash)
-          .bind(10, row.replica_id);
+          .bind(10, row.replica_id)
+          .bind(11, row.trace_id);
       impl_->insert->run();
       last_hash = hash;
       last_seq = sqlite3_last_insert_rowid(impl_->db->handle());
@@ -557,6 +567,18 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     healthy_ = error.empty();
+  }
+  if (!error.empty()) {
+    if (metrics_.write_failures) metrics_.write_failures->inc();
+  } else {
+    auto now = std::chrono::steady_clock::now();
+    if (metrics_.batch_records) metrics_.batch_records->observe(static_cast<double>(batch.size()));
+    if (metrics_.records) metrics_.records->inc(batch.size());
+    if (metrics_.commit_seconds) {
+      for (const auto& pending : batch) {
+        metrics_.commit_seconds->observe(std::chrono::duration<double>(now - pending.queued).count());
+      }
+    }
   }
   {
     std::lock_guard<std::mutex> lock(completion_mutex_);

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/primitives.hpp"
+
 namespace triage {
 
 struct AuditRecord {
@@ -27,6 +29,7 @@ struct AuditRecord {
   std::string ruleset_hash;
   std::string answers;   // canonical JSON of the answers, keys sorted
   std::string decision;  // the decision's canonical record (api/decision_record.hpp)
+  std::string trace_id;  // W3C trace id of the call (32 hex digits), or empty
 };
 
 // Clinician feedback on a decision (CDS Hooks feedback). Stored beside the decisions, outside the
@@ -59,6 +62,13 @@ struct CheckpointPolicy {
   std::chrono::milliseconds every{5000};
 };
 
+// Where the writer reports its own measurements (every pointer may be null: not measured).
+struct AuditMetrics {
+  metrics::Histogram* commit_seconds = nullptr;  // per record: from append() to its batch's commit
+  metrics::Histogram* batch_records = nullptr;   // records per committed transaction
+  metrics::Counter* write_failures = nullptr;    // failed transactions
+  metrics::Counter* records = nullptr;           // records committed
+};
 
 class AuditLog {
  public:
@@ -112,6 +122,12 @@ class AuditLog {
   // balancer stops sending them to a NOT_SERVING server). Set before the first append.
   void set_recovery_listener(std::function<void()> listener) { recovered_ = std::move(listener); }
 
+  // Reports the writer's measurements to `metrics` from now on. Call before the first append; the
+  // counters must outlive the log.
+  void set_metrics(AuditMetrics metrics) { metrics_ = metrics; }
+  // Records queued and not yet taken into a transaction.
+  std::size_t queue_depth() const;
+
   // Writes everything queued, then stops the writer. Further appends fail at once.
   void close();
 
@@ -121,8 +137,10 @@ class AuditLog {
   struct Pending {
     AuditRecord record;
     AuditDone done;
+    std::chrono::steady_clock::time_point queued;
   };
   struct Impl;
+  AuditMetrics metrics_;
 
   explicit AuditLog(std::string path);
   void run();

@@ -5,7 +5,7 @@ namespace triage::audit_schema {
 std::string decision_columns(int schema) {
   return std::string("seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
                      "prev_hash, record_hash, ") +
-         (schema >= replica_id_since ? "replica_id" : "''");
+         (schema >= replica_id_since ? "replica_id" : "''") + ", " + (schema >= trace_id_since ? "trace_id" : "''");
 }
 
 void read_decision_row(const sql::Statement& statement, DecisionRow& row) {
@@ -20,6 +20,7 @@ void read_decision_row(const sql::Statement& statement, DecisionRow& row) {
   row.prev_hash = statement.text(8);
   row.record_hash = statement.text(9);
   row.replica_id = statement.text(10);
+  row.trace_id = statement.text(11);
 }
 
 }  // namespace triage::audit_schema

@@ -9,17 +9,20 @@
 namespace triage::audit_schema {
 
 // The newest schema this build writes and reads (PRAGMA user_version).
-constexpr int version = 5;
+constexpr int version = 6;
 
 // The first schema with a replica_id column (covered by the chain when not empty).
 constexpr int replica_id_since = 2;
+
+// The first schema with a trace_id column (covered by the chain when not empty).
+constexpr int trace_id_since = 6;
 
 // The first schema whose rulesets table has the signature columns (signer, signing_key,
 // signature, signed_statement).
 constexpr int signatures_since = 3;
 
 // The SELECT list of a decisions row in DecisionRow order. A log older than `replica_id_since`
-// has no replica_id column and reads it as ''.
+// has no replica_id column and reads it as ''; one older than `trace_id_since` reads trace_id as ''.
 std::string decision_columns(int schema);
 
 // Fills `row` from a statement that selected decision_columns() first.

@@ -26,7 +26,8 @@ std::string canonical_record(const DecisionRow& row) {
                                    &row.decision, &row.decided_at}) {
     append_field(out, *field);
   }
-  if (!row.replica_id.empty()) append_field(out, row.replica_id);
+  if (!row.replica_id.empty() || !row.trace_id.empty()) append_field(out, row.replica_id);
+  if (!row.trace_id.empty()) append_field(out, row.trace_id);
   return out;
 }
 

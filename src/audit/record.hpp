@@ -18,6 +18,7 @@ struct DecisionRow {
   std::string answers;   // canonical JSON, keys sorted
   std::string decision;  // canonical decision record (api/decision_record.hpp)
   std::string replica_id;  // the server that decided (schema 2); empty in records written before it
+  std::string trace_id;    // W3C trace id of the call that asked (schema 6); empty when none was kept
   std::string prev_hash;
   std::string record_hash;
 };
@@ -28,7 +29,8 @@ const std::string& genesis_hash();
 
 // The bytes a record's hash covers: each of decision_id, client, request_id, ruleset_hash,
 // answers, decision and decided_at as `<length>:<bytes>\n`, then `replica_id` the same way when it
-// is not empty (so records written before replica ids keep their hashes).
+// or `trace_id` is not empty, then `trace_id` when it is not empty (so records written before
+// replica ids or trace ids keep their hashes, and a trace id can never pass for a replica id).
 std::string canonical_record(const DecisionRow& row);
 
 // Lower-case hex SHA-256 of `previous_hash`, a newline and the canonical record.

@@ -26,7 +26,7 @@ std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter,
                               std::ostream& out, std::string& bad_row) {
   std::int64_t written = 0;
   if (format == ExportFormat::csv) {
-    out << "seq,decision_id,decided_at,client,request_id,ruleset_hash,outcome,urgency,answers,decision,record_hash,replica_id\n";
+    out << "seq,decision_id,decided_at,client,request_id,ruleset_hash,outcome,urgency,answers,decision,record_hash,replica_id,trace_id\n";
   }
   reader.for_each_decision(filter, [&](const DecisionRow& row) {
     JsonValue parsed;
@@ -50,6 +50,7 @@ std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter,
         w.raw_field("decision", row.decision);
         w.string_field("record_hash", row.record_hash);
         w.string_field("replica_id", row.replica_id);
+        w.string_field("trace_id", row.trace_id);
       }) << "\n";
     } else {
       OutcomeLabel label = outcome_label(row.decision);
@@ -57,7 +58,7 @@ std::int64_t export_audit_log(AuditReader& reader, const DecisionFilter& filter,
           << csv_field(row.client) << ',' << csv_field(row.request_id) << ',' << csv_field(row.ruleset_hash) << ','
           << csv_field(label.outcome) << ',' << csv_field(label.urgency) << ','
           << csv_field(row.answers) << ',' << csv_field(row.decision) << ',' << csv_field(row.record_hash) << ','
-          << csv_field(row.replica_id) << "\n";
+          << csv_field(row.replica_id) << ',' << csv_field(row.trace_id) << "\n";
     }
     ++written;
     return true;

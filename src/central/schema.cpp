@@ -74,6 +74,9 @@ const char* const migrations[] = {
       triage_ship_faults TO triage_reader;
     GRANT INSERT ON triage_verified_heads TO triage_reader;
     )sql",
+    // 2: the W3C trace id a decision was asked under (local schema 6), covered by the chain when
+    // not empty; older rows read ''.
+    "ALTER TABLE triage_decisions ADD COLUMN trace_id text NOT NULL DEFAULT ''",
 };
 
 constexpr int known_version = sizeof(migrations) / sizeof(migrations[0]);

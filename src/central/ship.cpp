@@ -125,21 +125,21 @@ void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOpt
       sent_rulesets.insert(row.ruleset_hash);
     }
     // The whole batch in one statement: one round trip, all or nothing.
-    std::vector<std::string> columns[11];
+    std::vector<std::string> columns[12];
     for (const auto& row : rows) {
       const std::string* fields[] = {&row.decision_id, &row.decided_at, &row.client,    &row.request_id,
                                      &row.ruleset_hash, &row.answers,   &row.decision,  &row.replica_id,
-                                     &row.prev_hash,    &row.record_hash};
+                                     &row.prev_hash,    &row.record_hash, &row.trace_id};
       columns[0].push_back(std::to_string(row.seq));
-      for (int i = 0; i < 10; ++i) columns[i + 1].push_back(*fields[i]);
+      for (int i = 0; i < 11; ++i) columns[i + 1].push_back(*fields[i]);
     }
     std::vector<std::optional<std::string>> params{replica};
     for (const auto& column : columns) params.push_back(pg::text_array(column));
     pg::Result inserted = connection.exec(
         "INSERT INTO triage_decisions (replica_id, seq, decision_id, decided_at, client, request_id, ruleset_hash, "
-        "answers, decision, recorded_replica_id, prev_hash, record_hash) "
+        "answers, decision, recorded_replica_id, prev_hash, record_hash, trace_id) "
         "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
         "ON CONFLICT (replica_id, seq) DO NOTHING",
         params);
     transaction.commit();

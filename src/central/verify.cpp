@@ -15,7 +15,7 @@ namespace {
 
 constexpr const char* row_columns =
     "seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, recorded_replica_id, "
-    "prev_hash, record_hash";
+    "prev_hash, record_hash, trace_id";
 
 DecisionRow read_row(const pg::Result& result, int i) {
   DecisionRow row;
@@ -30,6 +30,7 @@ DecisionRow read_row(const pg::Result& result, int i) {
   row.replica_id = result.text(i, 8);
   row.prev_hash = result.text(i, 9);
   row.record_hash = result.text(i, 10);
+  row.trace_id = result.text(i, 11);
   return row;
 }
 
@@ -185,13 +186,13 @@ bool materialize_replica(const std::string& url, const std::string& replica, con
     sql::Transaction transaction(db);
     sql::Statement insert(db,
                           "INSERT INTO decisions (seq, decision_id, decided_at, client, request_id, ruleset_hash, "
-                          "answers, decision, replica_id, prev_hash, record_hash) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                          "answers, decision, replica_id, prev_hash, record_hash, trace_id) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     std::set<std::string> hashes;
     for_each_central_row(connection, replica, [&](const DecisionRow& row) {
       insert.bind(1, row.seq).bind(2, row.decision_id).bind(3, row.decided_at).bind(4, row.client)
           .bind(5, row.request_id).bind(6, row.ruleset_hash).bind(7, row.answers).bind(8, row.decision)
-          .bind(9, row.replica_id).bind(10, row.prev_hash).bind(11, row.record_hash);
+          .bind(9, row.replica_id).bind(10, row.prev_hash).bind(11, row.record_hash).bind(12, row.trace_id);
       insert.run();
       hashes.insert(row.ruleset_hash);
       return true;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "serve/build_info.hpp"
 
 namespace {
 
@@ -27,7 +28,8 @@ const char* usage =
     "  audit    verify, replay or export the audit log; ship it to PostgreSQL, or check it there (--pg)\n"
     "  loadgen  load a server; report rps and latency as JSON\n"
     "\n"
-    "`triage <command> --help` prints that command's options. --rules defaults to `rules`.\n";
+    "`triage <command> --help` prints that command's options. --rules defaults to `rules`.\n"
+    "`triage --version` prints the version, git commit, build type, compiler and library versions.\n";
 
 }  // namespace
 
@@ -36,6 +38,10 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::fputs(usage, args.empty() ? stderr : stdout);
     return args.empty() ? 1 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::fputs(triage::version_text().c_str(), stdout);
+    return 0;
   }
   std::string command = args[0];
   args.erase(args.begin());

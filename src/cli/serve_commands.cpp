@@ -35,6 +35,7 @@ CommandSpec serve_spec() {
                    "                    [--log-format text|json] [--max-request-bytes N] [--drain-seconds N]\n"
                    "                    [--admin-subjects CN,…] [--watch-interval-ms N] [--audit-busy-timeout-ms N]\n"
                    "                    [--replica-id ID] [--ship-to URL [--ship-interval-ms N]] [--health-listen ADDR]\n"
+                   "                    [--metrics-listen ADDR]\n"
                    "                    [--trusted-keys DIR [--require-approved]]\n"
                    "                    [--audit-init] [--audit-signing-key KEY.pem [--audit-checkpoint-records N]\n"
                    "                    [--audit-checkpoint-seconds S]]\n"
@@ -45,7 +46,8 @@ CommandSpec serve_spec() {
                    "  /cds-services with --http-listen) until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
                    "  or the config file. --require-approved serves (at start and on reload) only rules signed\n"
                    "  by a key in DIR (`triage sign`), status production, in their effective period and review\n"
-                   "  date; it is a flag here and `require_approved = true` in the config file\n",
+                   "  date; it is a flag here and `require_approved = true` in the config file. Prometheus metrics are\n"
+                   "  at GET /metrics on --http-listen, or on --metrics-listen alone (docs/operations.md)\n",
                    {},
                    {"--config"}};
   for (const auto& name : serve_option_names()) {

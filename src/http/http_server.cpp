@@ -28,6 +28,7 @@
 #include "http/fhir_service.hpp"
 #include "http/routes.hpp"
 #include "util/json_text.hpp"
+#include "util/traceparent.hpp"
 
 namespace triage {
 
@@ -161,6 +162,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // A request has started: all of it must arrive within the read timeout.
   void read_request() {
+    started_ = std::chrono::steady_clock::now();
+    route_ = ServiceMetrics::http_route("other");
+    method_.clear();
+    trace_ = {};
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
@@ -208,6 +213,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     auto& request = parser_->get();
     keep_alive_ = request.keep_alive();
     version_ = request.version();
+    method_ = std::string(request.method_string());
+    auto target = request.target();
+    auto header = request["traceparent"];
+    auto state = request["tracestate"];
+    route_ = ServiceMetrics::http_route(std::string_view(target.data(), target.size()));
+    trace_ = continue_trace(std::string_view(header.data(), header.size()), std::string_view(state.data(), state.size()));
+    if (shared_.options.metrics_only) {
+      if (route_ == ServiceMetrics::http_route("/metrics") && shared_.options.exposition) {
+        return respond(http_api::metrics_reply(method_, shared_.options.exposition));
+      }
+      return respond(http_api::error_reply(404, "not_found", "this listener serves GET /metrics only"));
+    }
     std::string origin(request[http::field::origin]);
     origin_ = origin;
     const auto& options = shared_.options;
@@ -226,6 +243,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     call.content_type = std::string(request[http::field::content_type]);
     call.connect_timeout = std::string(request["Connect-Timeout-Ms"]);
     call.authorization = std::string(request[http::field::authorization]);
+    call.trace_id = trace_.trace_id;
     call.body = std::move(request.body());
     if (!certificate_.empty()) {
       call.client = certificate_;  // under mutual TLS the certificate names the client, nothing else
@@ -249,6 +267,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void respond(http_api::Reply reply, bool send = true) {
     http_api::add_common_headers(reply, origin_, shared_.options.cors_origin);
+    if (trace_.trace_id.empty()) trace_ = continue_trace({});
+    reply.headers.emplace_back("traceparent", traceparent(trace_));
+    if (!trace_.state.empty()) reply.headers.emplace_back("tracestate", trace_.state);
+    account(reply);
     response_ = {};
     response_.version(version_);
     response_.result(reply.status);
@@ -270,6 +292,22 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       if (error || !self->keep_alive_ || self->shared_.draining) return self->close();
       self->wait_for_request();
     });
+  }
+
+  // Counts the request and writes its access log line (no body, no query, no answers).
+  void account(const http_api::Reply& reply) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    if (shared_.options.metrics) shared_.options.metrics->http_request(route_, reply.status);
+    std::vector<LogField> fields{{"trace_id", trace_.trace_id},
+                                 {"method", method_.empty() ? "-" : method_},
+                                 {"route", ServiceMetrics::http_route_name(route_)},
+                                 {"status", std::to_string(reply.status), true},
+                                 {"latency_us", std::to_string(micros.count()), true}};
+    if (!decision_.decision_id().empty()) {
+      fields.push_back({"decision_id", decision_.decision_id()});
+      fields.push_back({"outcome", v1::Outcome_Name(decision_.outcome())});
+    }
+    shared_.log->info("http_request", fields);
   }
 
   void close() {
@@ -303,6 +341,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   http::response<http::string_body> response_;
   v1::Decision decision_;
   std::string origin_;
+  // The request being answered: when it started, its route label, method and trace context.
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  int route_ = 0;
+  std::string method_;
+  TraceContext trace_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool busy_ = false;
@@ -395,8 +438,9 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   Shared& shared = state->shared;
   shared.options = options;
   shared.log = log;
-  auto kiosk = http_api::load_static_files(options.kiosk_dir);
-  if (!options.kiosk_dir.empty() && kiosk.empty()) {
+  auto kiosk = options.metrics_only ? std::map<std::string, http_api::StaticFile>{}
+                                    : http_api::load_static_files(options.kiosk_dir);
+  if (!options.metrics_only && !options.kiosk_dir.empty() && kiosk.empty()) {
     log->warn("kiosk_missing", {{"kiosk_dir", options.kiosk_dir}, {"effect", "no /kiosk/ pages"}});
   }
   try {
@@ -439,6 +483,12 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
     error = "cannot listen for HTTP on " + options.listen + ": " + failure.code().message();
     return nullptr;
   }
+  if (options.metrics_only) {
+    state->work.emplace(state->io.get_executor());
+    state->accept();
+    state->threads.emplace_back([raw = state.get()] { raw->io.run(); });
+    return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));
+  }
   // FHIR and CDS Hooks: the JWT audience is the public base URL, by default this listener's own.
   http_api::FhirOptions fhir;
   fhir.cds_jwks_file = options.cds_jwks;
@@ -458,7 +508,8 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   }
   auto fhir_service = http_api::make_fhir_service(decider, audit, fhir, error);
   if (!fhir_service) return nullptr;
-  shared.router.emplace(decider, std::move(ready), std::move(kiosk), std::move(fhir_service));
+  shared.router.emplace(decider, std::move(ready), std::move(kiosk), std::move(fhir_service), options.exposition,
+                        options.build);
   log->info("fhir_serving", {{"base_url", fhir.base_url},
                              {"cds_clients", options.cds_jwks.empty() ? "none (--cds-jwks not set)" : options.cds_jwks},
                              {"cds_fhir_servers", fhir_servers_text(options.cds_fhir_servers)}});

@@ -32,6 +32,15 @@ struct HttpOptions {
   // FHIR servers a hook's fhirServer may name (URL prefixes); empty: none is ever called.
   std::vector<std::string> cds_fhir_servers;
   int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer GET
+  // Observability: requests are counted in `metrics` (when not null) and each gets one
+  // `http_request` line in the event log; GET /metrics answers `exposition()` (when set).
+  ServiceMetrics* metrics = nullptr;
+  std::function<std::string()> exposition;
+  // A listener for scrapers only (--metrics-listen): GET /metrics, everything else 404; no kiosk,
+  // FHIR or decisions. Plaintext, like --health-listen.
+  bool metrics_only = false;
+  // What GET /healthz reports beside "status": the build (version, commit, ...).
+  std::vector<std::pair<std::string, std::string>> build;
 };
 
 // Thread-safety: drain() and stop() are called by the owner, from one thread.

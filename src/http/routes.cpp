@@ -140,8 +140,18 @@ void add_common_headers(Reply& reply, const std::string& origin, const std::stri
 }
 
 Router::Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk,
-               std::shared_ptr<fhir::FhirService> fhir)
-    : decider_(decider), ready_(std::move(ready)), kiosk_(std::move(kiosk)), fhir_(std::move(fhir)) {}
+               std::shared_ptr<fhir::FhirService> fhir, std::function<std::string()> metrics,
+               std::vector<std::pair<std::string, std::string>> build)
+    : decider_(decider), ready_(std::move(ready)), kiosk_(std::move(kiosk)), fhir_(std::move(fhir)),
+      metrics_(std::move(metrics)), build_(std::move(build)) {}
+
+Reply metrics_reply(const std::string& method, const std::function<std::string()>& metrics) {
+  if (method != "GET") return method_not_allowed(method, "/metrics", "GET");
+  Reply reply;
+  reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  reply.body = metrics();
+  return reply;
+}
 
 void Router::handle(const Request& request, v1::Decision& decision, std::function<void(Reply)> reply) const {
   const std::string path = request.target.substr(0, request.target.find('?'));
@@ -152,9 +162,14 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     return false;
   };
   if (fhir_ && fhir::is_fhir_target(path)) return serve_fhir(request, std::move(reply));
+  if (path == "/metrics" && metrics_) return reply(metrics_reply(method, metrics_));
   auto served = decider_.served();
   if (path == "/healthz") {
-    if (only("GET")) reply(json_reply("status", "alive"));
+    if (!only("GET")) return;
+    reply(json_reply(json_object([&](JsonWriter& w) {
+      w.string_field("status", "alive");
+      for (const auto& [name, value] : build_) w.string_field(name, value);
+    })));
     return;
   }
   if (path == "/readyz") {
@@ -192,6 +207,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   }
   DecideCall call;
   call.client = request.client;
+  call.trace_id = request.trace_id;
   if (!request.connect_timeout.empty()) {
     char* end = nullptr;
     long long ms = std::strtoll(request.connect_timeout.c_str(), &end, 10);
@@ -220,6 +236,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     std::string error;
     if (!parse_batch_json(request.body, batch, error)) return reply(error_reply(400, "invalid_argument", error));
     batch.client = call.client;
+    batch.trace_id = call.trace_id;
     batch.deadline = call.deadline;
     return evaluate_batch(std::move(batch), std::move(reply));
   }
@@ -253,6 +270,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
       }
       DecideBatchCall batch;
       batch.client = call.client;
+      batch.trace_id = call.trace_id;
       batch.deadline = call.deadline;
       batch.request_id = message.request_id();
       batch.items.resize(static_cast<std::size_t>(message.intakes_size()));

@@ -7,8 +7,9 @@
 //        {"results": [{"decision": {...}} or {"error": {...}}, ...]} (an EvaluateBatchResponse)
 //   GET  /v1/questionnaire, GET /v1/ruleset       protobuf JSON of Questionnaire / RulesetInfo
 //   POST /triage.v1.TriageService/{Evaluate,EvaluateBatch,GetQuestionnaire,GetRuleset}   Connect unary JSON
-//   GET  /healthz (alive), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING; with the shipping lag
+//   GET  /healthz (alive, with the build's version and commit), /readyz (gRPC health: 200 SERVING, 503 NOT_SERVING; with the shipping lag
 //        as "shipping", a ShippingStatus, when the server ships its audit log)
+//   GET  /metrics                                 Prometheus text exposition, when the server has metrics
 //   GET  /kiosk/...                               the reference kiosk's files
 //   /fhir/..., /cds-services...                   FHIR R4 and CDS Hooks (src/fhir/routes.hpp), when served
 // Errors always carry {"code": ..., "message": ..., "details": [...]} (Connect's error codes).
@@ -32,6 +33,7 @@ struct Request {
   std::string connect_timeout;  // Connect-Timeout-Ms header, empty when absent
   std::string body;
   std::string authorization;  // Authorization header (CDS Hooks bearer JWT), empty when absent
+  std::string trace_id;       // the request's W3C trace id (given to the decisions it makes)
 };
 
 struct Reply {
@@ -58,8 +60,11 @@ std::map<std::string, StaticFile> load_static_files(const std::string& folder);
 class Router {
  public:
   // `fhir`: the FHIR R4 and CDS Hooks routes (fhir_service.hpp); null: those paths are 404.
+  // `metrics`: the Prometheus exposition answered at GET /metrics (thread-safe); empty: 404.
+  // `build`: name/value pairs GET /healthz adds beside "status" (version, commit, ...).
   Router(Decider& decider, std::function<bool()> ready, std::map<std::string, StaticFile> kiosk,
-         std::shared_ptr<fhir::FhirService> fhir = nullptr);
+         std::shared_ptr<fhir::FhirService> fhir = nullptr, std::function<std::string()> metrics = {},
+         std::vector<std::pair<std::string, std::string>> build = {});
 
   // Answers `request`, at once or (for evaluations) from the audit log's completion thread after
   // the commit. `decision` is the storage for the Decision and must live until `reply` has run;
@@ -74,7 +79,13 @@ class Router {
   std::function<bool()> ready_;
   std::map<std::string, StaticFile> kiosk_;
   std::shared_ptr<fhir::FhirService> fhir_;
+  std::function<std::string()> metrics_;
+  std::vector<std::pair<std::string, std::string>> build_;
 };
+
+// GET /metrics on its own: the reply for `method` with the exposition `metrics` gives (405 for
+// any method but GET).
+Reply metrics_reply(const std::string& method, const std::function<std::string()>& metrics);
 
 // The headers every reply carries: a strict Content-Security-Policy, no sniffing, no caching, no
 // referrer; Access-Control-Allow-Origin only when `origin` is the configured `cors_origin`.

@@ -37,6 +37,7 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   else if (key == "ship-to") config.ship_to = value;
   else if (key == "ship-interval-ms") return number(config.ship_interval_ms, 10, 3600000);
   else if (key == "health-listen") config.health_listen = value;
+  else if (key == "metrics-listen") config.metrics_listen = value;
   else if (key == "tls-cert") config.tls_cert = value;
   else if (key == "tls-key") config.tls_key = value;
   else if (key == "tls-client-ca") config.tls_client_ca = value;
@@ -138,7 +139,7 @@ const std::vector<std::string>& serve_option_names() {
                                               "audit-init", "health-listen", "trusted-keys", "require-approved",
                                               "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds",
                                               "cds-jwks", "fhir-base-url", "cds-fhir-servers",
-                                              "cds-fhir-timeout-ms"};
+                                              "cds-fhir-timeout-ms", "metrics-listen"};
   return names;
 }
 

@@ -41,6 +41,9 @@ struct ServeConfig {
   // A second gRPC listener, always plaintext, serving only the standard health service (for
   // kubelet's gRPC probes, which cannot speak TLS); empty: off.
   std::string health_listen;
+  // A plaintext HTTP listener serving only GET /metrics (Prometheus text format); empty: off, and
+  // /metrics is served on the --http-listen port instead. When set, the HTTP port answers /metrics 404.
+  std::string metrics_listen;
   // Governance: with require_approved, a ruleset serves (at start and on reload) only when
   // RULES/ruleset.sig is a valid signature by a public key (*.pem) in trusted_keys, its status is
   // production, today is inside its effective period and its review is not overdue.

@@ -86,6 +86,7 @@ DecideStatus Decider::prepare(DecideCall& call, const CompiledRuleset& ruleset, 
   record.decided_at_micros = now_micros();
   record.client = call.client;
   record.request_id = call.request_id;
+  record.trace_id = call.trace_id;
   record.ruleset_hash = ruleset.model->hash;
   fill_decision(ruleset, evaluation, record.decision_id, record.decided_at_micros, call.request_id, response);
   record.answers = canonical_answers_json(std::move(call.raw));
@@ -95,18 +96,23 @@ DecideStatus Decider::prepare(DecideCall& call, const CompiledRuleset& ruleset, 
 
 void Decider::log_committed(bool ok, const std::string& error, const v1::Decision& response,
                             const std::string& client, const std::string& decision_id, const std::string& request_id,
-                            std::chrono::steady_clock::time_point started) const {
+                            const std::string& trace_id, std::chrono::steady_clock::time_point started) const {
   on_audit_health_(ok);
   if (!ok) {
-    log_->error("audit_write_failed", {{"decision_id", decision_id}, {"client", client}, {"error", error}});
+    if (metrics_) metrics_->unlogged();
+    log_->error("audit_write_failed",
+                {{"decision_id", decision_id}, {"client", client}, {"trace_id", trace_id}, {"error", error}});
     return;
   }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  if (metrics_) metrics_->decided(response, std::chrono::duration<double>(elapsed).count());
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   std::vector<LogField> fields{{"decision_id", decision_id},
                                {"outcome", v1::Outcome_Name(response.outcome())},
                                {"latency_us", std::to_string(micros.count()), true},
                                {"client", client},
                                {"request_id", request_id}};
+  if (!trace_id.empty()) fields.push_back({"trace_id", trace_id});
   if (response.has_urgency()) fields.insert(fields.begin() + 2, {"urgency", v1::Urgency_Name(response.urgency())});
   log_->info("decision", fields);
 }
@@ -130,8 +136,9 @@ void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
   // Reported from the audit writer once the batch holding this decision is durable.
   audit_.append(std::move(record), [this, &response, started = call.started, client = std::move(call.client),
                                     decision_id, request_id = std::move(call.request_id),
+                                    trace_id = std::move(call.trace_id),
                                     done = std::move(done)](bool ok, const std::string& error) {
-    log_committed(ok, error, response, client, decision_id, request_id, started);
+    log_committed(ok, error, response, client, decision_id, request_id, trace_id, started);
     if (!ok) {
       response.Clear();
       return done(DecideStatus{DecideCode::unavailable, unlogged_message, {}});
@@ -218,8 +225,9 @@ void Decider::decide_batch(DecideBatchCall call, v1::EvaluateBatchResponse& resp
     }
     std::string decision_id = record.decision_id;
     audit_.append(std::move(record), [this, state, &result, started = call.started, client = item.client, decision_id,
-                                      request_id = std::move(item.request_id)](bool ok, const std::string& error) {
-      log_committed(ok, error, result.decision(), client, decision_id, request_id, started);
+                                      request_id = std::move(item.request_id),
+                                      trace_id = call.trace_id](bool ok, const std::string& error) {
+      log_committed(ok, error, result.decision(), client, decision_id, request_id, trace_id, started);
       if (!ok) set_error(result, "unavailable", DecideStatus{DecideCode::unavailable, unlogged_message, {}});
       state->item_finished();
     });

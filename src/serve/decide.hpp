@@ -13,6 +13,7 @@
 #include "compile/compiled.hpp"
 #include "intake/intake.hpp"
 #include "serve/event_log.hpp"
+#include "serve/service_metrics.hpp"
 #include "triage/v1/triage.pb.h"
 
 namespace triage {
@@ -39,6 +40,7 @@ struct DecideCall {
   std::vector<IntakeError> errors;  // answers the transport could not even read ("`x` has no value")
   std::string request_id;
   std::string client;
+  std::string trace_id;  // W3C trace id of the call (util/traceparent.hpp); written to the decision's log line
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
   // Set by a transport that could not read this intake of a batch at all (not an intake object):
@@ -52,6 +54,7 @@ struct DecideBatchCall {
   std::vector<DecideCall> items;
   std::string request_id;
   std::string client;
+  std::string trace_id;  // the batch's trace id, given to every item
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
 };
@@ -87,6 +90,11 @@ class Decider {
 
   const std::shared_ptr<EventLog>& log() const { return log_; }
 
+  // Counts decisions (outcome, urgency, red flags, latency) in `metrics` from now on. Call before
+  // serving; `metrics` must outlive the Decider. Null: nothing is counted.
+  void set_metrics(ServiceMetrics* metrics) { metrics_ = metrics; }
+  ServiceMetrics* metrics() const { return metrics_; }
+
   // Live state added to the served ruleset's info (the audit log's shipping). Set before serving:
   // not synchronised with ruleset_info(). `fill` must be thread-safe.
   void set_status(std::function<void(v1::RulesetInfo&)> fill) { status_ = std::move(fill); }
@@ -103,6 +111,7 @@ class Decider {
   std::shared_ptr<EventLog> log_;
   std::function<void(bool)> on_audit_health_;
   std::function<void(v1::RulesetInfo&)> status_;
+  ServiceMetrics* metrics_ = nullptr;
 
   // Validates `call` and decides it with `ruleset`: fills `response` and `record` and returns ok;
   // otherwise the refusal (logged), with nothing filled.
@@ -112,7 +121,7 @@ class Decider {
                    const std::string& reason) const;
   // After a record's commit: the audit health, the decision's log line (or the failure's).
   void log_committed(bool ok, const std::string& error, const v1::Decision& response, const std::string& client,
-                     const std::string& decision_id, const std::string& request_id,
+                     const std::string& decision_id, const std::string& request_id, const std::string& trace_id,
                      std::chrono::steady_clock::time_point started) const;
 };
 

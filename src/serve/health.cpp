@@ -11,7 +11,11 @@ void ServingHealth::start(grpc::Server& server, grpc::Server* health_only, bool 
   std::lock_guard<std::mutex> lock(mutex_);
   servers_ = {&server};
   if (health_only) servers_.push_back(health_only);
-  for (grpc::Server* each : servers_) each->GetHealthCheckService()->SetServingStatus(serving);
+  for (grpc::Server* each : servers_) {
+    // By name as well as "": later SetServingStatus(bool) calls update every registered name.
+    each->GetHealthCheckService()->SetServingStatus(served_service_name, serving);
+    each->GetHealthCheckService()->SetServingStatus(serving);
+  }
   serving_ = serving;
 }
 

@@ -13,6 +13,9 @@ class Server;
 
 namespace triage {
 
+// The service name health checks may ask for besides "" (both always report the same status).
+inline constexpr const char* served_service_name = "triage.v1.TriageService";
+
 class ServingHealth {
  public:
   explicit ServingHealth(std::shared_ptr<EventLog> log);

@@ -182,6 +182,7 @@ v1::ReloadResult Reloader::reload(const std::string& trigger) {
     }
     log_->error("reload_refused", {{"trigger", trigger}, {"serving", current->ruleset->model->hash},
                                    {"candidate", result.candidate_hash()}});
+    if (ServiceMetrics* metrics = decider_.metrics()) metrics->reloaded(false);
     // The old ruleset keeps serving; GetRuleset shows why the candidate was refused.
     auto next = std::make_shared<ServedRuleset>(*current);
     *next->info.mutable_last_reload() = result;
@@ -208,6 +209,7 @@ v1::ReloadResult Reloader::reload(const std::string& trigger) {
   auto next = make_served(candidate, folder_);
   *next->info.mutable_last_reload() = result;
   decider_.serve(std::move(next));
+  if (ServiceMetrics* metrics = decider_.metrics()) metrics->reloaded(true);
   log_->info("reloaded", {{"trigger", trigger}, {"previous", result.previous_hash()}, {"ruleset_hash", hash}});
   return result;
 }

@@ -15,8 +15,12 @@
 #include "http/http_server.hpp"
 #include "ruleset/open.hpp"
 #include "serve/admin.hpp"
+#include "serve/build_info.hpp"
 #include "serve/health.hpp"
+#include "metrics/registry.hpp"
 #include "serve/reloader.hpp"
+#include "serve/server_metrics.hpp"
+#include "serve/service_metrics.hpp"
 #include "serve/tls_files.hpp"
 #include "serve/triage_service.hpp"
 #include "sign/signature.hpp"
@@ -32,6 +36,9 @@ struct TriageServer::State {
   // Declared in the order they depend on each other: destroyed in reverse, the server first.
   ServeConfig config;
   std::shared_ptr<EventLog> log;
+  // Before everything that counts into them, so they outlive every counter's user.
+  std::unique_ptr<metrics::Registry> registry;
+  std::unique_ptr<ServiceMetrics> metrics;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<ServingHealth> health;
   std::unique_ptr<Decider> decider;  // the decision path both transports share
@@ -41,6 +48,7 @@ struct TriageServer::State {
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<grpc::Server> health_server;  // null unless --health-listen: the health service only
   std::unique_ptr<HttpServer> http;  // null unless --http-listen
+  std::unique_ptr<HttpServer> metrics_http;  // null unless --metrics-listen: GET /metrics only
   int port = 0;
   int health_port = 0;
 };
@@ -125,6 +133,9 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   }
   state->audit = AuditLog::open(config.audit_db, error, config.audit_busy_timeout_ms, config.audit_init);
   if (!state->audit) return nullptr;
+  state->registry = std::make_unique<metrics::Registry>();
+  state->metrics = std::make_unique<ServiceMetrics>(*state->registry);
+  state->audit->set_metrics(state->metrics->audit_metrics());
   std::string replica_id = config.replica_id;
   if (replica_id.empty()) {
     char host[256] = {};
@@ -170,6 +181,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   state->audit->set_recovery_listener([health] { health->audit_result(true); });
   state->decider = std::make_unique<Decider>(make_served(opened, config.rules), *state->audit, log,
                                              [health](bool ok) { health->audit_result(ok); });
+  state->decider->set_metrics(state->metrics.get());
   state->reloader =
       std::make_unique<Reloader>(config.rules, config.watch_interval_ms, *state->decider, *state->audit, log,
                                  approval_policy(config));
@@ -196,16 +208,29 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                    {"ok", report.ok ? "true" : "false", true}});
           }
         });
-    // GetRuleset, GET /v1/ruleset and /readyz report the lag (the shipper outlives every call).
-    state->decider->set_status([shipper = state->shipper.get()](v1::RulesetInfo& info) {
+  }
+  // GetRuleset and GET /v1/ruleset name the build; with a shipper, they and /readyz report the lag
+  // (the shipper outlives every call).
+  state->decider->set_status([shipper = state->shipper.get()](v1::RulesetInfo& info) {
+    v1::BuildInfo* build = info.mutable_build();
+    build->set_version(build_info().version);
+    build->set_commit(build_info().commit);
+    build->set_build_type(build_info().build_type);
+    build->set_compiler(build_info().compiler);
+    for (const auto& [name, version] : build_info().libraries) (*build->mutable_libraries())[name] = version;
+    if (shipper) {
       v1::ShippingStatus* shipping = info.mutable_shipping();
       shipping->set_replica_id(shipper->replica_id());
       shipping->set_lag_records(static_cast<std::uint64_t>(shipper->lag_records()));
       shipping->set_central_seq(static_cast<std::uint64_t>(std::max<std::int64_t>(0, shipper->central_seq())));
       shipping->set_ok(shipper->last_round_ok());
       shipping->set_seconds_since_success(shipper->seconds_since_success());
-    });
-  }
+    }
+  });
+
+  add_server_metrics(*state->registry, *state->audit, *state->health, *state->decider, state->shipper.get());
+  metrics::Registry* registry = state->registry.get();
+  auto exposition = [registry] { return registry->exposition(); };
 
   // Debian builds abseil without NDEBUG, so every mutex gRPC takes would feed abseil's deadlock
   // graph (about 2 % of the server's CPU under load). The project's own locks are std::mutex.
@@ -251,6 +276,9 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.cds_jwks = config.cds_jwks;
     http.cds_fhir_servers = config.cds_fhir_servers;
     http.cds_fhir_timeout_ms = config.cds_fhir_timeout_ms;
+    http.metrics = state->metrics.get();
+    http.build = {{"version", build_info().version}, {"commit", build_info().commit}};
+    if (config.metrics_listen.empty()) http.exposition = exposition;  // else only on the metrics port
     auto ready = [health] { return health->serving(); };
     state->http = HttpServer::start(http, *state->decider, *state->audit, ready, log, error);
     if (!state->http) {
@@ -263,6 +291,22 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                {"kiosk", std::string(config.tls_cert.empty() ? "http" : "https") + "://" +
                                              config.http_listen.substr(0, config.http_listen.rfind(':')) + ":" +
                                              std::to_string(state->http->port()) + "/kiosk/"}});
+  }
+  if (!config.metrics_listen.empty()) {
+    HttpOptions scrape;
+    scrape.listen = config.metrics_listen;
+    scrape.metrics_only = true;
+    scrape.exposition = exposition;
+    scrape.threads = 1;
+    state->metrics_http = HttpServer::start(scrape, *state->decider, *state->audit, [] { return true; }, log, error);
+    if (!state->metrics_http) {
+      error = "--metrics-listen: " + error;
+      state->server->Shutdown(std::chrono::system_clock::now());
+      state->audit->close();
+      return nullptr;
+    }
+    log->info("metrics_serving", {{"listen", config.metrics_listen},
+                                  {"port", std::to_string(state->metrics_http->port()), true}});
   }
   state->reloader->start();
   log->info(audit_sound ? "serving" : "not_serving", {{"listen", config.listen},
@@ -280,6 +324,19 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     log->warn("ruleset_not_released", {{"status", header.status.empty() ? "none" : header.status},
                                        {"approved_by", header.approved_by.empty() ? "nobody" : header.approved_by},
                                        {"hint", "production deployments use --trusted-keys DIR --require-approved"}});
+  }
+  // Risky settings are allowed (a local demo) but never silent.
+  if (config.tls_cert.empty()) {
+    log->warn("risky_config", {{"setting", "no TLS"},
+                               {"effect", "traffic is plaintext and ReloadRules is open to every client"}});
+  }
+  if (config.http_cors_origin == "*") {
+    log->warn("risky_config", {{"setting", "--http-cors-origin *"}, {"effect", "any web page may call the API"}});
+  }
+  if (config.audit_signing_key.empty()) {
+    log->warn("risky_config", {{"setting", "no --audit-signing-key"},
+                               {"effect", "the audit log has no signed checkpoints: a rewritten history is "
+                                          "detectable only against a chain head kept elsewhere"}});
   }
   log->flush();  // operators watch for this line
   return std::unique_ptr<TriageServer>(new TriageServer(std::move(state)));
@@ -305,6 +362,7 @@ void TriageServer::shutdown() {
   if (state_->shipper) state_->shipper->stop();
   state_->audit->close();
   if (state_->http) state_->http->stop();  // after the audit log: no completion is still on its way
+  if (state_->metrics_http) state_->metrics_http->stop();
   state_->log->info("stopped", {});
   state_->log->flush();
 }

@@ -6,9 +6,26 @@
 #include "serve/admin.hpp"
 #include "util/json_text.hpp"
 #include "serve/reloader.hpp"
+#include "util/traceparent.hpp"
 
 namespace triage {
 namespace {
+
+// The call's trace context: the caller's `traceparent` metadata continued (or a new trace),
+// returned to the caller in the initial metadata.
+TraceContext trace_call(grpc::CallbackServerContext* context) {
+  const auto& metadata = context->client_metadata();
+  auto found = metadata.find("traceparent");
+  std::string_view header, state;
+  if (found != metadata.end()) header = std::string_view(found->second.data(), found->second.size());
+  if (auto given = metadata.find("tracestate"); given != metadata.end()) {
+    state = std::string_view(given->second.data(), given->second.size());
+  }
+  TraceContext trace = continue_trace(header, state);
+  context->AddInitialMetadata("traceparent", traceparent(trace));
+  if (!trace.state.empty()) context->AddInitialMetadata("tracestate", trace.state);
+  return trace;
+}
 
 grpc::Status to_grpc_status(const DecideStatus& status) {
   static constexpr grpc::StatusCode codes[] = {grpc::StatusCode::OK, grpc::StatusCode::INVALID_ARGUMENT,
@@ -52,6 +69,11 @@ bool TriageService::is_admin(const grpc::ServerContextBase& context) const {
   return subject && triage::is_admin(subject_names(*subject), admins_.admin_subjects);
 }
 
+void TriageService::finish(grpc::ServerUnaryReactor* reactor, GrpcMethod method, const grpc::Status& status) {
+  if (ServiceMetrics* metrics = decider_.metrics()) metrics->grpc_request(method, static_cast<int>(status.error_code()));
+  reactor->Finish(status);
+}
+
 bool TriageService::wait_idle(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(idle_mutex_);
   return idle_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
@@ -68,27 +90,30 @@ void TriageService::call_finished() {
 grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
                                                      const v1::ReloadRulesRequest*, v1::ReloadResult* response) {
   auto* reactor = context->DefaultReactor();
+  trace_call(context);
   std::string client = client_identity(*context);
+  constexpr GrpcMethod method = GrpcMethod::reload_rules;
   if (!is_admin(*context)) {
     log_->warn("reload_refused", {{"client", client}, {"reason", "not an admin"}});
-    reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                                 "ReloadRules needs an admin client certificate (see --admin-subjects)"));
+    finish(reactor, method,
+           grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "ReloadRules needs an admin client certificate (see --admin-subjects)"));
     return reactor;
   }
   // Checking a candidate can take a while: the reloader's worker runs it, off the gRPC callback
   // threads, and finishes the call.
-  bool posted = reloader_.post("rpc", [reactor, response](const v1::ReloadResult* result) {
+  bool posted = reloader_.post("rpc", [this, reactor, response](const v1::ReloadResult* result) {
     if (!result) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
+      finish(reactor, method, grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
       return;
     }
     *response = *result;
-    reactor->Finish(grpc::Status::OK);
+    finish(reactor, method, grpc::Status::OK);
   });
   if (!posted) {
-    reactor->Finish(draining_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping")
-                              : grpc::Status(grpc::StatusCode::ABORTED,
-                                             "a reload is already running; try again when it ends"));
+    finish(reactor, method,
+           draining_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping")
+                     : grpc::Status(grpc::StatusCode::ABORTED, "a reload is already running; try again when it ends"));
   }
   return reactor;
 }
@@ -96,18 +121,21 @@ grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* TriageService::Evaluate(grpc::CallbackServerContext* context,
                                                   const v1::EvaluateRequest* request, v1::Decision* response) {
   auto* reactor = context->DefaultReactor();
+  TraceContext trace = trace_call(context);
   if (draining_) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping; retry on another"));
+    finish(reactor, GrpcMethod::evaluate,
+           grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping; retry on another"));
     return reactor;
   }
   ++in_flight_;  // until the Decider's completion finishes the call
   DecideCall call;
+  call.trace_id = std::move(trace.trace_id);
   call.client = client_identity(*context);
   call.request_id = request->request_id();
   call.deadline = context->deadline();
   call.raw = raw_answers(*request, call.errors);
   decider_.decide(std::move(call), *response, [this, reactor](const DecideStatus& status) {
-    reactor->Finish(to_grpc_status(status));
+    finish(reactor, GrpcMethod::evaluate, to_grpc_status(status));
     call_finished();
   });
   return reactor;
@@ -117,12 +145,15 @@ grpc::ServerUnaryReactor* TriageService::EvaluateBatch(grpc::CallbackServerConte
                                                        const v1::EvaluateBatchRequest* request,
                                                        v1::EvaluateBatchResponse* response) {
   auto* reactor = context->DefaultReactor();
+  TraceContext trace = trace_call(context);
   if (draining_) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping; retry on another"));
+    finish(reactor, GrpcMethod::evaluate_batch,
+           grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping; retry on another"));
     return reactor;
   }
   ++in_flight_;  // until the Decider's completion finishes the call
   DecideBatchCall call;
+  call.trace_id = std::move(trace.trace_id);
   call.client = client_identity(*context);
   call.request_id = request->request_id();
   call.deadline = context->deadline();
@@ -137,7 +168,7 @@ grpc::ServerUnaryReactor* TriageService::EvaluateBatch(grpc::CallbackServerConte
     call.items.resize(static_cast<std::size_t>(request->intakes_size()));
   }
   decider_.decide_batch(std::move(call), *response, [this, reactor](const DecideStatus& status) {
-    reactor->Finish(to_grpc_status(status));
+    finish(reactor, GrpcMethod::evaluate_batch, to_grpc_status(status));
     call_finished();
   });
   return reactor;
@@ -146,17 +177,19 @@ grpc::ServerUnaryReactor* TriageService::EvaluateBatch(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* TriageService::GetQuestionnaire(grpc::CallbackServerContext* context,
                                                           const v1::GetQuestionnaireRequest*,
                                                           v1::Questionnaire* response) {
+  trace_call(context);
   *response = decider_.served()->questionnaire;
   auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  finish(reactor, GrpcMethod::get_questionnaire, grpc::Status::OK);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* TriageService::GetRuleset(grpc::CallbackServerContext* context,
                                                     const v1::GetRulesetRequest*, v1::RulesetInfo* response) {
+  trace_call(context);
   *response = decider_.ruleset_info();
   auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  finish(reactor, GrpcMethod::get_ruleset, grpc::Status::OK);
   return reactor;
 }
 

@@ -64,6 +64,8 @@ class TriageService final : public v1::TriageService::CallbackService {
   // Calls started and not yet finished (Evaluate waits for the audit log): shutdown waits for
   // these, not for idle client connections.
   void call_finished();
+  // Counts the call (triage_requests_total) and finishes it with `status`.
+  void finish(grpc::ServerUnaryReactor* reactor, GrpcMethod method, const grpc::Status& status);
   std::atomic<int> in_flight_{0};
   std::atomic<bool> draining_{false};
   std::mutex idle_mutex_;

@@ -20,6 +20,7 @@
 #include "api/decision_record.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/reader.hpp"
+#include "audit/record.hpp"
 #include "auditor/checkpoints.hpp"
 #include "auditor/export.hpp"
 #include "auditor/replay.hpp"
@@ -90,13 +91,14 @@ void run_sql(const std::string& path, const std::string& sql) {
   REQUIRE(code == SQLITE_OK);
 }
 
-// Undoes migrations 2 to 5 (replica ids, ruleset signatures, checkpoints, feedback), so the file is a log as
+// Undoes migrations 2 to 6 (replica ids, ruleset signatures, checkpoints, feedback, trace ids), so the file is a log as
 // schema 1 wrote it; the records must have no replica id.
 void downgrade_to_schema_1(const std::string& path) {
   run_sql(path,
           "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
           "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
-          "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; DROP TABLE feedback; PRAGMA user_version = 1");
+          "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; "
+          "PRAGMA user_version = 1");
 }
 
 VerifyReport verify(const std::string& path, const std::string& head = "") {
@@ -123,7 +125,7 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
   sqlite3_finalize(statement);
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
   sqlite3_step(statement);
-  CHECK(sqlite3_column_int(statement, 0) == 5);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints, 5: feedback
+  CHECK(sqlite3_column_int(statement, 0) == 6);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints, 5: feedback, 6: trace ids
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }
@@ -605,6 +607,35 @@ TEST_CASE("a version-1 log (before checkpoints) is read as it is and migrated on
   CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{7, 8});
   CHECK(verify(temp.path()).ok);
   CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
+}
+
+}  // namespace triage
+
+namespace triage {
+
+TEST_CASE("a trace id is covered by the chain without changing the hash of records without one", "[audit][trace]") {
+  DecisionRow row;
+  row.decision_id = "d-1";
+  row.decided_at = "2026-12-04T00:00:00.000000Z";
+  row.client = "id:kiosk-7";
+  row.ruleset_hash = "sha256:abc";
+  row.answers = "{}";
+  row.decision = "{}";
+  row.replica_id = "triage-0";
+  const std::string before = canonical_record(row);
+  CHECK(before.size() > 11);
+  CHECK(before.substr(before.size() - 11) == "8:triage-0\n");  // the replica id last, as in schema 2
+  row.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  CHECK(canonical_record(row) == before + "32:4bf92f3577b34da6a3ce929d0e0e4736\n");
+  // A trace id can never pass for a replica id: without a replica id, an empty one is written first.
+  DecisionRow moved = row;
+  moved.replica_id = "";
+  DecisionRow swapped = row;
+  swapped.replica_id = row.trace_id;
+  swapped.trace_id = "";
+  CHECK(canonical_record(moved) != canonical_record(swapped));
+  row.trace_id.clear();
+  CHECK(canonical_record(row) == before);
 }
 
 }  // namespace triage

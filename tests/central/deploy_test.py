@@ -70,7 +70,7 @@ def main():
             # What each probe asks must be what the server answers on that port.
             args = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in container.get("args", []) if "=" in a}
             listen_ports = {int(args[flag].rsplit(":", 1)[1]): flag for flag in
-                            ("--listen", "--http-listen", "--health-listen") if flag in args}
+                            ("--listen", "--http-listen", "--health-listen", "--metrics-listen") if flag in args}
             for number in ports:
                 check(number in listen_ports, "%s container port %d is one the server listens on"
                       % (container["name"], number))
@@ -96,6 +96,13 @@ def main():
                     check(listen_ports.get(port) == ("--health-listen" if tls else listen_ports.get(port))
                           and listen_ports.get(port) in ("--listen", "--health-listen"),
                           "%s's gRPC probe asks a plaintext gRPC health port" % probe_name)
+            # Scraping: the annotations name the metrics-only listener (plaintext) and its path.
+            annotations = pod["metadata"].get("annotations", {})
+            check(annotations.get("prometheus.io/scrape") == "true", "the pod is annotated for scraping")
+            scrape_port = int(annotations.get("prometheus.io/port", "0"))
+            check(listen_ports.get(scrape_port) == "--metrics-listen" and scrape_port in ports,
+                  "the scrape annotation names the --metrics-listen container port")
+            check(annotations.get("prometheus.io/path") == "/metrics", "the scrape path is /metrics")
             for env in container.get("env", []):
                 ref = env.get("valueFrom", {}).get("secretKeyRef")
                 if ref:

@@ -565,7 +565,7 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   {
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(handle);
   }
   reader = AuditReader::open(db, error);

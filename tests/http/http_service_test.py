@@ -84,7 +84,8 @@ def routes(binary, source_dir, server, checks):
     port = server.http_port
     rules = os.path.join(source_dir, "rules")
     r = call(port, "GET", "/healthz")
-    checks.check(r.status == 200 and r.json == {"status": "alive"}, "GET /healthz: 200 alive", repr(r))
+    checks.check(r.status == 200 and r.json.get("status") == "alive" and set(r.json) == {"status", "version", "commit"}
+                 and r.json["version"] and r.json["commit"], "GET /healthz: 200 alive, with version and commit", repr(r))
     r = call(port, "GET", "/readyz")
     checks.check(r.status == 200 and r.json == {"status": "SERVING"}, "GET /readyz: 200 SERVING", repr(r))
 

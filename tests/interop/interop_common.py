@@ -431,8 +431,10 @@ def record_hash(prev_hash, row):
     h.update(prev_hash.encode() + b"\n")
     for key in ("decision_id", "client", "request_id", "ruleset_hash", "answers", "decision", "decided_at"):
         h.update(canonical_field(row[key]))
-    if row.get("replica_id"):  # schema 2: the replica, covered when recorded
-        h.update(canonical_field(row["replica_id"]))
+    if row.get("replica_id") or row.get("trace_id"):  # schema 2: the replica, covered when recorded
+        h.update(canonical_field(row.get("replica_id") or ""))
+    if row.get("trace_id"):  # schema 6: the W3C trace id, covered when recorded
+        h.update(canonical_field(row["trace_id"]))
     return h.hexdigest()
 
 
