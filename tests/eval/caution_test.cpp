@@ -70,7 +70,7 @@ TEST_CASE("caution wins for missing answers: leaving a plan question unanswered 
       }
     }
   }
-  CHECK(compared > 1000);
+  CHECK(compared > test::property_cases(1500) / 3);  // about 2800 in the g++ job, 550 under ASan (300 cases)
 }
 
 TEST_CASE("a plan fact with a default defaults to the answer that offers the least", "[invariant]") {
