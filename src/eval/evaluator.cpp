@@ -447,16 +447,16 @@ class PlanBuilder {
   std::uint64_t areas_ = 0;
 };
 
-// The facts whose answer can still change a program's truth, as bits of `slot` (a fact's bit among
-// the unanswered facts the rules read). With `atoms` computed as if every unanswered fact were
+// The facts whose answer can still change a program's truth, as `Bits` (`mark(fact)` gives a
+// fact's bits, empty for one not counted). With `atoms` computed as if every unanswered fact were
 // unknown, a settled (true or false) sub-condition cannot change whatever they turn out to be, so
 // only the unknown atoms under unsettled nodes count. Sound for any condition (a fact it leaves out
 // cannot change the truth), and exact when each fact appears once.
-std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms,
-                         const std::int8_t* slot) {
+template <typename Bits, typename Mark>
+Bits open_bits(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms, Mark mark) {
   struct Entry {
     Truth truth;
-    std::uint64_t facts;
+    Bits facts;
   };
   ProgramStack<Entry> space(ruleset.max_stack);
   Entry* stack = space.data();
@@ -466,11 +466,10 @@ std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program,
     switch (op.code) {
       case Op::Code::atom: {
         Truth truth = atoms[op.arg];
-        std::int8_t bit = slot[ruleset.atoms[op.arg].fact];
-        stack[top++] = {truth, truth == Truth::unknown && bit >= 0 ? std::uint64_t{1} << bit : 0};
+        stack[top++] = {truth, truth == Truth::unknown ? mark(ruleset.atoms[op.arg].fact) : Bits{}};
         break;
       }
-      case Op::Code::always: stack[top++] = {Truth::true_, 0}; break;
+      case Op::Code::always: stack[top++] = {Truth::true_, Bits{}}; break;
       case Op::Code::not_: {
         Truth& value = stack[top - 1].truth;
         if (value != Truth::unknown) value = value == Truth::true_ ? Truth::false_ : Truth::true_;
@@ -479,68 +478,39 @@ std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program,
       case Op::Code::and_:
       case Op::Code::or_: {
         Truth decisive = op.code == Op::Code::and_ ? Truth::false_ : Truth::true_;
-        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, 0};
+        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, Bits{}};
         for (std::uint32_t k = 0; k < op.arg; ++k) {
           const Entry& child = stack[top - 1 - k];
           if (child.truth == decisive) result.truth = decisive;
           else if (child.truth == Truth::unknown && result.truth != decisive) result.truth = Truth::unknown;
           if (child.truth == Truth::unknown) result.facts |= child.facts;
         }
-        if (result.truth != Truth::unknown) result.facts = 0;
+        if (result.truth != Truth::unknown) result.facts = Bits{};
         top -= op.arg;
         stack[top++] = result;
         break;
       }
     }
   }
-  return top == 0 || stack[top - 1].truth != Truth::unknown ? 0 : stack[top - 1].facts;
+  return top == 0 || stack[top - 1].truth != Truth::unknown ? Bits{} : stack[top - 1].facts;
 }
 
-// The facts whose answer can still change a program's truth: the unknown atoms under unsettled
-// nodes, as open_facts, for any fact of the ruleset. Sound for any condition (a fact it leaves out
-// cannot change the truth), exact when each fact appears once. Used for `missing`, so that a
-// follow-up question (`a and b`) is not asked while its gate `a` is answered "no".
+// open_bits as bits of `slot` (a fact's bit among the unanswered facts the rules read): refine.
+std::uint64_t open_facts(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms,
+                         const std::int8_t* slot) {
+  return open_bits<std::uint64_t>(ruleset, program, atoms, [slot](std::uint16_t fact) {
+    return slot[fact] >= 0 ? std::uint64_t{1} << slot[fact] : std::uint64_t{0};
+  });
+}
+
+// open_bits for any fact of the ruleset: `missing`, so that a follow-up question (`a and b`) is
+// not asked while its gate `a` is answered "no".
 model::FactSet open_fact_set(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
-  struct Entry {
-    Truth truth;
-    model::FactSet facts;
-  };
-  ProgramStack<Entry> space(ruleset.max_stack);
-  Entry* stack = space.data();
-  std::size_t top = 0;
-  for (std::uint32_t i = program.begin; i < program.end; ++i) {
-    const Op& op = ruleset.ops[i];
-    switch (op.code) {
-      case Op::Code::atom: {
-        Entry entry{atoms[op.arg], {}};
-        if (entry.truth == Truth::unknown) entry.facts.set(ruleset.atoms[op.arg].fact);
-        stack[top++] = entry;
-        break;
-      }
-      case Op::Code::always: stack[top++] = {Truth::true_, {}}; break;
-      case Op::Code::not_: {
-        Truth& value = stack[top - 1].truth;
-        if (value != Truth::unknown) value = value == Truth::true_ ? Truth::false_ : Truth::true_;
-        break;
-      }
-      case Op::Code::and_:
-      case Op::Code::or_: {
-        Truth decisive = op.code == Op::Code::and_ ? Truth::false_ : Truth::true_;
-        Entry result{op.code == Op::Code::and_ ? Truth::true_ : Truth::false_, {}};
-        for (std::uint32_t k = 0; k < op.arg; ++k) {
-          const Entry& child = stack[top - 1 - k];
-          if (child.truth == decisive) result.truth = decisive;
-          else if (child.truth == Truth::unknown && result.truth != decisive) result.truth = Truth::unknown;
-          if (child.truth == Truth::unknown) result.facts |= child.facts;
-        }
-        if (result.truth != Truth::unknown) result.facts.reset();
-        top -= op.arg;
-        stack[top++] = result;
-        break;
-      }
-    }
-  }
-  return top == 0 || stack[top - 1].truth != Truth::unknown ? model::FactSet{} : stack[top - 1].facts;
+  return open_bits<model::FactSet>(ruleset, program, atoms, [](std::uint16_t fact) {
+    model::FactSet one;
+    one.set(fact);
+    return one;
+  });
 }
 
 // Evaluation::refine: the unanswered questions whose answer could change a self-care decision.

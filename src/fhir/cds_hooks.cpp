@@ -128,21 +128,29 @@ std::optional<HookRequest> parse_hook_request(const Json& body, const std::strin
   return request;
 }
 
-std::string response_search(const fhir::FhirNames& names, const std::string& patient_id) {
-  std::string id = patient_id;
-  if (patient_id != "{{context.patientId}}") {
-    static const char* hex = "0123456789ABCDEF";
-    id.clear();
-    for (unsigned char c : patient_id) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-        id += static_cast<char>(c);
-      } else {
-        id += '%';
-        id += hex[c >> 4];
-        id += hex[c & 15];
-      }
+namespace {
+
+// `text` with every byte but RFC 3986's unreserved ones percent-encoded: a URL path segment or
+// query value that cannot break out of its place.
+std::string percent_encoded(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string response_search(const fhir::FhirNames& names, const std::string& patient_id) {
+  std::string id = patient_id == "{{context.patientId}}" ? patient_id : percent_encoded(patient_id);
   return "QuestionnaireResponse?subject=Patient/" + id + "&questionnaire=" + names.questionnaire_url() +
          "&status=completed&_sort=-authored&_count=1";
 }
@@ -330,21 +338,9 @@ namespace {
 
 // The URL as the service calls it: scheme://host[:port]/segment/… (segments percent-encoded).
 std::string normalised(const ParsedUrl& url) {
-  static const char* hex = "0123456789ABCDEF";
   std::string out = url.scheme + "://" + url.host;
   if (url.port != (url.scheme == "https" ? 443 : 80)) out += ":" + std::to_string(url.port);
-  for (const auto& segment : url.segments) {
-    out += '/';
-    for (unsigned char c : segment) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
-    }
-  }
+  for (const auto& segment : url.segments) out += '/' + percent_encoded(segment);
   return out;
 }
 
