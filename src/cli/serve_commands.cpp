@@ -69,9 +69,10 @@ const CommandSpec call_spec{
 const CommandSpec reload_spec{
     "reload",
     "usage: triage reload --server ADDR [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--client-id ID]\n"
-    "                     [--timeout-ms N]\n"
-    "  asks a server to re-read and check its rules; exit 1 when the candidate is refused\n",
-    {},
+    "                     [--timeout-ms N] [--allow-rollback]\n"
+    "  asks a server to re-read and check its rules; exit 1 when the candidate is refused.\n"
+    "  Under --require-approved an older version than the served one is refused unless --allow-rollback\n",
+    {"--allow-rollback"},
     {"--server", "--client-id", "--tls-ca", "--tls-cert", "--tls-key", "--timeout-ms"}};
 
 const CommandSpec loadgen_spec{
@@ -206,8 +207,10 @@ int run_reload(const std::vector<std::string>& args, Io io) {
   }
   grpc::ClientContext context;
   prepare(context, options);
+  v1::ReloadRulesRequest request;
+  request.set_allow_rollback(options.flag("--allow-rollback"));
   v1::ReloadResult result;
-  grpc::Status status = stub->ReloadRules(&context, {}, &result);
+  grpc::Status status = stub->ReloadRules(&context, request, &result);
   if (!status.ok()) return report_failure("reload", status, io);
   io.out << to_json(result) << "\n";
   for (const auto& d : result.diagnostics()) io.err << render(from_proto(d), SourceSet{});
