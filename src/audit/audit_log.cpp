@@ -132,8 +132,12 @@ std::string startup_check(sql::Database& db, std::int64_t tail, std::int64_t ver
                               "ON d.seq = c.seq ORDER BY c.seq DESC LIMIT 1");
       if (last.step()) {
         std::string where = "the checkpoint after record " + std::to_string(last.integer(0));
-        if (last.is_null(2)) return where + " covers a record the log no longer holds: records were removed";
-        if (last.text(2) != last.text(1)) return where + " does not match that record's hash: the chain was rewritten";
+        if (last.integer(0) == 0) {
+          if (last.text(1) != genesis_hash()) return "the checkpoint of the empty log does not hold the chain's start";
+        } else {
+          if (last.is_null(2)) return where + " covers a record the log no longer holds: records were removed";
+          if (last.text(2) != last.text(1)) return where + " does not match that record's hash: the chain was rewritten";
+        }
       }
     }
     return {};
@@ -258,6 +262,10 @@ bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pai
         file.bind(1, hash).bind(2, name).bind(3, text);
         file.run();
       }
+      // A signed checkpoint after every stored ruleset: an auditor who finds a ruleset with no
+      // checkpoint signed after it knows checkpoints were removed, even from a log emptied of
+      // records (seq 0 signs the empty chain's head).
+      checkpoint_if_due(impl_->last_seq, impl_->last_hash, true, true);
     }
     transaction.commit();
     return true;
@@ -472,8 +480,9 @@ std::string AuditLog::checkpoint_error() const {
   return checkpoint_error_;
 }
 
-void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool force) {
-  if (!checkpoints_.sign || seq <= impl_->checkpoint_seq) return;
+void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool force, bool again) {
+  if (!checkpoints_.sign) return;
+  if (seq < impl_->checkpoint_seq || (seq == impl_->checkpoint_seq && !again)) return;
   auto now = std::chrono::steady_clock::now();
   bool due = force || seq - impl_->checkpoint_seq >= checkpoints_.every_records ||
              now - impl_->checkpoint_time >= checkpoints_.every;
@@ -489,7 +498,7 @@ void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool
     return;
   }
   sql::Statement insert(*impl_->db,
-                        "INSERT INTO checkpoints (seq, head, signed_at, every_records, key_id, signature) "
+                        "INSERT OR REPLACE INTO checkpoints (seq, head, signed_at, every_records, key_id, signature) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   insert.bind(1, checkpoint.seq)
       .bind(2, checkpoint.head)

@@ -149,8 +149,9 @@ class AuditLog {
   void resync();    // after a failed batch (writer thread)
   bool probe();     // a real write, to see whether writing works again (writer thread)
   // With connection_mutex_ held: signs and inserts a checkpoint for the records up to `seq` (head
-  // `head`) when `force` or the policy says one is due. Throws sql::SqliteError on a failed insert.
-  void checkpoint_if_due(std::int64_t seq, const std::string& head, bool force);
+  // `head`; seq 0 is the empty chain) when `force` or the policy says one is due; `again` re-signs
+  // a seq already checkpointed (a newer signed_at). Throws sql::SqliteError on a failed insert.
+  void checkpoint_if_due(std::int64_t seq, const std::string& head, bool force, bool again = false);
   void idle_checkpoint(bool force);  // writer thread, outside a batch
   CheckpointPolicy checkpoints_;     // guarded by connection_mutex_
   std::string checkpoint_error_;     // guarded by connection_mutex_

@@ -202,6 +202,13 @@ std::vector<std::string> AuditReader::ruleset_hashes() {
   return hashes;
 }
 
+std::vector<std::pair<std::string, std::string>> AuditReader::rulesets_by_first_seen() {
+  sql::Statement statement(*db_, "SELECT hash, first_seen FROM rulesets ORDER BY first_seen, hash");
+  std::vector<std::pair<std::string, std::string>> rulesets;
+  while (statement.step()) rulesets.emplace_back(statement.text(0), statement.text(1));
+  return rulesets;
+}
+
 bool AuditReader::ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files) {
   sql::Statement exists(*db_, "SELECT 1 FROM rulesets WHERE hash = ?1");
   exists.bind(1, hash);

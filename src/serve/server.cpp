@@ -146,7 +146,6 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   // (UNAVAILABLE), so operators see why in the health status and the log, not a crash loop.
   const bool audit_sound = state->audit->fault().empty();
   if (!audit_sound) log->error("audit_log_refused", {{"audit_db", config.audit_db}, {"error", state->audit->fault()}});
-  if (audit_sound && !store_opened(*state->audit, opened, error)) return nullptr;
   if (!config.audit_signing_key.empty()) {
     // Signed checkpoints of the chain head; the key is tried now, so a wrong file stops the start.
     std::string key_file = config.audit_signing_key;
@@ -173,6 +172,8 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                     {"every_records", std::to_string(config.audit_checkpoint_records), true},
                                     {"every_seconds", std::to_string(config.audit_checkpoint_seconds), true}});
   }
+  // After the signing policy is set, so a newly stored ruleset is followed by a signed checkpoint.
+  if (audit_sound && !store_opened(*state->audit, opened, error)) return nullptr;
 
   auto creds = credentials(config, error);
   if (!creds) return nullptr;

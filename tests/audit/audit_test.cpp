@@ -491,17 +491,18 @@ TEST_CASE("signed checkpoints: every N records and at close, all verified", "[au
   TempLog temp;
   SigningKey key = make_signing_key(temp.folder, "clinic-audit");
   make_signed_log(temp.path(), key, 10, 4);
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{4, 8, 10});
+  // 0: signed when the ruleset was stored into the empty log.
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 4, 8, 10});
   CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
   INFO(report.problem);
   CHECK(report.ok);
-  CHECK(report.checked == 3);
+  CHECK(report.checked == 4);
   CHECK(report.covered_seq == 10);
   CHECK(report.unsigned_tail == 0);
   CHECK(report.signers == "clinic-audit");
   // Reopened, the log goes on from its last checkpoint.
   make_signed_log(temp.path(), key, 5, 4);
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{4, 8, 10, 14, 15});
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 4, 8, 10, 14, 15});
   CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
 }
 
@@ -528,6 +529,11 @@ TEST_CASE("signed checkpoints: truncation, removed or forged checkpoints, unknow
   auto c = GENERATE(values<Case>({
       {"the last records cut off", "DELETE FROM decisions WHERE seq >= 9", "the log was truncated"},
       {"every checkpoint removed", "DELETE FROM checkpoints", "no signed checkpoint"},
+      {"every record and checkpoint removed (an emptied log)", "DELETE FROM decisions; DELETE FROM checkpoints",
+       "an emptied log"},
+      {"the empty log's checkpoint forged onto another head",
+       "DELETE FROM decisions; DELETE FROM checkpoints WHERE seq > 0; UPDATE checkpoints SET head = 'x'",
+       "no valid signature"},
       {"the newest checkpoints removed, records added after",
        "DELETE FROM checkpoints WHERE seq > 4", "not covered by a signed checkpoint"},
       {"a checkpoint's head replaced", "UPDATE checkpoints SET head = (SELECT record_hash FROM decisions WHERE seq = 3) "
@@ -542,6 +548,32 @@ TEST_CASE("signed checkpoints: truncation, removed or forged checkpoints, unknow
   INFO(c.name << ": " << report.problem);
   CHECK_FALSE(report.ok);
   CHECK(report.problem.find(c.problem) != std::string::npos);
+}
+
+TEST_CASE("signed checkpoints: a ruleset stored after the newest checkpoint proves checkpoints were removed", "[audit][checkpoint]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 6, 4);
+  {
+    // A reload stores another ruleset: the server signs a checkpoint right after it.
+    std::string error;
+    auto log = AuditLog::open(temp.path(), error);
+    REQUIRE(log != nullptr);
+    log->set_checkpoints(checkpoints_with(key, 4));
+    auto files = test::shipped_rule_files();
+    files.front().second += "\n";
+    REQUIRE(log->store_ruleset("another-ruleset-hash", files, error));
+    log->close();
+  }
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 4, 6});
+  REQUIRE(verify_signed(temp.path(), key.trusted_dir).ok);
+  // Removing that checkpoint leaves a consistent chain, but the ruleset row gives it away.
+  run_sql(temp.path(), "DELETE FROM checkpoints WHERE seq = 6");
+  CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+  INFO(report.problem);
+  CHECK_FALSE(report.ok);
+  CHECK(report.problem.find("ruleset another-rule was stored at") != std::string::npos);
+  CHECK(report.problem.find("checkpoints (and perhaps records) after it were removed") != std::string::npos);
 }
 
 TEST_CASE("signed checkpoints: a key that is not trusted is refused", "[audit][checkpoint]") {
@@ -566,10 +598,10 @@ TEST_CASE("signed checkpoints: records waiting longer than the interval are sign
   write_decisions(*log, 3);
   // The writer looks once a second while idle; wait for the checkpoint, not a fixed time.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(test::time_budget(5.0));
-  while (checkpoint_seqs(temp.path()).empty() && std::chrono::steady_clock::now() < deadline) {
+  while (checkpoint_seqs(temp.path()).size() < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{3});
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 3});
   log->close();
   CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
 }

@@ -133,6 +133,7 @@ struct Release {
     config.watch_interval_ms = 0;
     config.trusted_keys = trusted.string();
     config.require_approved = true;
+    config.audit_signing_key = (folder / "cso.pem").string();  // signed checkpoints, verified below
     return config;
   }
 
