@@ -24,7 +24,12 @@ struct HttpOptions {
   std::size_t max_header_bytes = 8 * 1024;  // larger: 431
   int idle_timeout_ms = 30000;  // a connection waiting for its next request is closed after this
   int read_timeout_ms = 10000;  // a request must arrive whole within this once it starts (else 408)
-  int max_connections = 256;    // further connections get 503 and are closed
+  // At the cap a new connection first closes the oldest idle keep-alive connection; with none
+  // idle it gets 503 and is closed.
+  int max_connections = 256;
+  // Connections one client address may hold (so one client cannot take the whole cap); further
+  // ones get 503. Behind a proxy every client has the proxy's address: raise it to max_connections.
+  int max_connections_per_client = 64;
   int threads = 2;              // I/O threads
   // FHIR R4 (/fhir/) and CDS Hooks (/cds-services): see fhir_service.hpp.
   std::string fhir_base_url;    // public base URL (JWT audience); empty: http(s)://<listen host>:<port>

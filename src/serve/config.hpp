@@ -29,6 +29,11 @@ struct ServeConfig {
   std::string http_cors_origin;          // the one origin allowed cross-origin calls; empty: no CORS
   std::string kiosk_dir = "web/kiosk";   // served at /kiosk/; read once at start
   int http_max_connections = 256;
+  int http_max_connections_per_client = 64;  // per client IP address; behind a proxy raise it
+  // gRPC: a connection without calls is closed (GOAWAY, clients reconnect) after the idle timeout;
+  // one that has not finished its TLS and HTTP/2 handshake is closed after the handshake timeout.
+  int grpc_idle_timeout_ms = 300000;
+  int grpc_handshake_timeout_ms = 10000;
   int http_idle_timeout_ms = 30000;      // a keep-alive connection with no request is closed
   int http_read_timeout_ms = 10000;      // a request (headers and body) must arrive within this
   std::size_t http_max_header_bytes = 8 * 1024;

@@ -242,6 +242,10 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   builder.AddListeningPort(config.listen, creds, &state->port);
   builder.RegisterService(state->service.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  // Idle and half-open connections must not pile up (gRPC 1.51 has no per-client connection cap;
+  // docs/security.md says what a proxy in front adds).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, config.grpc_idle_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, config.grpc_handshake_timeout_ms);
   state->server = builder.BuildAndStart();
   if (!state->server || state->port == 0) {
     error = "cannot listen on " + config.listen + " (address in use or malformed?)";
@@ -273,6 +277,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.idle_timeout_ms = config.http_idle_timeout_ms;
     http.read_timeout_ms = config.http_read_timeout_ms;
     http.max_connections = config.http_max_connections;
+    http.max_connections_per_client = config.http_max_connections_per_client;
     http.fhir_base_url = config.fhir_base_url;
     http.cds_jwks = config.cds_jwks;
     http.cds_fhir_servers = config.cds_fhir_servers;

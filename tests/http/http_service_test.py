@@ -281,24 +281,84 @@ def limits(server, checks):
     data = read_until_closed(s)
     s.close()
     checks.check(data.startswith(b"HTTP/1.1 408"), "a request that stalls gets 408 and is closed", "  %r" % data[:80])
-    # Connection cap (6 here): the seventh connection is told 503 and closed.
+    # Connection cap (6 here). Six idle connections do not lock others out: a new one closes the
+    # oldest idle connection and is served.
     held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
-    time.sleep(0.2)
-    # Under load the server may not have taken every held connection when the next one arrives, so
-    # a few more are tried (each kept open, so each counts); one of them must be told 503.
+    time.sleep(0.3)
+    served = call(port, "GET", "/healthz").status == 200
+    closed = 0
+    for s in held:
+        s.settimeout(2)
+        try:
+            closed += s.recv(100) == b""
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            closed += 1
+    checks.check(served and closed >= 1, "at the cap an idle connection makes room for a new one",
+                 "  served %s, idle connections closed %d" % (served, closed))
+    for s in held:
+        s.close()
+    time.sleep(0.3)
+    # Six connections each half way through a request are not idle: the next one is told 503 and
+    # closed (within the 1 s read timeout that will answer them 408).
+    held = []
+    for _ in range(6):
+        busy = socket.create_connection(("127.0.0.1", port), timeout=5)
+        busy.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        held.append(busy)
+    time.sleep(0.1)
     reply = b""
     for _ in range(5):
-        extra = socket.create_connection(("127.0.0.1", port), timeout=2)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=0.5)
         held.append(extra)
         reply = read_until_closed(extra)
         if reply.startswith(b"HTTP/1.1 503"):
             break
     checks.check(reply.startswith(b"HTTP/1.1 503") and b"too many connections" in reply,
-                 "over --http-max-connections: 503 and closed", "  %r" % reply[:120])
+                 "over --http-max-connections with no idle connection: 503 and closed", "  %r" % reply[:120])
     for s in held:
         s.close()
-    time.sleep(0.2)
+    time.sleep(1.5)
     checks.check(call(port, "GET", "/healthz").status == 200, "after the others close, connections are accepted again")
+
+
+def per_client_cap(binary, source_dir, tmp, checks):
+    """One client address cannot take the whole cap: the others are still served."""
+    server = hc.start_server(binary, source_dir, tmp, name="per-client cap server",
+                             extra_args=["--http-max-connections-per-client", "3", "--http-max-connections", "50",
+                                         "--grpc-handshake-timeout-ms", "500"])
+    try:
+        port = server.http_port
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.2", 0))
+                for _ in range(3)]
+        time.sleep(0.2)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=3, source_address=("127.0.0.2", 0))
+        reply = read_until_closed(extra)
+        extra.close()
+        checks.check(reply.startswith(b"HTTP/1.1 503") and b"too many connections from your address" in reply,
+                     "the fourth connection from one address gets 503", "  %r" % reply[:160])
+        checks.check(call(port, "GET", "/healthz").status == 200, "another address is still served")
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        again = socket.create_connection(("127.0.0.1", port), timeout=3, source_address=("127.0.0.2", 0))
+        again.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = read_until_closed(again)
+        again.close()
+        checks.check(answer.startswith(b"HTTP/1.1 200"), "once its connections close, the address is served again",
+                     "  %r" % answer[:80])
+        # gRPC: a connection that never starts HTTP/2 is closed after --grpc-handshake-timeout-ms.
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=8)
+        started = time.monotonic()
+        read_until_closed(silent)  # the server's HTTP/2 SETTINGS, then the close (or the 8 s timeout)
+        closed = time.monotonic() - started < 7
+        silent.close()
+        checks.check(closed, "gRPC: a silent connection is closed after the handshake timeout",
+                     "  after %.1f s" % (time.monotonic() - started))
+    finally:
+        server.stop(checks)
+        server.kill()
 
 
 def cors(binary, source_dir, tmp, checks):
@@ -377,7 +437,8 @@ def tls(binary, source_dir, tmp, checks):
 
     # One-way TLS.
     server = hc.start_server(binary, source_dir, tmp, name="tls server",
-                             extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"]])
+                             extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"],
+                                         "--http-read-timeout-ms", "1000"])
     try:
         context = ssl.create_default_context(cafile=pki["ca"])
         conn = http.client.HTTPSConnection("127.0.0.1", server.http_port, context=context, timeout=10)
@@ -396,6 +457,21 @@ def tls(binary, source_dir, tmp, checks):
             answer = b""
         plain.close()
         checks.check(not answer.startswith(b"HTTP/1.1 200"), "plain HTTP to the TLS port gets no reply")
+        # A TLS request that stalls mid-body is answered 408 (after --http-read-timeout-ms, 1 s here).
+        raw = socket.create_connection(("127.0.0.1", server.http_port), timeout=5)
+        stalled = ssl.create_default_context(cafile=pki["ca"]).wrap_socket(raw, server_hostname="localhost")
+        stalled.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"answers\"")
+        data = b""
+        try:
+            while True:
+                chunk = stalled.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except (socket.timeout, ssl.SSLError, ConnectionResetError):
+            pass
+        stalled.close()
+        checks.check(data.startswith(b"HTTP/1.1 408"), "TLS: a request stalled mid-body gets 408", "  %r" % data[:80])
     finally:
         server.stop(checks)
         server.kill()
@@ -453,6 +529,7 @@ def run(binary, source_dir, tmp, checks):
     verify = common.audit_verify(binary, server.audit_db)
     checks.check(verify[0] == 0, "triage audit verify passes on the HTTP server's log", verify[3])
     cors(binary, source_dir, tmp, checks)
+    per_client_cap(binary, source_dir, tmp, checks)
     drain(binary, source_dir, tmp, checks)
     tls(binary, source_dir, tmp, checks)
 
