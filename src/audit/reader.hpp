@@ -36,20 +36,6 @@ struct StoredSignature {
   std::string statement;  // the signed bytes
 };
 
-// One stored feedback entry (see FeedbackEntry in audit_log.hpp).
-struct FeedbackRow {
-  std::int64_t seq = 0;
-  std::string decision_id;
-  std::string received_at;
-  std::string service;
-  std::string client;
-  std::string outcome;
-  std::string override_reason;
-  std::string override_comment;
-  std::string accepted_suggestions;
-  std::string outcome_at;
-};
-
 class AuditReader {
  public:
   // Null with `error` when the file is missing, unreadable or not an audit log. Works on

@@ -1,6 +1,7 @@
 #include "auditor/checkpoints.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "sign/signature.hpp"
@@ -32,6 +33,8 @@ CheckpointReport verify_checkpoints(AuditReader& reader, const std::string& trus
     return report;
   }
   std::set<std::string> signers;
+  std::map<std::int64_t, std::string> feedback_hashes;  // seq -> record_hash
+  for (const auto& entry : reader.feedback("")) feedback_hashes[entry.seq] = entry.record_hash;
   for (const auto& checkpoint : checkpoints) {
     std::string where = "the checkpoint after record " + std::to_string(checkpoint.seq) + " (signed at " +
                         checkpoint.signed_at + ")";
@@ -41,6 +44,15 @@ CheckpointReport verify_checkpoints(AuditReader& reader, const std::string& trus
     if (!signature.ok) {
       report.problem = where + " has no valid signature: " + signature.error;
       return report;
+    }
+    if (checkpoint.feedback_seq > 0) {
+      auto entry = feedback_hashes.find(checkpoint.feedback_seq);
+      if (entry == feedback_hashes.end() || entry->second != checkpoint.feedback_head) {
+        report.problem = "feedback " + std::to_string(checkpoint.feedback_seq) + ", covered by " + where + " by " +
+                         signature.signer + ", is " + (entry == feedback_hashes.end() ? "not in the log" : "changed") +
+                         ": the feedback up to it was edited, removed or rewritten";
+        return report;
+      }
     }
     if (checkpoint.seq == 0) {  // signed when a ruleset was stored into an empty log
       if (checkpoint.head != genesis_hash()) {

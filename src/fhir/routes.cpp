@@ -324,9 +324,20 @@ HttpResult post_feedback(const std::string& service_id, std::string_view body, c
     return cds_error(400, message);
   }
   if (!service.record_feedback) return cds_error(501, "this server does not store feedback");
+  // Entries before a refused one stay stored; a retried post stores nothing twice.
   for (const auto& entry : entries) {
     std::string why;
-    if (!service.record_feedback({service_id, jwt.issuer, jwt.subject, entry}, why)) return cds_error(503, why);
+    switch (service.record_feedback({service_id, jwt.issuer, jwt.subject, entry}, why)) {
+      case FeedbackStored::stored:
+      case FeedbackStored::duplicate:
+        break;
+      case FeedbackStored::unknown_card:
+        return cds_error(404, why);
+      case FeedbackStored::other_issuer:
+        return cds_error(403, why);
+      case FeedbackStored::failed:
+        return cds_error(503, why);
+    }
   }
   return cds_result(200, Json::object());
 }

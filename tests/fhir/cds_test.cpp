@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
 
 #include "api/decision_proto.hpp"
 #include "audit/audit_log.hpp"
@@ -525,9 +526,25 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   std::string db = (folder / "audit.db").string();
   CdsFixture fixture;
   std::string error;
+  // Two cards issued to the EHR https://ehr.test (decision ids are card uuids), one to another EHR.
+  auto issue = [&](AuditLog& log, const std::string& decision_id, const std::string& client) {
+    AuditRecord record;
+    record.decision_id = decision_id;
+    record.decided_at_micros = now_micros();
+    record.client = client;
+    record.ruleset_hash = "h";
+    record.answers = "{}";
+    record.decision = "{}";
+    std::promise<bool> stored;
+    log.append(std::move(record), [&stored](bool ok, const std::string&) { stored.set_value(ok); });
+    REQUIRE(stored.get_future().get());
+  };
   {
     auto log = AuditLog::open(db, error);
     REQUIRE(log != nullptr);
+    issue(*log, "decision-1", "https://ehr.test#client-7");
+    issue(*log, "decision-2", "https://ehr.test");
+    issue(*log, "decision-9", "https://other-ehr.test#someone");
     fixture.service.record_feedback = fhir::feedback_to_audit_log(*log);
     Json feedback = {{"feedback",
                       Json::array({{{"card", "decision-1"}, {"outcome", "overridden"},
@@ -536,12 +553,30 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
                                    {{"card", "decision-2"}, {"outcome", "accepted"},
                                     {"acceptedSuggestions", Json::array({{{"id", "s-1"}}})},
                                     {"outcomeTimestamp", "2026-11-30T10:02:00Z"}}})}};
-    auto result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", feedback, fixture.good());
+    auto post = [&](const Json& body) {
+      return fixture.call("POST", "/cds-services/back-pain-triage/feedback", body, fixture.good());
+    };
+    auto result = post(feedback);
     REQUIRE(result.status == 200);
+    // Hardening v3: a retried post is stored once; a card never issued, or issued to another EHR,
+    // is refused and stores nothing.
+    CHECK(post(feedback).status == 200);
+    auto one = [](const std::string& card) {
+      return Json{{"feedback", Json::array({{{"card", card}, {"outcome", "accepted"},
+                                             {"outcomeTimestamp", "2026-11-30T10:05:00Z"}}})}};
+    };
+    auto unknown = post(one("never-issued"));
+    CHECK(unknown.status == 404);
+    CHECK_THAT(unknown.body, Catch::Contains("no decision card with uuid `never-issued`"));
+    auto foreign = post(one("decision-9"));
+    CHECK(foreign.status == 403);
+    CHECK_THAT(foreign.body, Catch::Contains("issued to another client"));
     log->close();
   }
   auto reader = AuditReader::open(db, error);
   REQUIRE(reader != nullptr);
+  CHECK(reader->feedback("").size() == 2);
+  CHECK(reader->feedback("decision-9").empty());
   auto rows = reader->feedback("decision-1");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].outcome == "overridden");
@@ -565,7 +600,8 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   {
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; ALTER TABLE checkpoints DROP "
+                                 "COLUMN feedback_seq; ALTER TABLE checkpoints DROP COLUMN feedback_head; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(handle);
   }
   reader = AuditReader::open(db, error);
@@ -573,11 +609,13 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   CHECK(reader->feedback("").empty());
   reader.reset();
   auto log = AuditLog::open(db, error);
+  INFO(error);
   REQUIRE(log != nullptr);
   FeedbackEntry entry;
-  entry.decision_id = "decision-3";
+  entry.decision_id = "decision-2";
+  entry.issuer = "https://ehr.test";
   entry.outcome = "accepted";
-  CHECK(log->store_feedback(entry, error));
+  CHECK(log->store_feedback(entry, error) == FeedbackStored::stored);
   log->close();
   fs::remove_all(folder);
 }
