@@ -318,6 +318,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (shared_.draining) keep_alive_ = false;
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
+    if (method_ == "HEAD") {
+      // The headers a GET would get, Content-Length included, and no body (RFC 9110 9.3.2).
+      auto length = response_.body().size();
+      response_.body().clear();
+      response_.content_length(length);
+    }
     if (send) write();
   }
 

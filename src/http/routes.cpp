@@ -157,7 +157,8 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   const std::string path = request.target.substr(0, request.target.find('?'));
   const std::string& method = request.method;
   auto only = [&](const char* allowed) {
-    if (method == allowed) return true;
+    // HEAD is GET without the body (the transport drops it, keeping Content-Length).
+    if (method == allowed || (method == "HEAD" && std::string_view(allowed) == "GET")) return true;
     reply(method_not_allowed(method, path, allowed));
     return false;
   };

@@ -242,6 +242,21 @@ def headers(server, checks):
     r = call(port, "GET", "/kiosk/kiosk.js")
     checks.check(r.status == 200 and r.headers.get("content-type", "").startswith("text/javascript"),
                  "GET /kiosk/kiosk.js as JavaScript", repr(r))
+    # HEAD: GET's headers with its Content-Length and no body; the connection stays usable.
+    for path in ("/kiosk/", "/kiosk/kiosk.js", "/healthz", "/readyz"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("HEAD", path)
+        head = conn.getresponse()
+        head_body = head.read()
+        conn.request("GET", path)
+        got = conn.getresponse()
+        got_body = got.read()
+        conn.close()
+        checks.check(head.status == 200 and head_body == b"" and
+                     int(head.getheader("content-length", "-1")) == len(got_body) and got.status == 200 and
+                     head.getheader("content-type") == got.getheader("content-type"),
+                     "HEAD %s: the GET's headers and length, no body" % path,
+                     "  HEAD %d %r, GET %d (%d bytes)" % (head.status, head.getheaders(), got.status, len(got_body)))
     r = call(port, "GET", "/kiosk/../rules/red_flags.rules")
     checks.check(r.status in (400, 404), "no path reaches the file system through /kiosk/", repr(r))
     r = call(port, "GET", "/")
