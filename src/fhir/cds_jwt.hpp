@@ -33,7 +33,7 @@ bool read_trusted_issuers(const std::string& text, TrustedIssuers& out, std::str
 
 // Why a token was refused (the 401 body names it); `ok` when accepted.
 enum class JwtStatus { ok, malformed, unsupported_alg, unknown_issuer, unknown_key, bad_signature, wrong_audience,
-                       expired, not_yet_valid, replayed, missing_claim };
+                       expired, not_yet_valid, lifetime_too_long, replayed, missing_claim };
 const char* jwt_status_name(JwtStatus status);
 
 struct JwtResult {

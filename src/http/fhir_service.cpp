@@ -21,7 +21,7 @@ std::shared_ptr<fhir::FhirService> make_fhir_service(Decider& decider, AuditLog&
       error = "--cds-jwks " + options.cds_jwks_file + ": " + error;
       return nullptr;
     }
-    service->verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers));
+    service->verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers), 300, options.cds_jwt_leeway_seconds);
   }
   service->ruleset = [&decider] { return decider.served()->ruleset; };
   const auto& loaded = decider.served()->info.loaded_at();

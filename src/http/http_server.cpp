@@ -578,6 +578,7 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   // FHIR and CDS Hooks: the JWT audience is the public base URL, by default this listener's own.
   http_api::FhirOptions fhir;
   fhir.cds_jwks_file = options.cds_jwks;
+  fhir.cds_jwt_leeway_seconds = options.cds_jwt_leeway_seconds;
   fhir.base_url = options.fhir_base_url;
   if (fhir.base_url.empty()) {
     std::string name = host == "0.0.0.0" || host == "::" ? "localhost" : host;

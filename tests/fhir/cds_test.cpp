@@ -97,13 +97,13 @@ struct CdsFixture : FhirFixture {
   TestKey rsa = make_key("RS384", "rsa-1");
   int next_jti = 0;
 
-  CdsFixture() {
+  explicit CdsFixture(std::int64_t leeway_seconds = 60) {
     Json jwks = {{"issuers", {{ehr, {{"keys", Json::array({ec.jwk})}}}, {"https://other-ehr.test", {{"keys", Json::array({rsa.jwk})}}}}}};
     cds::TrustedIssuers issuers;
     std::string error;
     INFO(error);
     REQUIRE(cds::read_trusted_issuers(jwks.dump(), issuers, error));
-    service.verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers));
+    service.verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers), 300, leeway_seconds);
     service.now_seconds = [] { return now; };
   }
 
@@ -443,6 +443,8 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
   huge_exp["exp"] = 1e300;
   auto far_exp = fixture.claims();
   far_exp["exp"] = now + 3600;
+  auto not_before = fixture.claims();
+  not_before["nbf"] = now + 120;
   std::string good = fixture.token(fixture.ec, fixture.claims());
   std::string tampered = good;
   tampered[tampered.find('.') + 5] ^= 1;  // a changed claim byte under the same signature
@@ -459,7 +461,8 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
        "wrong_audience"},
       {"expired", fixture.auth(fixture.token(fixture.ec, expired)), "expired"},
       {"issued in the future", fixture.auth(fixture.token(fixture.ec, future)), "not_yet_valid"},
-      {"exp too far ahead", fixture.auth(fixture.token(fixture.ec, far_exp)), "not_yet_valid"},
+      {"exp too far ahead", fixture.auth(fixture.token(fixture.ec, far_exp)), "lifetime_too_long"},
+      {"nbf in the future", fixture.auth(fixture.token(fixture.ec, not_before)), "not_yet_valid"},
       {"no jti", fixture.auth(fixture.token(fixture.ec, no_jti)), "missing_claim"},
       {"exp out of range", fixture.auth(fixture.token(fixture.ec, huge_exp)), "missing_claim"},
       {"unknown issuer", fixture.auth(fixture.token(fixture.ec, fixture.claims("https://rogue.test"))), "unknown_issuer"},
@@ -492,6 +495,25 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
   fixture.service.verifier.reset();
   CHECK(fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.good()).status == 401);
   CHECK(fixture.call("GET", "/cds-services").status == 200);
+}
+
+TEST_CASE("a skewed EHR clock: the refusal names the claim and the skew; a wider leeway accepts it", "[cds][jwt]") {
+  Json call = hook_call({{"questionnaireResponse", nullptr}});
+  for (const char* claim : {"iat", "nbf"}) {
+    INFO(claim);
+    CdsFixture strict;  // the default 60 s
+    auto skewed = strict.claims();
+    skewed[claim] = now + 90;  // the EHR's clock runs 90 s fast
+    auto refused = strict.call("POST", "/cds-services/back-pain-triage", call, strict.auth(strict.token(strict.ec, skewed)));
+    CHECK(refused.status == 401);
+    CHECK_THAT(refused.body, Catch::Contains(std::string("`") + claim +
+                                             "` is 90 s ahead of this server's clock (leeway 60 s): check both clocks"));
+    CdsFixture lenient(120);  // --cds-jwt-leeway-seconds 120
+    auto again = lenient.claims();
+    again[claim] = now + 90;
+    CHECK(lenient.call("POST", "/cds-services/back-pain-triage", call, lenient.auth(lenient.token(lenient.ec, again)))
+              .status == 412);  // accepted: no prefetch
+  }
 }
 
 TEST_CASE("trusted issuer files are checked", "[cds][jwt]") {
