@@ -266,7 +266,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     std::string origin(request[http::field::origin]);
     origin_ = origin;
     const auto& options = shared_.options;
-    if (request.method() == http::verb::options && !options.cors_origin.empty() && origin == options.cors_origin) {
+    if (request.method() == http::verb::options && http_api::cors_allowed(origin, options.cors_origin)) {
       http_api::Reply preflight;
       preflight.status = 204;
       preflight.headers = {{"Access-Control-Allow-Methods", "GET, POST"},

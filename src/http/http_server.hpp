@@ -18,7 +18,7 @@ struct HttpOptions {
   std::string tls_cert;       // PEM chain; TLS when set (with tls_key)
   std::string tls_key;
   std::string tls_client_ca;  // when set, clients must present a certificate it signed (mutual TLS)
-  std::string cors_origin;    // the one origin allowed cross-origin calls; empty: none
+  std::string cors_origin;    // origins allowed cross-origin calls, comma-separated ("*": any); empty: none
   std::string kiosk_dir;      // files served under /kiosk/; empty or missing: no kiosk
   std::size_t max_body_bytes = 64 * 1024;   // larger: 413
   std::size_t max_header_bytes = 8 * 1024;  // larger: 431

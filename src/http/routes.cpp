@@ -123,6 +123,22 @@ std::map<std::string, StaticFile> load_static_files(const std::string& folder) {
   return files;
 }
 
+bool cors_allowed(const std::string& origin, const std::string& cors_origins) {
+  if (origin.empty() || cors_origins.empty()) return false;
+  std::size_t start = 0;
+  while (start <= cors_origins.size()) {
+    std::size_t comma = cors_origins.find(',', start);
+    std::string_view entry(cors_origins.data() + start,
+                           (comma == std::string::npos ? cors_origins.size() : comma) - start);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (entry == "*" || entry == origin) return true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
 void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origin) {
   // Scripts, styles and calls from this origin only; no inline code, frames, forms or plugins.
   reply.headers.emplace_back("Content-Security-Policy",
@@ -135,7 +151,7 @@ void add_common_headers(Reply& reply, const std::string& origin, const std::stri
   reply.headers.emplace_back("Cache-Control", "no-store");
   if (!cors_origin.empty()) {
     reply.headers.emplace_back("Vary", "Origin");
-    if (origin == cors_origin) reply.headers.emplace_back("Access-Control-Allow-Origin", cors_origin);
+    if (cors_allowed(origin, cors_origin)) reply.headers.emplace_back("Access-Control-Allow-Origin", origin);
   }
 }
 

@@ -87,8 +87,12 @@ class Router {
 // any method but GET).
 Reply metrics_reply(const std::string& method, const std::function<std::string()>& metrics);
 
+// True when `origin` may call cross-origin: `cors_origins` is a comma-separated list of exact
+// origins (scheme://host[:port]), or "*" for any origin.
+bool cors_allowed(const std::string& origin, const std::string& cors_origins);
+
 // The headers every reply carries: a strict Content-Security-Policy, no sniffing, no caching, no
-// referrer; Access-Control-Allow-Origin only when `origin` is the configured `cors_origin`.
-void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origin);
+// referrer; Access-Control-Allow-Origin (that origin) only when cors_allowed(origin, cors_origins).
+void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origins);
 
 }  // namespace triage::http_api

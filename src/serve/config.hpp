@@ -26,7 +26,7 @@ struct ServeConfig {
   int watch_interval_ms = 1000;  // how often the rules folder is checked for changes; 0: never
   // HTTP/JSON beside gRPC (src/http/): off unless http_listen is set. Same TLS files as gRPC.
   std::string http_listen;
-  std::string http_cors_origin;          // the one origin allowed cross-origin calls; empty: no CORS
+  std::string http_cors_origin;          // origins allowed cross-origin calls, comma-separated; empty: no CORS
   std::string kiosk_dir = "web/kiosk";   // served at /kiosk/; read once at start
   int http_max_connections = 256;
   int http_max_connections_per_client = 64;  // per client IP address; behind a proxy raise it
