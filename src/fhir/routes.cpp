@@ -151,8 +151,10 @@ void post_fhir_operation(std::string_view body, const Headers& headers, FhirServ
                    const Read& read = state->read;
                    HttpResult result;
                    try {
+                     DecisionSubject subject = about(read.answers);
+                     subject.response = *state->response;
                      result = next ? fhir_result(200, next_question(*state->response, read.questionnaire, decided.decision, names))
-                                   : fhir_result(200, decision_bundle(decided.decision, read.questionnaire, about(read.answers), names));
+                                   : fhir_result(200, decision_bundle(decided.decision, read.questionnaire, subject, names));
                    } catch (const nlohmann::json::exception& e) {
                      result = malformed(true, e);
                    }

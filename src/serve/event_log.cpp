@@ -15,9 +15,10 @@ namespace triage {
 
 namespace {
 
-// A JSON string in which no control byte appears raw: json_quote escapes 0x00-0x1f; DEL (0x7f) too.
+// A JSON string in which no control byte appears raw (json_quote escapes 0x00-0x1f; DEL (0x7f)
+// too) and no byte that is not UTF-8 (each becomes U+FFFD), so every line is valid text and JSON.
 std::string quote_control_free(std::string_view text) {
-  std::string quoted = json_quote(text);
+  std::string quoted = json_quote(valid_utf8(text));
   for (std::size_t at = quoted.find('\x7f'); at != std::string::npos; at = quoted.find('\x7f', at)) {
     quoted.replace(at, 1, "\\u007f");
   }
