@@ -319,7 +319,7 @@ HttpResult post_feedback(const std::string& service_id, std::string_view body, c
   HttpResult error;
   if (!parse_body(body, headers, input, error, false)) return error;
   std::vector<std::string> errors;
-  auto entries = cds::parse_feedback(input, errors);
+  auto entries = cds::parse_feedback(input, service.names.override_reason_system(), errors);
   if (!errors.empty()) {
     std::string message;
     for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;

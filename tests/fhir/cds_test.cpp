@@ -333,6 +333,10 @@ TEST_CASE("CDS Hooks cards for every kind of decision", "[cds]") {
     CHECK_THAT(card["source"]["label"].get<std::string>(), Catch::Contains(fixture.ruleset->model->hash.substr(0, 19)));
     CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.ruleset_hash()));
     CHECK(card.contains("suggestions") == c.suggestion);
+    // Every decision card offers the reasons a clinician may give for overriding it.
+    REQUIRE(card["overrideReasons"].size() == cds::override_reasons().size());
+    CHECK(card["overrideReasons"][0]["system"] == fixture.service.names.override_reason_system());
+    CHECK(card["overrideReasons"][0]["code"] == "already-referred");
     if (decision.outcome() == v1::refer) {
       CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.red_flags(0).rule()));
       const Json& action = card["suggestions"][0]["actions"][0];
@@ -396,6 +400,14 @@ TEST_CASE("CDS Hooks feedback is recorded against the decision", "[cds]") {
   CHECK(fixture.feedback[1].feedback.override_code == "patient-declined");
   CHECK(fixture.feedback[1].feedback.override_comment == "Seen by physio already");
 
+  // An override reason the card did not offer is refused, naming the ones it did.
+  Json unoffered = {{"feedback", Json::array({{{"card", "x"}, {"outcome", "overridden"},
+                                                {"overrideReason", {{"reason", {{"code", "because"}}}}},
+                                                {"outcomeTimestamp", "2026-11-30T10:00:00Z"}}})}};
+  result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", unoffered, fixture.good());
+  CHECK(result.status == 400);
+  CHECK_THAT(result.body, Catch::Contains("feedback[0].overrideReason.reason must be one of the card's overrideReasons "
+                                          "(already-referred, clinical-judgement"));
   Json bad = {{"feedback", Json::array({{{"card", "x"}, {"outcome", "ignored"}, {"outcomeTimestamp", "2026-11-30T10:00:00Z"}}})}};
   result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", bad, fixture.good());
   CHECK(result.status == 400);
