@@ -41,6 +41,10 @@ struct Reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // For an error_reply, what its body says, so a protocol (Connect) can write it its own way.
+  std::string error_code;
+  std::string error_message;
+  std::vector<IntakeError> error_details;
 };
 
 // An error reply: `code` is a Connect code ("invalid_argument"); `details` are the refused answers,
@@ -72,8 +76,9 @@ class Router {
   void handle(const Request& request, v1::Decision& decision, std::function<void(Reply)> reply) const;
 
  private:
-  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const;
-  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply) const;
+  // `binary`: the reply is the protobuf message (application/proto), else its JSON.
+  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary = false) const;
+  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary = false) const;
   void serve_fhir(const Request& request, std::function<void(Reply)> reply) const;
   Decider& decider_;
   std::function<bool()> ready_;

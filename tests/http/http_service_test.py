@@ -23,6 +23,7 @@ and socket as clients (nobody on this project wrote them):
 Network: 127.0.0.1 only. Exit 0 when everything holds; each failed check is printed.
 """
 
+import base64
 import http.client
 import json
 import os
@@ -38,6 +39,9 @@ import http_common as hc  # noqa: E402
 from http_common import call, connect, request  # noqa: E402
 
 common = hc.common
+# `python3` on PATH may lack the Debian protobuf package (the Connect binary checks need it): then
+# this runs again under /usr/bin/python3.
+common.require_grpc()
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 import tls_test  # noqa: E402  (its certificate maker)
 from interop_common import Failure, log  # noqa: E402
@@ -338,6 +342,94 @@ def limits(server, checks):
     checks.check(call(port, "GET", "/healthz").status == 200, "after the others close, connections are accepted again")
 
 
+BAD_REQUEST_PROTO = """syntax = "proto3";
+package google.rpc;
+// As googleapis google/rpc/error_details.proto declares it (the part the server sends).
+message BadRequest {
+  message FieldViolation {
+    string field = 1;
+    string description = 2;
+  }
+  repeated FieldViolation field_violations = 1;
+}
+"""
+
+
+def connect_binary(server, source_dir, tmp, checks):
+    """Connect unary in binary protobuf (the default of connect-es and connect-go clients), and
+    errors with a typed google.rpc.BadRequest detail, read with classes generated from proto/."""
+    out = os.path.join(tmp, "connect_pb")
+    # The file's path is not google/rpc/: Python's `google` package is the installed protobuf's.
+    os.makedirs(os.path.join(out, "rpc_proto", "connect_rpc"), exist_ok=True)
+    triage_pb2, _ = common.compile_protos(source_dir, out)
+    with open(os.path.join(out, "rpc_proto", "connect_rpc", "bad_request.proto"), "w") as f:
+        f.write(BAD_REQUEST_PROTO)
+    made = subprocess.run(["protoc", "-I" + os.path.join(out, "rpc_proto"), "--python_out=" + out,
+                           "connect_rpc/bad_request.proto"], capture_output=True, text=True, timeout=60)
+    checks.check(made.returncode == 0, "protoc compiles google.rpc.BadRequest", made.stderr)
+    import importlib
+    bad_request_pb2 = importlib.import_module("connect_rpc.bad_request_pb2")
+    checks.check(bad_request_pb2.BadRequest.DESCRIPTOR.full_name == "google.rpc.BadRequest",
+                 "the detail type is google.rpc.BadRequest")
+    port = server.http_port
+    proto = {"Content-Type": "application/proto", "Connect-Protocol-Version": "1"}
+
+    message = triage_pb2.EvaluateRequest(request_id="connect-binary-1")
+    message.answers["bladder_or_bowel_change"].bool_value = True
+    r = call(port, "POST", "/triage.v1.TriageService/Evaluate", message.SerializeToString(), proto)
+    decision = triage_pb2.Decision()
+    parsed = False
+    try:
+        decision.ParseFromString(r.body)
+        parsed = True
+    except Exception:  # noqa: BLE001 - any decode failure is the finding
+        pass
+    checks.check(r.status == 200 and r.headers.get("content-type") == "application/proto" and parsed and
+                 decision.request_id == "connect-binary-1" and decision.outcome == triage_pb2.refer and
+                 decision.urgency == triage_pb2.emergency and len(decision.red_flags) > 0,
+                 "Connect binary Evaluate: a triage.v1.Decision in application/proto", repr(r))
+    rows = common.audit_rows(server.audit_db)
+    checks.check(any(row["decision_id"] == decision.decision_id for row in rows),
+                 "the binary call's decision is in the audit log")
+
+    r = call(port, "POST", "/triage.v1.TriageService/GetRuleset", b"", proto)
+    info = triage_pb2.RulesetInfo()
+    info.ParseFromString(r.body)
+    checks.check(r.status == 200 and info.ruleset_hash == decision.ruleset_hash,
+                 "Connect binary GetRuleset names the same ruleset", repr(r))
+
+    batch = triage_pb2.EvaluateBatchRequest(request_id="b-1")
+    for value in (True, False):
+        intake = batch.intakes.add()
+        intake.answers["bladder_or_bowel_change"].bool_value = value
+    r = call(port, "POST", "/triage.v1.TriageService/EvaluateBatch", batch.SerializeToString(), proto)
+    answer = triage_pb2.EvaluateBatchResponse()
+    answer.ParseFromString(r.body)
+    checks.check(r.status == 200 and len(answer.results) == 2, "Connect binary EvaluateBatch: two results", repr(r))
+
+    bad = triage_pb2.EvaluateRequest()
+    bad.answers["pain_intensity"].int_value = 11
+    for body, headers, what in ((bad.SerializeToString(), proto, "binary"),
+                                (json.dumps({"answers": {"pain_intensity": {"intValue": 11}}}),
+                                 {"Content-Type": "application/json"}, "JSON")):
+        r = call(port, "POST", "/triage.v1.TriageService/Evaluate", body, headers)
+        details = (r.json or {}).get("details", [])
+        violations = []
+        if details and details[0].get("type") == "google.rpc.BadRequest":
+            value = details[0]["value"]
+            parsed = bad_request_pb2.BadRequest()
+            parsed.ParseFromString(base64.b64decode(value + "=" * (-len(value) % 4)))
+            violations = [(v.field, v.description) for v in parsed.field_violations]
+        checks.check(r.status == 400 and r.headers.get("content-type") == "application/json" and
+                     r.json.get("code") == "invalid_argument" and len(violations) == 1 and
+                     violations[0][0] == "pain_intensity" and "10" in violations[0][1],
+                     "Connect %s error: invalid_argument with a google.rpc.BadRequest detail naming the fact" % what,
+                     repr(r) + " %r" % violations)
+    r = call(port, "POST", "/triage.v1.TriageService/Evaluate", b"\xff\xff\xff", proto)
+    checks.check(r.status == 400 and "binary protobuf" in (r.json or {}).get("message", ""),
+                 "Connect binary with bytes that are no EvaluateRequest: 400", repr(r))
+
+
 def per_client_cap(binary, source_dir, tmp, checks):
     """One client address cannot take the whole cap: the others are still served."""
     server = hc.start_server(binary, source_dir, tmp, name="per-client cap server",
@@ -535,6 +627,7 @@ def run(binary, source_dir, tmp, checks):
                                          "--http-max-connections", "6", "--audit-busy-timeout-ms", "300"])
     try:
         routes(binary, source_dir, server, checks)
+        connect_binary(server, source_dir, tmp, checks)
         errors(binary, source_dir, server, checks)
         headers(server, checks)
         limits(server, checks)
