@@ -91,6 +91,11 @@ const char* const migrations[] = {
     ALTER TABLE feedback ADD COLUMN record_hash TEXT NOT NULL DEFAULT '';
     ALTER TABLE checkpoints ADD COLUMN feedback_seq INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE checkpoints ADD COLUMN feedback_head TEXT NOT NULL DEFAULT '';
+    CREATE TABLE cds_tokens (
+      key TEXT PRIMARY KEY,
+      expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX cds_tokens_by_expiry ON cds_tokens(expires_at);
     )sql",
 };
 
@@ -394,6 +399,26 @@ FeedbackStored AuditLog::store_feedback(const FeedbackEntry& entry, std::string&
     } catch (const sql::SqliteError&) {
     }
     return FeedbackStored::failed;
+  }
+}
+
+std::optional<bool> AuditLog::remember_token(const std::string& key, std::int64_t expires_at, std::int64_t now) {
+  if (!fault_.empty()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(connection_mutex_);
+  try {
+    auto& db = *impl_->db;
+    sql::Transaction transaction(db);
+    sql::Statement purge(db, "DELETE FROM cds_tokens WHERE expires_at < ?1");
+    purge.bind(1, now);
+    purge.run();
+    sql::Statement add(db, "INSERT OR IGNORE INTO cds_tokens (key, expires_at) VALUES (?1, ?2)");
+    add.bind(1, key).bind(2, expires_at);
+    add.run();
+    bool fresh = sqlite3_changes(db.handle()) == 1;
+    transaction.commit();
+    return fresh;
+  } catch (const sql::SqliteError&) {
+    return std::nullopt;
   }
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -115,6 +116,11 @@ class AuditLog {
   // Stores one feedback entry at once (synchronous, durable on return) when it is about a logged
   // decision issued to the same issuer and was not stored before; otherwise says why in `error`.
   FeedbackStored store_feedback(const FeedbackEntry& entry, std::string& error);
+
+  // Remembers a CDS token's "iss\njti" `key` until `expires_at` (seconds since the epoch), durably,
+  // forgetting those expired by `now`: true the first time, false when it was already remembered,
+  // nullopt when the log cannot say (faulted or unwritable). Synchronous.
+  std::optional<bool> remember_token(const std::string& key, std::int64_t expires_at, std::int64_t now);
 
   // Queues a record. `done` runs on the writer thread after the commit (or failure).
   void append(AuditRecord record, AuditDone done);

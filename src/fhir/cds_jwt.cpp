@@ -352,6 +352,12 @@ JwtResult JwtVerifier::verify(const std::string& token, const std::string& audie
       return refuse(JwtStatus::replayed, "`jti` " + jti + " was used before", issuer);
     }
   }
+  if (store_) {
+    std::optional<bool> fresh = store_(issuer + "\n" + jti, exp + leeway_, now);
+    if (fresh && !*fresh) {
+      return refuse(JwtStatus::replayed, "`jti` " + jti + " was used before (before this server restarted)", issuer);
+    }
+  }
   return {JwtStatus::ok, "", issuer, member(claims, "sub")};
 }
 

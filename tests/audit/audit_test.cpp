@@ -91,13 +91,15 @@ void run_sql(const std::string& path, const std::string& sql) {
   REQUIRE(code == SQLITE_OK);
 }
 
-// Undoes migrations 2 to 6 (replica ids, ruleset signatures, checkpoints, feedback, trace ids), so the file is a log as
+// Undoes migrations 2 to 7 (replica ids, ruleset signatures, checkpoints, feedback, trace ids, feedback chain and
+// CDS tokens), so the file is a log as
 // schema 1 wrote it; the records must have no replica id.
 void downgrade_to_schema_1(const std::string& path) {
   run_sql(path,
           "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
           "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
           "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; "
+          "DROP TABLE cds_tokens; "
           "PRAGMA user_version = 1");
 }
 
@@ -668,7 +670,7 @@ TEST_CASE("feedback stored before schema 7 is chained when the log is opened", "
   give_feedback(temp.path(), nullptr, 3);
   run_sql(temp.path(), "ALTER TABLE feedback DROP COLUMN prev_hash; ALTER TABLE feedback DROP COLUMN record_hash; "
                        "ALTER TABLE checkpoints DROP COLUMN feedback_seq; ALTER TABLE checkpoints DROP COLUMN "
-                       "feedback_head; PRAGMA user_version = 6");
+                       "feedback_head; DROP TABLE cds_tokens; PRAGMA user_version = 6");
   std::string error;
   {
     auto log = AuditLog::open(temp.path(), error);

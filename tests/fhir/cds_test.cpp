@@ -98,13 +98,18 @@ struct CdsFixture : FhirFixture {
   int next_jti = 0;
 
   explicit CdsFixture(std::int64_t leeway_seconds = 60) {
+    make_verifier(leeway_seconds);
+    service.now_seconds = [] { return now; };
+  }
+
+  // A new verifier for the same keys, with an empty memory (as after a restart).
+  void make_verifier(std::int64_t leeway_seconds = 60) {
     Json jwks = {{"issuers", {{ehr, {{"keys", Json::array({ec.jwk})}}}, {"https://other-ehr.test", {{"keys", Json::array({rsa.jwk})}}}}}};
     cds::TrustedIssuers issuers;
     std::string error;
     INFO(error);
     REQUIRE(cds::read_trusted_issuers(jwks.dump(), issuers, error));
     service.verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers), 300, leeway_seconds);
-    service.now_seconds = [] { return now; };
   }
 
   Json claims(const std::string& issuer = ehr, const std::string& audience = endpoint) {
@@ -509,6 +514,39 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
   CHECK(fixture.call("GET", "/cds-services").status == 200);
 }
 
+TEST_CASE("a CDS token replayed after a restart is refused: seen tokens are kept in the audit log", "[cds][jwt][audit]") {
+  namespace fs = std::filesystem;
+  fs::path folder = fs::temp_directory_path() / ("triage-jti-test-" + new_decision_id());
+  fs::create_directories(folder);
+  std::string db = (folder / "audit.db").string();
+  std::string error;
+  Json call = hook_call({{"questionnaireResponse", nullptr}});
+  CdsFixture fixture;
+  std::string token = fixture.token(fixture.ec, fixture.claims());
+  {
+    auto log = AuditLog::open(db, error);
+    REQUIRE(log != nullptr);
+    fixture.service.verifier->set_replay_store(
+        [&](const std::string& key, std::int64_t expires, std::int64_t at) { return log->remember_token(key, expires, at); });
+    CHECK(fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.auth(token)).status == 412);  // accepted
+    log->close();
+  }
+  auto log = AuditLog::open(db, error);  // the server restarted: a new verifier, an empty memory
+  REQUIRE(log != nullptr);
+  fixture.make_verifier();
+  fixture.service.verifier->set_replay_store(
+      [&](const std::string& key, std::int64_t expires, std::int64_t at) { return log->remember_token(key, expires, at); });
+  auto replayed = fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.auth(token));
+  CHECK(replayed.status == 401);
+  CHECK_THAT(replayed.body, Catch::Contains("was used before (before this server restarted)"));
+  // Past its expiry (exp + leeway) the key is forgotten, so the table does not grow without end.
+  CHECK(log->remember_token("other\njti", now + 10, now).value());
+  CHECK_FALSE(log->remember_token("other\njti", now + 10, now).value());
+  CHECK(log->remember_token("other\njti", now + 100, now + 11).value());
+  log->close();
+  fs::remove_all(folder);
+}
+
 TEST_CASE("a skewed EHR clock: the refusal names the claim and the skew; a wider leeway accepts it", "[cds][jwt]") {
   Json call = hook_call({{"questionnaireResponse", nullptr}});
   for (const char* claim : {"iat", "nbf"}) {
@@ -635,7 +673,8 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
     REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; ALTER TABLE checkpoints DROP "
-                                 "COLUMN feedback_seq; ALTER TABLE checkpoints DROP COLUMN feedback_head; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
+                                 "COLUMN feedback_seq; ALTER TABLE checkpoints DROP COLUMN feedback_head; DROP TABLE cds_tokens; "
+                                 "PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(handle);
   }
   reader = AuditReader::open(db, error);
