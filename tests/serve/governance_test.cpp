@@ -292,6 +292,9 @@ TEST_CASE("governance: sign and verify round trip; a changed byte, another key a
   REQUIRE(loaded.ruleset);
   std::string signature = test::read_file((release.rules / signature_file_name).string());
   CHECK(signature.find("ruleset_hash " + loaded.ruleset->model->hash) != std::string::npos);
+  // The rule tests are under the signature too (hazard controls are proved by them).
+  CHECK(signature.find("tests_hash " + rule_tests_hash(release.rules.string())) != std::string::npos);
+  CHECK(loaded.ruleset->model->tests_hash.rfind("sha256:", 0) == 0);
   Verification ok = verify_ruleset_signature(*loaded.ruleset->model, signature, release.trusted.string());
   CHECK(ok.ok);
   CHECK(ok.signer == "cso");
@@ -426,6 +429,10 @@ TEST_CASE("governance: a refused reload keeps the approved ruleset serving and s
     write(release.rules / "ruleset.rules", header("2020-01-01"));
     REQUIRE(release.sign("cso.pem", "2019-06-01").code == 0);
     refused("past its review date");
+  }
+  SECTION("a rule test changed after signing") {
+    std::ofstream(release.rules / "tests" / "red_flags.cases", std::ios::app) << "\n# edited after approval\n";
+    refused("a rule test changed after signing");
   }
   SECTION("unsigned") {
     fs::remove(release.rules / signature_file_name);
