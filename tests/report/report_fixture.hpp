@@ -1,0 +1,21 @@
+#pragma once
+// The report tests' audit logs: three replicas over ten days with known counts, a ruleset change
+// after day 5 (routine referrals double), an emergency spike on day 3 (replicas a and b), a replica
+// whose mix drifts (c: more incomplete, fewer self-care) and one edited record (replica a).
+#include <filesystem>
+#include <string>
+
+namespace triage::test {
+
+struct ReportFixture {
+  std::filesystem::path folder;
+  std::string log_a, log_b, log_c;  // replica-a.db … replica-c.db in `folder`
+  std::string hash_before, hash_after;  // the two rulesets (versions 9.0.0 and 9.1.0)
+  bool tampered = false;
+};
+
+// Writes the three logs into `folder` (created; existing logs there are replaced). With `tamper`,
+// record 57 of replica a has its client edited after the fact, breaking the chain there.
+ReportFixture write_report_fixture(const std::filesystem::path& folder, bool tamper);
+
+}  // namespace triage::test
