@@ -126,20 +126,70 @@ const char* category_label(Category category) {
   return labels[static_cast<int>(category)];
 }
 
+namespace {
+
+// A record that is not laid out canonically (an older or damaged one) read with the general JSON
+// reader into the same view; the views point into `document`. False when it is no decision.
+bool read_record_slowly(const std::string& text, JsonValue& document, DecisionRecordView& out) {
+  std::string error;
+  document = JsonValue{};
+  out = DecisionRecordView{};
+  if (!read_json(text, document, error)) return false;
+  const JsonValue* outcome = json_member(document, "outcome", JsonValue::Kind::string);
+  if (!outcome) return false;
+  out.outcome = outcome->string;
+  if (const JsonValue* urgency = json_member(document, "urgency", JsonValue::Kind::string)) out.urgency = urgency->string;
+  if (const JsonValue* list = json_member(document, "red_flags", JsonValue::Kind::array)) {
+    for (const JsonValue& flag : list->array) {
+      if (flag.kind == JsonValue::Kind::string) out.red_flags.push_back(flag.string);
+    }
+  }
+  if (const JsonValue* plan = json_member(document, "plan", JsonValue::Kind::array)) {
+    for (const JsonValue& entry : plan->array) {
+      if (const JsonValue* t = json_member(entry, "technique", JsonValue::Kind::string)) out.plan.push_back(t->string);
+    }
+  }
+  if (const JsonValue* excluded = json_member(document, "excluded", JsonValue::Kind::array)) {
+    for (const JsonValue& entry : excluded->array) {
+      const JsonValue* t = json_member(entry, "technique", JsonValue::Kind::string);
+      if (!t) continue;
+      DecisionRecordView::Exclusion exclusion{t->string, {}};
+      if (const JsonValue* reasons = json_member(entry, "reasons", JsonValue::Kind::array)) {
+        for (const JsonValue& reason : reasons->array) {
+          if (reason.kind == JsonValue::Kind::string) exclusion.reasons.push_back(reason.string);
+        }
+      }
+      out.excluded.push_back(std::move(exclusion));
+    }
+  }
+  return true;
+}
+
+// Adds one to a count keyed by an id seen as a view (no string is made when the id is known).
+void bump(std::map<std::string, std::int64_t, std::less<>>& counts, std::string_view id) {
+  auto it = counts.find(id);
+  if (it == counts.end()) it = counts.emplace(std::string(id), 0).first;
+  ++it->second;
+}
+
+}  // namespace
+
 void tally_decisions(AuditReader& reader, const DecisionFilter& filter, const std::string& replica, Tally& tally) {
   // Per replica: the previous record's seq and ruleset, for gaps and ruleset changes.
   std::map<std::string, std::pair<std::int64_t, std::string>> previous;
-  JsonValue decision;
-  std::string error;
-  std::vector<std::string> flags;
+  JsonValue document;
+  DecisionRecordView record;
+  std::vector<std::string_view> flags;
+  std::string combination;
   reader.for_each_decision(filter, [&](const DecisionRow& row) {
     if (!replica.empty() && row.replica_id != replica) return true;
     ++tally.decisions;
     Category category;
-    decision = JsonValue{};
-    std::string outcome, urgency;
-    if (!read_json(row.decision, decision, error) || !json_string(decision, "outcome", outcome) ||
-        (json_string(decision, "urgency", urgency), !category_of(outcome, urgency, category))) {
+    if (!scan_decision_record(row.decision, record) && !read_record_slowly(row.decision, document, record)) {
+      ++tally.unreadable;
+      return true;
+    }
+    if (!category_of(record.outcome, record.urgency, category)) {
       ++tally.unreadable;
       return true;
     }
@@ -165,47 +215,33 @@ void tally_decisions(AuditReader& reader, const DecisionFilter& filter, const st
     }
 
     // Red flags: by flag, by the decision's tier, by day, and the set that fired together.
-    const int tier = tier_index(urgency);
-    flags.clear();
-    if (const JsonValue* list = json_member(decision, "red_flags", JsonValue::Kind::array)) {
-      for (const JsonValue& flag : list->array) {
-        if (flag.kind == JsonValue::Kind::string) flags.push_back(flag.string);
-      }
-    }
-    if (!flags.empty()) {
+    const int tier = tier_index(record.urgency);
+    if (!record.red_flags.empty()) {
+      flags.assign(record.red_flags.begin(), record.red_flags.end());
       ++tally.with_red_flags;
       ++tally.red_flags_by_day[day][tier];
       std::sort(flags.begin(), flags.end());
       flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
-      std::string combination;
-      for (const auto& flag : flags) {
-        ++tally.red_flags[flag];
-        ++tally.red_flags_by_tier[flag][tier];
-        combination += (combination.empty() ? "" : " + ") + flag;
+      combination.clear();
+      for (std::string_view flag : flags) {
+        bump(tally.red_flags, flag);
+        auto it = tally.red_flags_by_tier.find(flag);
+        if (it == tally.red_flags_by_tier.end()) it = tally.red_flags_by_tier.emplace(std::string(flag), std::array<std::int64_t, 4>{}).first;
+        ++it->second[tier];
+        if (!combination.empty()) combination += " + ";
+        combination += flag;
       }
-      ++tally.flag_combinations[combination];
+      bump(tally.flag_combinations, combination);
     }
 
     // Self-care plans: techniques given, and those left out with the rules that excluded them.
     if (category == Category::self_care) ++tally.self_care_plans;
-    if (const JsonValue* plan = json_member(decision, "plan", JsonValue::Kind::array)) {
-      for (const JsonValue& entry : plan->array) {
-        std::string technique;
-        if (json_string(entry, "technique", technique)) ++tally.techniques_given[technique];
-      }
-    }
-    if (const JsonValue* excluded = json_member(decision, "excluded", JsonValue::Kind::array)) {
-      for (const JsonValue& entry : excluded->array) {
-        std::string technique;
-        if (!json_string(entry, "technique", technique)) continue;
-        ++tally.techniques_excluded[technique];
-        if (const JsonValue* reasons = json_member(entry, "reasons", JsonValue::Kind::array)) {
-          auto& by_reason = tally.exclusion_reasons[technique];
-          for (const JsonValue& reason : reasons->array) {
-            if (reason.kind == JsonValue::Kind::string) ++by_reason[reason.string];
-          }
-        }
-      }
+    for (std::string_view technique : record.plan) bump(tally.techniques_given, technique);
+    for (const auto& exclusion : record.excluded) {
+      bump(tally.techniques_excluded, exclusion.technique);
+      auto it = tally.exclusion_reasons.find(exclusion.technique);
+      if (it == tally.exclusion_reasons.end()) it = tally.exclusion_reasons.emplace(std::string(exclusion.technique), std::map<std::string, std::int64_t, std::less<>>{}).first;
+      for (std::string_view reason : exclusion.reasons) bump(it->second, reason);
     }
     if (!row.request_id.empty()) tally.flow_last[flow_key(row)] = static_cast<std::uint8_t>(c);
     return true;
@@ -335,12 +371,16 @@ FeedbackFigures feedback_figures(AuditReader& reader, const DecisionFilter& filt
     return it->second;
   };
   out.summary = summarize_feedback(rows, decision_of);
+  DecisionRecordView view;
   for (const FeedbackRow& row : rows) {
     const bool overridden = row.outcome == "overridden";
     if (overridden) ++out.override_reasons[row.override_reason.empty() ? "(none given)" : row.override_reason];
     std::optional<std::string> record = decision_of(row.decision_id);
     if (!record) continue;  // counted as unmatched by the summary
-    OutcomeLabel label = outcome_label(*record);
+    // The card's type is its decision's category: the canonical record scanned, else read in full.
+    OutcomeLabel label;
+    if (scan_decision_record(*record, view)) label = {std::string(view.outcome), std::string(view.urgency)};
+    else label = outcome_label(*record);
     Category category;
     std::string card = category_of(label.outcome, label.urgency, category) ? category_name(category) : "unknown";
     auto& counts = out.by_card[card];
@@ -490,13 +530,13 @@ Figures build_figures(ReportOptions options, std::string source_kind, std::vecto
   }
   if (f.tally.sequence_gaps > 0) {
     f.anomalies.push_back({"integrity", "sequence",
-                           std::to_string(f.tally.sequence_gaps) +
-                               " record numbers are missing between records of the period: records were removed."});
+                           "Record numbers missing between the records of the period: " +
+                               std::to_string(f.tally.sequence_gaps) + ". Records were removed from the log."});
   }
   if (f.tally.unreadable > 0) {
     f.anomalies.push_back({"integrity", "records",
-                           std::to_string(f.tally.unreadable) +
-                               " records hold no readable decision and are left out of every chart."});
+                           "Records without a readable decision: " + std::to_string(f.tally.unreadable) +
+                               ". They are left out of every chart."});
   }
 
   // Ruleset changes: the outcome mix under the old ruleset against the mix under the new one.

@@ -43,14 +43,15 @@ struct Tally {
   std::map<std::string, std::pair<std::string, std::string>> ruleset_span;  // hash -> first, last decided_at
   // Ruleset changes seen in a replica's sequence: (old hash, new hash) -> first decided_at under new.
   std::map<std::pair<std::string, std::string>, std::string> ruleset_changes;
-  std::map<std::string, std::int64_t> red_flags;  // flag id -> decisions it fired in
-  std::map<std::string, std::array<std::int64_t, 4>> red_flags_by_tier;  // flag -> decisions by tier (0 none … 3 emergency)
+  // Maps keyed by ids use std::less<> so ids read as views are looked up without a copy.
+  std::map<std::string, std::int64_t, std::less<>> red_flags;  // flag id -> decisions it fired in
+  std::map<std::string, std::array<std::int64_t, 4>, std::less<>> red_flags_by_tier;  // flag -> decisions by tier (0 none … 3 emergency)
   std::map<std::string, std::array<std::int64_t, 4>> red_flags_by_day;   // day -> decisions with a flag, by tier
-  std::map<std::string, std::int64_t> flag_combinations;  // "a + b" (sorted ids) -> decisions
+  std::map<std::string, std::int64_t, std::less<>> flag_combinations;  // "a + b" (sorted ids) -> decisions
   std::int64_t with_red_flags = 0;
-  std::map<std::string, std::int64_t> techniques_given;
-  std::map<std::string, std::int64_t> techniques_excluded;
-  std::map<std::string, std::map<std::string, std::int64_t>> exclusion_reasons;  // technique -> rule id -> count
+  std::map<std::string, std::int64_t, std::less<>> techniques_given;
+  std::map<std::string, std::int64_t, std::less<>> techniques_excluded;
+  std::map<std::string, std::map<std::string, std::int64_t, std::less<>>, std::less<>> exclusion_reasons;  // technique -> rule id -> count
   std::int64_t self_care_plans = 0;
   // Kiosk flows: decisions sharing a request id (the kiosk's session id) in one replica; a flow
   // ended incomplete when its last decision is incomplete (the patient left without a result).

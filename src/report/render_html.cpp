@@ -256,8 +256,8 @@ std::string table(const std::string& caption, const std::vector<std::string>& he
   return out + "</tbody></table>";
 }
 
-std::vector<std::pair<std::string, std::int64_t>> ranked(const std::map<std::string, std::int64_t>& counts,
-                                                         std::size_t limit) {
+template <typename Counts>
+std::vector<std::pair<std::string, std::int64_t>> ranked(const Counts& counts, std::size_t limit) {
   std::vector<std::pair<std::string, std::int64_t>> out(counts.begin(), counts.end());
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   if (limit > 0 && out.size() > limit) out.resize(limit);

@@ -3,10 +3,14 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <future>
 #include <regex>
 #include <vector>
 
+#include "api/answers_proto.hpp"
+#include "api/decision_record.hpp"
 #include "audit/audit_log.hpp"
 #include "ruleset/loader.hpp"
 #include "support.hpp"
@@ -161,6 +165,55 @@ ReportFixture write_report_fixture(const std::filesystem::path& folder, bool tam
     fixture.tampered = true;
   }
   return fixture;
+}
+
+void write_report_bench_log(const std::string& path, std::int64_t count) {
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+  const CompiledRuleset& ruleset = shipped();
+  struct Example {
+    std::string answers, decision;
+  };
+  std::vector<Example> examples;
+  for (const auto& entry : fs::directory_iterator(source_path("rules/examples"))) {
+    if (entry.path().extension() != ".json") continue;
+    std::vector<RawAnswer> raw;
+    std::string error;
+    REQUIRE(parse_intake_json(read_file(entry.path().string()), raw, error));
+    examples.push_back({canonical_answers_json(raw),
+                        decision_record_json(ruleset, evaluate(ruleset, validate_answers(ruleset, raw).answers))});
+  }
+  std::sort(examples.begin(), examples.end(), [](const auto& a, const auto& b) { return a.answers < b.answers; });
+  std::string error;
+  auto log = AuditLog::open(path, error, 5000, true);
+  REQUIRE(log != nullptr);
+  REQUIRE(log->store_ruleset(ruleset.model->hash, shipped_rule_files(), error));
+  log->set_replica_id("bench");
+  const std::int64_t first = 1793520000LL * 1000000, span = 30LL * 86400 * 1000000;
+  std::atomic<std::int64_t> failed{0};
+  for (std::int64_t i = 0; i < count; ++i) {
+    const Example& example = examples[i % examples.size()];
+    AuditRecord r;
+    r.decision_id = "bench-" + std::to_string(i);
+    r.decided_at_micros = first + span / count * i;
+    r.client = "id:kiosk";
+    r.request_id = "kiosk-" + std::to_string(i / 3);
+    r.ruleset_hash = ruleset.model->hash;
+    r.answers = example.answers;
+    r.decision = example.decision;
+    log->append(std::move(r), [&failed](bool ok, const std::string&) { failed += ok ? 0 : 1; });
+    if (i % 100 == 0) {
+      FeedbackEntry entry;
+      entry.decision_id = "bench-" + std::to_string(i);
+      entry.received_at_micros = first + span / count * i + 1;
+      entry.service = "triage-back-pain";
+      entry.client = "ehr";
+      entry.outcome = i % 300 == 0 ? "overridden" : "accepted";
+      if (entry.outcome == "overridden") entry.override_reason = "clinical-judgement Clinical judgement";
+      REQUIRE(log->store_feedback(entry, error));
+    }
+  }
+  log->close();
+  REQUIRE(failed == 0);
 }
 
 }  // namespace triage::test

@@ -253,12 +253,109 @@ TEST_CASE("the candidate's impact is what `audit replay --rules` finds, by tier 
   CHECK(json["impact"]["replayed"] == replay.replayed);
 }
 
+TEST_CASE("canonical decision records are scanned as decision_record_json writes them, anything else refused", "[report]") {
+  const CompiledRuleset& shipped = test::shipped();
+  int scanned = 0;
+  DecisionRecordView view;
+  for (const auto& entry : fs::directory_iterator(test::source_path("rules/examples"))) {
+    if (entry.path().extension() != ".json") continue;
+    std::vector<RawAnswer> raw;
+    std::string error;
+    REQUIRE(parse_intake_json(test::read_file(entry.path().string()), raw, error));
+    std::string record = decision_record_json(shipped, evaluate(shipped, validate_answers(shipped, raw).answers));
+    INFO(entry.path().filename().string() << ": " << record);
+    REQUIRE(scan_decision_record(record, view));
+    Json j = Json::parse(record);
+    CHECK(view.outcome == j["outcome"].get<std::string>());
+    CHECK(view.urgency == j.value("urgency", ""));
+    std::vector<std::string> flags(view.red_flags.begin(), view.red_flags.end()), plan(view.plan.begin(), view.plan.end());
+    CHECK(flags == j["red_flags"].get<std::vector<std::string>>());
+    std::vector<std::string> expected_plan;
+    for (const auto& p : j["plan"]) expected_plan.push_back(p["technique"]);
+    CHECK(plan == expected_plan);
+    REQUIRE(view.excluded.size() == j["excluded"].size());
+    for (std::size_t i = 0; i < view.excluded.size(); ++i) {
+      CHECK(view.excluded[i].technique == j["excluded"][i]["technique"].get<std::string>());
+      std::vector<std::string> reasons(view.excluded[i].reasons.begin(), view.excluded[i].reasons.end());
+      CHECK(reasons == j["excluded"][i]["reasons"].get<std::vector<std::string>>());
+    }
+    ++scanned;
+  }
+  CHECK(scanned >= 20);
+  for (const char* other : {
+           R"({"urgency":"routine","outcome":"refer","red_flags":[],"missing":[],"plan":[],"excluded":[],"cautions":[]})",
+           R"({"outcome":"refer","urgency":"rou\"tine","red_flags":[],"missing":[],"plan":[],"excluded":[],"cautions":[]})",
+           R"({"outcome":"self_care","red_flags":[],"missing":[],"plan":[],"excluded":[],"cautions":[]} )",
+           R"({"outcome": "self_care", "red_flags": [], "missing": [], "plan": [], "excluded": [], "cautions": []})",
+           R"({"outcome":"self_care","red_flags":[{"rule":"flag_a"}],"missing":[],"plan":[],"excluded":[],"cautions":[]})",
+           R"({"outcome":"self_care","red_flags":[],"missing":[],"plan":[],"excluded":[])", "", "{not json"}) {
+    INFO(other);
+    CHECK_FALSE(scan_decision_record(other, view));
+  }
+}
+
+TEST_CASE("records not laid out canonically are counted the same; a record with no decision is counted unreadable", "[report]") {
+  TempFolder temp;
+  fs::create_directories(temp.path);
+  std::string path = (temp.path / "audit.db").string();
+  {
+    std::string error;
+    auto log = AuditLog::open(path, error);
+    REQUIRE(log != nullptr);
+    REQUIRE(log->store_ruleset(test::shipped().model->hash, test::shipped_rule_files(), error));
+    const std::vector<std::string> records{
+        R"({"outcome":"refer","urgency":"emergency","red_flags":["flag_a"],"missing":[],"plan":[],"excluded":[],"cautions":[]})",
+        R"({"red_flags": ["flag_a"], "urgency": "emergency", "outcome": "refer"})",
+        R"({"outcome":"self_care","red_flags":[],"missing":[],"plan":[{"technique":"t","why":[],"cautions":[]}],"excluded":[{"technique":"u","reasons":["r"]}],"cautions":[]})",
+        R"({"outcome": "self_care", "plan": [{"technique": "t"}], "excluded": [{"technique": "u", "reasons": ["r"]}]})",
+        R"([1, 2])"};
+    std::vector<std::future<bool>> done;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      AuditRecord record;
+      record.decision_id = "r-" + std::to_string(i);
+      record.decided_at_micros = 1793520000LL * 1000000 + i;
+      record.client = "id:test";
+      record.ruleset_hash = test::shipped().model->hash;
+      record.answers = "{}";
+      record.decision = records[i];
+      auto promise = std::make_shared<std::promise<bool>>();
+      done.push_back(promise->get_future());
+      log->append(std::move(record), [promise](bool ok, const std::string&) { promise->set_value(ok); });
+    }
+    for (auto& future : done) REQUIRE(future.get());
+  }
+  std::string error;
+  auto reader = AuditReader::open(path, error);
+  REQUIRE(reader != nullptr);
+  report::Tally tally;
+  report::tally_decisions(*reader, {}, "", tally);
+  CHECK(tally.decisions == 5);
+  CHECK(tally.unreadable == 1);
+  CHECK(tally.totals[static_cast<int>(report::Category::emergency)] == 2);
+  CHECK(tally.totals[static_cast<int>(report::Category::self_care)] == 2);
+  CHECK(tally.red_flags.at("flag_a") == 2);
+  CHECK(tally.techniques_given.at("t") == 2);
+  CHECK(tally.exclusion_reasons.at("u").at("r") == 2);
+  report::Figures figures = report::build_figures({}, "sqlite", {}, {}, tally, {}, {});
+  REQUIRE(figures.anomalies.size() == 1);
+  CHECK(figures.anomalies[0].sentence == "Records without a readable decision: 1. They are left out of every chart.");
+}
+
 // Not a check: writes the fixture logs for the browser and central tests (tests/report/*.py), into
 // TRIAGE_REPORT_FIXTURE.
 TEST_CASE("write the report fixture logs", "[.report-fixture]") {
   const char* folder = std::getenv("TRIAGE_REPORT_FIXTURE");
   REQUIRE(folder != nullptr);
   test::write_report_fixture(folder, std::getenv("TRIAGE_REPORT_TAMPER") != nullptr);
+}
+
+// Not a check: writes the benchmark's log (tools/bench_report.sh) to TRIAGE_REPORT_BENCH_LOG with
+// TRIAGE_REPORT_BENCH_COUNT decisions (default one million).
+TEST_CASE("write the report benchmark log", "[.report-bench]") {
+  const char* path = std::getenv("TRIAGE_REPORT_BENCH_LOG");
+  REQUIRE(path != nullptr);
+  const char* count = std::getenv("TRIAGE_REPORT_BENCH_COUNT");
+  test::write_report_bench_log(path, count ? std::atoll(count) : 1000000);
 }
 
 }  // namespace triage
