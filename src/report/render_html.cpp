@@ -184,9 +184,14 @@ std::string vertical_chart(const std::string& title, const std::string& x_label,
   return svg;
 }
 
-// Horizontal stacked bars (one row per label), x in `x_label`'s unit.
+// Horizontal stacked bars (one row per label), x in `x_label`'s unit. With `per_mille`, values are
+// shares in tenths of a percent and the axis and bar ends say percentages.
 std::string horizontal_chart(const std::string& title, const std::string& x_label, const std::vector<Series>& series,
-                             const std::vector<Bar>& bars) {
+                             const std::vector<Bar>& bars, bool per_mille = false) {
+  auto label = [per_mille](double value) {
+    if (!per_mille) return with_commas(static_cast<std::int64_t>(std::llround(value)));
+    return std::to_string(static_cast<std::int64_t>(std::llround(value / 10))) + "%";
+  };
   const double width = 720, left = 250, right = 60, top = 8, row = 22, bottom = 44;
   const double plot_w = width - left - right, height = top + row * std::max<std::size_t>(bars.size(), 1) + bottom;
   double max = 0;
@@ -205,13 +210,13 @@ std::string horizontal_chart(const std::string& title, const std::string& x_labe
     svg += "<line x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(top) + "\" y2=\"" + num(plot_bottom) +
            "\" stroke=\"#d0d0d0\"/>";
     svg += "<text x=\"" + num(x) + "\" y=\"" + num(plot_bottom + 14) + "\" text-anchor=\"middle\" class=\"tick\">" +
-           with_commas(static_cast<std::int64_t>(std::llround(max * i / 4))) + "</text>";
+           label(max * i / 4) + "</text>";
   }
   for (std::size_t b = 0; b < bars.size(); ++b) {
     double y = top + row * b + 3, x = left, h = row - 6;
-    std::string label = bars[b].label.size() > 40 ? bars[b].label.substr(0, 39) + "…" : bars[b].label;
+    std::string name = bars[b].label.size() > 40 ? bars[b].label.substr(0, 39) + "…" : bars[b].label;
     svg += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + h - 4) + "\" text-anchor=\"end\" class=\"tick\">" +
-           esc(label) + "</text>";
+           esc(name) + "</text>";
     std::int64_t sum = 0;
     bool hidden = false;
     for (std::size_t s = 0; s < series.size() && s < bars[b].values.size(); ++s) {
@@ -225,7 +230,7 @@ std::string horizontal_chart(const std::string& title, const std::string& x_labe
       x += w;
     }
     svg += "<text x=\"" + num(x + 4) + "\" y=\"" + num(y + h - 4) + "\" class=\"tick\">" +
-           (sum == 0 && hidden ? std::string("&lt;5") : with_commas(sum)) + "</text>";
+           (sum == 0 && hidden ? std::string("&lt;5") : label(double(sum))) + "</text>";
   }
   svg += "<text x=\"" + num(left + plot_w / 2) + "\" y=\"" + num(height - 8) + "\" text-anchor=\"middle\" class=\"axis\">" +
          esc(x_label) + "</text></svg>";
@@ -250,7 +255,11 @@ std::string table(const std::string& caption, const std::vector<std::string>& he
   if (rows.empty()) out += "<tr><td colspan=\"" + std::to_string(header.size()) + "\">None in this period.</td></tr>";
   for (const auto& r : rows) {
     out += "<tr>";
-    for (std::size_t i = 0; i < r.size(); ++i) out += i == 0 ? "<th scope=\"row\">" + r[i] + "</th>" : "<td>" + r[i] + "</td>";
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      // Counts and shares line up on the right; words read from the left.
+      bool numeric = !r[i].empty() && r[i].find_first_not_of("0123456789,.% ()&lt;–") == std::string::npos;
+      out += i == 0 ? "<th scope=\"row\">" + r[i] + "</th>" : (numeric ? "<td class=\"n\">" : "<td>") + r[i] + "</td>";
+    }
     out += "</tr>";
   }
   return out + "</tbody></table>";
@@ -285,8 +294,8 @@ ul.legend { list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wr
 ul.legend li { display: flex; align-items: center; gap: .35em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: 9.5pt; width: 100%; }
 caption { text-align: left; font-weight: bold; padding-bottom: .2em; }
-th, td { border: 1px solid #999; padding: .15em .4em; text-align: right; vertical-align: top; }
-th[scope=row], thead th:first-child { text-align: left; }
+th, td { border: 1px solid #999; padding: .15em .4em; text-align: left; vertical-align: top; }
+td.n { text-align: right; white-space: nowrap; }
 thead th { background: #e8e8e8; }
 .status-ok { border-left: 6px solid #1a7f37; padding: .4em .8em; background: #f3f8f4; }
 .status-bad { border-left: 6px solid #b2182b; padding: .4em .8em; background: #fbeeee; font-weight: bold; }
@@ -367,7 +376,7 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
     std::vector<std::vector<std::string>> rs;
     for (const RulesetInService& r : f.rulesets) {
       rs.push_back({esc(r.version.empty() ? "(unknown)" : r.version), "<code>" + esc(r.hash) + "</code>",
-                    esc(r.status) + (r.approved_by.empty() ? "" : ", approved by " + esc(r.approved_by) + " on " + esc(r.approved_on)),
+                    esc(r.status) + (r.approved_by.empty() ? ", not approved" : ", approved by " + esc(r.approved_by) + " on " + esc(r.approved_on)),
                     esc(r.signature) + (r.signer.empty() ? "" : " (" + esc(r.signer) + ")"), esc(r.stored_at),
                     esc(r.first_decision_at.substr(0, 10)) + " to " + esc(r.last_decision_at.substr(0, 10)),
                     cell(o, r.decisions)});
@@ -415,7 +424,7 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
         rrows.push_back(row);
       }
       std::string rtitle = "Outcome mix per replica (share of each replica's decisions)";
-      h += figure(rtitle, horizontal_chart(rtitle, "Share of the replica's decisions (per mille, ‰)", category_series(), rbars),
+      h += figure(rtitle, horizontal_chart(rtitle, "Share of the replica's decisions (%)", category_series(), rbars, true),
                   category_series(), "",
                   table("Outcome mix per replica", {"Replica", "Emergency", "Urgent", "Routine", "Self-care", "Incomplete", "Total"},
                         rrows));
@@ -545,7 +554,7 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
                       cell(o, c.after[k]) + " (" + pct(o, c.after[k], total(c.after)) + ")"});
     }
     std::string title = "Outcome mix under ruleset " + c.from_version + " and under " + c.to_version;
-    h += figure(title, horizontal_chart(title, "Share of the ruleset's decisions (per mille, ‰)", category_series(), bars),
+    h += figure(title, horizontal_chart(title, "Share of the ruleset's decisions (%)", category_series(), bars, true),
                 category_series(),
                 std::string(c.shifted ? "<strong>The mix moved (see “What to look at”).</strong> " : "The mix did not move beyond the rule's thresholds. ") +
                     "First decision under " + esc(c.to_version) + ": " + esc(c.changed_at) + ".",

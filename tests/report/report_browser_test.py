@@ -150,7 +150,15 @@ def main():
             violations = axe_violations(driver, source_dir)
             checks.check(not violations, "axe-core finds no WCAG 2.1 A/AA violation", str(violations))
             full_screenshot(driver, os.path.join(SHOTS, "report.png"))
+            driver.set_window_size(1000, 1400)  # the top of the page, as docs/safety-report.md shows it
+            driver.save_screenshot(os.path.join(SHOTS, "report_top.png"))
+            driver.set_window_size(1280, 1000)
+            for n, chart in enumerate(driver.find_elements(By.CSS_SELECTOR, "figure.chart"), 1):
+                driver.execute_script("arguments[0].scrollIntoView()", chart)
+                chart.screenshot(os.path.join(SHOTS, "chart_%02d.png" % n))
             driver.execute_script("document.documentElement.style.filter = 'grayscale(1)'")
+            driver.execute_script("window.scrollTo(0, 0)")
+            driver.find_element(By.CSS_SELECTOR, "figure.chart").screenshot(os.path.join(SHOTS, "chart_01_greyscale.png"))
             full_screenshot(driver, os.path.join(SHOTS, "report_greyscale.png"))
             driver.execute_script("document.documentElement.style.filter = ''")
             options = PrintOptions()
