@@ -509,6 +509,14 @@ Figures build_figures(ReportOptions options, std::string source_kind, std::vecto
     auto mix = f.tally.by_ruleset.find(r.hash);
     r.decisions = mix == f.tally.by_ruleset.end() ? 0 : total(mix->second);
   }
+  // A signature verify_stored_signatures refused is BAD here too, whatever describe_ruleset saw.
+  for (RulesetInService& r : rulesets) {
+    for (const SourceIntegrity& source : f.integrity) {
+      for (const std::string& problem : source.signature_problems) {
+        if (problem.find(r.hash) != std::string::npos) r.signature = "BAD: " + problem;
+      }
+    }
+  }
   std::sort(rulesets.begin(), rulesets.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first_decision_at, a.hash) < std::tie(b.first_decision_at, b.hash);
   });
