@@ -10,12 +10,15 @@
 #include <fstream>
 #include <future>
 #include <regex>
+#include <sqlite3.h>
+#include <sstream>
 
 #include "api/answers_proto.hpp"
 #include "api/decision_record.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/reader.hpp"
 #include "auditor/replay.hpp"
+#include "cli/commands.hpp"
 #include "report/figures.hpp"
 #include "report/render.hpp"
 #include "report/report_fixture.hpp"
@@ -339,6 +342,92 @@ TEST_CASE("records not laid out canonically are counted the same; a record with 
   report::Figures figures = report::build_figures({}, "sqlite", {}, {}, tally, {}, {});
   REQUIRE(figures.anomalies.size() == 1);
   CHECK(figures.anomalies[0].sentence == "Records without a readable decision: 1. They are left out of every chart.");
+}
+
+TEST_CASE("integrity with trusted keys: signed checkpoints verified, and a forged one caught", "[report]") {
+  TempFolder temp;
+  fs::create_directories(temp.path);
+  test::SigningKey key = test::make_signing_key(temp.path, "kiosk-signer");
+  std::string path = (temp.path / "audit.db").string();
+  {
+    std::string error;
+    auto log = AuditLog::open(path, error);
+    REQUIRE(log != nullptr);
+    log->set_checkpoints(test::checkpoints_with(key, 10));
+    REQUIRE(log->store_ruleset(test::shipped().model->hash, test::shipped_rule_files(), error));
+    std::vector<std::future<bool>> done;
+    for (int i = 0; i < 25; ++i) {
+      AuditRecord record;
+      record.decision_id = "s-" + std::to_string(i);
+      record.decided_at_micros = 1793520000LL * 1000000 + i;
+      record.client = "id:test";
+      record.ruleset_hash = test::shipped().model->hash;
+      record.answers = "{}";
+      record.decision = R"({"outcome":"incomplete","red_flags":[],"missing":["age"],"plan":[],"excluded":[],"cautions":[]})";
+      auto promise = std::make_shared<std::promise<bool>>();
+      done.push_back(promise->get_future());
+      log->append(std::move(record), [promise](bool ok, const std::string&) { promise->set_value(ok); });
+    }
+    for (auto& future : done) REQUIRE(future.get());
+    log->close();
+  }
+  std::string error;
+  {
+    auto reader = AuditReader::open(path, error);
+    REQUIRE(reader != nullptr);
+    report::SourceIntegrity checked = report::check_integrity(*reader, "kiosk", key.trusted_dir);
+    CHECK(checked.problem.empty());
+    CHECK(checked.checkpoint_status == "verified");
+    CHECK(checked.checkpoints >= 2);
+    CHECK(checked.signed_through_seq >= 20);
+    CHECK(report::check_integrity(*reader, "kiosk", "").checkpoint_status == "not checked (no --trusted-keys)");
+  }
+  // Someone rewrites a checkpoint's signature: the chain still holds, the signature does not.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE checkpoints SET signature = 'AAAA' WHERE seq = (SELECT min(seq) FROM checkpoints)",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto reader = AuditReader::open(path, error);
+  REQUIRE(reader != nullptr);
+  report::SourceIntegrity forged = report::check_integrity(*reader, "kiosk", key.trusted_dir);
+  CHECK(forged.chain_ok);
+  CHECK(forged.checkpoint_status == "FAILED");
+  CHECK(forged.problem.rfind("signed checkpoints: ", 0) == 0);
+  report::Figures figures = report::build_figures({}, "sqlite", {forged}, {}, {}, {}, {});
+  REQUIRE(figures.anomalies.size() == 1);
+  CHECK(figures.anomalies[0].rule == "integrity");
+}
+
+TEST_CASE("the command: options, dates (--to inclusive), files written, exit status", "[report][cli]") {
+  TempFolder temp;
+  auto fixture = test::write_report_fixture(temp.path, false);
+  std::istringstream in;
+  std::ostringstream out, err;
+  cli::Io io{in, out, err};
+  CHECK(cli::run_audit({"report", "--html", "x.html"}, io) == 1);
+  CHECK(err.str().find("give --log PATH") != std::string::npos);
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a}, io) == 1);
+  CHECK(err.str().find("give --html OUT.html and/or --json OUT.json") != std::string::npos);
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a, "--json", "x.json", "--from", "2026-02-30"}, io) == 1);
+  CHECK(err.str().find("is not a date") != std::string::npos);
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a, "--json", "x.json", "--to", "yesterday"}, io) == 1);
+  CHECK(err.str().find("neither a date") != std::string::npos);
+
+  std::string json_path = (temp.path / "day.json").string(), html_path = (temp.path / "day.html").string();
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a, "--log", fixture.log_b, "--log", fixture.log_c, "--from",
+                        "2026-11-03", "--to", "2026-11-03", "--json", json_path, "--html", html_path},
+                       io) == 0);
+  Json day = Json::parse(test::read_file(json_path));
+  CHECK(day["decisions"]["total"] == 120);  // the whole of 3 November, from three replicas
+  CHECK(day["period"]["from"] == "2026-11-03");
+  CHECK(test::read_file(html_path).find("Triage post-deployment monitoring report") != std::string::npos);
+  // A time bound is exclusive, as --until is for replay and export.
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a, "--from", "2026-11-03T00:00:00Z", "--to",
+                        "2026-11-03T09:00:00Z", "--json", json_path},
+                       io) == 0);
+  CHECK(Json::parse(test::read_file(json_path))["decisions"]["total"] == 12);  // 08:00 to 08:55, every 5 minutes
+  CHECK(out.str().find("report over 12 decisions") != std::string::npos);
 }
 
 // Not a check: writes the fixture logs for the browser and central tests (tests/report/*.py), into
