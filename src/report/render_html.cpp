@@ -66,34 +66,29 @@ std::int64_t total(const Mix& mix) {
 struct Series {
   std::string name;
   std::string fill;  // "url(#p-…)" or a colour
-  std::string swatch_class;
 };
 
 // The five decision categories, most urgent first; each with its own pattern or lightness.
 const std::vector<Series>& category_series() {
-  static const std::vector<Series> series{{"Referral: emergency", "#b2182b", "sw-emergency"},
-                                          {"Referral: urgent", "url(#p-urgent)", "sw-urgent"},
-                                          {"Referral: routine", "url(#p-routine)", "sw-routine"},
-                                          {"Self-care plan", "#67a9cf", "sw-self"},
-                                          {"Incomplete", "url(#p-incomplete)", "sw-incomplete"}};
+  static const std::vector<Series> series{{"Referral: emergency", "#b2182b"},
+                                          {"Referral: urgent", "url(#p-urgent)"},
+                                          {"Referral: routine", "url(#p-routine)"},
+                                          {"Self-care plan", "#67a9cf"},
+                                          {"Incomplete", "url(#p-incomplete)"}};
   return series;
 }
 
 // Red-flag decisions by the tier they ended at.
 const std::vector<Series>& tier_series() {
-  static const std::vector<Series> series{{"Emergency", "#b2182b", "sw-emergency"},
-                                          {"Urgent", "url(#p-urgent)", "sw-urgent"},
-                                          {"Routine", "url(#p-routine)", "sw-routine"},
-                                          {"No tier (incomplete or self-care)", "url(#p-incomplete)", "sw-incomplete"}};
+  static const std::vector<Series> series{{"Emergency", "#b2182b"},
+                                          {"Urgent", "url(#p-urgent)"},
+                                          {"Routine", "url(#p-routine)"},
+                                          {"No tier (incomplete or self-care)", "url(#p-incomplete)"}};
   return series;
 }
 
-const std::vector<Series>& single_series(const std::string& name) {
-  static std::map<std::string, std::vector<Series>> made;
-  auto it = made.find(name);
-  if (it == made.end()) it = made.emplace(name, std::vector<Series>{{name, "#2166ac", "sw-single"}}).first;
-  return it->second;
-}
+// One series of plain bars (no legend needed).
+std::vector<Series> single_series(const std::string& name) { return {{name, "#2166ac"}}; }
 
 // The patterns, defined once in a hidden SVG at the top of the page.
 const char* pattern_defs =
@@ -514,8 +509,8 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
       rows.push_back({esc(card), cell(o, counts.first), cell(o, counts.second),
                       pct(o, counts.second, counts.first + counts.second)});
     }
-    static const std::vector<Series> feedback_series{{"Accepted", "#67a9cf", "sw-self"},
-                                                     {"Overridden", "url(#p-urgent)", "sw-urgent"}};
+    static const std::vector<Series> feedback_series{{"Accepted", "#67a9cf"},
+                                                     {"Overridden", "url(#p-urgent)"}};
     std::string title = "Feedback per card type: accepted and overridden";
     h += figure(title, horizontal_chart(title, "Feedback entries (count)", feedback_series, bars), feedback_series,
                 "Entries: " + cell(o, s.entries) + "; accepted " + cell(o, s.accepted) + " (" + pct(o, s.accepted, s.entries) +
