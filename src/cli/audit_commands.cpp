@@ -41,7 +41,7 @@ const char* audit_usage =
     "       triage audit verify|replay|export --pg URL [--replica ID] ... (the central store, per replica)\n"
     "       triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
     "       triage audit report --log PATH [--log PATH ...] | --pg URL [--from DATE] [--to DATE] [--replica ID]\n"
-    "                           --html OUT.html --json OUT.json [--candidate DIR] [--trusted-keys DIR] [--show-small-counts]\n"
+    "                           --html OUT.html --json OUT.json [--candidate DIR] [--trusted-keys DIR] [--per day|hour] [--show-small-counts]\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
 
 const CommandSpec audit_specs[] = {
@@ -75,15 +75,16 @@ const CommandSpec audit_specs[] = {
      {"--db", "--decision", "--format"}},
     {"audit report",
      "usage: triage audit report --log PATH [--log PATH ...] | --pg URL [--from DATE] [--to DATE] [--replica ID]\n"
-     "                           --html OUT.html --json OUT.json [--candidate DIR] [--trusted-keys DIR] [--show-small-counts]\n"
+     "                           --html OUT.html --json OUT.json [--candidate DIR] [--trusted-keys DIR] [--per day|hour] [--show-small-counts]\n"
      "  a post-deployment monitoring report: integrity, decisions per day by outcome and tier, red flags,\n"
      "  self-care techniques, clinician feedback, anomalies and (--candidate) a candidate ruleset's impact,\n"
      "  as one self-contained HTML page (inline SVG) and the same figures as JSON. DATE is 2026-11-21 (the\n"
      "  whole day, --to inclusive) or a UTC time (--to exclusive). Counts under 5 are suppressed unless\n"
-     "  --show-small-counts (internal audit only). Exit status 1 when a log fails verification (the report\n"
+     "  --show-small-counts (internal audit only); --per hour counts per hour instead of per day. Exit\n"
+     "  status 1 when a log fails verification (the report\n"
      "  is still written and says so). See docs/safety-report.md\n",
      {"--show-small-counts"},
-     {"--log", "--db", "--pg", "--from", "--to", "--replica", "--html", "--json", "--candidate", "--trusted-keys"}},
+     {"--log", "--db", "--pg", "--from", "--to", "--replica", "--html", "--json", "--candidate", "--trusted-keys", "--per"}},
 };
 
 // The filter from --since, --until and --limit; false with `error` when one is malformed.
@@ -515,6 +516,12 @@ int run_report(const Options& options, Io io) {
   report_options.to = options.get("--to", "");
   report_options.replica = options.get("--replica", "");
   report_options.show_small_counts = options.flag("--show-small-counts");
+  const std::string per = options.get("--per", "day");
+  if (per != "day" && per != "hour") {
+    io.err << me << "--per takes day or hour\n";
+    return exit_failure;
+  }
+  report_options.per_hour = per == "hour";
   const std::string keys = options.get("--trusted-keys", "");
   std::shared_ptr<const CompiledRuleset> candidate;
   if (options.has("--candidate")) {

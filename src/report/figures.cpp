@@ -194,7 +194,7 @@ void tally_decisions(AuditReader& reader, const DecisionFilter& filter, const st
       return true;
     }
     const int c = static_cast<int>(category);
-    const std::string day = row.decided_at.substr(0, 10);
+    const std::string day = row.decided_at.substr(0, tally.bucket_length);
     if (tally.first_at.empty() || row.decided_at < tally.first_at) tally.first_at = row.decided_at;
     if (row.decided_at > tally.last_at) tally.last_at = row.decided_at;
     ++tally.totals[c];
@@ -582,6 +582,14 @@ Figures build_figures(ReportOptions options, std::string source_kind, std::vecto
     if (n < rules.day_min_decisions || rest_n < rules.day_min_decisions) continue;
     double points = 100.0 * (double(x) / n - double(rest_x) / rest_n);
     if (std::fabs(points) < rules.day_min_points || std::fabs(z_score(x, n, rest_x, rest_n)) < rules.day_min_z) continue;
+    if (o.per_hour) {
+      std::string hour = day.substr(0, 10) + " " + day.substr(11, 2) + ":00";
+      f.anomalies.push_back({"emergency_hour", day,
+                             "In the hour from " + hour + " UTC, " + share_words(o, x, n) +
+                                 " of decisions were emergency referrals; in the other hours of the period " +
+                                 share_words(o, rest_x, rest_n) + " were."});
+      continue;
+    }
     f.anomalies.push_back({"emergency_day", day,
                            "On " + day + ", " + share_words(o, x, n) +
                                " of decisions were emergency referrals; on the other days of the period " +
@@ -620,11 +628,14 @@ ReportBuilder::ReportBuilder(ReportOptions options, DecisionFilter filter, std::
     : options_(std::move(options)),
       filter_(std::move(filter)),
       trusted_keys_(std::move(trusted_keys)),
-      candidate_(std::move(candidate)) {}
+      candidate_(std::move(candidate)) {
+  tally_.bucket_length = options_.per_hour ? 13 : 10;
+}
 
 void ReportBuilder::add_log(AuditReader& reader, bool with_feedback,
                             const std::function<void(std::int64_t, std::int64_t)>& progress) {
   Tally part;
+  part.bucket_length = tally_.bucket_length;
   tally_decisions(reader, filter_, options_.replica, part);
   for (const auto& [hash, mix] : part.by_ruleset) {
     bool known = std::any_of(rulesets_.begin(), rulesets_.end(), [&](const auto& r) { return r.hash == hash; });

@@ -37,7 +37,10 @@ struct Tally {
   std::int64_t unreadable = 0;        // records whose decision is not a JSON object (damaged)
   std::string first_at, last_at;      // decided_at of the earliest and latest decision counted
   Mix totals{};
-  std::map<std::string, Mix> by_day;  // "2026-11-21" -> mix
+  // How much of decided_at names a time bucket: 10 characters a day ("2026-11-21"), 13 an hour
+  // ("2026-11-21T08"). Tallies merge only with tallies of the same length.
+  std::size_t bucket_length = 10;
+  std::map<std::string, Mix> by_day;  // bucket (a day, or an hour) -> mix
   std::map<std::string, Mix> by_replica;
   std::map<std::string, Mix> by_ruleset;  // ruleset hash -> mix
   std::map<std::string, std::pair<std::string, std::string>> ruleset_span;  // hash -> first, last decided_at
@@ -46,7 +49,7 @@ struct Tally {
   // Maps keyed by ids use std::less<> so ids read as views are looked up without a copy.
   std::map<std::string, std::int64_t, std::less<>> red_flags;  // flag id -> decisions it fired in
   std::map<std::string, std::array<std::int64_t, 4>, std::less<>> red_flags_by_tier;  // flag -> decisions by tier (0 none … 3 emergency)
-  std::map<std::string, std::array<std::int64_t, 4>> red_flags_by_day;   // day -> decisions with a flag, by tier
+  std::map<std::string, std::array<std::int64_t, 4>> red_flags_by_day;   // bucket -> decisions with a flag, by tier
   std::map<std::string, std::int64_t, std::less<>> flag_combinations;  // "a + b" (sorted ids) -> decisions
   std::int64_t with_red_flags = 0;
   std::map<std::string, std::int64_t, std::less<>> techniques_given;
@@ -151,6 +154,7 @@ struct RulesetChange {
 struct ReportOptions {
   std::string from, to;     // the period as asked (shown), RFC 3339 bounds; empty for open
   std::string replica;      // the one replica looked at; empty for all
+  bool per_hour = false;    // time buckets of an hour instead of a day (charts, tables, the emergency rule)
   std::int64_t small_count = 5;  // counts from 1 to small_count - 1 are suppressed unless shown
   bool show_small_counts = false;
 };
@@ -174,7 +178,7 @@ struct AnomalyRules {
   double min_share_points = 10.0;    // a category share must move by this many percentage points …
   double min_z = 4.0;                // … and by this many standard errors (two-proportion z)
   std::int64_t min_decisions = 30;   // on each side, for a comparison to be made at all
-  double day_min_points = 10.0;      // emergency share of a day vs the other days
+  double day_min_points = 10.0;      // emergency share of a day (or hour) vs the other days (or hours)
   double day_min_z = 4.0;
   std::int64_t day_min_decisions = 20;
 };

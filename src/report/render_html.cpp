@@ -313,6 +313,12 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; word-break: b
 std::string render_html(const Figures& f, const std::string& generated_at) {
   chart_counter = 0;
   const ReportOptions& o = f.options;
+  // Time buckets: days ("11-21") or hours ("11-21 08h").
+  const std::string unit = o.per_hour ? "hour" : "day";
+  const std::string time_axis = o.per_hour ? "Hour (UTC, month-day and hour)" : "Day (UTC, month-day)";
+  auto bucket_label = [&](const std::string& bucket) {
+    return o.per_hour ? bucket.substr(5, 5) + " " + bucket.substr(11, 2) + "h" : bucket.substr(5);
+  };
   const Tally& t = f.tally;
   const std::int64_t decisions = total(t.totals);
   std::string h;
@@ -388,23 +394,23 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
     std::vector<Bar> bars;
     std::vector<std::vector<std::string>> rows;
     for (const auto& [day, mix] : t.by_day) {
-      bars.push_back({day.substr(5), shown_mix(o, mix)});
+      bars.push_back({bucket_label(day), shown_mix(o, mix)});
       std::vector<std::string> row{esc(day)};
       for (auto n : mix) row.push_back(cell(o, n));
       row.push_back(cell(o, total(mix)));
       row.push_back(pct(o, mix[static_cast<int>(Category::incomplete)], total(mix)));
       rows.push_back(row);
     }
-    std::string title = "Decisions per day, by outcome and urgency tier";
-    h += figure(title, vertical_chart(title, "Day (UTC, month-day)", "Decisions per day (count)", category_series(), bars),
+    std::string title = "Decisions per " + unit + ", by outcome and urgency tier";
+    h += figure(title, vertical_chart(title, time_axis, "Decisions per " + unit + " (count)", category_series(), bars),
                 category_series(),
                 "Incomplete decisions: " + cell(o, t.totals[static_cast<int>(Category::incomplete)]) + " of " +
                     with_commas(decisions) + " (" + pct(o, t.totals[static_cast<int>(Category::incomplete)], decisions) +
                     "). Kiosk flows (decisions sharing a session id): " + cell(o, f.flows) + ", of which " +
                     cell(o, f.flows_ended_incomplete) + " (" + pct(o, f.flows_ended_incomplete, f.flows) +
                     ") ended incomplete: the patient left before a result.",
-                table("Decisions per day",
-                      {"Day", "Emergency", "Urgent", "Routine", "Self-care", "Incomplete", "Total", "Incomplete share"}, rows));
+                table("Decisions per " + unit,
+                      {o.per_hour ? "Hour (UTC)" : "Day", "Emergency", "Urgent", "Routine", "Self-care", "Incomplete", "Total", "Incomplete share"}, rows));
     if (t.by_replica.size() > 1) {
       std::vector<Bar> rbars;
       std::vector<std::vector<std::string>> rrows;
@@ -446,10 +452,10 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
       auto it = t.red_flags_by_day.find(day);
       std::array<std::int64_t, 4> tiers{};
       if (it != t.red_flags_by_day.end()) tiers = it->second;
-      dbars.push_back({day.substr(5), {shown(o, tiers[3]), shown(o, tiers[2]), shown(o, tiers[1]), shown(o, tiers[0])}});
+      dbars.push_back({bucket_label(day), {shown(o, tiers[3]), shown(o, tiers[2]), shown(o, tiers[1]), shown(o, tiers[0])}});
     }
-    std::string dtitle = "Decisions with a red flag per day, by tier";
-    h += figure(dtitle, vertical_chart(dtitle, "Day (UTC, month-day)", "Decisions with a red flag (count)", tier_series(), dbars),
+    std::string dtitle = "Decisions with a red flag per " + unit + ", by tier";
+    h += figure(dtitle, vertical_chart(dtitle, time_axis, "Decisions with a red flag (count)", tier_series(), dbars),
                 tier_series(), "", "");
     std::vector<Bar> cbars;
     std::vector<std::vector<std::string>> crows;

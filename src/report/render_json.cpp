@@ -101,8 +101,10 @@ std::string render_json(const Figures& f) {
 
   const std::int64_t decisions = total(t.totals);
   Json days = Json::array();
+  const std::string unit = o.per_hour ? "hour" : "day";
+  j["per"] = unit;
   for (const auto& [day, mix] : t.by_day) {
-    Json d = {{"day", day}, {"total", count(o, total(mix))}};
+    Json d = {{unit, day}, {"total", count(o, total(mix))}};
     d.update(mix_json(o, mix));
     d["incomplete_share"] = share(o, mix[static_cast<int>(Category::incomplete)], total(mix));
     days.push_back(d);
@@ -117,7 +119,7 @@ std::string render_json(const Figures& f) {
       {"total", decisions},
       {"by_outcome", mix_json(o, t.totals)},
       {"incomplete_share", share(o, t.totals[static_cast<int>(Category::incomplete)], decisions)},
-      {"by_day", days},
+      {"by_" + unit, days},
       {"by_replica", replicas},
       {"flows", {{"flows", count(o, f.flows)},
                  {"ended_incomplete", count(o, f.flows_ended_incomplete)},
@@ -132,7 +134,7 @@ std::string render_json(const Figures& f) {
   }
   Json flag_days = Json::array();
   for (const auto& [day, by_tier] : t.red_flags_by_day) {
-    Json d = {{"day", day}};
+    Json d = {{unit, day}};
     for (int tier = 3; tier >= 0; --tier) d[tier_names[tier]] = count(o, by_tier[tier]);
     flag_days.push_back(d);
   }
@@ -142,7 +144,7 @@ std::string render_json(const Figures& f) {
   }
   j["red_flags"] = {{"decisions_with_red_flags", count(o, t.with_red_flags)},
                     {"by_flag", by_flag},
-                    {"by_day", flag_days},
+                    {"by_" + unit, flag_days},
                     {"top_combinations", combinations}};
 
   Json given = Json::array();

@@ -428,6 +428,19 @@ TEST_CASE("the command: options, dates (--to inclusive), files written, exit sta
                        io) == 0);
   CHECK(Json::parse(test::read_file(json_path))["decisions"]["total"] == 12);  // 08:00 to 08:55, every 5 minutes
   CHECK(out.str().find("report over 12 decisions") != std::string::npos);
+  // Per hour: 3 November from 08:00 to 11:15, 40 decisions a replica, one every 5 minutes.
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a, "--log", fixture.log_b, "--log", fixture.log_c, "--from",
+                        "2026-11-03", "--to", "2026-11-03", "--per", "hour", "--json", json_path, "--html", html_path},
+                       io) == 0);
+  Json hours = Json::parse(test::read_file(json_path));
+  CHECK(hours["per"] == "hour");
+  std::vector<std::pair<std::string, int>> per_hour;
+  for (const auto& h : hours["decisions"]["by_hour"]) per_hour.emplace_back(h["hour"], h["total"]);
+  CHECK(per_hour == std::vector<std::pair<std::string, int>>{
+                        {"2026-11-03T08", 36}, {"2026-11-03T09", 36}, {"2026-11-03T10", 36}, {"2026-11-03T11", 12}});
+  CHECK(test::read_file(html_path).find("Decisions per hour, by outcome and urgency tier") != std::string::npos);
+  CHECK(cli::run_audit({"report", "--log", fixture.log_a, "--per", "week", "--json", json_path}, io) == 1);
+  CHECK(err.str().find("--per takes day or hour") != std::string::npos);
 }
 
 // Not a check: writes the fixture logs for the browser and central tests (tests/report/*.py), into
