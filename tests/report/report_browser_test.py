@@ -8,7 +8,8 @@ day and a drifting replica; tests/report/report_fixture.cpp) through `triage_tes
 "[.report-fixture]"`, runs `triage audit report --log … --html … --json …` on it, then opens the
 page in Debian's chromium (chromium-driver, python3-selenium, as the kiosk test does) and checks:
 no console errors, no network request at all (the page is one file), every chart present with its
-title and a y- or x-axis label, axe-core (WCAG 2.1 A/AA) finds nothing, and it prints to a PDF on A4.
+title and a y- or x-axis label (the candidate-impact section included), axe-core (WCAG 2.1 A/AA)
+finds nothing, and it prints to a PDF on A4.
 Screenshots (colour and greyscale), the PDF, the HTML and the JSON are kept in TRIAGE_SCREENSHOTS
 (the build folder's report_screenshots/) as test artefacts. Exit 0 when every check holds.
 """
@@ -46,6 +47,7 @@ CHARTS = [
     "Techniques most often excluded from plans (top 10)",
     "Feedback per card type: accepted and overridden",
     "Outcome mix under ruleset 9.0.0 and under 9.1.0",
+    "Logged decisions the candidate ruleset would change, by direction",
 ]
 
 
@@ -110,7 +112,10 @@ def main():
         html_path, json_path = os.path.join(work, "report.html"), os.path.join(work, "report.json")
         logs = [os.path.join(work, "replica-%s.db" % r) for r in "abc"]
         run = subprocess.run([binary, "audit", "report", "--log", logs[0], "--log", logs[1], "--log", logs[2],
-                              "--html", html_path, "--json", json_path], capture_output=True, text=True,
+                              "--html", html_path, "--json", json_path,
+                              # The shipped rules as the candidate: the fixture's synthetic records do
+                              # not replay, so every one lands in "could not be re-decided".
+                              "--candidate", os.path.join(source_dir, "rules")], capture_output=True, text=True,
                              timeout=common.scaled(120))
         checks.check(run.returncode == 1, "the report over a tampered log exits 1", run.stdout + run.stderr)
         checks.check("VERIFICATION FAILED" in run.stderr and "replica-a.db" in run.stderr,
@@ -120,6 +125,8 @@ def main():
         checks.check(rules == [("integrity", logs[0]), ("ruleset_change", "9.0.0 -> 9.1.0"),
                                ("emergency_day", "2026-11-03"), ("replica_drift", "replica-c")],
                      "the command's JSON flags exactly the planted problems", str(rules))
+        checks.check(figures["impact"]["replayed"] == 1200 and figures["impact"]["failed"] == 1200,
+                     "the candidate was replayed over every decision", str(figures["impact"])[:300])
         shutil.copy(html_path, os.path.join(SHOTS, "report.html"))
         shutil.copy(json_path, os.path.join(SHOTS, "report.json"))
 
