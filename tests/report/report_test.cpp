@@ -130,7 +130,7 @@ TEST_CASE("report figures over three replicas match the golden JSON and the know
   CHECK_FALSE(json["integrity"]["ok"].get<bool>());
 }
 
-TEST_CASE("without the planted problems the report flags nothing", "[report]") {
+TEST_CASE("report: without the planted problems the report flags nothing", "[report]") {
   TempFolder temp;
   auto fixture = test::write_report_fixture(temp.path, false);
   // Replica a alone, days 6 to 10 only (one ruleset, no spike, no other replica to drift from).
@@ -152,7 +152,7 @@ TEST_CASE("without the planted problems the report flags nothing", "[report]") {
   CHECK(figures.ruleset_changes.empty());
 }
 
-TEST_CASE("small counts are suppressed unless asked for, in JSON, HTML and sentences", "[report]") {
+TEST_CASE("report: small counts are suppressed unless asked for, in JSON, HTML and sentences", "[report]") {
   TempFolder temp;
   auto fixture = test::write_report_fixture(temp.path, true);
   Json hidden = Json::parse(report::render_json(fixture_figures(fixture)));
@@ -184,7 +184,7 @@ TEST_CASE("small counts are suppressed unless asked for, in JSON, HTML and sente
   CHECK(report::count_words(show, 3) == "3");
 }
 
-TEST_CASE("the HTML page is self-contained: no script, nothing fetched, every chart titled", "[report]") {
+TEST_CASE("report: the HTML page is self-contained: no script, nothing fetched, every chart titled", "[report]") {
   TempFolder temp;
   auto fixture = test::write_report_fixture(temp.path, true);
   std::string html = report::render_html(fixture_figures(fixture), "");
@@ -210,7 +210,7 @@ TEST_CASE("the HTML page is self-contained: no script, nothing fetched, every ch
   CHECK(html == report::render_html(fixture_figures(fixture), ""));
 }
 
-TEST_CASE("the candidate's impact is what `audit replay --rules` finds, by tier direction", "[report]") {
+TEST_CASE("report: the candidate's impact is what `audit replay --rules` finds, by tier direction", "[report]") {
   TempFolder temp;
   fs::create_directories(temp.path);
   std::string path = (temp.path / "audit.db").string();
@@ -268,7 +268,7 @@ TEST_CASE("the candidate's impact is what `audit replay --rules` finds, by tier 
   CHECK(json["impact"]["replayed"] == replay.replayed);
 }
 
-TEST_CASE("canonical decision records are scanned as decision_record_json writes them, anything else refused", "[report]") {
+TEST_CASE("report: canonical decision records are scanned as decision_record_json writes them, anything else refused", "[report]") {
   const CompiledRuleset& shipped = test::shipped();
   int scanned = 0;
   DecisionRecordView view;
@@ -309,7 +309,7 @@ TEST_CASE("canonical decision records are scanned as decision_record_json writes
   }
 }
 
-TEST_CASE("records not laid out canonically are counted the same; a record with no decision is counted unreadable", "[report]") {
+TEST_CASE("report: records not laid out canonically are counted the same, and a record with no decision is counted unreadable", "[report]") {
   TempFolder temp;
   fs::create_directories(temp.path);
   std::string path = (temp.path / "audit.db").string();
@@ -356,7 +356,7 @@ TEST_CASE("records not laid out canonically are counted the same; a record with 
   CHECK(figures.anomalies[0].sentence == "Records without a readable decision: 1. They are left out of every chart.");
 }
 
-TEST_CASE("integrity with trusted keys: signed checkpoints verified, and a forged one caught", "[report]") {
+TEST_CASE("report: integrity with trusted keys: signed checkpoints verified, and a forged one caught", "[report]") {
   TempFolder temp;
   fs::create_directories(temp.path);
   test::SigningKey key = test::make_signing_key(temp.path, "kiosk-signer");
@@ -411,7 +411,7 @@ TEST_CASE("integrity with trusted keys: signed checkpoints verified, and a forge
   CHECK(figures.anomalies[0].rule == "integrity");
 }
 
-TEST_CASE("the command: options, dates (--to inclusive), files written, exit status", "[report][cli]") {
+TEST_CASE("report: the command: options, dates (--to inclusive), files written, exit status", "[report][cli]") {
   TempFolder temp;
   auto fixture = test::write_report_fixture(temp.path, false);
   std::istringstream in;
@@ -457,7 +457,7 @@ TEST_CASE("the command: options, dates (--to inclusive), files written, exit sta
 
 // Not a check: writes the fixture logs for the browser and central tests (tests/report/*.py), into
 // TRIAGE_REPORT_FIXTURE.
-TEST_CASE("write the report fixture logs", "[.report-fixture]") {
+TEST_CASE("report: write the report fixture logs", "[.report-fixture]") {
   const char* folder = std::getenv("TRIAGE_REPORT_FIXTURE");
   REQUIRE(folder != nullptr);
   test::write_report_fixture(folder, std::getenv("TRIAGE_REPORT_TAMPER") != nullptr);
@@ -465,7 +465,7 @@ TEST_CASE("write the report fixture logs", "[.report-fixture]") {
 
 // Not a check: writes the benchmark's log (tools/bench_report.sh) to TRIAGE_REPORT_BENCH_LOG with
 // TRIAGE_REPORT_BENCH_COUNT decisions (default one million).
-TEST_CASE("write the report benchmark log", "[.report-bench]") {
+TEST_CASE("report: write the report benchmark log", "[.report-bench]") {
   const char* path = std::getenv("TRIAGE_REPORT_BENCH_LOG");
   REQUIRE(path != nullptr);
   const char* count = std::getenv("TRIAGE_REPORT_BENCH_COUNT");
