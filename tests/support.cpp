@@ -10,7 +10,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "diag/render.hpp"
+#include "sign/signature.hpp"
 
 namespace triage::test {
 
@@ -99,6 +103,36 @@ int property_cases(int normal) {
   const char* count = std::getenv("TRIAGE_PROPERTY_CASES");
   int value = count != nullptr ? std::atoi(count) : 0;
   return value > 0 ? std::min(value, normal) : normal;
+}
+
+SigningKey make_signing_key(const std::filesystem::path& folder, const std::string& name) {
+  SigningKey key{(folder / (name + "-private.pem")).string(), (folder / ("trusted-" + name)).string()};
+  std::filesystem::create_directories(key.trusted_dir);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pair(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
+                                                           EVP_PKEY_free);
+  REQUIRE(pair != nullptr);
+  std::unique_ptr<BIO, decltype(&BIO_free)> secret(BIO_new_file(key.private_file.c_str(), "w"), BIO_free);
+  REQUIRE(PEM_write_bio_PrivateKey(secret.get(), pair.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
+  std::string public_file = key.trusted_dir + "/" + name + ".pem";
+  std::unique_ptr<BIO, decltype(&BIO_free)> open(BIO_new_file(public_file.c_str(), "w"), BIO_free);
+  REQUIRE(PEM_write_bio_PUBKEY(open.get(), pair.get()) == 1);
+  return key;
+}
+
+CheckpointPolicy checkpoints_with(const SigningKey& key, std::int64_t every_records, std::chrono::milliseconds every) {
+  CheckpointPolicy policy;
+  std::string file = key.private_file;
+  policy.sign = [file](const std::string& statement, std::string& key_id, std::string& signature,
+                       std::string& error) {
+    Signature made;
+    if (!sign_bytes(statement, file, made, error)) return false;
+    key_id = made.key_id;
+    signature = made.signature;
+    return true;
+  };
+  policy.every_records = every_records;
+  policy.every = every;
+  return policy;
 }
 
 }  // namespace triage::test

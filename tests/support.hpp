@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/decision_proto.hpp"
+#include "audit/audit_log.hpp"
 #include "compile/compiled.hpp"
 #include "eval/evaluator.hpp"
 #include "intake/intake.hpp"
@@ -75,5 +76,17 @@ Answers answers_from_json(const CompiledRuleset& ruleset, const std::string& jso
 
 // Evaluates and converts to the API message (fixed id and time, so messages compare equal).
 v1::Decision decide(const CompiledRuleset& ruleset, const std::string& json);
+
+// An Ed25519 key pair for signed audit checkpoints: the private key outside the log, the public one
+// in a trusted-keys folder under the name `name`.
+struct SigningKey {
+  std::string private_file;
+  std::string trusted_dir;
+};
+SigningKey make_signing_key(const std::filesystem::path& folder, const std::string& name);
+
+// A checkpoint policy that signs with `key` every `every_records` records (and after `every`).
+CheckpointPolicy checkpoints_with(const SigningKey& key, std::int64_t every_records,
+                                  std::chrono::milliseconds every = std::chrono::hours(1));
 
 }  // namespace triage::test

@@ -73,6 +73,82 @@ std::string decision_record_json(const CompiledRuleset& ruleset, const Evaluatio
   return out;
 }
 
+namespace {
+
+// A cursor over a canonical record; every step fails (returns false) on anything unexpected.
+struct Scanner {
+  std::string_view text;
+  std::size_t at = 0;
+
+  bool literal(std::string_view expected) {
+    if (text.substr(at, expected.size()) != expected) return false;
+    at += expected.size();
+    return true;
+  }
+  // A string without escapes (ids never need them).
+  bool string(std::string_view& out) {
+    if (!literal("\"")) return false;
+    std::size_t end = text.find('"', at);
+    if (end == std::string_view::npos) return false;
+    out = text.substr(at, end - at);
+    if (out.find('\\') != std::string_view::npos) return false;
+    at = end + 1;
+    return true;
+  }
+  // `[` ids `]`; with `into` null the ids are skipped.
+  bool ids(std::vector<std::string_view>* into) {
+    if (!literal("[")) return false;
+    if (literal("]")) return true;
+    do {
+      std::string_view id;
+      if (!string(id)) return false;
+      if (into) into->push_back(id);
+    } while (literal(","));
+    return literal("]");
+  }
+};
+
+}  // namespace
+
+bool scan_decision_record(std::string_view json, DecisionRecordView& out) {
+  out.outcome = out.urgency = {};
+  out.red_flags.clear();
+  out.plan.clear();
+  out.excluded.clear();
+  Scanner s{json};
+  if (!s.literal("{\"outcome\":") || !s.string(out.outcome)) return false;
+  if (s.literal(",\"urgency\":") && !s.string(out.urgency)) return false;
+  if (!s.literal(",\"red_flags\":") || !s.ids(&out.red_flags)) return false;
+  if (!s.literal(",\"missing\":") || !s.ids(nullptr)) return false;
+  if (!s.literal(",\"plan\":[")) return false;
+  if (!s.literal("]")) {
+    do {
+      std::string_view technique;
+      if (!s.literal("{\"technique\":") || !s.string(technique) || !s.literal(",\"why\":") || !s.ids(nullptr) ||
+          !s.literal(",\"cautions\":") || !s.ids(nullptr) || !s.literal("}")) {
+        return false;
+      }
+      out.plan.push_back(technique);
+    } while (s.literal(","));
+    if (!s.literal("]")) return false;
+  }
+  if (!s.literal(",\"excluded\":[")) return false;
+  if (!s.literal("]")) {
+    do {
+      DecisionRecordView::Exclusion exclusion;
+      if (!s.literal("{\"technique\":") || !s.string(exclusion.technique) || !s.literal(",\"reasons\":") ||
+          !s.ids(&exclusion.reasons) || !s.literal("}")) {
+        return false;
+      }
+      out.excluded.push_back(std::move(exclusion));
+    } while (s.literal(","));
+    if (!s.literal("]")) return false;
+  }
+  if (!s.literal(",\"cautions\":") || !s.ids(nullptr)) return false;
+  if (s.literal(",\"refine\":") && !s.ids(nullptr)) return false;
+  return s.literal("}") && s.at == json.size();
+}
+
 OutcomeLabel outcome_label(const std::string& decision_json) {
   google::protobuf::Value value;
   if (!google::protobuf::util::JsonStringToMessage(decision_json, &value).ok()) return {};

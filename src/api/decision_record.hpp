@@ -14,6 +14,8 @@
 // Built straight from the Evaluation (the same ids the Decision message carries, see
 // decision_proto.cpp), so logging and replay need not build the full message.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "compile/compiled.hpp"
 #include "eval/evaluation.hpp"
@@ -31,5 +33,24 @@ struct OutcomeLabel {
   std::string text() const { return urgency.empty() ? outcome : outcome + "/" + urgency; }
 };
 OutcomeLabel outcome_label(const std::string& decision_json);
+
+// A canonical record's ids without building a JSON document: views into the record's text (valid
+// while it lives). For reading millions of logged records (`audit report`), where a general JSON
+// reader's allocations were most of the time.
+struct DecisionRecordView {
+  std::string_view outcome, urgency;  // urgency empty when the record has none
+  std::vector<std::string_view> red_flags;
+  std::vector<std::string_view> plan;  // techniques given, in order
+  struct Exclusion {
+    std::string_view technique;
+    std::vector<std::string_view> reasons;
+  };
+  std::vector<Exclusion> excluded;
+};
+
+// Reads a record laid out exactly as decision_record_json writes it (keys in that order, ids
+// without escapes). False for anything else (an older or damaged record, a full Decision): the
+// caller then reads it with a general JSON reader. `out`'s vectors are reused across calls.
+bool scan_decision_record(std::string_view json, DecisionRecordView& out);
 
 }  // namespace triage

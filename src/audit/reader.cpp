@@ -212,6 +212,12 @@ std::vector<std::pair<std::string, std::string>> AuditReader::rulesets_by_first_
   return rulesets;
 }
 
+std::string AuditReader::ruleset_first_seen(const std::string& hash) {
+  sql::Statement statement(*db_, "SELECT first_seen FROM rulesets WHERE hash = ?1");
+  statement.bind(1, hash);
+  return statement.step() ? statement.text(0) : std::string{};
+}
+
 bool AuditReader::ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files) {
   sql::Statement exists(*db_, "SELECT 1 FROM rulesets WHERE hash = ?1");
   exists.bind(1, hash);

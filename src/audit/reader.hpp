@@ -60,6 +60,8 @@ class AuditReader {
   std::vector<std::string> ruleset_hashes();
   // The stored rulesets as (hash, first_seen) pairs, oldest first.
   std::vector<std::pair<std::string, std::string>> rulesets_by_first_seen();
+  // When the log first stored the ruleset `hash` (the service loaded it); empty when not stored.
+  std::string ruleset_first_seen(const std::string& hash);
   // The files of a stored ruleset, sorted by name; false when the hash is not stored.
   bool ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files);
   // Every stored ruleset with its signature columns, by hash; a log older than

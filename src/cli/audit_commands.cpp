@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <future>
 #include <iostream>
 #include <sstream>
 
@@ -21,6 +23,8 @@
 #include "central/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "report/figures.hpp"
+#include "report/render.hpp"
 #include "ruleset/open.hpp"
 #include "util/json_text.hpp"
 #include "util/json_writer.hpp"
@@ -36,6 +40,8 @@ const char* audit_usage =
     "       triage audit ship --db PATH --to URL [--replica ID] [--batch N]\n"
     "       triage audit verify|replay|export --pg URL [--replica ID] ... (the central store, per replica)\n"
     "       triage audit feedback --db PATH [--decision ID] [--format text|json]\n"
+    "       triage audit report --log PATH [--log PATH ...] | --pg URL [--from DATE] [--to DATE] [--replica ID]\n"
+    "                           --html OUT.html --json OUT.json [--candidate DIR] [--trusted-keys DIR] [--per day|hour] [--show-small-counts]\n"
     "T is a UTC time like 2026-11-21T00:00:00Z (since is inclusive, until exclusive).\n";
 
 const CommandSpec audit_specs[] = {
@@ -67,6 +73,18 @@ const CommandSpec audit_specs[] = {
      "  (json: one line per entry, then one {\"summary\": …} line)\n",
      {},
      {"--db", "--decision", "--format"}},
+    {"audit report",
+     "usage: triage audit report --log PATH [--log PATH ...] | --pg URL [--from DATE] [--to DATE] [--replica ID]\n"
+     "                           --html OUT.html --json OUT.json [--candidate DIR] [--trusted-keys DIR] [--per day|hour] [--show-small-counts]\n"
+     "  a post-deployment monitoring report: integrity, decisions per day by outcome and tier, red flags,\n"
+     "  self-care techniques, clinician feedback, anomalies and (--candidate) a candidate ruleset's impact,\n"
+     "  as one self-contained HTML page (inline SVG) and the same figures as JSON. DATE is 2026-11-21 (the\n"
+     "  whole day, --to inclusive) or a UTC time (--to exclusive). Counts under 5 are suppressed unless\n"
+     "  --show-small-counts (internal audit only); --per hour counts per hour instead of per day. Exit\n"
+     "  status 1 when a log fails verification (the report\n"
+     "  is still written and says so). See docs/safety-report.md\n",
+     {"--show-small-counts"},
+     {"--log", "--db", "--pg", "--from", "--to", "--replica", "--html", "--json", "--candidate", "--trusted-keys", "--per"}},
 };
 
 // The filter from --since, --until and --limit; false with `error` when one is malformed.
@@ -105,6 +123,7 @@ namespace {
 int run_audit_command(const std::vector<std::string>& args, Io io);
 int run_ship(const Options& options, Io io);
 int run_central(const std::string& command, const Options& options, Io io);
+int run_report(const Options& options, Io io);
 }
 
 int run_audit(const std::vector<std::string>& args, Io io) {
@@ -142,6 +161,7 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
   int code = exit_ok;
   if (!parse_command_line(rest, *spec, options, io, code)) return code;
   if (command == "ship") return run_ship(options, io);
+  if (command == "report") return run_report(options, io);
   if (options.has("--pg")) return run_central(command, options, io);
   if (!options.has("--db")) {
     io.err << "triage audit: --db PATH is required\n" << spec->usage;
@@ -433,6 +453,171 @@ int run_central(const std::string& command, const Options& options, Io io) {
   }
   rmdir(folder);
   return code;
+}
+
+// A report bound: a date (the start of that day; with `end`, the start of the next, so --to is
+// inclusive) or a UTC time (as --since and --until take it). False with `error`.
+bool report_bound(const std::string& text, bool end, std::string& out, std::string& error) {
+  out.clear();
+  if (text.empty()) return true;
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) == 3) {
+    std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+    if (!day.ok()) {
+      error = "`" + text + "` is not a date like 2026-11-21";
+      return false;
+    }
+    std::chrono::sys_days start{day};
+    if (end) start += std::chrono::days{1};
+    out = utc_time(std::chrono::duration_cast<std::chrono::microseconds>(start.time_since_epoch()).count());
+    return true;
+  }
+  google::protobuf::Timestamp parsed;
+  if (!google::protobuf::util::TimeUtil::FromString(text, &parsed)) {
+    error = "`" + text + "` is neither a date like 2026-11-21 nor a UTC time like 2026-11-21T00:00:00Z";
+    return false;
+  }
+  out = utc_time(google::protobuf::util::TimeUtil::TimestampToMicroseconds(parsed));
+  return true;
+}
+
+bool write_text_file(const std::string& path, const std::string& text, std::string& error) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) error = "cannot write " + path;
+  return static_cast<bool>(out);
+}
+
+// `triage audit report`: the figures over local logs (--log, repeatable) or the central store
+// (--pg, one private SQLite copy per replica, as replay and export do there), then HTML and JSON.
+int run_report(const Options& options, Io io) {
+  const char* me = "triage audit report: ";
+  std::vector<std::string> logs;
+  for (const auto& [name, value] : options.ordered) {
+    if (name == "--log" || name == "--db") logs.push_back(value);
+  }
+  const bool central_store = options.has("--pg");
+  if (logs.empty() == !central_store) {
+    io.err << me << "give --log PATH (one or more) or --pg URL\n";
+    return exit_failure;
+  }
+  if (!options.has("--html") && !options.has("--json")) {
+    io.err << me << "give --html OUT.html and/or --json OUT.json\n";
+    return exit_failure;
+  }
+  report::ReportOptions report_options;
+  std::string error;
+  DecisionFilter filter;
+  if (!report_bound(options.get("--from", ""), false, filter.since, error) ||
+      !report_bound(options.get("--to", ""), true, filter.until, error)) {
+    io.err << me << error << "\n";
+    return exit_failure;
+  }
+  report_options.from = options.get("--from", "");
+  report_options.to = options.get("--to", "");
+  report_options.replica = options.get("--replica", "");
+  report_options.show_small_counts = options.flag("--show-small-counts");
+  const std::string per = options.get("--per", "day");
+  if (per != "day" && per != "hour") {
+    io.err << me << "--per takes day or hour\n";
+    return exit_failure;
+  }
+  report_options.per_hour = per == "hour";
+  const std::string keys = options.get("--trusted-keys", "");
+  std::shared_ptr<const CompiledRuleset> candidate;
+  if (options.has("--candidate")) {
+    OpenedRuleset opened;
+    if (!open_servable("audit report", options.get("--candidate", ""), opened, io)) return exit_failure;
+    candidate = opened.ruleset;
+  }
+
+  report::ReportBuilder builder(report_options, filter, keys, candidate);
+  int code = exit_ok;
+  if (!central_store) {
+    for (const auto& path : logs) {
+      // Two readers (one per thread): the chain is verified while the figures are counted, each a
+      // full pass over the log, so the report takes about as long as `audit verify` alone.
+      auto reader = AuditReader::open(path, error);
+      auto verifier = reader ? AuditReader::open(path, error) : nullptr;
+      if (!reader || !verifier) {
+        io.err << me << error << "\n";
+        return exit_failure;
+      }
+      auto integrity = std::async(std::launch::async,
+                                  [&verifier, &path, &keys] { return report::check_integrity(*verifier, path, keys); });
+      builder.add_log(*reader, true, progress_to(io.err, "replayed"));
+      builder.add_integrity(integrity.get());
+    }
+  } else {
+    const std::string url = options.get("--pg", "");
+    std::vector<std::string> replicas{report_options.replica};
+    if (report_options.replica.empty()) replicas = central::central_replicas(url, error);
+    if (!error.empty()) {
+      io.err << me << error << "\n";
+      return exit_failure;
+    }
+    central::CentralVerifyReport verdicts = central::verify_central(url, report_options.replica, false);
+    if (!verdicts.problem.empty()) {
+      io.err << me << verdicts.problem << "\n";
+      return exit_failure;
+    }
+    for (const auto& verdict : verdicts.replicas) {
+      report::SourceIntegrity source;
+      source.source = "replica " + verdict.replica_id;
+      source.chain_ok = verdict.ok;
+      source.verified = verdict.verified;
+      source.head_hash = verdict.head_hash;
+      source.problem = verdict.problem;
+      source.checkpoint_status = "not in the central store";
+      builder.add_integrity(source);
+    }
+    char folder[] = "/tmp/triage-report-XXXXXX";
+    if (mkdtemp(folder) == nullptr) {
+      io.err << me << "cannot make a temporary folder\n";
+      return exit_failure;
+    }
+    for (const auto& name : replicas) {
+      std::string path = std::string(folder) + "/replica.db";
+      auto cleanup = [&] {
+        for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+      };
+      cleanup();
+      std::unique_ptr<AuditReader> reader;
+      if (central::materialize_replica(url, name, path, error)) reader = AuditReader::open(path, error);
+      if (!reader) {
+        io.err << me << "replica " << name << ": " << error << "\n";
+        code = exit_failure;
+      } else {
+        builder.add_log(*reader, false, progress_to(io.err, "replayed"));
+      }
+      reader.reset();
+      cleanup();
+    }
+    rmdir(folder);
+  }
+  report::Figures figures = builder.finish(central_store ? "postgresql" : "sqlite");
+  auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
+  if ((options.has("--json") && !write_text_file(options.get("--json", ""), report::render_json(figures), error)) ||
+      (options.has("--html") &&
+       !write_text_file(options.get("--html", ""), report::render_html(figures, utc_time(now.count()).substr(0, 19) + "Z"), error))) {
+    io.err << me << error << "\n";
+    return exit_failure;
+  }
+  bool intact = true;
+  for (const auto& source : figures.integrity) {
+    if (!source.problem.empty()) {
+      io.err << me << "VERIFICATION FAILED: " << source.source << ": " << source.problem << "\n";
+      intact = false;
+    }
+  }
+  io.out << "report over " << figures.tally.decisions << " decisions; " << figures.anomalies.size() << " anomalies";
+  if (options.has("--html")) io.out << "; html " << options.get("--html", "");
+  if (options.has("--json")) io.out << "; json " << options.get("--json", "");
+  io.out << "\n";
+  return intact ? code : exit_failure;
 }
 
 }  // namespace

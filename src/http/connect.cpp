@@ -70,7 +70,10 @@ Reply connect_error(const Reply& error) {
   out.body = json_object([&](JsonWriter& w) {
     w.string_field("code", error.error_code);
     w.string_field("message", valid_utf8(error.error_message));
-    if (error.error_details.empty()) return;
+    if (error.error_details.empty()) {
+      w.raw_field("details", "[]");  // as every other error body here
+      return;
+    }
     std::string debug = json_object([&](JsonWriter& d) {
       d.objects_field("fieldViolations", error.error_details, [](JsonWriter& v, const IntakeError& e) {
         v.string_field("field", valid_utf8(e.fact));

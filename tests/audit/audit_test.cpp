@@ -396,43 +396,10 @@ TEST_CASE("an existing empty file starts a new log only with init", "[audit][sta
 namespace triage {
 namespace {
 
-// An Ed25519 key pair for checkpoints: the private key outside the log, the public one in a
-// trusted-keys folder under the name `name`.
-struct SigningKey {
-  std::string private_file;
-  std::string trusted_dir;
-};
-
-SigningKey make_signing_key(const fs::path& folder, const std::string& name) {
-  SigningKey key{(folder / (name + "-private.pem")).string(), (folder / ("trusted-" + name)).string()};
-  fs::create_directories(key.trusted_dir);
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pair(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
-                                                           EVP_PKEY_free);
-  REQUIRE(pair != nullptr);
-  std::unique_ptr<BIO, decltype(&BIO_free)> secret(BIO_new_file(key.private_file.c_str(), "w"), BIO_free);
-  REQUIRE(PEM_write_bio_PrivateKey(secret.get(), pair.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
-  std::string public_file = key.trusted_dir + "/" + name + ".pem";
-  std::unique_ptr<BIO, decltype(&BIO_free)> open(BIO_new_file(public_file.c_str(), "w"), BIO_free);
-  REQUIRE(PEM_write_bio_PUBKEY(open.get(), pair.get()) == 1);
-  return key;
-}
-
-CheckpointPolicy checkpoints_with(const SigningKey& key, std::int64_t every_records,
-                                  std::chrono::milliseconds every = std::chrono::hours(1)) {
-  CheckpointPolicy policy;
-  std::string file = key.private_file;
-  policy.sign = [file](const std::string& statement, std::string& key_id, std::string& signature,
-                       std::string& error) {
-    Signature made;
-    if (!sign_bytes(statement, file, made, error)) return false;
-    key_id = made.key_id;
-    signature = made.signature;
-    return true;
-  };
-  policy.every_records = every_records;
-  policy.every = every;
-  return policy;
-}
+// Checkpoint keys and policies: tests/support.hpp (shared with the report tests).
+using test::SigningKey;
+using test::make_signing_key;
+using test::checkpoints_with;
 
 // A log of `count` decisions written with checkpoints every `every_records`, closed cleanly.
 void make_signed_log(const std::string& path, const SigningKey& key, int count, std::int64_t every_records) {
