@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "parse/language.hpp"
+
 #include "lsp/features.hpp"
 #include "lsp/framing.hpp"
 #include "lsp/index.hpp"
@@ -156,6 +158,26 @@ TEST_CASE("lsp: the server answers in process, and nothing but framed messages",
   REQUIRE(read_frame(replies, body) == FrameStatus::ok);
   CHECK(Json::parse(body)["id"] == 1);
   CHECK(read_frame(replies, body) == FrameStatus::end);
+}
+
+TEST_CASE("lsp: the VS Code grammar highlights every declaration word and property key", "[lsp]") {
+  // One home for the vocabulary: src/parse/language.hpp. The grammar copies it; this keeps the copy.
+  Json grammar = Json::parse(test::read_file(test::source_path("editors/vscode/syntaxes/triage.tmLanguage.json")));
+  std::string declarations = grammar["repository"]["declaration"]["match"];
+  std::string properties = grammar["repository"]["property"]["match"];
+  auto listed = [](const std::string& pattern, std::string_view word) {
+    std::string alternatives = pattern.substr(pattern.find('(') + 1, pattern.find(')') - pattern.find('(') - 1);
+    std::string bar = "|" + alternatives + "|";
+    return bar.find("|" + std::string(word) + "|") != std::string::npos;
+  };
+  for (auto word : language::declaration_words) {
+    INFO(word);
+    CHECK(listed(declarations, word));
+  }
+  for (const auto& row : language::property_keys) {
+    INFO(row.key);
+    CHECK(listed(properties, row.key));
+  }
 }
 
 }  // namespace
