@@ -343,6 +343,7 @@ Json lsp_finding(const Finding& finding, const TextIndex& text) {
     j["message"] = message;
     if (!j.contains("data")) j["data"] = Json::object();
     j["data"]["witness"] = *finding.witness;
+    if (!finding.witness_shows.empty()) j["data"]["shows"] = finding.witness_shows;
   }
   return j;
 }
@@ -612,12 +613,60 @@ std::optional<Json> formatting(const std::string& name, const std::string& text,
   return edits;
 }
 
-Json code_actions(const std::string& uri, const Json& diagnostics) {
+std::string witness_case(const std::string& witness, const std::string& name, const std::vector<std::string>& comment) {
+  // In the witness' own order (the questionnaire's), not sorted.
+  nlohmann::ordered_json intake = nlohmann::ordered_json::parse(witness, nullptr, false);
+  if (!intake.is_object() || !intake.contains("answers") || !intake["answers"].is_object()) return {};
+  std::string text;
+  for (const auto& line : comment) text += "# " + line + "\n";
+  text += "case \"" + name + "\"\n";
+  for (const auto& [fact, value] : intake["answers"].items()) {
+    std::string written;
+    if (value.is_boolean()) written = value.get<bool>() ? "true" : "false";
+    else if (value.is_number_integer()) written = std::to_string(value.get<long long>());
+    else if (value.is_string()) written = value.get<std::string>();
+    else if (value.is_array()) {
+      for (const auto& member : value) written += (written.empty() ? "" : ", ") + member.get<std::string>();
+      written = "{" + written + "}";
+    } else {
+      return {};
+    }
+    text += "  answer " + fact + " = " + written + "\n";
+  }
+  return text;
+}
+
+Json code_actions(const std::string& uri, const Json& diagnostics, const std::optional<CasesTarget>& cases) {
   Json actions = Json::array();
   if (!diagnostics.is_array()) return actions;
   for (const auto& d : diagnostics) {
     if (!d.is_object() || !d.contains("data") || !d["data"].is_object()) continue;
     const Json& data = d["data"];
+    if (cases && data.contains("witness") && data["witness"].is_string()) {
+      std::string message = d.value("message", "");
+      std::string code = d.contains("code") && d["code"].is_string() ? d["code"].get<std::string>() : "finding";
+      std::vector<std::string> comment{"witness of " + code + ": " + message.substr(0, message.find('\n'))};
+      if (data.contains("shows") && data["shows"].is_string()) comment.push_back("shows: " + data["shows"].get<std::string>());
+      comment.push_back("add what the decision must show (expect ...), then run `triage test`");
+      std::string line = d.contains("range") ? std::to_string(d["range"]["start"]["line"].get<int>() + 1) : "?";
+      std::string text = witness_case(data["witness"], "witness: " + code + " at line " + line, comment);
+      if (text.empty()) continue;
+      Json document_changes = Json::array();
+      Json at = {{"line", 0}, {"character", 0}};
+      if (!cases->text) {
+        document_changes.push_back({{"kind", "create"}, {"uri", cases->uri}, {"options", {{"ignoreIfExists", true}}}});
+      } else {
+        Position end = TextIndex(*cases->text, true).whole().end;
+        at = {{"line", end.line}, {"character", end.character}};
+        if (!cases->text->empty()) text = (cases->text->back() == '\n' ? "\n" : "\n\n") + text;
+      }
+      document_changes.push_back({{"textDocument", {{"uri", cases->uri}, {"version", nullptr}}},
+                                  {"edits", Json::array({{{"range", {{"start", at}, {"end", at}}}, {"newText", text}}})}});
+      actions.push_back({{"title", "Add the witness intake as a case in tests/witnesses.cases"},
+                         {"kind", "quickfix"},
+                         {"diagnostics", Json::array({d})},
+                         {"edit", {{"documentChanges", document_changes}}}});
+    }
     if (!data.contains("replacement") || !data["replacement"].is_string() || !d.contains("range")) continue;
     std::string replacement = data["replacement"];
     Json edit = {{"changes", {{uri, Json::array({{{"range", d["range"]}, {"newText", replacement}}})}}}};

@@ -62,9 +62,21 @@ Json workspace_symbols(const std::vector<const FolderSnapshot*>& snapshots, cons
 // list when it is formatted already; nothing (with `error`) when it has syntax errors.
 std::optional<Json> formatting(const std::string& name, const std::string& text, bool utf16, std::string& error);
 
+// Where a witness intake becomes a rule test: the `.cases` file and its current text (nothing when
+// it does not exist yet).
+struct CasesTarget {
+  std::string uri;
+  std::optional<std::string> text;
+};
+
 // textDocument/codeAction: a quick fix for every diagnostic of the request carrying a
-// replacement (from a "did you mean" hint).
-Json code_actions(const std::string& uri, const Json& diagnostics);
+// replacement (from a "did you mean" hint), and for every finding with a witness intake an action
+// that appends it to `cases` as a case (answers only; the author writes what it must show).
+Json code_actions(const std::string& uri, const Json& diagnostics, const std::optional<CasesTarget>& cases = std::nullopt);
+
+// A witness intake ({"answers": {...}} JSON) as a `.cases` case named `name`, with `comment` lines
+// above it; empty when the JSON is not an intake.
+std::string witness_case(const std::string& witness, const std::string& name, const std::vector<std::string>& comment);
 
 // The LSP Location of bytes [begin, end) of `file` in the snapshot.
 Json location(const FolderSnapshot& snapshot, const std::string& file, std::size_t begin, std::size_t end, bool utf16);

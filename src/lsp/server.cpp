@@ -283,7 +283,20 @@ void Server::dispatch(const std::string& method, const Json& id, bool request, c
   if (method == "textDocument/codeAction") {
     std::string uri = params.at("textDocument").at("uri").get<std::string>();
     const Json& context = params.at("context");
-    return reply(id, code_actions(uri, context.contains("diagnostics") ? context["diagnostics"] : Json::array()));
+    // Witness intakes go to RULES/tests/witnesses.cases (as open in the editor, else as on disk).
+    std::optional<CasesTarget> cases;
+    const Document* document = workspace_.document(uri);
+    std::string folder = rules_folder_of(document ? document->path : uri_to_path(uri));
+    if (!folder.empty()) {
+      std::string path = (fs::path(folder) / "tests" / "witnesses.cases").string();
+      cases = CasesTarget{path_to_uri(path), std::nullopt};
+      for (const auto& [open_uri, open] : workspace_.documents()) {
+        if (open.path == path) cases = CasesTarget{open_uri, open.text};
+      }
+      std::string text;
+      if (!cases->text && read_text_file(path, text)) cases->text = text;
+    }
+    return reply(id, code_actions(uri, context.contains("diagnostics") ? context["diagnostics"] : Json::array(), cases));
   }
   reply_error(id, rpc_error::method_not_found, "unknown method `" + method + "`");
 }
@@ -382,8 +395,14 @@ void Server::analysis_worker() {
       jobs_.erase(jobs_.begin());
       analysing_ = true;
     }
-    auto report = std::make_shared<const AnalysisReport>(analyze(*job.snapshot->loaded.ruleset));
-    {
+    std::shared_ptr<const AnalysisReport> report;
+    try {
+      report = std::make_shared<const AnalysisReport>(analyze(*job.snapshot->loaded.ruleset));
+    } catch (const std::exception& e) {
+      // The analysis is the engine's; if it fails, say so in the editor's log and keep serving.
+      notify("window/logMessage", {{"type", 1}, {"message", std::string("triage: the safety analysis failed: ") + e.what()}});
+    }
+    if (report) {
       std::lock_guard lock(mutex_);
       const std::string& hash = job.snapshot->loaded.ruleset->model->hash;
       if (!reports_.count(hash)) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "lsp/lsp_client.hpp"
+#include "ruletest/cases.hpp"
 #include "support.hpp"
 
 namespace triage::test {
@@ -210,6 +211,24 @@ TEST_CASE("lsp: diagnostics for the whole folder, unsaved buffers over disk", "[
     std::string message = d["message"];
     CHECK(message.find("witness intake: {\"answers\": {") != std::string::npos);
     CHECK(d["data"]["witness"].get<std::string>().find("\"answers\"") != std::string::npos);
+    // The code action writes it as a rule test, a new tests/witnesses.cases that parses.
+    Json actions = client.request("textDocument/codeAction", {{"textDocument", text_document(red_uri)},
+                                                               {"range", d["range"]},
+                                                               {"context", {{"diagnostics", Json::array({d})}}}})["result"];
+    REQUIRE(actions.size() == 1);
+    const Json& changes = actions[0]["edit"]["documentChanges"];
+    REQUIRE(changes.size() == 2);
+    std::string cases_uri = file_uri((copy.rules / "tests" / "witnesses.cases").string());
+    CHECK(changes[0]["kind"] == "create");
+    CHECK(changes[0]["uri"] == cases_uri);
+    std::string case_text = changes[1]["edits"][0]["newText"];
+    CHECK_THAT(case_text, Catch::Contains("case \"witness: red-flag-safety at line"));
+    CHECK_THAT(case_text, Catch::Contains("\n  answer age = "));
+    Diagnostics malformed;
+    CaseFile parsed = parse_cases("witnesses.cases", case_text, malformed);
+    CHECK(malformed.empty());
+    REQUIRE(parsed.cases.size() == 1);
+    CHECK(parsed.cases[0].answers.size() >= 30);
   }
   SECTION("readability warnings on patient text") {
     std::string hard = "reason \"Notwithstanding considerable interdisciplinary deliberation regarding physiological "
