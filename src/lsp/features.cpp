@@ -237,8 +237,31 @@ std::string hover_markdown(const SymbolIndex& index, const Definition& d) {
   return "**" + std::string(to_string(d.where.kind)) + "** `" + name + "`\n";
 }
 
+// In a `.cases` file, the declaration a name stands for: `answer FACT = VALUE`, or the red flag,
+// rule, technique or fact an `expect` line names. The rule files' index does not cover these files,
+// so the name's declaration stands in for the occurrence.
+const Occurrence* case_occurrence_at(const Place& place) {
+  auto [begin, end] = name_at(place.text, place.offset);
+  if (begin == end) return nullptr;
+  std::string name(place.text.substr(begin, end - begin));
+  std::size_t line_start = place.text.rfind('\n', begin == 0 ? 0 : begin - 1);
+  line_start = line_start == std::string_view::npos || begin == 0 ? 0 : line_start + 1;
+  std::string before(place.text.substr(line_start, begin - line_start));
+  const SymbolIndex& index = *place.snapshot->index;
+  static const std::regex answer_value("^\\s*answer\\s+(\\w+)\\s*=.*$");
+  std::smatch m;
+  std::vector<std::string> keys;
+  if (std::regex_match(before, m, answer_value)) keys.push_back(symbol_key(SymbolKind::value, name, m[1]));
+  for (auto kind : {SymbolKind::fact, SymbolKind::rule, SymbolKind::technique, SymbolKind::tag}) keys.push_back(symbol_key(kind, name));
+  for (const auto& key : keys) {
+    if (const Definition* d = index.definition(key)) return &d->where;
+  }
+  return nullptr;
+}
+
 const Occurrence* occurrence_at(const Place& place) {
   if (!place.snapshot || !place.snapshot->index) return nullptr;
+  if (!place.text.empty() && !place.snapshot->source(place.file)) return case_occurrence_at(place);
   return place.snapshot->index->at(place.file, place.offset);
 }
 

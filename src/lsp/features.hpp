@@ -23,6 +23,7 @@ struct Place {
   std::string file;       // name in the snapshot
   std::size_t offset = 0;
   bool utf16 = true;      // the client's position encoding
+  std::string_view text;  // a `.cases` file's text (it is no file of the snapshot); else empty
 };
 
 // An LSP Diagnostic for an engine diagnostic of `text`: the range covers the name or string at its

@@ -177,7 +177,9 @@ std::optional<Place> Server::place(const Json& params, std::string* line_before)
     std::size_t start = index.offset({at.line, 0});
     *line_before = std::string(text.substr(start, offset - start));
   }
-  return Place{snapshot.get(), file_name(path), offset, utf16_};
+  Place found{snapshot.get(), file_name(path), offset, utf16_, {}};
+  if (!snapshot->source(found.file)) found.text = text;  // a `.cases` file
+  return found;
 }
 
 void Server::dispatch(const std::string& method, const Json& id, bool request, const Json& params) {

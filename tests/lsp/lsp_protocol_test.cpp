@@ -426,6 +426,28 @@ TEST_CASE("lsp: a .cases file shows malformed lines and failing cases", "[lsp]")
     Json d = diagnostic_with_code(client, uri, row.code);
     CHECK(d["range"]["start"]["line"] == row.line);
   }
+  // Hover and definition on the names a case uses.
+  change(client, uri, good, ++version);
+  struct Named {
+    std::string needle;
+    std::size_t skip;
+    std::string says, defined_in;
+  };
+  const Named names[] = {{"answer saddle_numbness", 8, "**fact** `saddle_numbness`", "facts.rules"},
+                         {"urgency emergency", 9, "", ""}};
+  for (const auto& row : names) {
+    INFO(row.needle);
+    Json position = position_of(good, row.needle, row.skip);
+    Json hover = client.request("textDocument/hover", {{"textDocument", text_document(uri)}, {"position", position}})["result"];
+    Json definition = client.request("textDocument/definition", {{"textDocument", text_document(uri)}, {"position", position}})["result"];
+    if (row.says.empty()) {
+      CHECK(hover.is_null());  // `emergency` is a tier, not a declared name
+      continue;
+    }
+    REQUIRE(hover.is_object());
+    CHECK_THAT(hover["contents"]["value"].get<std::string>(), Catch::Contains(row.says));
+    CHECK(definition["uri"] == file_uri((copy.rules / row.defined_in).string()));
+  }
   Json items = client.request("textDocument/completion", {{"textDocument", text_document(uri)}, {"position", {{"line", 1}, {"character", 9}}}})["result"];
   bool offers_fact = false;
   for (const auto& item : items) offers_fact = offers_fact || item["label"] == "saddle_numbness";
