@@ -420,7 +420,6 @@ Json completion(const Place& place, const std::string& line_before) {
     add_names(items, index.values_of(fact), enum_member_kind, "value of " + fact);
   };
   static const std::regex in_string("^\\s*(sources?|source)\\b[^\"]*(\"[^\"]*\"[^\"]*)*\"[^\"]*$");
-  static const std::regex continued_string("^\\s+\"[^\"]*$|^\\s+(\"[^\"]*\"\\s*,\\s*)+\"[^\"]*$");
   static const std::regex tag_or_phase("\\b(avoid|include|order|before|on)\\s+(tag|phase)\\s+\\w*$");
   static const std::regex effect_target("\\b(avoid|include|order|before|on)\\s+\\w*$");
   static const std::regex refer("\\brefer\\s+\\w*$");
