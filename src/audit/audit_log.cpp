@@ -84,7 +84,45 @@ const char* const migrations[] = {
     // 6: the W3C trace id of the call that asked for the decision, covered by the chain only when
     // not empty (record.hpp), so every record written before keeps its hash.
     "ALTER TABLE decisions ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''",
+    // 7: feedback gets its own hash chain (the rows already there are chained by
+    // chain_existing_feedback in the same transaction), and checkpoints sign its head.
+    R"sql(
+    ALTER TABLE feedback ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE feedback ADD COLUMN record_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE checkpoints ADD COLUMN feedback_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE checkpoints ADD COLUMN feedback_head TEXT NOT NULL DEFAULT '';
+    CREATE TABLE cds_tokens (
+      key TEXT PRIMARY KEY,
+      expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX cds_tokens_by_expiry ON cds_tokens(expires_at);
+    )sql",
 };
+
+// The feedback columns a chain hash covers, in FeedbackRow order after seq.
+constexpr const char* feedback_columns =
+    "seq, decision_id, received_at, service, client, outcome, override_reason, override_comment, "
+    "accepted_suggestions, outcome_at";
+
+FeedbackRow read_feedback(const sql::Statement& row) {
+  return {row.integer(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
+          row.text(6),    row.text(7), row.text(8), row.text(9), {},          {}};
+}
+
+// Migration 7: the feedback stored before it is chained in its order of arrival.
+void chain_existing_feedback(sql::Database& db) {
+  sql::Statement rows(db, std::string("SELECT ") + feedback_columns + " FROM feedback ORDER BY seq");
+  std::vector<FeedbackRow> all;
+  while (rows.step()) all.push_back(read_feedback(rows));
+  std::string previous = genesis_hash();
+  sql::Statement update(db, "UPDATE feedback SET prev_hash = ?1, record_hash = ?2 WHERE seq = ?3");
+  for (auto& row : all) {
+    std::string hash = feedback_chain_hash(previous, row);
+    update.bind(1, previous).bind(2, hash).bind(3, row.seq);
+    update.run();
+    previous = hash;
+  }
+}
 
 std::string now_utc() {
   return utc_time(
@@ -132,8 +170,12 @@ std::string startup_check(sql::Database& db, std::int64_t tail, std::int64_t ver
                               "ON d.seq = c.seq ORDER BY c.seq DESC LIMIT 1");
       if (last.step()) {
         std::string where = "the checkpoint after record " + std::to_string(last.integer(0));
-        if (last.is_null(2)) return where + " covers a record the log no longer holds: records were removed";
-        if (last.text(2) != last.text(1)) return where + " does not match that record's hash: the chain was rewritten";
+        if (last.integer(0) == 0) {
+          if (last.text(1) != genesis_hash()) return "the checkpoint of the empty log does not hold the chain's start";
+        } else {
+          if (last.is_null(2)) return where + " covers a record the log no longer holds: records were removed";
+          if (last.text(2) != last.text(1)) return where + " does not match that record's hash: the chain was rewritten";
+        }
       }
     }
     return {};
@@ -151,6 +193,25 @@ struct AuditLog::Impl {
   std::int64_t last_seq = 0;        // the newest record's seq
   std::int64_t checkpoint_seq = 0;  // the newest checkpoint's seq
   std::chrono::steady_clock::time_point checkpoint_time = std::chrono::steady_clock::now();
+  std::int64_t feedback_seq = 0;    // the newest feedback entry (0: none) and its hash
+  std::string feedback_head;
+  std::int64_t checkpoint_feedback_seq = 0;  // the feedback the newest checkpoint covers
+
+  // Reads the chain heads and the newest checkpoint from the file (at open and after a failure).
+  void read_heads() {
+    sql::Statement last(*db, "SELECT record_hash, seq FROM decisions ORDER BY seq DESC LIMIT 1");
+    bool any = last.step();
+    last_hash = any ? last.text(0) : genesis_hash();
+    last_seq = any ? last.integer(1) : 0;
+    sql::Statement feedback(*db, "SELECT record_hash, seq FROM feedback ORDER BY seq DESC LIMIT 1");
+    bool given = feedback.step();
+    feedback_head = given ? feedback.text(0) : genesis_hash();
+    feedback_seq = given ? feedback.integer(1) : 0;
+    sql::Statement checkpoint(*db, "SELECT seq, feedback_seq FROM checkpoints ORDER BY seq DESC LIMIT 1");
+    bool signed_ = checkpoint.step();
+    checkpoint_seq = signed_ ? checkpoint.integer(0) : 0;
+    checkpoint_feedback_seq = signed_ ? checkpoint.integer(1) : 0;
+  }
 };
 
 AuditLog::AuditLog(std::string path) : path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
@@ -211,16 +272,11 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     for (int v = current; v < schema_version; ++v) {
       sql::Transaction migration(db);
       db.exec(migrations[v]);
+      if (v + 1 == audit_schema::feedback_chain_since) chain_existing_feedback(db);
       db.exec("PRAGMA user_version = " + std::to_string(v + 1));
       migration.commit();
     }
-    sql::Statement last(db, "SELECT record_hash, seq FROM decisions ORDER BY seq DESC LIMIT 1");
-    bool any = last.step();
-    log->impl_->last_hash = any ? last.text(0) : genesis_hash();
-    log->impl_->last_seq = any ? last.integer(1) : 0;
-    sql::Statement checkpoint(db, "SELECT coalesce(max(seq), 0) FROM checkpoints");
-    checkpoint.step();
-    log->impl_->checkpoint_seq = checkpoint.integer(0);
+    log->impl_->read_heads();
     log->impl_->insert = std::make_unique<sql::Statement>(
         db,
         "INSERT INTO decisions (decision_id, decided_at, client, request_id, ruleset_hash, answers, decision, "
@@ -258,6 +314,10 @@ bool AuditLog::store_ruleset(const std::string& hash, const std::vector<std::pai
         file.bind(1, hash).bind(2, name).bind(3, text);
         file.run();
       }
+      // A signed checkpoint after every stored ruleset: an auditor who finds a ruleset with no
+      // checkpoint signed after it knows checkpoints were removed, even from a log emptied of
+      // records (seq 0 signs the empty chain's head).
+      checkpoint_if_due(impl_->last_seq, impl_->last_hash, true, true);
     }
     transaction.commit();
     return true;
@@ -284,20 +344,81 @@ bool AuditLog::store_ruleset_signature(const std::string& hash, const std::strin
   }
 }
 
-bool AuditLog::store_feedback(const FeedbackEntry& entry, std::string& error) {
+FeedbackStored AuditLog::store_feedback(const FeedbackEntry& entry, std::string& error) {
   std::lock_guard<std::mutex> lock(connection_mutex_);
   try {
-    sql::Statement add(*impl_->db,
+    auto& db = *impl_->db;
+    sql::Transaction transaction(db);
+    // Feedback speaks about a card this service issued, to the EHR it issued it to.
+    sql::Statement decision(db, "SELECT client FROM decisions WHERE decision_id = ?1");
+    decision.bind(1, entry.decision_id);
+    if (!decision.step()) {
+      error = "no decision card with uuid `" + entry.decision_id + "` was issued by this service";
+      return FeedbackStored::unknown_card;
+    }
+    std::string client = decision.text(0);
+    if (client != entry.issuer && !client.starts_with(entry.issuer + "#")) {
+      error = "the card `" + entry.decision_id + "` was issued to another client";
+      return FeedbackStored::other_issuer;
+    }
+    // A retried post of the same feedback is stored once.
+    sql::Statement same(db, "SELECT 1 FROM feedback WHERE decision_id = ?1 AND client = ?2 AND outcome = ?3 "
+                            "AND outcome_at = ?4 AND override_reason = ?5 AND accepted_suggestions = ?6");
+    same.bind(1, entry.decision_id).bind(2, entry.client).bind(3, entry.outcome).bind(4, entry.outcome_at);
+    same.bind(5, entry.override_reason).bind(6, entry.accepted_suggestions);
+    if (same.step()) return FeedbackStored::duplicate;
+    FeedbackRow row{0,
+                    entry.decision_id,
+                    utc_time(entry.received_at_micros),
+                    entry.service,
+                    entry.client,
+                    entry.outcome,
+                    entry.override_reason,
+                    entry.override_comment,
+                    entry.accepted_suggestions,
+                    entry.outcome_at,
+                    impl_->feedback_head,
+                    {}};
+    row.record_hash = feedback_chain_hash(row.prev_hash, row);
+    sql::Statement add(db,
                        "INSERT INTO feedback (decision_id, received_at, service, client, outcome, override_reason, "
-                       "override_comment, accepted_suggestions, outcome_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    add.bind(1, entry.decision_id).bind(2, utc_time(entry.received_at_micros)).bind(3, entry.service);
-    add.bind(4, entry.client).bind(5, entry.outcome).bind(6, entry.override_reason).bind(7, entry.override_comment);
-    add.bind(8, entry.accepted_suggestions).bind(9, entry.outcome_at);
+                       "override_comment, accepted_suggestions, outcome_at, prev_hash, record_hash) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    add.bind(1, row.decision_id).bind(2, row.received_at).bind(3, row.service);
+    add.bind(4, row.client).bind(5, row.outcome).bind(6, row.override_reason).bind(7, row.override_comment);
+    add.bind(8, row.accepted_suggestions).bind(9, row.outcome_at).bind(10, row.prev_hash).bind(11, row.record_hash);
     add.run();
-    return true;
+    transaction.commit();
+    impl_->feedback_seq = sqlite3_last_insert_rowid(db.handle());
+    impl_->feedback_head = row.record_hash;
+    return FeedbackStored::stored;
   } catch (const sql::SqliteError& failure) {
     error = std::string("cannot store feedback in the audit log: ") + failure.what();
-    return false;
+    try {
+      impl_->read_heads();
+    } catch (const sql::SqliteError&) {
+    }
+    return FeedbackStored::failed;
+  }
+}
+
+std::optional<bool> AuditLog::remember_token(const std::string& key, std::int64_t expires_at, std::int64_t now) {
+  if (!fault_.empty()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(connection_mutex_);
+  try {
+    auto& db = *impl_->db;
+    sql::Transaction transaction(db);
+    sql::Statement purge(db, "DELETE FROM cds_tokens WHERE expires_at < ?1");
+    purge.bind(1, now);
+    purge.run();
+    sql::Statement add(db, "INSERT OR IGNORE INTO cds_tokens (key, expires_at) VALUES (?1, ?2)");
+    add.bind(1, key).bind(2, expires_at);
+    add.run();
+    bool fresh = sqlite3_changes(db.handle()) == 1;
+    transaction.commit();
+    return fresh;
+  } catch (const sql::SqliteError&) {
+    return std::nullopt;
   }
 }
 
@@ -363,13 +484,7 @@ void AuditLog::resync() {
   sqlite3* handle = impl_->db->handle();
   if (sqlite3_get_autocommit(handle) == 0) sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
   try {
-    sql::Statement last(*impl_->db, "SELECT record_hash, seq FROM decisions ORDER BY seq DESC LIMIT 1");
-    bool any = last.step();
-    impl_->last_hash = any ? last.text(0) : genesis_hash();
-    impl_->last_seq = any ? last.integer(1) : 0;
-    sql::Statement checkpoint(*impl_->db, "SELECT coalesce(max(seq), 0) FROM checkpoints");
-    checkpoint.step();
-    impl_->checkpoint_seq = checkpoint.integer(0);
+    impl_->read_heads();
   } catch (const sql::SqliteError&) {
     // Unreadable for now: the next batch fails too, and resyncs again.
   }
@@ -472,8 +587,9 @@ std::string AuditLog::checkpoint_error() const {
   return checkpoint_error_;
 }
 
-void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool force) {
-  if (!checkpoints_.sign || seq <= impl_->checkpoint_seq) return;
+void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool force, bool again) {
+  if (!checkpoints_.sign) return;
+  if (seq < impl_->checkpoint_seq || (seq == impl_->checkpoint_seq && !again)) return;
   auto now = std::chrono::steady_clock::now();
   bool due = force || seq - impl_->checkpoint_seq >= checkpoints_.every_records ||
              now - impl_->checkpoint_time >= checkpoints_.every;
@@ -483,33 +599,44 @@ void AuditLog::checkpoint_if_due(std::int64_t seq, const std::string& head, bool
   checkpoint.head = head;
   checkpoint.signed_at = now_utc();
   checkpoint.every_records = checkpoints_.every_records;
+  if (impl_->feedback_seq > 0) {
+    checkpoint.feedback_seq = impl_->feedback_seq;
+    checkpoint.feedback_head = impl_->feedback_head;
+  }
   std::string error;
   if (!checkpoints_.sign(checkpoint_statement(checkpoint), checkpoint.key_id, checkpoint.signature, error)) {
     checkpoint_error_ = "cannot sign an audit checkpoint: " + error;
     return;
   }
   sql::Statement insert(*impl_->db,
-                        "INSERT INTO checkpoints (seq, head, signed_at, every_records, key_id, signature) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                        "INSERT OR REPLACE INTO checkpoints (seq, head, signed_at, every_records, key_id, signature, "
+                        "feedback_seq, feedback_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   insert.bind(1, checkpoint.seq)
       .bind(2, checkpoint.head)
       .bind(3, checkpoint.signed_at)
       .bind(4, checkpoint.every_records)
       .bind(5, checkpoint.key_id)
-      .bind(6, checkpoint.signature);
+      .bind(6, checkpoint.signature)
+      .bind(7, checkpoint.feedback_seq)
+      .bind(8, checkpoint.feedback_head);
   insert.run();
   // Taken as written; a failed commit resyncs both from the file.
   impl_->checkpoint_seq = seq;
+  impl_->checkpoint_feedback_seq = checkpoint.feedback_seq;
   impl_->checkpoint_time = now;
   checkpoint_error_.clear();
 }
 
 void AuditLog::idle_checkpoint(bool force) {
   std::lock_guard<std::mutex> connection(connection_mutex_);
-  if (!impl_->db || !impl_->insert || !checkpoints_.sign || impl_->last_seq <= impl_->checkpoint_seq) return;
+  if (!impl_->db || !impl_->insert || !checkpoints_.sign) return;
+  // Feedback stored since the newest checkpoint is signed too (a checkpoint at the same record,
+  // now with the newer feedback head, replaces it).
+  bool feedback_newer = impl_->feedback_seq > impl_->checkpoint_feedback_seq;
+  if (impl_->last_seq <= impl_->checkpoint_seq && !feedback_newer) return;
   try {
     sql::Transaction transaction(*impl_->db);
-    checkpoint_if_due(impl_->last_seq, impl_->last_hash, force);
+    checkpoint_if_due(impl_->last_seq, impl_->last_hash, force, feedback_newer);
     transaction.commit();
   } catch (const sql::SqliteError& failure) {
     checkpoint_error_ = std::string("cannot store an audit checkpoint: ") + failure.what();

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,18 +33,29 @@ struct AuditRecord {
   std::string trace_id;  // W3C trace id of the call (32 hex digits), or empty
 };
 
-// Clinician feedback on a decision (CDS Hooks feedback). Stored beside the decisions, outside the
-// hash chain: it comments on a decision and never changes what was decided.
+// Clinician feedback on a decision (CDS Hooks feedback). Stored beside the decisions in its own
+// hash chain (signed checkpoints cover its head): it comments on a decision and never changes
+// what was decided.
 struct FeedbackEntry {
   std::string decision_id;       // the card uuid
   std::int64_t received_at_micros = 0;
   std::string service;           // CDS service id
+  std::string issuer;            // the JWT iss: must be the client the card was issued to
   std::string client;            // who sent it (JWT iss, "#sub" when given)
   std::string outcome;           // accepted | overridden
   std::string override_reason;   // reason code (display after a space), may be empty
   std::string override_comment;  // the clinician's comment, may be empty
   std::string accepted_suggestions;  // suggestion ids, comma-separated
   std::string outcome_at;        // outcomeTimestamp as sent
+};
+
+// What store_feedback did.
+enum class FeedbackStored {
+  stored,
+  duplicate,     // the same feedback was stored before: not stored again
+  unknown_card,  // no logged decision has this card uuid
+  other_issuer,  // the decision was issued to another client
+  failed,        // the log could not store it (error says why)
 };
 
 // Called once per appended record: `ok` false with a reason when the record was not stored.
@@ -101,8 +113,14 @@ class AuditLog {
   bool store_ruleset_signature(const std::string& hash, const std::string& statement, const std::string& signing_key,
                                const std::string& signature, const std::string& signer, std::string& error);
 
-  // Stores one feedback entry at once (synchronous, durable on return); false with `error`.
-  bool store_feedback(const FeedbackEntry& entry, std::string& error);
+  // Stores one feedback entry at once (synchronous, durable on return) when it is about a logged
+  // decision issued to the same issuer and was not stored before; otherwise says why in `error`.
+  FeedbackStored store_feedback(const FeedbackEntry& entry, std::string& error);
+
+  // Remembers a CDS token's "iss\njti" `key` until `expires_at` (seconds since the epoch), durably,
+  // forgetting those expired by `now`: true the first time, false when it was already remembered,
+  // nullopt when the log cannot say (faulted or unwritable). Synchronous.
+  std::optional<bool> remember_token(const std::string& key, std::int64_t expires_at, std::int64_t now);
 
   // Queues a record. `done` runs on the writer thread after the commit (or failure).
   void append(AuditRecord record, AuditDone done);
@@ -149,8 +167,9 @@ class AuditLog {
   void resync();    // after a failed batch (writer thread)
   bool probe();     // a real write, to see whether writing works again (writer thread)
   // With connection_mutex_ held: signs and inserts a checkpoint for the records up to `seq` (head
-  // `head`) when `force` or the policy says one is due. Throws sql::SqliteError on a failed insert.
-  void checkpoint_if_due(std::int64_t seq, const std::string& head, bool force);
+  // `head`; seq 0 is the empty chain) when `force` or the policy says one is due; `again` re-signs
+  // a seq already checkpointed (a newer signed_at). Throws sql::SqliteError on a failed insert.
+  void checkpoint_if_due(std::int64_t seq, const std::string& head, bool force, bool again = false);
   void idle_checkpoint(bool force);  // writer thread, outside a batch
   CheckpointPolicy checkpoints_;     // guarded by connection_mutex_
   std::string checkpoint_error_;     // guarded by connection_mutex_

@@ -9,13 +9,17 @@
 namespace triage::audit_schema {
 
 // The newest schema this build writes and reads (PRAGMA user_version).
-constexpr int version = 6;
+constexpr int version = 7;
 
 // The first schema with a replica_id column (covered by the chain when not empty).
 constexpr int replica_id_since = 2;
 
 // The first schema with a trace_id column (covered by the chain when not empty).
 constexpr int trace_id_since = 6;
+
+// The first schema whose feedback has its own hash chain (prev_hash, record_hash) and whose
+// checkpoints cover the feedback head (feedback_seq, feedback_head).
+constexpr int feedback_chain_since = 7;
 
 // The first schema whose rulesets table has the signature columns (signer, signing_key,
 // signature, signed_statement).

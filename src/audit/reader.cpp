@@ -176,14 +176,17 @@ std::vector<FeedbackRow> AuditReader::feedback(const std::string& decision_id) {
   std::vector<FeedbackRow> rows;
   sql::Statement exists(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback'");
   if (!exists.step()) return rows;  // a version-1 log opened read-only
+  bool chained = schema_ >= audit_schema::feedback_chain_since;
   sql::Statement statement(*db_,
-                           "SELECT seq, decision_id, received_at, service, client, outcome, override_reason, "
-                           "override_comment, accepted_suggestions, outcome_at FROM feedback"
-                           " WHERE ?1 = '' OR decision_id = ?1 ORDER BY seq");
+                           std::string("SELECT seq, decision_id, received_at, service, client, outcome, override_reason, "
+                                       "override_comment, accepted_suggestions, outcome_at, ") +
+                               (chained ? "prev_hash, record_hash" : "'', ''") +
+                               " FROM feedback WHERE ?1 = '' OR decision_id = ?1 ORDER BY seq");
   statement.bind(1, decision_id);
   while (statement.step()) {
     rows.push_back({statement.integer(0), statement.text(1), statement.text(2), statement.text(3), statement.text(4),
-                    statement.text(5), statement.text(6), statement.text(7), statement.text(8), statement.text(9)});
+                    statement.text(5), statement.text(6), statement.text(7), statement.text(8), statement.text(9),
+                    statement.text(10), statement.text(11)});
   }
   return rows;
 }
@@ -200,6 +203,13 @@ std::vector<std::string> AuditReader::ruleset_hashes() {
   std::vector<std::string> hashes;
   while (statement.step()) hashes.push_back(statement.text(0));
   return hashes;
+}
+
+std::vector<std::pair<std::string, std::string>> AuditReader::rulesets_by_first_seen() {
+  sql::Statement statement(*db_, "SELECT hash, first_seen FROM rulesets ORDER BY first_seen, hash");
+  std::vector<std::pair<std::string, std::string>> rulesets;
+  while (statement.step()) rulesets.emplace_back(statement.text(0), statement.text(1));
+  return rulesets;
 }
 
 bool AuditReader::ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files) {
@@ -228,8 +238,10 @@ std::vector<CheckpointRow> AuditReader::checkpoints() {
   std::vector<CheckpointRow> rows;
   sql::Statement exists(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'");
   if (!exists.step()) return rows;  // a log from before schema 4
-  sql::Statement statement(
-      *db_, "SELECT seq, head, signed_at, every_records, key_id, signature FROM checkpoints ORDER BY seq");
+  sql::Statement statement(*db_, std::string("SELECT seq, head, signed_at, every_records, key_id, signature, ") +
+                                     (schema_ >= audit_schema::feedback_chain_since ? "feedback_seq, feedback_head"
+                                                                                     : "0, ''") +
+                                     " FROM checkpoints ORDER BY seq");
   while (statement.step()) {
     CheckpointRow row;
     row.seq = statement.integer(0);
@@ -238,6 +250,8 @@ std::vector<CheckpointRow> AuditReader::checkpoints() {
     row.every_records = statement.integer(3);
     row.key_id = statement.text(4);
     row.signature = statement.text(5);
+    row.feedback_seq = statement.integer(6);
+    row.feedback_head = statement.text(7);
     rows.push_back(std::move(row));
   }
   return rows;

@@ -36,20 +36,6 @@ struct StoredSignature {
   std::string statement;  // the signed bytes
 };
 
-// One stored feedback entry (see FeedbackEntry in audit_log.hpp).
-struct FeedbackRow {
-  std::int64_t seq = 0;
-  std::string decision_id;
-  std::string received_at;
-  std::string service;
-  std::string client;
-  std::string outcome;
-  std::string override_reason;
-  std::string override_comment;
-  std::string accepted_suggestions;
-  std::string outcome_at;
-};
-
 class AuditReader {
  public:
   // Null with `error` when the file is missing, unreadable or not an audit log. Works on
@@ -72,6 +58,8 @@ class AuditReader {
   std::optional<std::string> decision_record(const std::string& decision_id);
   // The stored rulesets' hashes.
   std::vector<std::string> ruleset_hashes();
+  // The stored rulesets as (hash, first_seen) pairs, oldest first.
+  std::vector<std::pair<std::string, std::string>> rulesets_by_first_seen();
   // The files of a stored ruleset, sorted by name; false when the hash is not stored.
   bool ruleset_files(const std::string& hash, std::vector<std::pair<std::string, std::string>>& files);
   // Every stored ruleset with its signature columns, by hash; a log older than

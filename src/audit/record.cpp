@@ -45,6 +45,26 @@ ChainBreak check_chain_link(const std::string& previous, const DecisionRow& row)
   return ChainBreak::none;
 }
 
+std::string feedback_chain_hash(const std::string& previous_hash, const FeedbackRow& row) {
+  std::string out = "feedback\n";
+  for (const std::string* field : {&row.decision_id, &row.received_at, &row.service, &row.client, &row.outcome,
+                                   &row.override_reason, &row.override_comment, &row.accepted_suggestions,
+                                   &row.outcome_at}) {
+    append_field(out, *field);
+  }
+  Sha256 hasher;
+  hasher.update(previous_hash);
+  hasher.update("\n");
+  hasher.update(out);
+  return hasher.hex_digest();
+}
+
+ChainBreak check_feedback_link(const std::string& previous, const FeedbackRow& row) {
+  if (row.prev_hash != previous) return ChainBreak::link;
+  if (feedback_chain_hash(previous, row) != row.record_hash) return ChainBreak::content;
+  return ChainBreak::none;
+}
+
 std::string describe(ChainBreak broken) {
   switch (broken) {
     case ChainBreak::none:
@@ -61,7 +81,10 @@ std::string describe(ChainBreak broken) {
 std::string checkpoint_statement(const CheckpointRow& checkpoint) {
   return "triage audit checkpoint v1\nseq=" + std::to_string(checkpoint.seq) + "\nhead=" + checkpoint.head +
          "\nsigned_at=" + checkpoint.signed_at + "\nevery_records=" + std::to_string(checkpoint.every_records) +
-         "\n";
+         "\n" +
+         (checkpoint.feedback_seq > 0 ? "feedback_seq=" + std::to_string(checkpoint.feedback_seq) +
+                                            "\nfeedback_head=" + checkpoint.feedback_head + "\n"
+                                      : std::string());
 }
 
 }  // namespace triage

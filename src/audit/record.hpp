@@ -26,6 +26,31 @@ struct DecisionRow {
 // The previous hash of the first record.
 const std::string& genesis_hash();
 
+// One stored feedback entry (see FeedbackEntry in audit_log.hpp). Feedback has its own hash chain
+// (schema 7), from genesis_hash(), beside the decisions' chain; signed checkpoints cover its head.
+struct FeedbackRow {
+  std::int64_t seq = 0;
+  std::string decision_id;
+  std::string received_at;
+  std::string service;
+  std::string client;
+  std::string outcome;
+  std::string override_reason;
+  std::string override_comment;
+  std::string accepted_suggestions;
+  std::string outcome_at;
+  std::string prev_hash;    // empty in a log read before schema 7 (rows are chained when it opens)
+  std::string record_hash;
+};
+
+// Lower-case hex SHA-256 of `previous_hash`, a newline, a fixed "feedback" line and each field of
+// the entry (all but seq and the hashes) as `<length>:<bytes>\n`.
+std::string feedback_chain_hash(const std::string& previous_hash, const FeedbackRow& row);
+
+// The feedback chain's rule for one entry, as check_chain_link for decisions.
+enum class ChainBreak;
+ChainBreak check_feedback_link(const std::string& previous, const FeedbackRow& row);
+
 
 // The bytes a record's hash covers: each of decision_id, client, request_id, ruleset_hash,
 // answers, decision and decided_at as `<length>:<bytes>\n`, then `replica_id` the same way when it
@@ -61,10 +86,13 @@ struct CheckpointRow {
   std::int64_t every_records = 0; // the server's interval: the unsigned tail stays shorter than this
   std::string key_id;             // "sha256:<hex>" of the signing public key
   std::string signature;          // Ed25519, base64
+  std::int64_t feedback_seq = 0;  // the last feedback entry it covers (0: none; schema 7)
+  std::string feedback_head;      // that entry's record_hash
 };
 
 // The exact bytes a checkpoint's signature covers: a fixed first line, then seq, head, signed_at
-// and every_records, one `name=value` per line.
+// and every_records, one `name=value` per line, then feedback_seq and feedback_head when it covers
+// feedback (so checkpoints signed before feedback was chained keep their signatures).
 std::string checkpoint_statement(const CheckpointRow& checkpoint);
 
 }  // namespace triage

@@ -27,7 +27,13 @@ bool verify_stored_signatures(AuditReader& reader, const std::string& trusted_ke
       }
       // The statement must be the one these files make (hash and header), so an edited approver or
       // status in the log is caught even without the keys.
-      LoadResult loaded = load_ruleset_from_texts(files);
+      // The tests are not stored in the log; their hash is taken as the statement signs it.
+      std::string tests_hash;
+      if (auto at = stored.statement.find("\ntests_hash "); at != std::string::npos) {
+        auto start = at + 12;
+        tests_hash = stored.statement.substr(start, stored.statement.find('\n', start) - start);
+      }
+      LoadResult loaded = load_ruleset_from_texts(files, tests_hash);
       if (!loaded.ruleset || signed_statement(*loaded.ruleset->model) != stored.statement) {
         report.problems.push_back(where + ": the signed statement is not the stored ruleset's own header");
         continue;

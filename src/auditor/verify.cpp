@@ -60,6 +60,26 @@ VerifyReport verify_audit_log(AuditReader& reader, const std::string& expected_h
                      "changed and its hashes recomputed";
     return report;
   }
+  // Feedback: its own chain, each entry about a logged decision.
+  std::string feedback_previous = genesis_hash();
+  for (const auto& entry : reader.feedback("")) {
+    std::string where = "feedback " + std::to_string(entry.seq) + " (on decision " + entry.decision_id + "): ";
+    if (entry.record_hash.empty()) break;  // a log read before schema 7: its feedback is not chained yet
+    ChainBreak broken = check_feedback_link(feedback_previous, entry);
+    if (broken != ChainBreak::none) {
+      report.problem = where + (broken == ChainBreak::link
+                                    ? "its previous hash does not match the entry before it: feedback was deleted, "
+                                      "inserted or reordered"
+                                    : "its content does not match its hash: the feedback was edited");
+      return report;
+    }
+    if (!reader.decision_record(entry.decision_id)) {
+      report.problem = where + "that decision is not in the log";
+      return report;
+    }
+    feedback_previous = entry.record_hash;
+    ++report.feedback_verified;
+  }
   report.head_hash = previous;
   report.ok = true;
   return report;

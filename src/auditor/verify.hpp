@@ -13,6 +13,7 @@ namespace triage {
 struct VerifyReport {
   bool ok = false;
   std::int64_t verified = 0;   // records whose chain link was checked and held
+  std::int64_t feedback_verified = 0;  // feedback entries whose chain link held
   std::string head_hash;       // the last record's hash: keep it to detect later truncation
   std::int64_t broken_seq = 0; // the first bad record, when not ok (0 for a file-level problem)
   std::string problem;         // why, in words

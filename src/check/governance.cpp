@@ -5,6 +5,7 @@
 #include <map>
 
 #include "diag/codes.hpp"
+#include "model/version.hpp"
 #include "util/suggest.hpp"
 
 namespace triage {
@@ -21,25 +22,6 @@ std::optional<long> parse_date(const std::string& text) {
   std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
   if (!date.ok()) return std::nullopt;
   return static_cast<long>(std::chrono::sys_days{date}.time_since_epoch().count());
-}
-
-bool is_semantic_version(const std::string& text) {
-  std::size_t end = text.find_first_of("-+");
-  std::string core = text.substr(0, end);
-  int parts = 0;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = core.find('.', start);
-    std::string part = core.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return false;
-    if (part.size() > 1 && part[0] == '0') return false;
-    ++parts;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (parts != 3) return false;
-  if (end != std::string::npos && end + 1 >= text.size()) return false;
-  return true;
 }
 
 namespace {
@@ -128,7 +110,7 @@ void check_header(Context& context, const std::vector<Located<ast::RulesetDecl>>
   header.location = context.locate({file, decl.offset});
   header.title = properties.text("title");
   header.version = properties.text("version");
-  if (const auto* version = properties.find("version"); version != nullptr && !is_semantic_version(header.version)) {
+  if (const auto* version = properties.find("version"); version != nullptr && !model::is_semantic_version(header.version)) {
     context.error(code::invalid_property, {file, version->strings.front().offset},
                   "`version` must be a semantic version MAJOR.MINOR.PATCH, not \"" + header.version + "\"",
                   "for example \"2.0.0\" or \"2.1.0-rc.1\"");

@@ -25,9 +25,6 @@ void check_governance(Context& context, const std::vector<ParsedFile>& files);
 // A YYYY-MM-DD date as days since 1970-01-01, or nothing when it is not a real date.
 std::optional<long> parse_date(const std::string& text);
 
-// True for MAJOR.MINOR.PATCH with an optional -prerelease or +build suffix.
-bool is_semantic_version(const std::string& text);
-
 }  // namespace triage::check
 
 namespace triage {

@@ -198,9 +198,13 @@ int run_audit_command(const std::vector<std::string>& args, Io io) {
       }) << "\n";
     } else if (report.ok) {
       io.out << "verified " << report.verified << " decisions; chain head " << report.head_hash << "\n";
+      if (report.feedback_verified > 0) {
+        io.out << "verified " << report.feedback_verified << " feedback entries (their own hash chain)\n";
+      }
       if (signed_check) {
-        io.out << "verified " << checkpoints.checked << " signed checkpoints (" << checkpoints.signers
-               << "): records 1.." << checkpoints.covered_seq << " are as signed";
+        io.out << "verified " << checkpoints.checked << " signed checkpoints (" << checkpoints.signers << "): ";
+        if (checkpoints.covered_seq > 0) io.out << "records 1.." << checkpoints.covered_seq << " are as signed";
+        else io.out << "no record was signed yet";
         if (checkpoints.unsigned_tail > 0) io.out << "; the last " << checkpoints.unsigned_tail << " not yet signed";
         io.out << "\n";
       }

@@ -35,13 +35,14 @@ CommandSpec serve_spec() {
                    "                    [--log-format text|json] [--max-request-bytes N] [--drain-seconds N]\n"
                    "                    [--admin-subjects CN,…] [--watch-interval-ms N] [--audit-busy-timeout-ms N]\n"
                    "                    [--replica-id ID] [--ship-to URL [--ship-interval-ms N]] [--health-listen ADDR]\n"
-                   "                    [--metrics-listen ADDR]\n"
+                   "                    [--metrics-listen ADDR] [--grpc-idle-timeout-ms N] [--grpc-handshake-timeout-ms N]\n"
                    "                    [--trusted-keys DIR [--require-approved]]\n"
                    "                    [--audit-init] [--audit-signing-key KEY.pem [--audit-checkpoint-records N]\n"
                    "                    [--audit-checkpoint-seconds S]]\n"
                    "                    [--http-listen ADDR [--kiosk-dir DIR] [--http-cors-origin ORIGIN]\n"
+                   "                     [--http-max-connections N] [--http-max-connections-per-client N]\n"
                    "                     [--fhir-base-url URL] [--cds-jwks FILE]\n"
-                   "                     [--cds-fhir-servers URL,… [--cds-fhir-timeout-ms N]]]\n"
+                   "                     [--cds-fhir-servers URL,… [--cds-fhir-timeout-ms N]] [--cds-jwt-leeway-seconds N]]\n"
                    "  runs the gRPC service (and HTTP/JSON, the kiosk, FHIR R4 under /fhir/ and CDS Hooks under\n"
                    "  /cds-services with --http-listen) until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
                    "  or the config file. --require-approved serves (at start and on reload) only rules signed\n"
@@ -69,9 +70,10 @@ const CommandSpec call_spec{
 const CommandSpec reload_spec{
     "reload",
     "usage: triage reload --server ADDR [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--client-id ID]\n"
-    "                     [--timeout-ms N]\n"
-    "  asks a server to re-read and check its rules; exit 1 when the candidate is refused\n",
-    {},
+    "                     [--timeout-ms N] [--allow-rollback]\n"
+    "  asks a server to re-read and check its rules; exit 1 when the candidate is refused.\n"
+    "  Under --require-approved an older version than the served one is refused unless --allow-rollback\n",
+    {"--allow-rollback"},
     {"--server", "--client-id", "--tls-ca", "--tls-cert", "--tls-key", "--timeout-ms"}};
 
 const CommandSpec loadgen_spec{
@@ -206,8 +208,10 @@ int run_reload(const std::vector<std::string>& args, Io io) {
   }
   grpc::ClientContext context;
   prepare(context, options);
+  v1::ReloadRulesRequest request;
+  request.set_allow_rollback(options.flag("--allow-rollback"));
   v1::ReloadResult result;
-  grpc::Status status = stub->ReloadRules(&context, {}, &result);
+  grpc::Status status = stub->ReloadRules(&context, request, &result);
   if (!status.ok()) return report_failure("reload", status, io);
   io.out << to_json(result) << "\n";
   for (const auto& d : result.diagnostics()) io.err << render(from_proto(d), SourceSet{});

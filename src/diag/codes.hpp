@@ -69,6 +69,7 @@ inline constexpr Code all[] = {
     // Opening a ruleset to serve it (ruleset/, serve/).
     {"rules-folder", "ruleset", "the rules folder cannot be read"},
     {"audit-store", "serve", "the audit log could not store the ruleset, so it does not serve"},
+    {"rollback", "serve", "under --require-approved: a reload to a lower version than the one served, without --allow-rollback"},
     {"not-approved", "ruleset", "under --require-approved: unsigned, signed by an unknown key, changed since signing, not production, out of its effective period or past review"},
 };
 
@@ -141,5 +142,6 @@ inline constexpr std::string_view case_syntax = known("case-syntax");
 inline constexpr std::string_view rules_folder = known("rules-folder");
 inline constexpr std::string_view audit_store = known("audit-store");
 inline constexpr std::string_view not_approved = known("not-approved");
+inline constexpr std::string_view rollback = known("rollback");
 
 }  // namespace triage::code

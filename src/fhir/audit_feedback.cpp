@@ -10,6 +10,7 @@ FeedbackEntry to_feedback_entry(const FeedbackRecord& record, std::int64_t recei
   entry.decision_id = f.card;
   entry.received_at_micros = received_at_micros;
   entry.service = record.service_id;
+  entry.issuer = record.issuer;
   entry.client = record.issuer + (record.subject.empty() ? "" : "#" + record.subject);
   entry.outcome = f.outcome;
   entry.override_reason = f.override_code;
@@ -20,7 +21,7 @@ FeedbackEntry to_feedback_entry(const FeedbackRecord& record, std::int64_t recei
   return entry;
 }
 
-std::function<bool(const FeedbackRecord&, std::string&)> feedback_to_audit_log(AuditLog& log) {
+std::function<FeedbackStored(const FeedbackRecord&, std::string&)> feedback_to_audit_log(AuditLog& log) {
   return [&log](const FeedbackRecord& record, std::string& error) {
     return log.store_feedback(to_feedback_entry(record, now_micros()), error);
   };

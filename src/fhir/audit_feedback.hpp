@@ -12,6 +12,6 @@ namespace triage::fhir {
 FeedbackEntry to_feedback_entry(const FeedbackRecord& record, std::int64_t received_at_micros);
 
 // Stores each entry in `log` (which must outlive the callback), stamped with the time of arrival.
-std::function<bool(const FeedbackRecord&, std::string&)> feedback_to_audit_log(AuditLog& log);
+std::function<FeedbackStored(const FeedbackRecord&, std::string&)> feedback_to_audit_log(AuditLog& log);
 
 }  // namespace triage::fhir

@@ -1,5 +1,6 @@
 #include "fhir/cds_hooks.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
@@ -449,10 +450,27 @@ Json decision_card(const v1::Decision& decision, const v1::Questionnaire& questi
                                     {"resource", referral}}})}}});
     card["selectionBehavior"] = "at-most-one";
   }
+  Json reasons = Json::array();
+  for (const auto& [code, display] : override_reasons()) {
+    reasons.push_back({{"system", names.override_reason_system()}, {"code", code}, {"display", display}});
+  }
+  card["overrideReasons"] = std::move(reasons);
   return card;
 }
 
-std::vector<Feedback> parse_feedback(const Json& body, std::vector<std::string>& errors) {
+const std::vector<std::pair<std::string, std::string>>& override_reasons() {
+  static const std::vector<std::pair<std::string, std::string>> reasons{
+      {"already-referred", "Already referred or being seen for this"},
+      {"clinical-judgement", "Clinical assessment differs"},
+      {"answers-wrong", "The answers on file are wrong or out of date"},
+      {"patient-declined", "Patient declined"},
+      {"not-relevant", "Not relevant to this visit"},
+  };
+  return reasons;
+}
+
+std::vector<Feedback> parse_feedback(const Json& body, const std::string& override_system,
+                                     std::vector<std::string>& errors) {
   std::vector<Feedback> out;
   if (!body.is_object() || !body.contains("feedback") || !body["feedback"].is_array()) {
     errors.push_back("`feedback` must be an array");
@@ -497,6 +515,16 @@ std::vector<Feedback> parse_feedback(const Json& body, std::vector<std::string>&
         if (reason.contains("reason") && reason["reason"].is_object()) {
           item.override_code = fhir::string_member(reason["reason"], "code");
           item.override_display = fhir::string_member(reason["reason"], "display");
+          std::string system = fhir::string_member(reason["reason"], "system");
+          const auto& offered = override_reasons();
+          bool known = std::any_of(offered.begin(), offered.end(),
+                                   [&](const auto& r) { return r.first == item.override_code; });
+          if (!item.override_code.empty() && (!known || (!system.empty() && system != override_system))) {
+            std::string codes;
+            for (const auto& r : offered) codes += (codes.empty() ? "" : ", ") + r.first;
+            errors.push_back(at + ".overrideReason.reason must be one of the card's overrideReasons (" + codes + ")");
+            continue;
+          }
         }
         item.override_comment = fhir::string_member(reason, "userComment");
       }

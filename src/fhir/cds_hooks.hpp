@@ -79,7 +79,8 @@ std::optional<HookRequest> parse_hook_request(const Json& body, const std::strin
 // The card for a decision: indicator emergency -> critical, urgent -> warning, routine and
 // self_care -> info, incomplete -> warning listing the questions to ask; summary under 140
 // characters; Markdown detail with reasons and sources; source naming the ruleset; uuid = decision
-// id; for referrals a suggestion that creates the draft ServiceRequest (`referral`).
+// id; for referrals a suggestion that creates the draft ServiceRequest (`referral`); the
+// override reasons a clinician may pick.
 Json decision_card(const v1::Decision& decision, const v1::Questionnaire& questionnaire, const Json& referral,
                    const fhir::FhirNames& names);
 
@@ -94,8 +95,14 @@ struct Feedback {
   std::string outcome_timestamp;
 };
 
-// Parses `{"feedback": [...]}`; empty with `errors` listing each bad entry (by JSON path).
-std::vector<Feedback> parse_feedback(const Json& body, std::vector<std::string>& errors);
+// The reasons a clinician may give for overriding a card (card.overrideReasons, CDS Hooks 2.0), as
+// (code, display) pairs in `names.override_reason_system()`.
+const std::vector<std::pair<std::string, std::string>>& override_reasons();
+
+// Parses `{"feedback": [...]}`; empty with `errors` listing each bad entry (by JSON path). An
+// overrideReason must be one of override_reasons() (its system, when given, `override_system`).
+std::vector<Feedback> parse_feedback(const Json& body, const std::string& override_system,
+                                     std::vector<std::string>& errors);
 
 // Cuts `text` to fewer than `limit` bytes at a UTF-8 boundary, adding "…" when cut.
 std::string shorten(const std::string& text, std::size_t limit);

@@ -241,6 +241,7 @@ const char* jwt_status_name(JwtStatus status) {
     case JwtStatus::wrong_audience: return "wrong_audience";
     case JwtStatus::expired: return "expired";
     case JwtStatus::not_yet_valid: return "not_yet_valid";
+    case JwtStatus::lifetime_too_long: return "lifetime_too_long";
     case JwtStatus::replayed: return "replayed";
     case JwtStatus::missing_claim: return "missing_claim";
   }
@@ -307,11 +308,40 @@ JwtResult JwtVerifier::verify(const std::string& token, const std::string& audie
   if (jti.empty()) return refuse(JwtStatus::missing_claim, "`jti` is required", issuer);
   auto exp = static_cast<std::int64_t>(claims["exp"].get<double>());
   auto iat = static_cast<std::int64_t>(claims["iat"].get<double>());
-  if (exp + leeway_ <= now) return refuse(JwtStatus::expired, "the token expired", issuer);
-  if (iat > now + leeway_) return refuse(JwtStatus::not_yet_valid, "`iat` is in the future", issuer);
-  if (iat + max_lifetime_ + leeway_ < now) return refuse(JwtStatus::expired, "the token was issued too long ago", issuer);
+  // Each refusal names the claim and by how much it is off, so a skewed clock is easy to see.
+  const std::string leeway = " (leeway " + std::to_string(leeway_) + " s)";
+  if (exp + leeway_ <= now) {
+    return refuse(JwtStatus::expired, "`exp` passed " + std::to_string(now - exp) + " s ago" + leeway, issuer);
+  }
+  if (iat > now + leeway_) {
+    return refuse(JwtStatus::not_yet_valid,
+                  "`iat` is " + std::to_string(iat - now) + " s ahead of this server's clock" + leeway +
+                      ": check both clocks",
+                  issuer);
+  }
+  if (claims.contains("nbf")) {
+    if (!claims["nbf"].is_number() || std::abs(claims["nbf"].get<double>()) > 1e11) {
+      return refuse(JwtStatus::missing_claim, "`nbf`, when given, must be seconds since the epoch", issuer);
+    }
+    auto nbf = static_cast<std::int64_t>(claims["nbf"].get<double>());
+    if (nbf > now + leeway_) {
+      return refuse(JwtStatus::not_yet_valid,
+                    "`nbf` is " + std::to_string(nbf - now) + " s ahead of this server's clock" + leeway +
+                        ": check both clocks",
+                    issuer);
+    }
+  }
+  if (iat + max_lifetime_ + leeway_ < now) {
+    return refuse(JwtStatus::expired,
+                  "`iat` is " + std::to_string(now - iat) + " s ago, more than the " + std::to_string(max_lifetime_) +
+                      " s a token may live" + leeway,
+                  issuer);
+  }
   if (exp > now + max_lifetime_ + leeway_) {
-    return refuse(JwtStatus::not_yet_valid, "`exp` is more than " + std::to_string(max_lifetime_) + " s ahead", issuer);
+    return refuse(JwtStatus::lifetime_too_long,
+                  "`exp` is " + std::to_string(exp - now) + " s ahead, more than the " + std::to_string(max_lifetime_) +
+                      " s a token may live" + leeway,
+                  issuer);
   }
   {
     std::lock_guard lock(mutex_);
@@ -320,6 +350,12 @@ JwtResult JwtVerifier::verify(const std::string& token, const std::string& audie
     }
     if (!seen_.emplace(issuer + "\n" + jti, exp).second) {
       return refuse(JwtStatus::replayed, "`jti` " + jti + " was used before", issuer);
+    }
+  }
+  if (store_) {
+    std::optional<bool> fresh = store_(issuer + "\n" + jti, exp + leeway_, now);
+    if (fresh && !*fresh) {
+      return refuse(JwtStatus::replayed, "`jti` " + jti + " was used before (before this server restarted)", issuer);
     }
   }
   return {JwtStatus::ok, "", issuer, member(claims, "sub")};

@@ -3,7 +3,9 @@
 // ES384 or RS384 signatures checked with OpenSSL against the keys of configured trusted issuers,
 // then `aud`, `exp`, `iat` and `jti` (replay) checks. Thread-safe: one verifier serves every call.
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -33,7 +35,7 @@ bool read_trusted_issuers(const std::string& text, TrustedIssuers& out, std::str
 
 // Why a token was refused (the 401 body names it); `ok` when accepted.
 enum class JwtStatus { ok, malformed, unsupported_alg, unknown_issuer, unknown_key, bad_signature, wrong_audience,
-                       expired, not_yet_valid, replayed, missing_claim };
+                       expired, not_yet_valid, lifetime_too_long, replayed, missing_claim };
 const char* jwt_status_name(JwtStatus status);
 
 struct JwtResult {
@@ -54,12 +56,20 @@ class JwtVerifier {
   // (iss, jti) remembered until it expires; a second use is `replayed`.
   JwtResult verify(const std::string& token, const std::string& audience, std::int64_t now);
 
+  // Where (iss, jti) pairs are remembered beyond this process (the audit log), so a token replayed
+  // after a restart is refused too: `remember(key, expires_at, now)` is true the first time `key`
+  // is seen, false for a replay, nullopt when the store failed (then memory alone decides).
+  using ReplayStore = std::function<std::optional<bool>(const std::string& key, std::int64_t expires_at,
+                                                         std::int64_t now)>;
+  void set_replay_store(ReplayStore store) { store_ = std::move(store); }
+
  private:
   TrustedIssuers issuers_;
   std::int64_t max_lifetime_;
   std::int64_t leeway_;
   std::mutex mutex_;
   std::map<std::string, std::int64_t> seen_;  // "iss\njti" -> exp; guarded by mutex_
+  ReplayStore store_;
 };
 
 // Base64url without padding, both ways (false on a bad character).

@@ -26,6 +26,7 @@ struct FhirNames {
   std::string red_flag_system() const { return canonical + "/CodeSystem/red-flag"; }
   std::string technique_system() const { return canonical + "/CodeSystem/technique"; }
   std::string rule_system() const { return canonical + "/CodeSystem/rule"; }
+  std::string override_reason_system() const { return canonical + "/CodeSystem/override-reason"; }
   std::string question_system() const { return canonical + "/CodeSystem/question"; }
   std::string decision_system() const { return canonical + "/NamingSystem/decision-id"; }
   // The ruleset as GuidanceResponse.moduleUri: ".../Library/back-pain-rules/sha256:<hex>".

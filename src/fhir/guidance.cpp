@@ -145,7 +145,15 @@ Json care_plan(const v1::Decision& decision, const DecisionSubject& about, const
 }
 
 Json decision_bundle(const v1::Decision& decision, const v1::Questionnaire& questionnaire,
-                     const DecisionSubject& about, const FhirNames& names) {
+                     const DecisionSubject& caller, const FhirNames& names) {
+  DecisionSubject about = caller;
+  Json response_entry;
+  bool results = decision.outcome() == v1::refer || decision.outcome() == v1::self_care;
+  if (results && about.response.is_object()) {
+    std::string response_url = "urn:uuid:" + new_uuid();
+    response_entry = {{"fullUrl", response_url}, {"resource", about.response}};
+    about.response_reference = response_url;
+  }
   Json guidance = {{"resourceType", "GuidanceResponse"}, {"id", decision.decision_id()}};
   if (!about.request_id.empty()) guidance["requestIdentifier"] = {{"value", about.request_id}};
   guidance["identifier"] = Json::array({decision_identifier(decision, names)});
@@ -198,6 +206,7 @@ Json decision_bundle(const v1::Decision& decision, const v1::Questionnaire& ques
   if (!requirements.empty()) guidance["dataRequirement"] = std::move(requirements);
   entries.push_back({{"fullUrl", "urn:uuid:" + decision.decision_id()}, {"resource", std::move(guidance)}});
   for (auto& entry : result_entries) entries.push_back(std::move(entry));
+  if (!response_entry.is_null()) entries.push_back(std::move(response_entry));
   return {{"resourceType", "Bundle"},
           {"identifier", decision_identifier(decision, names)},
           {"type", "collection"},

@@ -13,6 +13,10 @@ struct DecisionSubject {
   Json encounter;      // Reference(Encounter)
   std::string response_reference;  // "QuestionnaireResponse/<id>", empty when it has no id
   std::string request_id;          // GuidanceResponse.requestIdentifier.value, empty to leave out
+  // The QuestionnaireResponse the caller sent ($evaluate), or null. When set, decision_bundle puts
+  // it in the Bundle and the results' supportingInfo points at that entry (a reference the reader
+  // can resolve), not at an id on a server that never held it.
+  Json response;
 };
 
 // ServiceRequest priority for an urgency: emergency -> stat, urgent -> urgent, routine -> routine.

@@ -151,8 +151,10 @@ void post_fhir_operation(std::string_view body, const Headers& headers, FhirServ
                    const Read& read = state->read;
                    HttpResult result;
                    try {
+                     DecisionSubject subject = about(read.answers);
+                     subject.response = *state->response;
                      result = next ? fhir_result(200, next_question(*state->response, read.questionnaire, decided.decision, names))
-                                   : fhir_result(200, decision_bundle(decided.decision, read.questionnaire, about(read.answers), names));
+                                   : fhir_result(200, decision_bundle(decided.decision, read.questionnaire, subject, names));
                    } catch (const nlohmann::json::exception& e) {
                      result = malformed(true, e);
                    }
@@ -317,16 +319,27 @@ HttpResult post_feedback(const std::string& service_id, std::string_view body, c
   HttpResult error;
   if (!parse_body(body, headers, input, error, false)) return error;
   std::vector<std::string> errors;
-  auto entries = cds::parse_feedback(input, errors);
+  auto entries = cds::parse_feedback(input, service.names.override_reason_system(), errors);
   if (!errors.empty()) {
     std::string message;
     for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
     return cds_error(400, message);
   }
   if (!service.record_feedback) return cds_error(501, "this server does not store feedback");
+  // Entries before a refused one stay stored; a retried post stores nothing twice.
   for (const auto& entry : entries) {
     std::string why;
-    if (!service.record_feedback({service_id, jwt.issuer, jwt.subject, entry}, why)) return cds_error(503, why);
+    switch (service.record_feedback({service_id, jwt.issuer, jwt.subject, entry}, why)) {
+      case FeedbackStored::stored:
+      case FeedbackStored::duplicate:
+        break;
+      case FeedbackStored::unknown_card:
+        return cds_error(404, why);
+      case FeedbackStored::other_issuer:
+        return cds_error(403, why);
+      case FeedbackStored::failed:
+        return cds_error(503, why);
+    }
   }
   return cds_result(200, Json::object());
 }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit/audit_log.hpp"
 #include "fhir/cds_hooks.hpp"
 #include "fhir/cds_jwt.hpp"
 #include "compile/compiled.hpp"
@@ -72,8 +73,8 @@ struct FhirService {
   std::function<void(const CompiledRuleset& ruleset, const v1::EvaluateRequest& request, const std::string& client,
                      std::function<void(Decided)> done)>
       decide;
-  // Stores one feedback entry; false with `error` when it could not. Null: feedback answers 501.
-  std::function<bool(const FeedbackRecord& record, std::string& error)> record_feedback;
+  // Stores one feedback entry (or says why not in `error`). Null: feedback answers 501.
+  std::function<FeedbackStored(const FeedbackRecord& record, std::string& error)> record_feedback;
   // GETs an absolute http(s) `url` with `Authorization: Bearer <access_token>` when the token is
   // not empty, then calls `done` exactly once, at once or from another thread. Used for hooks that
   // come without the prefetch but with a `fhirServer` in `fhir_servers`. Null: never called.

@@ -21,7 +21,11 @@ std::shared_ptr<fhir::FhirService> make_fhir_service(Decider& decider, AuditLog&
       error = "--cds-jwks " + options.cds_jwks_file + ": " + error;
       return nullptr;
     }
-    service->verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers));
+    service->verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers), 300, options.cds_jwt_leeway_seconds);
+    // Tokens seen are kept in the audit log for their lifetime: a replay after a restart is refused.
+    service->verifier->set_replay_store([&audit](const std::string& key, std::int64_t expires_at, std::int64_t now) {
+      return audit.remember_token(key, expires_at, now);
+    });
   }
   service->ruleset = [&decider] { return decider.served()->ruleset; };
   const auto& loaded = decider.served()->info.loaded_at();

@@ -54,6 +54,7 @@ struct Shared {
   std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
   std::uint64_t next_id = 0;
   int connections = 0;  // sessions that count against the cap
+  std::map<std::string, int> per_address;  // counted sessions by client address
 };
 
 class SessionBase {
@@ -62,8 +63,21 @@ class SessionBase {
   // Runs on the session's strand: closes the connection now when it is idle, else after the
   // reply in flight.
   virtual void drain() = 0;
+  // Runs on the session's strand: closes the connection when it is still waiting for a request
+  // (it was chosen to make room at the connection cap).
+  virtual void evict() = 0;
   virtual net::any_io_executor executor() = 0;
+  // True while waiting for the first byte of a request: the connection may be evicted. Claimed
+  // with exchange(false) under Shared::mutex, so one connection is evicted once.
+  std::atomic<bool> idle{false};
 };
+
+// The client's IP address, the key of the per-client cap.
+std::string peer_address(const tcp::socket& socket) {
+  boost::system::error_code error;
+  auto endpoint = socket.remote_endpoint(error);
+  return error ? std::string("unknown") : endpoint.address().to_string();
+}
 
 std::string peer_name(const tcp::socket& socket) {
   boost::system::error_code error;
@@ -97,17 +111,24 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   static constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  // `counted`: false for a connection over the cap, which is told 503 and closed.
+  // `counted`: false for a connection over a cap, which is told `refusal` with 503 and closed.
   template <class... Args>
-  Session(Shared& shared, bool counted, tcp::socket&& socket, Args&&... args)
-      : shared_(shared), counted_(counted), peer_(peer_name(socket)),
+  Session(Shared& shared, bool counted, std::string refusal, std::string address, tcp::socket&& socket,
+          Args&&... args)
+      : shared_(shared), counted_(counted), refusal_(std::move(refusal)), address_(std::move(address)),
+        peer_(peer_name(socket)),
         stream_(std::move(socket), std::forward<Args>(args)...),
         read_timer_(stream_.get_executor()) {}
 
   ~Session() override {
     std::lock_guard<std::mutex> lock(shared_.mutex);
     shared_.sessions.erase(id_);
-    if (counted_) --shared_.connections;
+    if (counted_) {
+      --shared_.connections;
+      if (auto at = shared_.per_address.find(address_); at != shared_.per_address.end() && --at->second <= 0) {
+        shared_.per_address.erase(at);
+      }
+    }
     shared_.all_closed.notify_all();
   }
 
@@ -118,6 +139,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void drain() override {
     if (!busy_) close();
+  }
+  void evict() override {
+    if (busy_ || closed_) return;  // a request began after it was chosen: it is answered
+    shared_.log->info("http_idle_evicted", {{"client", peer_}});
+    close();
   }
   net::any_io_executor executor() override { return stream_.get_executor(); }
 
@@ -140,7 +166,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void after_handshake() {
     if (!counted_) {
-      reply_now(http_api::error_reply(503, "unavailable", "too many connections; retry shortly"), false, 11);
+      reply_now(http_api::error_reply(503, "unavailable", refusal_), false, 11);
       response_.set(http::field::retry_after, "1");
       return write();
     }
@@ -152,9 +178,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (shared_.draining) return close();
     if (buffer_.size() > 0) return read_request();
     tcp_layer().expires_after(std::chrono::milliseconds(shared_.options.idle_timeout_ms));
+    idle = true;
     stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code error,
                                                                                      std::size_t bytes) {
-      if (error) return self->close();  // the client left, the idle timeout passed or we are draining
+      self->idle = false;
+      if (error || self->closed_) return self->close();  // the client left, the idle timeout passed, evicted or draining
       self->buffer_.commit(bytes);
       self->read_request();
     });
@@ -178,7 +206,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     read_timer_.async_wait([self = this->shared_from_this()](beast::error_code error) {
       if (error) return;  // the request arrived in time
       self->read_timed_out_ = true;
-      self->tcp_layer().cancel();
+      if constexpr (tls) {
+        // A cancelled TLS read leaves the TLS state mid-record, so the 408 is written beside the
+        // pending read (TLS allows one read and one write at once) and the socket is then closed.
+        self->hard_close_ = true;
+        self->reply_now(http_api::error_reply(408, "deadline_exceeded", "the request did not arrive in time"), false);
+        self->write();
+      } else {
+        self->tcp_layer().cancel();
+      }
     });
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
       self->read_timer_.cancel();
@@ -188,10 +224,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void on_read(beast::error_code error) {
     bool timed_out = std::exchange(read_timed_out_, false);
+    if constexpr (tls) {
+      if (timed_out) return;  // the 408 is being written; the socket closes after it
+    }
     if (error == http::error::end_of_stream || (error == net::error::operation_aborted && !timed_out)) return close();
     if (error) {
       if (timed_out) {
-        if constexpr (tls) return close();  // a cancelled TLS read leaves no clean stream to answer on
         reply_now(http_api::error_reply(408, "deadline_exceeded", "the request did not arrive in time"), false);
       } else if (error == beast::error::timeout) {
         return close();  // the backstop: the stream has closed the socket
@@ -228,7 +266,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     std::string origin(request[http::field::origin]);
     origin_ = origin;
     const auto& options = shared_.options;
-    if (request.method() == http::verb::options && !options.cors_origin.empty() && origin == options.cors_origin) {
+    if (request.method() == http::verb::options && http_api::cors_allowed(origin, options.cors_origin)) {
       http_api::Reply preflight;
       preflight.status = 204;
       preflight.headers = {{"Access-Control-Allow-Methods", "GET, POST"},
@@ -280,6 +318,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (shared_.draining) keep_alive_ = false;
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
+    if (method_ == "HEAD") {
+      // The headers a GET would get, Content-Length included, and no body (RFC 9110 9.3.2).
+      auto length = response_.body().size();
+      response_.body().clear();
+      response_.content_length(length);
+    }
     if (send) write();
   }
 
@@ -289,6 +333,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
       self->busy_ = false;
       self->decision_.Clear();
+      if (self->hard_close_) {
+        // The read still pending on this TLS stream rules out a TLS shutdown: drop the socket.
+        self->closed_ = true;
+        beast::error_code ignored;
+        self->tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        self->tcp_layer().close();
+        return;
+      }
       if (error || !self->keep_alive_ || self->shared_.draining) return self->close();
       self->wait_for_request();
     });
@@ -330,6 +382,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   Shared& shared_;
   bool counted_;
+  std::string refusal_;  // why a connection over a cap is refused
+  std::string address_;  // the client's IP address (per-client cap)
   std::string peer_;
   Stream stream_;
   net::steady_timer read_timer_;
@@ -350,6 +404,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool keep_alive_ = false;
   bool busy_ = false;
   bool closed_ = false;
+  bool hard_close_ = false;  // TLS read timed out: close the socket after the 408, no TLS shutdown
 };
 
 bool split_host_port(const std::string& listen, std::string& host, std::string& port) {
@@ -396,24 +451,55 @@ void HttpServer::State::accept() {
 void HttpServer::State::on_accept(beast::error_code error, tcp::socket socket) {
   if (error == net::error::operation_aborted || shared.draining) return;
   if (!error) {
-    bool counted;
+    bool counted = false;
+    std::string refusal;
     std::uint64_t id;
+    std::string address = peer_address(socket);
+    std::shared_ptr<SessionBase> evicted;  // released outside the lock (its destructor takes it)
     {
       std::lock_guard<std::mutex> lock(shared.mutex);
-      counted = shared.connections < shared.options.max_connections;
-      if (counted) ++shared.connections;
+      int& from_address = shared.per_address[address];
+      if (from_address >= shared.options.max_connections_per_client) {
+        refusal = "too many connections from your address (at most " +
+                  std::to_string(shared.options.max_connections_per_client) + "); retry shortly";
+      } else if (shared.connections < shared.options.max_connections) {
+        counted = true;
+      } else {
+        // At the cap, an idle keep-alive connection makes room (the oldest first) rather than
+        // the new one being refused: idle connections must not lock everyone out.
+        for (auto& [other, weak] : shared.sessions) {
+          auto session = weak.lock();
+          if (session && session->idle.exchange(false)) {
+            evicted = std::move(session);
+            break;
+          }
+        }
+        counted = evicted != nullptr;
+        if (!counted) refusal = "too many connections; retry shortly";
+      }
+      if (counted) {
+        ++shared.connections;
+        ++from_address;
+      } else if (from_address == 0) {
+        shared.per_address.erase(address);
+      }
       id = ++shared.next_id;
     }
+    if (evicted) {
+      net::post(evicted->executor(), [evicted] { evicted->evict(); });
+      evicted.reset();
+    }
+    if (!counted) shared.log->warn("http_connection_refused", {{"address", address}, {"reason", refusal}});
     std::shared_ptr<SessionBase> base;
     if (shared.tls) {
-      auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, counted,
-                                                                                       std::move(socket), *shared.tls);
+      auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          shared, counted, refusal, address, std::move(socket), *shared.tls);
       base = session;
       std::lock_guard<std::mutex> lock(shared.mutex);
       shared.sessions[id] = base;
       session->start(id);
     } else {
-      auto session = std::make_shared<Session<beast::tcp_stream>>(shared, counted, std::move(socket));
+      auto session = std::make_shared<Session<beast::tcp_stream>>(shared, counted, refusal, address, std::move(socket));
       base = session;
       std::lock_guard<std::mutex> lock(shared.mutex);
       shared.sessions[id] = base;
@@ -492,6 +578,7 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   // FHIR and CDS Hooks: the JWT audience is the public base URL, by default this listener's own.
   http_api::FhirOptions fhir;
   fhir.cds_jwks_file = options.cds_jwks;
+  fhir.cds_jwt_leeway_seconds = options.cds_jwt_leeway_seconds;
   fhir.base_url = options.fhir_base_url;
   if (fhir.base_url.empty()) {
     std::string name = host == "0.0.0.0" || host == "::" ? "localhost" : host;

@@ -18,13 +18,18 @@ struct HttpOptions {
   std::string tls_cert;       // PEM chain; TLS when set (with tls_key)
   std::string tls_key;
   std::string tls_client_ca;  // when set, clients must present a certificate it signed (mutual TLS)
-  std::string cors_origin;    // the one origin allowed cross-origin calls; empty: none
+  std::string cors_origin;    // origins allowed cross-origin calls, comma-separated ("*": any); empty: none
   std::string kiosk_dir;      // files served under /kiosk/; empty or missing: no kiosk
   std::size_t max_body_bytes = 64 * 1024;   // larger: 413
   std::size_t max_header_bytes = 8 * 1024;  // larger: 431
   int idle_timeout_ms = 30000;  // a connection waiting for its next request is closed after this
   int read_timeout_ms = 10000;  // a request must arrive whole within this once it starts (else 408)
-  int max_connections = 256;    // further connections get 503 and are closed
+  // At the cap a new connection first closes the oldest idle keep-alive connection; with none
+  // idle it gets 503 and is closed.
+  int max_connections = 256;
+  // Connections one client address may hold (so one client cannot take the whole cap); further
+  // ones get 503. Behind a proxy every client has the proxy's address: raise it to max_connections.
+  int max_connections_per_client = 64;
   int threads = 2;              // I/O threads
   // FHIR R4 (/fhir/) and CDS Hooks (/cds-services): see fhir_service.hpp.
   std::string fhir_base_url;    // public base URL (JWT audience); empty: http(s)://<listen host>:<port>
@@ -32,6 +37,7 @@ struct HttpOptions {
   // FHIR servers a hook's fhirServer may name (URL prefixes); empty: none is ever called.
   std::vector<std::string> cds_fhir_servers;
   int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer GET
+  int cds_jwt_leeway_seconds = 60; // clock skew allowed on a CDS client's token (exp, iat, nbf)
   // Observability: requests are counted in `metrics` (when not null) and each gets one
   // `http_request` line in the event log; GET /metrics answers `exposition()` (when set).
   ServiceMetrics* metrics = nullptr;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "api/answers_proto.hpp"
+#include "http/connect.hpp"
 #include "api/decision_json.hpp"
 #include "api/decision_proto.hpp"
 #include "util/json_reader.hpp"
@@ -97,6 +98,9 @@ Reply error_reply(unsigned status, const std::string& code, const std::string& m
                   const std::vector<IntakeError>& details) {
   Reply reply;
   reply.status = status;
+  reply.error_code = code;
+  reply.error_message = message;
+  reply.error_details = details;
   reply.body = json_object([&](JsonWriter& w) {
     w.string_field("code", code);
     w.string_field("message", valid_utf8(message));  // may quote the path or answers: bytes, not UTF-8
@@ -123,6 +127,22 @@ std::map<std::string, StaticFile> load_static_files(const std::string& folder) {
   return files;
 }
 
+bool cors_allowed(const std::string& origin, const std::string& cors_origins) {
+  if (origin.empty() || cors_origins.empty()) return false;
+  std::size_t start = 0;
+  while (start <= cors_origins.size()) {
+    std::size_t comma = cors_origins.find(',', start);
+    std::string_view entry(cors_origins.data() + start,
+                           (comma == std::string::npos ? cors_origins.size() : comma) - start);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (entry == "*" || entry == origin) return true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
 void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origin) {
   // Scripts, styles and calls from this origin only; no inline code, frames, forms or plugins.
   reply.headers.emplace_back("Content-Security-Policy",
@@ -135,7 +155,7 @@ void add_common_headers(Reply& reply, const std::string& origin, const std::stri
   reply.headers.emplace_back("Cache-Control", "no-store");
   if (!cors_origin.empty()) {
     reply.headers.emplace_back("Vary", "Origin");
-    if (origin == cors_origin) reply.headers.emplace_back("Access-Control-Allow-Origin", cors_origin);
+    if (cors_allowed(origin, cors_origin)) reply.headers.emplace_back("Access-Control-Allow-Origin", origin);
   }
 }
 
@@ -157,7 +177,8 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   const std::string path = request.target.substr(0, request.target.find('?'));
   const std::string& method = request.method;
   auto only = [&](const char* allowed) {
-    if (method == allowed) return true;
+    // HEAD is GET without the body (the transport drops it, keeping Content-Length).
+    if (method == allowed || (method == "HEAD" && std::string_view(allowed) == "GET")) return true;
     reply(method_not_allowed(method, path, allowed));
     return false;
   };
@@ -246,28 +267,36 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
       return reply(error_reply(404, "unimplemented", "triage.v1.TriageService has no method " + rpc + " over HTTP"));
     }
     if (!only("POST")) return;
-    if (!is_json(request.content_type)) {
-      return reply(error_reply(415, "invalid_argument", "Connect unary calls here take application/json"));
+    const bool binary = is_proto(request.content_type);
+    if (!binary && !is_json(request.content_type)) {
+      return reply(error_reply(415, "invalid_argument",
+                               "Connect unary calls take application/json or application/proto"));
     }
+    // Connect errors are JSON with typed details, whichever encoding the call used.
+    auto answer = [reply = std::move(reply)](Reply out) { reply(out.status >= 400 ? connect_error(out) : std::move(out)); };
     namespace pbu = google::protobuf::util;
+    auto read = [&](google::protobuf::Message& message, const char* name, std::string& why) {
+      if (binary) {
+        if (message.ParseFromString(request.body)) return true;
+        why = std::string("the body is not a ") + name + " in binary protobuf";
+        return false;
+      }
+      auto status = pbu::JsonStringToMessage(request.body.empty() ? "{}" : request.body, &message, pbu::JsonParseOptions{});
+      if (status.ok()) return true;
+      why = std::string("the body is not a ") + name + " in JSON: " + std::string(status.message());
+      return false;
+    };
+    std::string why;
     if (rpc == "Evaluate") {
       v1::EvaluateRequest message;
-      auto status = pbu::JsonStringToMessage(request.body, &message, pbu::JsonParseOptions{});
-      if (!status.ok()) {
-        return reply(error_reply(400, "invalid_argument",
-                                 "the body is not a triage.v1.EvaluateRequest in JSON: " + std::string(status.message())));
-      }
+      if (!read(message, "triage.v1.EvaluateRequest", why)) return answer(error_reply(400, "invalid_argument", why));
       call.request_id = message.request_id();
       call.raw = raw_answers(message, call.errors);
-      return evaluate(std::move(call), decision, std::move(reply));
+      return evaluate(std::move(call), decision, std::move(answer), binary);
     }
     if (rpc == "EvaluateBatch") {
       v1::EvaluateBatchRequest message;
-      auto status = pbu::JsonStringToMessage(request.body, &message, pbu::JsonParseOptions{});
-      if (!status.ok()) {
-        return reply(error_reply(400, "invalid_argument", "the body is not a triage.v1.EvaluateBatchRequest in JSON: " +
-                                                              std::string(status.message())));
-      }
+      if (!read(message, "triage.v1.EvaluateBatchRequest", why)) return answer(error_reply(400, "invalid_argument", why));
       DecideBatchCall batch;
       batch.client = call.client;
       batch.trace_id = call.trace_id;
@@ -281,13 +310,19 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
           item.raw = raw_answers(message.intakes(i), item.errors);
         }
       }
-      return evaluate_batch(std::move(batch), std::move(reply));
+      return evaluate_batch(std::move(batch), std::move(answer), binary);
     }
     v1::GetRulesetRequest empty;  // both requests are empty messages
-    if (!pbu::JsonStringToMessage(request.body.empty() ? "{}" : request.body, &empty, pbu::JsonParseOptions{}).ok()) {
-      return reply(error_reply(400, "invalid_argument", "the body must be an empty JSON object: {}"));
+    if (!read(empty, "empty message", why)) {
+      return answer(error_reply(400, "invalid_argument", binary ? why : "the body must be an empty JSON object: {}"));
     }
-    return reply(json_reply(rpc == "GetRuleset" ? to_json(decider_.ruleset_info()) : to_json(served->questionnaire)));
+    if (binary) {
+      Reply out;
+      out.content_type = "application/proto";
+      out.body = rpc == "GetRuleset" ? decider_.ruleset_info().SerializeAsString() : served->questionnaire.SerializeAsString();
+      return answer(std::move(out));
+    }
+    return answer(json_reply(rpc == "GetRuleset" ? to_json(decider_.ruleset_info()) : to_json(served->questionnaire)));
   }
   if (!kiosk_.empty() && (path == "/" || path == "/kiosk")) {
     if (!only("GET")) return;
@@ -357,12 +392,18 @@ namespace {
 // (a reply after the client's deadline is not sent as a decision: `what` was logged but not
 // returned), else the status as an error body.
 template <typename Deadline, typename Body>
-Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* what, Body body) {
+Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* what, Body body, bool binary) {
   switch (status.code) {
     case DecideCode::ok:
       if (std::chrono::system_clock::now() > deadline) {
         return error_reply(504, "deadline_exceeded",
                            std::string("the deadline passed before the reply; ") + what + " logged but not returned");
+      }
+      if (binary) {
+        Reply out;
+        out.content_type = "application/proto";
+        out.body = body();
+        return out;
       }
       return json_reply(body() + "\n");
     case DecideCode::invalid_argument:
@@ -379,20 +420,26 @@ Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* w
 
 }  // namespace
 
-void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const {
+void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary) const {
   auto deadline = call.deadline;
-  decider_.decide(std::move(call), decision, [&decision, deadline, reply = std::move(reply)](const DecideStatus& status) {
-    reply(decided_reply(status, deadline, "the decision was", [&] { return decision_to_json(decision); }));
-  });
+  decider_.decide(std::move(call), decision,
+                  [&decision, deadline, binary, reply = std::move(reply)](const DecideStatus& status) {
+                    reply(decided_reply(
+                        status, deadline, "the decision was",
+                        [&] { return binary ? decision.SerializeAsString() : decision_to_json(decision); }, binary));
+                  });
 }
 
-void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply) const {
+void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary) const {
   auto deadline = call.deadline;
   auto response = std::make_shared<v1::EvaluateBatchResponse>();
   auto& storage = *response;
-  decider_.decide_batch(std::move(call), storage, [response, deadline, reply = std::move(reply)](const DecideStatus& status) {
-    reply(decided_reply(status, deadline, "the decisions were", [&] { return batch_to_json(*response); }));
-  });
+  decider_.decide_batch(
+      std::move(call), storage, [response, deadline, binary, reply = std::move(reply)](const DecideStatus& status) {
+        reply(decided_reply(
+            status, deadline, "the decisions were",
+            [&] { return binary ? response->SerializeAsString() : batch_to_json(*response); }, binary));
+      });
 }
 
 }  // namespace triage::http_api

@@ -41,6 +41,10 @@ struct Reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // For an error_reply, what its body says, so a protocol (Connect) can write it its own way.
+  std::string error_code;
+  std::string error_message;
+  std::vector<IntakeError> error_details;
 };
 
 // An error reply: `code` is a Connect code ("invalid_argument"); `details` are the refused answers,
@@ -72,8 +76,9 @@ class Router {
   void handle(const Request& request, v1::Decision& decision, std::function<void(Reply)> reply) const;
 
  private:
-  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply) const;
-  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply) const;
+  // `binary`: the reply is the protobuf message (application/proto), else its JSON.
+  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary = false) const;
+  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary = false) const;
   void serve_fhir(const Request& request, std::function<void(Reply)> reply) const;
   Decider& decider_;
   std::function<bool()> ready_;
@@ -87,8 +92,12 @@ class Router {
 // any method but GET).
 Reply metrics_reply(const std::string& method, const std::function<std::string()>& metrics);
 
+// True when `origin` may call cross-origin: `cors_origins` is a comma-separated list of exact
+// origins (scheme://host[:port]), or "*" for any origin.
+bool cors_allowed(const std::string& origin, const std::string& cors_origins);
+
 // The headers every reply carries: a strict Content-Security-Policy, no sniffing, no caching, no
-// referrer; Access-Control-Allow-Origin only when `origin` is the configured `cors_origin`.
-void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origin);
+// referrer; Access-Control-Allow-Origin (that origin) only when cors_allowed(origin, cors_origins).
+void add_common_headers(Reply& reply, const std::string& origin, const std::string& cors_origins);
 
 }  // namespace triage::http_api

@@ -231,6 +231,10 @@ struct Ruleset {
   std::vector<Hazard> hazards;               // the hazard log; may be empty
   std::vector<RuleFileInfo> files;
   std::string hash;  // "sha256:<hex>"
+  // "sha256:<hex>" of the rule tests beside the rules (tests/*.cases, names and texts), empty when
+  // there are none or the rules did not come from a folder. Not part of `hash` (tests decide
+  // nothing), but under the ruleset signature: an approved release covers the tests it passed.
+  std::string tests_hash;
 
   // Index of the fact with this id, or -1.
   int find_fact(const std::string& id) const;

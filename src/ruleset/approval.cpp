@@ -35,6 +35,7 @@ std::string signed_statement(const model::Ruleset& ruleset) {
   line("review_due", h.review_due);
   line("effective_from", h.effective_from);
   line("effective_until", h.effective_until);
+  if (!ruleset.tests_hash.empty()) line("tests_hash", ruleset.tests_hash);
   return text;
 }
 
@@ -54,7 +55,7 @@ Verification verify_ruleset_signature(const model::Ruleset& ruleset, const std::
   const std::string bytes = "the signed bytes";
   auto at = verified.error.find(bytes);
   if (!verified.ok && at != std::string::npos) {
-    verified.error.replace(at, bytes.size(), "this ruleset (a rule file or the header changed after signing)");
+    verified.error.replace(at, bytes.size(), "this ruleset (a rule file, the header or a rule test changed after signing)");
   }
   return verified;
 }

@@ -17,7 +17,8 @@ namespace triage {
 // The signature file beside the rule files (not a *.rules file, so not part of the hash).
 inline constexpr const char* signature_file_name = "ruleset.sig";
 
-// The exact text a ruleset signature covers: the ruleset hash and every header field, one per line.
+// The exact text a ruleset signature covers: the ruleset hash and every header field, one per line,
+// then the rule tests' hash when the ruleset has tests.
 std::string signed_statement(const model::Ruleset& ruleset);
 
 // The text of a signature file for `ruleset` signed with the Ed25519 key in `private_key_file`:

@@ -24,7 +24,7 @@ std::string ruleset_hash(const std::vector<std::pair<std::string, std::string>>&
   return "sha256:" + hasher.hex_digest();
 }
 
-LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::string>> files) {
+LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::string>> files, std::string tests_hash) {
   std::sort(files.begin(), files.end());
   LoadResult result;
   result.sources = std::make_shared<SourceSet>();
@@ -47,6 +47,7 @@ LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::strin
   if (has_errors(result.diagnostics)) return result;
   for (const auto& [name, text] : files) checked.ruleset.files.push_back({name, text.size()});
   checked.ruleset.hash = ruleset_hash(files);
+  checked.ruleset.tests_hash = std::move(tests_hash);
   result.ruleset = compile(std::make_shared<const model::Ruleset>(std::move(checked.ruleset)));
   return result;
 }
@@ -94,7 +95,26 @@ LoadResult load_ruleset(const std::string& folder) {
     result.diagnostics.push_back({std::string(code::rules_folder), Severity::error, {folder, 0, 0}, error, hint});
     return result;
   }
-  return load_ruleset_from_texts(std::move(files));
+  return load_ruleset_from_texts(std::move(files), rule_tests_hash(folder));
+}
+
+std::string rule_tests_hash(const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  std::vector<fs::path> paths;
+  for (fs::directory_iterator it(fs::path(folder) / "tests", error), end; !error && it != end; it.increment(error)) {
+    if (it->path().extension() == ".cases" && it->is_regular_file()) paths.push_back(it->path());
+  }
+  if (paths.empty()) return {};
+  std::sort(paths.begin(), paths.end());
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& path : paths) {
+    std::string text;
+    // An unreadable test hashes as a marker, so the signature fails rather than skips it.
+    if (!read_text_file(path.string(), text)) text = "\n(unreadable)\n";
+    files.emplace_back("tests/" + path.filename().string(), std::move(text));
+  }
+  return ruleset_hash(files);
 }
 
 }  // namespace triage

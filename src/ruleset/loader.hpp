@@ -34,7 +34,11 @@ bool read_rules_folder(const std::string& folder, std::vector<std::pair<std::str
 LoadResult load_ruleset(const std::string& folder);
 
 // Checks and compiles rule texts already in memory (file name -> text, any order; sorted here).
-LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::string>> files);
+LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::string>> files,
+                                   std::string tests_hash = {});
+
+// The hash of `folder`/tests/*.cases (as ruleset_hash hashes rule files), empty when there are none.
+std::string rule_tests_hash(const std::string& folder);
 
 // "sha256:<hex>" over each file's name, '\n', decimal size, '\n' and bytes, in the given order.
 std::string ruleset_hash(const std::vector<std::pair<std::string, std::string>>& files);

@@ -36,7 +36,7 @@ bool open_ruleset(const std::string& folder, OpenedRuleset& opened, std::string&
     if (!hint.empty()) error += " (" + hint + ")";
     return false;
   }
-  LoadResult loaded = load_ruleset_from_texts(std::move(files));
+  LoadResult loaded = load_ruleset_from_texts(std::move(files), rule_tests_hash(folder));
   opened = OpenedRuleset{};
   opened.ruleset = loaded.ruleset;
   opened.sources = loaded.sources;

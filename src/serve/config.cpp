@@ -58,6 +58,10 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
   else if (key == "http-cors-origin") config.http_cors_origin = value;
   else if (key == "kiosk-dir") config.kiosk_dir = value;
   else if (key == "http-max-connections") return number(config.http_max_connections, 1, 100000);
+  else if (key == "http-max-connections-per-client") return number(config.http_max_connections_per_client, 1, 100000);
+  else if (key == "grpc-idle-timeout-ms") return number(config.grpc_idle_timeout_ms, 1000, 86400000);
+  else if (key == "grpc-handshake-timeout-ms") return number(config.grpc_handshake_timeout_ms, 100, 600000);
+  else if (key == "cds-jwt-leeway-seconds") return number(config.cds_jwt_leeway_seconds, 0, 600);
   else if (key == "http-idle-timeout-ms") return number(config.http_idle_timeout_ms, 10, 3600000);
   else if (key == "http-read-timeout-ms") return number(config.http_read_timeout_ms, 10, 3600000);
   else if (key == "http-max-header-bytes") return number(config.http_max_header_bytes, 1024, 1024 * 1024);
@@ -134,12 +138,13 @@ const std::vector<std::string>& serve_option_names() {
                                               "tls-key",       "tls-client-ca", "log-format",        "max-request-bytes",
                                               "drain-seconds", "audit-busy-timeout-ms", "watch-interval-ms",
                                               "admin-subjects", "http-listen", "http-cors-origin", "kiosk-dir",
-                                              "http-max-connections", "http-idle-timeout-ms", "http-read-timeout-ms",
+                                              "http-max-connections", "http-max-connections-per-client",
+                                              "grpc-idle-timeout-ms", "grpc-handshake-timeout-ms", "http-idle-timeout-ms", "http-read-timeout-ms",
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
                                               "audit-init", "health-listen", "trusted-keys", "require-approved",
                                               "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds",
                                               "cds-jwks", "fhir-base-url", "cds-fhir-servers",
-                                              "cds-fhir-timeout-ms", "metrics-listen"};
+                                              "cds-fhir-timeout-ms", "cds-jwt-leeway-seconds", "metrics-listen"};
   return names;
 }
 

@@ -26,9 +26,14 @@ struct ServeConfig {
   int watch_interval_ms = 1000;  // how often the rules folder is checked for changes; 0: never
   // HTTP/JSON beside gRPC (src/http/): off unless http_listen is set. Same TLS files as gRPC.
   std::string http_listen;
-  std::string http_cors_origin;          // the one origin allowed cross-origin calls; empty: no CORS
+  std::string http_cors_origin;          // origins allowed cross-origin calls, comma-separated; empty: no CORS
   std::string kiosk_dir = "web/kiosk";   // served at /kiosk/; read once at start
   int http_max_connections = 256;
+  int http_max_connections_per_client = 64;  // per client IP address; behind a proxy raise it
+  // gRPC: a connection without calls is closed (GOAWAY, clients reconnect) after the idle timeout;
+  // one that has not finished its TLS and HTTP/2 handshake is closed after the handshake timeout.
+  int grpc_idle_timeout_ms = 300000;
+  int grpc_handshake_timeout_ms = 10000;
   int http_idle_timeout_ms = 30000;      // a keep-alive connection with no request is closed
   int http_read_timeout_ms = 10000;      // a request (headers and body) must arrive within this
   std::size_t http_max_header_bytes = 8 * 1024;
@@ -61,6 +66,7 @@ struct ServeConfig {
   // URL prefixes (http:// or https://) of the FHIR servers a hook's fhirServer may name, called
   // when a hook comes without its prefetch; empty: none is ever called (SSRF: the operator decides).
   std::vector<std::string> cds_fhir_servers;
+  int cds_jwt_leeway_seconds = 60;  // clock skew allowed on a CDS client's exp, iat and nbf
   int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer call (resolve to whole answer)
 };
 

@@ -8,19 +8,31 @@
 #include <cctype>
 #include <string_view>
 
+#include "util/json_text.hpp"
 #include "util/json_writer.hpp"
 
 namespace triage {
 
 namespace {
 
-// A JSON string in which no control byte appears raw: json_quote escapes 0x00-0x1f; DEL (0x7f) too.
+// A JSON string in which no control byte appears raw (json_quote escapes 0x00-0x1f; DEL (0x7f)
+// too) and no byte that is not UTF-8 (each becomes U+FFFD), so every line is valid text and JSON.
 std::string quote_control_free(std::string_view text) {
-  std::string quoted = json_quote(text);
+  std::string quoted = json_quote(valid_utf8(text));
   for (std::size_t at = quoted.find('\x7f'); at != std::string::npos; at = quoted.find('\x7f', at)) {
     quoted.replace(at, 1, "\\u007f");
   }
   return quoted;
+}
+
+// A value a client chose (a request id, an unknown fact name in an error) can be as long as the
+// request: each value is cut at a character boundary so one request cannot flood the log.
+constexpr std::size_t max_value_bytes = 2048;
+
+std::string_view capped(const std::string& value, std::string& storage) {
+  if (value.size() <= max_value_bytes) return value;
+  storage = std::string(cut_utf8(value, max_value_bytes)) + "…[" + std::to_string(value.size()) + " bytes]";
+  return storage;
 }
 
 }  // namespace
@@ -35,23 +47,24 @@ std::string EventLog::format(const std::string& event, const std::vector<LogFiel
     // The members of the object spdlog's pattern wraps around them.
     JsonWriter w(out);
     w.string_field("event", event);
+    std::string storage;
     for (const auto& field : fields) {
       if (field.number) w.raw_field(field.key, field.value);
-      else w.raw_field(field.key, quote_control_free(field.value));
+      else w.raw_field(field.key, quote_control_free(capped(field.value, storage)));
     }
     return out;
   }
   out = event;
+  std::string storage;
   for (const auto& field : fields) {
     // Anything but plain id characters is quoted and escaped, so a value (a client's request id,
     // say) can never break a line or imitate a field.
     // (Not strchr: it finds a NUL byte as the terminator, and a raw NUL reached the log that way.)
-    bool plain = !field.value.empty() &&
-                 std::all_of(field.value.begin(), field.value.end(), [](char c) {
-                   return std::isalnum(static_cast<unsigned char>(c)) ||
-                          std::string_view("_.:/@+-").find(c) != std::string_view::npos;
-                 });
-    out += ' ' + field.key + '=' + (plain || field.number ? field.value : quote_control_free(field.value));
+    std::string_view value = capped(field.value, storage);
+    bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.:/@+-").find(c) != std::string_view::npos;
+    });
+    out += ' ' + field.key + '=' + (plain || field.number ? std::string(value) : quote_control_free(value));
   }
   return out;
 }

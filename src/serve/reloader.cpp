@@ -8,6 +8,7 @@
 #include "api/decision_proto.hpp"
 #include "diag/codes.hpp"
 #include "api/diagnostic_proto.hpp"
+#include "model/version.hpp"
 #include "ruleset/loader.hpp"
 
 namespace triage {
@@ -97,14 +98,14 @@ Reloader::~Reloader() { stop(); }
 
 void Reloader::start() { worker_ = std::thread([this] { run(); }); }
 
-bool Reloader::post(const std::string& trigger, Done done) {
+bool Reloader::post(const std::string& trigger, Done done, bool allow_rollback) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || running_ == trigger) return false;
     for (const auto& queued : queue_) {
       if (queued.trigger == trigger) return false;
     }
-    queue_.push_back({trigger, std::move(done)});
+    queue_.push_back({trigger, std::move(done), allow_rollback});
   }
   wake_.notify_all();
   return true;
@@ -139,9 +140,11 @@ void Reloader::run() {
     if (stopping_) break;
     std::string trigger;
     Done done;
+    bool allow_rollback = false;
     if (woken) {
       trigger = std::move(queue_.front().trigger);
       done = std::move(queue_.front().done);
+      allow_rollback = queue_.front().allow_rollback;
       queue_.pop_front();
     } else {
       // Editors write files in steps: reload once the folder has stopped changing for one interval.
@@ -158,14 +161,14 @@ void Reloader::run() {
     }
     running_ = trigger;
     lock.unlock();
-    v1::ReloadResult result = reload(trigger);
+    v1::ReloadResult result = reload(trigger, allow_rollback);
     if (done) done(&result);
     lock.lock();
     running_.clear();
   }
 }
 
-v1::ReloadResult Reloader::reload(const std::string& trigger) {
+v1::ReloadResult Reloader::reload(const std::string& trigger, bool allow_rollback) {
   auto current = decider_.served();
   v1::ReloadResult result;
   result.set_trigger(trigger);
@@ -198,6 +201,22 @@ v1::ReloadResult Reloader::reload(const std::string& trigger) {
   // The full check: a ruleset that does not load, that the safety analysis refutes or that the
   // approval policy refuses never serves.
   if (!candidate.servable()) return refuse(candidate.refusals());
+  // Approval proves who signed a release, not that it is the newest: an older signed release must
+  // not come back unless an operator asks for it.
+  const std::string& served_version = current->ruleset->model->header.version;
+  const std::string& candidate_version = candidate.ruleset->model->header.version;
+  auto order = model::compare_versions(candidate_version, served_version);
+  if (policy_.require_approved && order && *order < 0) {
+    if (!allow_rollback) {
+      return refuse({{std::string(code::rollback), Severity::error, {folder_, 0, 0},
+                      "version " + candidate_version + " is older than version " + served_version +
+                          " that is served: a rollback",
+                      "to roll back on purpose: `triage reload --allow-rollback` (logged)"}});
+    }
+    result.set_rolled_back(true);
+    log_->warn("reload_rollback", {{"trigger", trigger}, {"from_version", served_version},
+                                   {"to_version", candidate_version}, {"candidate", candidate.ruleset->model->hash}});
+  }
   const std::string& hash = candidate.ruleset->model->hash;
   // Stored before it serves, so every decision made with it can be replayed.
   if (!store_opened(audit_, candidate, error)) {

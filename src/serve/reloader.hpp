@@ -43,7 +43,9 @@ class Reloader {
   void start();
   // Queues a reload named `trigger` ("rpc", "signal"); `done` gets its result. False, and `done`
   // is never called, when a request with this trigger is already queued or running, or after stop().
-  bool post(const std::string& trigger, Done done = {});
+  // Under an approval policy a lower version than the served one is refused unless
+  // `allow_rollback` (an operator's explicit request; never the watcher or a signal).
+  bool post(const std::string& trigger, Done done = {}, bool allow_rollback = false);
   // Finishes the reload running now, drops the queued ones (their `done` gets null) and joins the
   // worker. Safe to call twice.
   void stop();
@@ -52,9 +54,10 @@ class Reloader {
   struct Request {
     std::string trigger;
     Done done;
+    bool allow_rollback = false;
   };
   void run();
-  v1::ReloadResult reload(const std::string& trigger);
+  v1::ReloadResult reload(const std::string& trigger, bool allow_rollback);
 
   const std::string folder_;
   const int watch_interval_ms_;

@@ -146,7 +146,6 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   // (UNAVAILABLE), so operators see why in the health status and the log, not a crash loop.
   const bool audit_sound = state->audit->fault().empty();
   if (!audit_sound) log->error("audit_log_refused", {{"audit_db", config.audit_db}, {"error", state->audit->fault()}});
-  if (audit_sound && !store_opened(*state->audit, opened, error)) return nullptr;
   if (!config.audit_signing_key.empty()) {
     // Signed checkpoints of the chain head; the key is tried now, so a wrong file stops the start.
     std::string key_file = config.audit_signing_key;
@@ -173,6 +172,8 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
                                     {"every_records", std::to_string(config.audit_checkpoint_records), true},
                                     {"every_seconds", std::to_string(config.audit_checkpoint_seconds), true}});
   }
+  // After the signing policy is set, so a newly stored ruleset is followed by a signed checkpoint.
+  if (audit_sound && !store_opened(*state->audit, opened, error)) return nullptr;
 
   auto creds = credentials(config, error);
   if (!creds) return nullptr;
@@ -241,6 +242,10 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   builder.AddListeningPort(config.listen, creds, &state->port);
   builder.RegisterService(state->service.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  // Idle and half-open connections must not pile up (gRPC 1.51 has no per-client connection cap;
+  // docs/security.md says what a proxy in front adds).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, config.grpc_idle_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, config.grpc_handshake_timeout_ms);
   state->server = builder.BuildAndStart();
   if (!state->server || state->port == 0) {
     error = "cannot listen on " + config.listen + " (address in use or malformed?)";
@@ -272,10 +277,12 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.idle_timeout_ms = config.http_idle_timeout_ms;
     http.read_timeout_ms = config.http_read_timeout_ms;
     http.max_connections = config.http_max_connections;
+    http.max_connections_per_client = config.http_max_connections_per_client;
     http.fhir_base_url = config.fhir_base_url;
     http.cds_jwks = config.cds_jwks;
     http.cds_fhir_servers = config.cds_fhir_servers;
     http.cds_fhir_timeout_ms = config.cds_fhir_timeout_ms;
+    http.cds_jwt_leeway_seconds = config.cds_jwt_leeway_seconds;
     http.metrics = state->metrics.get();
     http.build = {{"version", build_info().version}, {"commit", build_info().commit}};
     if (config.metrics_listen.empty()) http.exposition = exposition;  // else only on the metrics port

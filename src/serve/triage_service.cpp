@@ -88,7 +88,7 @@ void TriageService::call_finished() {
 }
 
 grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext* context,
-                                                     const v1::ReloadRulesRequest*, v1::ReloadResult* response) {
+                                                     const v1::ReloadRulesRequest* request, v1::ReloadResult* response) {
   auto* reactor = context->DefaultReactor();
   trace_call(context);
   std::string client = client_identity(*context);
@@ -100,6 +100,7 @@ grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext
                         "ReloadRules needs an admin client certificate (see --admin-subjects)"));
     return reactor;
   }
+  if (request->allow_rollback()) log_->warn("reload_rollback_allowed", {{"client", client}});
   // Checking a candidate can take a while: the reloader's worker runs it, off the gRPC callback
   // threads, and finishes the call.
   bool posted = reloader_.post("rpc", [this, reactor, response](const v1::ReloadResult* result) {
@@ -109,7 +110,7 @@ grpc::ServerUnaryReactor* TriageService::ReloadRules(grpc::CallbackServerContext
     }
     *response = *result;
     finish(reactor, method, grpc::Status::OK);
-  });
+  }, request->allow_rollback());
   if (!posted) {
     finish(reactor, method,
            draining_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping")

@@ -91,13 +91,15 @@ void run_sql(const std::string& path, const std::string& sql) {
   REQUIRE(code == SQLITE_OK);
 }
 
-// Undoes migrations 2 to 6 (replica ids, ruleset signatures, checkpoints, feedback, trace ids), so the file is a log as
+// Undoes migrations 2 to 7 (replica ids, ruleset signatures, checkpoints, feedback, trace ids, feedback chain and
+// CDS tokens), so the file is a log as
 // schema 1 wrote it; the records must have no replica id.
 void downgrade_to_schema_1(const std::string& path) {
   run_sql(path,
           "ALTER TABLE decisions DROP COLUMN replica_id; ALTER TABLE rulesets DROP COLUMN signer; "
           "ALTER TABLE rulesets DROP COLUMN signing_key; ALTER TABLE rulesets DROP COLUMN signature; "
           "ALTER TABLE rulesets DROP COLUMN signed_statement; DROP TABLE checkpoints; DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; "
+          "DROP TABLE cds_tokens; "
           "PRAGMA user_version = 1");
 }
 
@@ -125,7 +127,7 @@ TEST_CASE("the log is created owner-only, in WAL mode, at the current schema ver
   sqlite3_finalize(statement);
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
   sqlite3_step(statement);
-  CHECK(sqlite3_column_int(statement, 0) == 6);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints, 5: feedback, 6: trace ids
+  CHECK(sqlite3_column_int(statement, 0) == 7);  // 2: replica ids, 3: ruleset signatures, 4: checkpoints, 5: feedback, 6: trace ids, 7: feedback chain
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }
@@ -491,17 +493,18 @@ TEST_CASE("signed checkpoints: every N records and at close, all verified", "[au
   TempLog temp;
   SigningKey key = make_signing_key(temp.folder, "clinic-audit");
   make_signed_log(temp.path(), key, 10, 4);
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{4, 8, 10});
+  // 0: signed when the ruleset was stored into the empty log.
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 4, 8, 10});
   CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
   INFO(report.problem);
   CHECK(report.ok);
-  CHECK(report.checked == 3);
+  CHECK(report.checked == 4);
   CHECK(report.covered_seq == 10);
   CHECK(report.unsigned_tail == 0);
   CHECK(report.signers == "clinic-audit");
   // Reopened, the log goes on from its last checkpoint.
   make_signed_log(temp.path(), key, 5, 4);
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{4, 8, 10, 14, 15});
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 4, 8, 10, 14, 15});
   CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
 }
 
@@ -528,6 +531,11 @@ TEST_CASE("signed checkpoints: truncation, removed or forged checkpoints, unknow
   auto c = GENERATE(values<Case>({
       {"the last records cut off", "DELETE FROM decisions WHERE seq >= 9", "the log was truncated"},
       {"every checkpoint removed", "DELETE FROM checkpoints", "no signed checkpoint"},
+      {"every record and checkpoint removed (an emptied log)", "DELETE FROM decisions; DELETE FROM checkpoints",
+       "an emptied log"},
+      {"the empty log's checkpoint forged onto another head",
+       "DELETE FROM decisions; DELETE FROM checkpoints WHERE seq > 0; UPDATE checkpoints SET head = 'x'",
+       "no valid signature"},
       {"the newest checkpoints removed, records added after",
        "DELETE FROM checkpoints WHERE seq > 4", "not covered by a signed checkpoint"},
       {"a checkpoint's head replaced", "UPDATE checkpoints SET head = (SELECT record_hash FROM decisions WHERE seq = 3) "
@@ -542,6 +550,137 @@ TEST_CASE("signed checkpoints: truncation, removed or forged checkpoints, unknow
   INFO(c.name << ": " << report.problem);
   CHECK_FALSE(report.ok);
   CHECK(report.problem.find(c.problem) != std::string::npos);
+}
+
+TEST_CASE("signed checkpoints: a ruleset stored after the newest checkpoint proves checkpoints were removed", "[audit][checkpoint]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 6, 4);
+  {
+    // A reload stores another ruleset: the server signs a checkpoint right after it.
+    std::string error;
+    auto log = AuditLog::open(temp.path(), error);
+    REQUIRE(log != nullptr);
+    log->set_checkpoints(checkpoints_with(key, 4));
+    auto files = test::shipped_rule_files();
+    files.front().second += "\n";
+    REQUIRE(log->store_ruleset("another-ruleset-hash", files, error));
+    log->close();
+  }
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 4, 6});
+  REQUIRE(verify_signed(temp.path(), key.trusted_dir).ok);
+  // Removing that checkpoint leaves a consistent chain, but the ruleset row gives it away.
+  run_sql(temp.path(), "DELETE FROM checkpoints WHERE seq = 6");
+  CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+  INFO(report.problem);
+  CHECK_FALSE(report.ok);
+  CHECK(report.problem.find("ruleset another-rule was stored at") != std::string::npos);
+  CHECK(report.problem.find("checkpoints (and perhaps records) after it were removed") != std::string::npos);
+}
+
+namespace {
+
+// Feedback from the EHR `id:test` (the client write_decisions records) on the log's first records.
+void give_feedback(const std::string& path, const SigningKey* key, int count) {
+  std::string error;
+  auto log = AuditLog::open(path, error);
+  REQUIRE(log != nullptr);
+  if (key) log->set_checkpoints(checkpoints_with(*key, 4));
+  std::vector<DecisionRow> rows;
+  {
+    auto reader = AuditReader::open(path, error);
+    REQUIRE(reader != nullptr);
+    reader->for_each_decision({}, [&](const DecisionRow& row) {
+      rows.push_back(row);
+      return true;
+    });
+  }
+  REQUIRE(static_cast<int>(rows.size()) >= count);
+  for (int i = 0; i < count; ++i) {
+    FeedbackEntry entry;
+    entry.decision_id = rows[i].decision_id;
+    entry.received_at_micros = now_micros();
+    entry.service = "back-pain-triage";
+    entry.issuer = "id:test";
+    entry.client = "id:test";
+    entry.outcome = i % 2 ? "overridden" : "accepted";
+    entry.outcome_at = "2026-12-04T10:0" + std::to_string(i) + ":00Z";
+    CHECK(log->store_feedback(entry, error) == FeedbackStored::stored);
+    CHECK(log->store_feedback(entry, error) == FeedbackStored::duplicate);
+  }
+  log->close();
+}
+
+}  // namespace
+
+TEST_CASE("feedback has its own hash chain: edits, deletions and rewrites are caught", "[audit][checkpoint][feedback]") {
+  TempLog temp;
+  SigningKey key = make_signing_key(temp.folder, "clinic-audit");
+  make_signed_log(temp.path(), key, 6, 4);
+  give_feedback(temp.path(), &key, 4);
+  VerifyReport clean = verify(temp.path());
+  INFO(clean.problem);
+  REQUIRE(clean.ok);
+  CHECK(clean.feedback_verified == 4);
+  CheckpointReport signed_ = verify_signed(temp.path(), key.trusted_dir);
+  INFO(signed_.problem);
+  REQUIRE(signed_.ok);
+
+  SECTION("an edited outcome") {
+    run_sql(temp.path(), "UPDATE feedback SET outcome = 'accepted' WHERE seq = 2");
+    VerifyReport report = verify(temp.path());
+    CHECK_FALSE(report.ok);
+    CHECK(report.problem.find("feedback 2 ") != std::string::npos);
+    CHECK(report.problem.find("the feedback was edited") != std::string::npos);
+  }
+  SECTION("a deleted entry") {
+    run_sql(temp.path(), "DELETE FROM feedback WHERE seq = 2");
+    VerifyReport report = verify(temp.path());
+    CHECK_FALSE(report.ok);
+    CHECK(report.problem.find("feedback was deleted, inserted or reordered") != std::string::npos);
+  }
+  SECTION("an edit with every feedback hash recomputed: the signed checkpoint catches it") {
+    run_sql(temp.path(), "UPDATE feedback SET outcome = 'accepted', override_comment = 'forged' WHERE seq = 2");
+    std::string error;
+    std::vector<FeedbackRow> rows;
+    {
+      auto reader = AuditReader::open(temp.path(), error);
+      REQUIRE(reader != nullptr);
+      rows = reader->feedback("");
+    }
+    std::string previous = genesis_hash(), sql;
+    for (auto& row : rows) {
+      row.prev_hash = previous;
+      row.record_hash = feedback_chain_hash(previous, row);
+      sql += "UPDATE feedback SET prev_hash = '" + row.prev_hash + "', record_hash = '" + row.record_hash +
+             "' WHERE seq = " + std::to_string(row.seq) + ";";
+      previous = row.record_hash;
+    }
+    run_sql(temp.path(), sql);
+    REQUIRE(verify(temp.path()).ok);  // the chain alone cannot see it
+    CheckpointReport report = verify_signed(temp.path(), key.trusted_dir);
+    CHECK_FALSE(report.ok);
+    CHECK(report.problem.find("the feedback up to it was edited, removed or rewritten") != std::string::npos);
+  }
+}
+
+TEST_CASE("feedback stored before schema 7 is chained when the log is opened", "[audit][feedback]") {
+  TempLog temp;
+  make_log(temp.path(), 4);
+  give_feedback(temp.path(), nullptr, 3);
+  run_sql(temp.path(), "ALTER TABLE feedback DROP COLUMN prev_hash; ALTER TABLE feedback DROP COLUMN record_hash; "
+                       "ALTER TABLE checkpoints DROP COLUMN feedback_seq; ALTER TABLE checkpoints DROP COLUMN "
+                       "feedback_head; DROP TABLE cds_tokens; PRAGMA user_version = 6");
+  std::string error;
+  {
+    auto log = AuditLog::open(temp.path(), error);
+    REQUIRE(log != nullptr);
+    log->close();
+  }
+  VerifyReport report = verify(temp.path());
+  INFO(report.problem);
+  CHECK(report.ok);
+  CHECK(report.feedback_verified == 3);
 }
 
 TEST_CASE("signed checkpoints: a key that is not trusted is refused", "[audit][checkpoint]") {
@@ -566,10 +705,10 @@ TEST_CASE("signed checkpoints: records waiting longer than the interval are sign
   write_decisions(*log, 3);
   // The writer looks once a second while idle; wait for the checkpoint, not a fixed time.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(test::time_budget(5.0));
-  while (checkpoint_seqs(temp.path()).empty() && std::chrono::steady_clock::now() < deadline) {
+  while (checkpoint_seqs(temp.path()).size() < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{3});
+  CHECK(checkpoint_seqs(temp.path()) == std::vector<std::int64_t>{0, 3});
   log->close();
   CHECK(verify_signed(temp.path(), key.trusted_dir).ok);
 }

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
 
 #include "api/decision_proto.hpp"
 #include "audit/audit_log.hpp"
@@ -96,14 +97,19 @@ struct CdsFixture : FhirFixture {
   TestKey rsa = make_key("RS384", "rsa-1");
   int next_jti = 0;
 
-  CdsFixture() {
+  explicit CdsFixture(std::int64_t leeway_seconds = 60) {
+    make_verifier(leeway_seconds);
+    service.now_seconds = [] { return now; };
+  }
+
+  // A new verifier for the same keys, with an empty memory (as after a restart).
+  void make_verifier(std::int64_t leeway_seconds = 60) {
     Json jwks = {{"issuers", {{ehr, {{"keys", Json::array({ec.jwk})}}}, {"https://other-ehr.test", {{"keys", Json::array({rsa.jwk})}}}}}};
     cds::TrustedIssuers issuers;
     std::string error;
     INFO(error);
     REQUIRE(cds::read_trusted_issuers(jwks.dump(), issuers, error));
-    service.verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers));
-    service.now_seconds = [] { return now; };
+    service.verifier = std::make_shared<cds::JwtVerifier>(std::move(issuers), 300, leeway_seconds);
   }
 
   Json claims(const std::string& issuer = ehr, const std::string& audience = endpoint) {
@@ -332,6 +338,10 @@ TEST_CASE("CDS Hooks cards for every kind of decision", "[cds]") {
     CHECK_THAT(card["source"]["label"].get<std::string>(), Catch::Contains(fixture.ruleset->model->hash.substr(0, 19)));
     CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.ruleset_hash()));
     CHECK(card.contains("suggestions") == c.suggestion);
+    // Every decision card offers the reasons a clinician may give for overriding it.
+    REQUIRE(card["overrideReasons"].size() == cds::override_reasons().size());
+    CHECK(card["overrideReasons"][0]["system"] == fixture.service.names.override_reason_system());
+    CHECK(card["overrideReasons"][0]["code"] == "already-referred");
     if (decision.outcome() == v1::refer) {
       CHECK_THAT(card["detail"].get<std::string>(), Catch::Contains(decision.red_flags(0).rule()));
       const Json& action = card["suggestions"][0]["actions"][0];
@@ -395,6 +405,14 @@ TEST_CASE("CDS Hooks feedback is recorded against the decision", "[cds]") {
   CHECK(fixture.feedback[1].feedback.override_code == "patient-declined");
   CHECK(fixture.feedback[1].feedback.override_comment == "Seen by physio already");
 
+  // An override reason the card did not offer is refused, naming the ones it did.
+  Json unoffered = {{"feedback", Json::array({{{"card", "x"}, {"outcome", "overridden"},
+                                                {"overrideReason", {{"reason", {{"code", "because"}}}}},
+                                                {"outcomeTimestamp", "2026-11-30T10:00:00Z"}}})}};
+  result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", unoffered, fixture.good());
+  CHECK(result.status == 400);
+  CHECK_THAT(result.body, Catch::Contains("feedback[0].overrideReason.reason must be one of the card's overrideReasons "
+                                          "(already-referred, clinical-judgement"));
   Json bad = {{"feedback", Json::array({{{"card", "x"}, {"outcome", "ignored"}, {"outcomeTimestamp", "2026-11-30T10:00:00Z"}}})}};
   result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", bad, fixture.good());
   CHECK(result.status == 400);
@@ -442,6 +460,8 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
   huge_exp["exp"] = 1e300;
   auto far_exp = fixture.claims();
   far_exp["exp"] = now + 3600;
+  auto not_before = fixture.claims();
+  not_before["nbf"] = now + 120;
   std::string good = fixture.token(fixture.ec, fixture.claims());
   std::string tampered = good;
   tampered[tampered.find('.') + 5] ^= 1;  // a changed claim byte under the same signature
@@ -458,7 +478,8 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
        "wrong_audience"},
       {"expired", fixture.auth(fixture.token(fixture.ec, expired)), "expired"},
       {"issued in the future", fixture.auth(fixture.token(fixture.ec, future)), "not_yet_valid"},
-      {"exp too far ahead", fixture.auth(fixture.token(fixture.ec, far_exp)), "not_yet_valid"},
+      {"exp too far ahead", fixture.auth(fixture.token(fixture.ec, far_exp)), "lifetime_too_long"},
+      {"nbf in the future", fixture.auth(fixture.token(fixture.ec, not_before)), "not_yet_valid"},
       {"no jti", fixture.auth(fixture.token(fixture.ec, no_jti)), "missing_claim"},
       {"exp out of range", fixture.auth(fixture.token(fixture.ec, huge_exp)), "missing_claim"},
       {"unknown issuer", fixture.auth(fixture.token(fixture.ec, fixture.claims("https://rogue.test"))), "unknown_issuer"},
@@ -493,6 +514,58 @@ TEST_CASE("CDS Hooks refuses bad JWTs with 401", "[cds][jwt]") {
   CHECK(fixture.call("GET", "/cds-services").status == 200);
 }
 
+TEST_CASE("a CDS token replayed after a restart is refused: seen tokens are kept in the audit log", "[cds][jwt][audit]") {
+  namespace fs = std::filesystem;
+  fs::path folder = fs::temp_directory_path() / ("triage-jti-test-" + new_decision_id());
+  fs::create_directories(folder);
+  std::string db = (folder / "audit.db").string();
+  std::string error;
+  Json call = hook_call({{"questionnaireResponse", nullptr}});
+  CdsFixture fixture;
+  std::string token = fixture.token(fixture.ec, fixture.claims());
+  {
+    auto log = AuditLog::open(db, error);
+    REQUIRE(log != nullptr);
+    fixture.service.verifier->set_replay_store(
+        [&](const std::string& key, std::int64_t expires, std::int64_t at) { return log->remember_token(key, expires, at); });
+    CHECK(fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.auth(token)).status == 412);  // accepted
+    log->close();
+  }
+  auto log = AuditLog::open(db, error);  // the server restarted: a new verifier, an empty memory
+  REQUIRE(log != nullptr);
+  fixture.make_verifier();
+  fixture.service.verifier->set_replay_store(
+      [&](const std::string& key, std::int64_t expires, std::int64_t at) { return log->remember_token(key, expires, at); });
+  auto replayed = fixture.call("POST", "/cds-services/back-pain-triage", call, fixture.auth(token));
+  CHECK(replayed.status == 401);
+  CHECK_THAT(replayed.body, Catch::Contains("was used before (before this server restarted)"));
+  // Past its expiry (exp + leeway) the key is forgotten, so the table does not grow without end.
+  CHECK(log->remember_token("other\njti", now + 10, now).value());
+  CHECK_FALSE(log->remember_token("other\njti", now + 10, now).value());
+  CHECK(log->remember_token("other\njti", now + 100, now + 11).value());
+  log->close();
+  fs::remove_all(folder);
+}
+
+TEST_CASE("a skewed EHR clock: the refusal names the claim and the skew; a wider leeway accepts it", "[cds][jwt]") {
+  Json call = hook_call({{"questionnaireResponse", nullptr}});
+  for (const char* claim : {"iat", "nbf"}) {
+    INFO(claim);
+    CdsFixture strict;  // the default 60 s
+    auto skewed = strict.claims();
+    skewed[claim] = now + 90;  // the EHR's clock runs 90 s fast
+    auto refused = strict.call("POST", "/cds-services/back-pain-triage", call, strict.auth(strict.token(strict.ec, skewed)));
+    CHECK(refused.status == 401);
+    CHECK_THAT(refused.body, Catch::Contains(std::string("`") + claim +
+                                             "` is 90 s ahead of this server's clock (leeway 60 s): check both clocks"));
+    CdsFixture lenient(120);  // --cds-jwt-leeway-seconds 120
+    auto again = lenient.claims();
+    again[claim] = now + 90;
+    CHECK(lenient.call("POST", "/cds-services/back-pain-triage", call, lenient.auth(lenient.token(lenient.ec, again)))
+              .status == 412);  // accepted: no prefetch
+  }
+}
+
 TEST_CASE("trusted issuer files are checked", "[cds][jwt]") {
   struct Case {
     const char* text;
@@ -525,9 +598,25 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   std::string db = (folder / "audit.db").string();
   CdsFixture fixture;
   std::string error;
+  // Two cards issued to the EHR https://ehr.test (decision ids are card uuids), one to another EHR.
+  auto issue = [&](AuditLog& log, const std::string& decision_id, const std::string& client) {
+    AuditRecord record;
+    record.decision_id = decision_id;
+    record.decided_at_micros = now_micros();
+    record.client = client;
+    record.ruleset_hash = "h";
+    record.answers = "{}";
+    record.decision = "{}";
+    std::promise<bool> stored;
+    log.append(std::move(record), [&stored](bool ok, const std::string&) { stored.set_value(ok); });
+    REQUIRE(stored.get_future().get());
+  };
   {
     auto log = AuditLog::open(db, error);
     REQUIRE(log != nullptr);
+    issue(*log, "decision-1", "https://ehr.test#client-7");
+    issue(*log, "decision-2", "https://ehr.test");
+    issue(*log, "decision-9", "https://other-ehr.test#someone");
     fixture.service.record_feedback = fhir::feedback_to_audit_log(*log);
     Json feedback = {{"feedback",
                       Json::array({{{"card", "decision-1"}, {"outcome", "overridden"},
@@ -536,12 +625,30 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
                                    {{"card", "decision-2"}, {"outcome", "accepted"},
                                     {"acceptedSuggestions", Json::array({{{"id", "s-1"}}})},
                                     {"outcomeTimestamp", "2026-11-30T10:02:00Z"}}})}};
-    auto result = fixture.call("POST", "/cds-services/back-pain-triage/feedback", feedback, fixture.good());
+    auto post = [&](const Json& body) {
+      return fixture.call("POST", "/cds-services/back-pain-triage/feedback", body, fixture.good());
+    };
+    auto result = post(feedback);
     REQUIRE(result.status == 200);
+    // Hardening v3: a retried post is stored once; a card never issued, or issued to another EHR,
+    // is refused and stores nothing.
+    CHECK(post(feedback).status == 200);
+    auto one = [](const std::string& card) {
+      return Json{{"feedback", Json::array({{{"card", card}, {"outcome", "accepted"},
+                                             {"outcomeTimestamp", "2026-11-30T10:05:00Z"}}})}};
+    };
+    auto unknown = post(one("never-issued"));
+    CHECK(unknown.status == 404);
+    CHECK_THAT(unknown.body, Catch::Contains("no decision card with uuid `never-issued`"));
+    auto foreign = post(one("decision-9"));
+    CHECK(foreign.status == 403);
+    CHECK_THAT(foreign.body, Catch::Contains("issued to another client"));
     log->close();
   }
   auto reader = AuditReader::open(db, error);
   REQUIRE(reader != nullptr);
+  CHECK(reader->feedback("").size() == 2);
+  CHECK(reader->feedback("decision-9").empty());
   auto rows = reader->feedback("decision-1");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].outcome == "overridden");
@@ -565,7 +672,9 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   {
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "DROP TABLE feedback; ALTER TABLE decisions DROP COLUMN trace_id; ALTER TABLE checkpoints DROP "
+                                 "COLUMN feedback_seq; ALTER TABLE checkpoints DROP COLUMN feedback_head; DROP TABLE cds_tokens; "
+                                 "PRAGMA user_version = 4", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(handle);
   }
   reader = AuditReader::open(db, error);
@@ -573,11 +682,13 @@ TEST_CASE("CDS Hooks feedback lands in the audit log and `triage audit feedback`
   CHECK(reader->feedback("").empty());
   reader.reset();
   auto log = AuditLog::open(db, error);
+  INFO(error);
   REQUIRE(log != nullptr);
   FeedbackEntry entry;
-  entry.decision_id = "decision-3";
+  entry.decision_id = "decision-2";
+  entry.issuer = "https://ehr.test";
   entry.outcome = "accepted";
-  CHECK(log->store_feedback(entry, error));
+  CHECK(log->store_feedback(entry, error) == FeedbackStored::stored);
   log->close();
   fs::remove_all(folder);
 }

@@ -34,7 +34,7 @@ FhirFixture::FhirFixture() : ruleset(shipped_shared()) {
   service.record_feedback = [this](const fhir::FeedbackRecord& record, std::string&) {
     std::lock_guard lock(mutex);
     feedback.push_back(record);
-    return true;
+    return FeedbackStored::stored;
   };
   service.loaded_at = "2026-11-30T12:00:00Z";
 }

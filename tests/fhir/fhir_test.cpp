@@ -361,7 +361,7 @@ TEST_CASE("round trip: Questionnaire -> response from each example intake -> $ev
     switch (decision.outcome()) {
       case v1::refer: {
         CHECK(guidance["status"] == "success");
-        REQUIRE(bundle["entry"].size() == 3);
+        REQUIRE(bundle["entry"].size() == 4);
         const Json& group = bundle["entry"][1]["resource"];
         const Json& request = bundle["entry"][2]["resource"];
         CHECK(guidance["result"]["reference"] == bundle["entry"][1]["fullUrl"]);
@@ -374,13 +374,18 @@ TEST_CASE("round trip: Questionnaire -> response from each example intake -> $ev
         for (int i = 0; i < decision.red_flags_size(); ++i) {
           CHECK(request["reasonCode"][i]["coding"][0]["code"] == decision.red_flags(i).rule());
         }
-        CHECK(request["supportingInfo"][0]["reference"] == "QuestionnaireResponse/qr-1");
+        // The response it was made from is in the Bundle, where supportingInfo points.
+        CHECK(request["supportingInfo"][0]["reference"] == bundle["entry"][3]["fullUrl"]);
+        CHECK(bundle["entry"][3]["resource"]["resourceType"] == "QuestionnaireResponse");
+        CHECK(bundle["entry"][3]["resource"]["id"] == "qr-1");
         break;
       }
       case v1::self_care: {
         CHECK(guidance["status"] == (decision.refine_size() > 0 ? "data-requested" : "success"));
-        REQUIRE(bundle["entry"].size() == 2);
+        REQUIRE(bundle["entry"].size() == 3);
         const Json& plan = bundle["entry"][1]["resource"];
+        CHECK(plan["supportingInfo"][0]["reference"] == bundle["entry"][2]["fullUrl"]);
+        CHECK(bundle["entry"][2]["resource"]["id"] == "qr-1");
         CHECK(plan["resourceType"] == "CarePlan");
         REQUIRE(plan["activity"].size() == static_cast<std::size_t>(decision.plan_size() + decision.excluded_size()));
         for (int i = 0; i < decision.plan_size(); ++i) {

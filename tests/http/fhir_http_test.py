@@ -343,6 +343,9 @@ def cds_calls(source_dir, server, checks, validate, decisions, questionnaire, ke
                       and len(cards[0]["summary"]) < 140,
                       "patient-view with prefetch (ES384 JWT): one critical card", repr(r))
     card_id = cards[0]["uuid"] if ok else None
+    offered = {reason.get("code"): reason for reason in (cards[0].get("overrideReasons", []) if ok else [])}
+    checks.check("patient-declined" in offered and offered["patient-declined"].get("system", "").endswith(
+        "/CodeSystem/override-reason"), "the card offers overrideReasons (CDS Hooks 2.0)", repr(list(offered)))
     if ok:
         decisions.append(card_id)
         suggestion = cards[0].get("suggestions", [{}])[0].get("actions", [{}])[0].get("resource")
@@ -387,9 +390,7 @@ def cds_calls(source_dir, server, checks, validate, decisions, questionnaire, ke
     # Feedback: stored against the decision, shown by `triage audit feedback`.
     if card_id:
         feedback = {"feedback": [{"card": card_id, "outcome": "overridden",
-                                  "overrideReason": {"reason": {"code": "patient-declined",
-                                                                "system": "https://ehr.test/override",
-                                                                "display": "Patient declined"},
+                                  "overrideReason": {"reason": offered.get("patient-declined", {}),
                                                      "userComment": "will call 999 if worse"},
                                   "outcomeTimestamp": "2026-11-30T10:05:00Z"}]}
         r = hc.call(port, "POST", path + "/feedback", feedback, bearer(ec.sign(claims())))

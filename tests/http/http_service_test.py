@@ -23,6 +23,7 @@ and socket as clients (nobody on this project wrote them):
 Network: 127.0.0.1 only. Exit 0 when everything holds; each failed check is printed.
 """
 
+import base64
 import http.client
 import json
 import os
@@ -38,6 +39,9 @@ import http_common as hc  # noqa: E402
 from http_common import call, connect, request  # noqa: E402
 
 common = hc.common
+# `python3` on PATH may lack the Debian protobuf package (the Connect binary checks need it): then
+# this runs again under /usr/bin/python3.
+common.require_grpc()
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 import tls_test  # noqa: E402  (its certificate maker)
 from interop_common import Failure, log  # noqa: E402
@@ -242,6 +246,21 @@ def headers(server, checks):
     r = call(port, "GET", "/kiosk/kiosk.js")
     checks.check(r.status == 200 and r.headers.get("content-type", "").startswith("text/javascript"),
                  "GET /kiosk/kiosk.js as JavaScript", repr(r))
+    # HEAD: GET's headers with its Content-Length and no body; the connection stays usable.
+    for path in ("/kiosk/", "/kiosk/kiosk.js", "/healthz", "/readyz"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("HEAD", path)
+        head = conn.getresponse()
+        head_body = head.read()
+        conn.request("GET", path)
+        got = conn.getresponse()
+        got_body = got.read()
+        conn.close()
+        checks.check(head.status == 200 and head_body == b"" and
+                     int(head.getheader("content-length", "-1")) == len(got_body) and got.status == 200 and
+                     head.getheader("content-type") == got.getheader("content-type"),
+                     "HEAD %s: the GET's headers and length, no body" % path,
+                     "  HEAD %d %r, GET %d (%d bytes)" % (head.status, head.getheaders(), got.status, len(got_body)))
     r = call(port, "GET", "/kiosk/../rules/red_flags.rules")
     checks.check(r.status in (400, 404), "no path reaches the file system through /kiosk/", repr(r))
     r = call(port, "GET", "/")
@@ -281,24 +300,172 @@ def limits(server, checks):
     data = read_until_closed(s)
     s.close()
     checks.check(data.startswith(b"HTTP/1.1 408"), "a request that stalls gets 408 and is closed", "  %r" % data[:80])
-    # Connection cap (6 here): the seventh connection is told 503 and closed.
+    # Connection cap (6 here). Six idle connections do not lock others out: a new one closes the
+    # oldest idle connection and is served.
     held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
-    time.sleep(0.2)
-    # Under load the server may not have taken every held connection when the next one arrives, so
-    # a few more are tried (each kept open, so each counts); one of them must be told 503.
+    time.sleep(0.3)
+    served = call(port, "GET", "/healthz").status == 200
+    closed = 0
+    for s in held:
+        s.settimeout(2)
+        try:
+            closed += s.recv(100) == b""
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            closed += 1
+    checks.check(served and closed >= 1, "at the cap an idle connection makes room for a new one",
+                 "  served %s, idle connections closed %d" % (served, closed))
+    for s in held:
+        s.close()
+    time.sleep(0.3)
+    # Six connections each half way through a request are not idle: the next one is told 503 and
+    # closed (within the 1 s read timeout that will answer them 408).
+    held = []
+    for _ in range(6):
+        busy = socket.create_connection(("127.0.0.1", port), timeout=5)
+        busy.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        held.append(busy)
+    time.sleep(0.1)
     reply = b""
     for _ in range(5):
-        extra = socket.create_connection(("127.0.0.1", port), timeout=2)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=0.5)
         held.append(extra)
         reply = read_until_closed(extra)
         if reply.startswith(b"HTTP/1.1 503"):
             break
     checks.check(reply.startswith(b"HTTP/1.1 503") and b"too many connections" in reply,
-                 "over --http-max-connections: 503 and closed", "  %r" % reply[:120])
+                 "over --http-max-connections with no idle connection: 503 and closed", "  %r" % reply[:120])
     for s in held:
         s.close()
-    time.sleep(0.2)
+    time.sleep(1.5)
     checks.check(call(port, "GET", "/healthz").status == 200, "after the others close, connections are accepted again")
+
+
+BAD_REQUEST_PROTO = """syntax = "proto3";
+package google.rpc;
+// As googleapis google/rpc/error_details.proto declares it (the part the server sends).
+message BadRequest {
+  message FieldViolation {
+    string field = 1;
+    string description = 2;
+  }
+  repeated FieldViolation field_violations = 1;
+}
+"""
+
+
+def connect_binary(server, source_dir, tmp, checks):
+    """Connect unary in binary protobuf (the default of connect-es and connect-go clients), and
+    errors with a typed google.rpc.BadRequest detail, read with classes generated from proto/."""
+    out = os.path.join(tmp, "connect_pb")
+    # The file's path is not google/rpc/: Python's `google` package is the installed protobuf's.
+    os.makedirs(os.path.join(out, "rpc_proto", "connect_rpc"), exist_ok=True)
+    triage_pb2, _ = common.compile_protos(source_dir, out)
+    with open(os.path.join(out, "rpc_proto", "connect_rpc", "bad_request.proto"), "w") as f:
+        f.write(BAD_REQUEST_PROTO)
+    made = subprocess.run(["protoc", "-I" + os.path.join(out, "rpc_proto"), "--python_out=" + out,
+                           "connect_rpc/bad_request.proto"], capture_output=True, text=True, timeout=60)
+    checks.check(made.returncode == 0, "protoc compiles google.rpc.BadRequest", made.stderr)
+    import importlib
+    bad_request_pb2 = importlib.import_module("connect_rpc.bad_request_pb2")
+    checks.check(bad_request_pb2.BadRequest.DESCRIPTOR.full_name == "google.rpc.BadRequest",
+                 "the detail type is google.rpc.BadRequest")
+    port = server.http_port
+    proto = {"Content-Type": "application/proto", "Connect-Protocol-Version": "1"}
+
+    message = triage_pb2.EvaluateRequest(request_id="connect-binary-1")
+    message.answers["bladder_or_bowel_change"].bool_value = True
+    r = call(port, "POST", "/triage.v1.TriageService/Evaluate", message.SerializeToString(), proto)
+    decision = triage_pb2.Decision()
+    parsed = False
+    try:
+        decision.ParseFromString(r.body)
+        parsed = True
+    except Exception:  # noqa: BLE001 - any decode failure is the finding
+        pass
+    checks.check(r.status == 200 and r.headers.get("content-type") == "application/proto" and parsed and
+                 decision.request_id == "connect-binary-1" and decision.outcome == triage_pb2.refer and
+                 decision.urgency == triage_pb2.emergency and len(decision.red_flags) > 0,
+                 "Connect binary Evaluate: a triage.v1.Decision in application/proto", repr(r))
+    rows = common.audit_rows(server.audit_db)
+    checks.check(any(row["decision_id"] == decision.decision_id for row in rows),
+                 "the binary call's decision is in the audit log")
+
+    r = call(port, "POST", "/triage.v1.TriageService/GetRuleset", b"", proto)
+    info = triage_pb2.RulesetInfo()
+    info.ParseFromString(r.body)
+    checks.check(r.status == 200 and info.ruleset_hash == decision.ruleset_hash,
+                 "Connect binary GetRuleset names the same ruleset", repr(r))
+
+    batch = triage_pb2.EvaluateBatchRequest(request_id="b-1")
+    for value in (True, False):
+        intake = batch.intakes.add()
+        intake.answers["bladder_or_bowel_change"].bool_value = value
+    r = call(port, "POST", "/triage.v1.TriageService/EvaluateBatch", batch.SerializeToString(), proto)
+    answer = triage_pb2.EvaluateBatchResponse()
+    answer.ParseFromString(r.body)
+    checks.check(r.status == 200 and len(answer.results) == 2, "Connect binary EvaluateBatch: two results", repr(r))
+
+    bad = triage_pb2.EvaluateRequest()
+    bad.answers["pain_intensity"].int_value = 11
+    for body, headers, what in ((bad.SerializeToString(), proto, "binary"),
+                                (json.dumps({"answers": {"pain_intensity": {"intValue": 11}}}),
+                                 {"Content-Type": "application/json"}, "JSON")):
+        r = call(port, "POST", "/triage.v1.TriageService/Evaluate", body, headers)
+        details = (r.json or {}).get("details", [])
+        violations = []
+        if details and details[0].get("type") == "google.rpc.BadRequest":
+            value = details[0]["value"]
+            parsed = bad_request_pb2.BadRequest()
+            parsed.ParseFromString(base64.b64decode(value + "=" * (-len(value) % 4)))
+            violations = [(v.field, v.description) for v in parsed.field_violations]
+        checks.check(r.status == 400 and r.headers.get("content-type") == "application/json" and
+                     r.json.get("code") == "invalid_argument" and len(violations) == 1 and
+                     violations[0][0] == "pain_intensity" and "10" in violations[0][1],
+                     "Connect %s error: invalid_argument with a google.rpc.BadRequest detail naming the fact" % what,
+                     repr(r) + " %r" % violations)
+    r = call(port, "POST", "/triage.v1.TriageService/Evaluate", b"\xff\xff\xff", proto)
+    checks.check(r.status == 400 and "binary protobuf" in (r.json or {}).get("message", ""),
+                 "Connect binary with bytes that are no EvaluateRequest: 400", repr(r))
+
+
+def per_client_cap(binary, source_dir, tmp, checks):
+    """One client address cannot take the whole cap: the others are still served."""
+    server = hc.start_server(binary, source_dir, tmp, name="per-client cap server",
+                             extra_args=["--http-max-connections-per-client", "3", "--http-max-connections", "50",
+                                         "--grpc-handshake-timeout-ms", "500"])
+    try:
+        port = server.http_port
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.2", 0))
+                for _ in range(3)]
+        time.sleep(0.2)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=3, source_address=("127.0.0.2", 0))
+        reply = read_until_closed(extra)
+        extra.close()
+        checks.check(reply.startswith(b"HTTP/1.1 503") and b"too many connections from your address" in reply,
+                     "the fourth connection from one address gets 503", "  %r" % reply[:160])
+        checks.check(call(port, "GET", "/healthz").status == 200, "another address is still served")
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        again = socket.create_connection(("127.0.0.1", port), timeout=3, source_address=("127.0.0.2", 0))
+        again.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = read_until_closed(again)
+        again.close()
+        checks.check(answer.startswith(b"HTTP/1.1 200"), "once its connections close, the address is served again",
+                     "  %r" % answer[:80])
+        # gRPC: a connection that never starts HTTP/2 is closed after --grpc-handshake-timeout-ms.
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=8)
+        started = time.monotonic()
+        read_until_closed(silent)  # the server's HTTP/2 SETTINGS, then the close (or the 8 s timeout)
+        closed = time.monotonic() - started < 7
+        silent.close()
+        checks.check(closed, "gRPC: a silent connection is closed after the handshake timeout",
+                     "  after %.1f s" % (time.monotonic() - started))
+    finally:
+        server.stop(checks)
+        server.kill()
 
 
 def cors(binary, source_dir, tmp, checks):
@@ -377,7 +544,8 @@ def tls(binary, source_dir, tmp, checks):
 
     # One-way TLS.
     server = hc.start_server(binary, source_dir, tmp, name="tls server",
-                             extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"]])
+                             extra_args=["--tls-cert", pki["server"], "--tls-key", pki["server_key"],
+                                         "--http-read-timeout-ms", "1000"])
     try:
         context = ssl.create_default_context(cafile=pki["ca"])
         conn = http.client.HTTPSConnection("127.0.0.1", server.http_port, context=context, timeout=10)
@@ -396,6 +564,21 @@ def tls(binary, source_dir, tmp, checks):
             answer = b""
         plain.close()
         checks.check(not answer.startswith(b"HTTP/1.1 200"), "plain HTTP to the TLS port gets no reply")
+        # A TLS request that stalls mid-body is answered 408 (after --http-read-timeout-ms, 1 s here).
+        raw = socket.create_connection(("127.0.0.1", server.http_port), timeout=5)
+        stalled = ssl.create_default_context(cafile=pki["ca"]).wrap_socket(raw, server_hostname="localhost")
+        stalled.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"answers\"")
+        data = b""
+        try:
+            while True:
+                chunk = stalled.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except (socket.timeout, ssl.SSLError, ConnectionResetError):
+            pass
+        stalled.close()
+        checks.check(data.startswith(b"HTTP/1.1 408"), "TLS: a request stalled mid-body gets 408", "  %r" % data[:80])
     finally:
         server.stop(checks)
         server.kill()
@@ -444,6 +627,7 @@ def run(binary, source_dir, tmp, checks):
                                          "--http-max-connections", "6", "--audit-busy-timeout-ms", "300"])
     try:
         routes(binary, source_dir, server, checks)
+        connect_binary(server, source_dir, tmp, checks)
         errors(binary, source_dir, server, checks)
         headers(server, checks)
         limits(server, checks)
@@ -453,6 +637,7 @@ def run(binary, source_dir, tmp, checks):
     verify = common.audit_verify(binary, server.audit_db)
     checks.check(verify[0] == 0, "triage audit verify passes on the HTTP server's log", verify[3])
     cors(binary, source_dir, tmp, checks)
+    per_client_cap(binary, source_dir, tmp, checks)
     drain(binary, source_dir, tmp, checks)
     tls(binary, source_dir, tmp, checks)
 

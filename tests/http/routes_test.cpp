@@ -343,6 +343,18 @@ TEST_CASE("every reply carries a strict CSP and CORS only for the configured ori
   http_api::Reply other;
   http_api::add_common_headers(other, "https://other.example", "https://clinic.example");
   CHECK(header(other, "Access-Control-Allow-Origin").empty());
+  // Several origins (--http-cors-origin a,b): each is allowed as itself, nothing else is.
+  const std::string two = "https://clinic.example, https://kiosk.example:8443";
+  for (const char* origin : {"https://clinic.example", "https://kiosk.example:8443"}) {
+    http_api::Reply listed;
+    http_api::add_common_headers(listed, origin, two);
+    CHECK(header(listed, "Access-Control-Allow-Origin") == origin);
+  }
+  for (const char* origin : {"https://kiosk.example", "https://clinic.example.evil", "", "https://clinic"}) {
+    CAPTURE(origin);
+    CHECK_FALSE(http_api::cors_allowed(origin, two));
+  }
+  CHECK(http_api::cors_allowed("https://anyone.example", "*"));
 }
 
 TEST_CASE("the kiosk's files are read once and served by name only", "[http]") {

@@ -59,3 +59,33 @@ TEST_CASE("plain id values stay unquoted; anything else is quoted so it cannot i
 }
 
 }  // namespace triage
+
+namespace triage {
+
+TEST_CASE("bytes that are not UTF-8 never reach the log raw", "[serve][log]") {
+  for (bool json : {false, true}) {
+    for (const std::string& value : {std::string("a\xff"), std::string("\xc3"), std::string("x\xed\xa0\x80y")}) {
+      std::string line = logged(json, value);
+      INFO(line);
+      CHECK(line.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD in its place
+      for (char c : std::string("\xff\xc3\xed\xa0")) CHECK(line.find(c) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a client's long value is cut at a character boundary, with its length", "[serve][log]") {
+  for (bool json : {false, true}) {
+    std::string value(5000, 'a');
+    value.replace(2047, 2, "\xc3\xa9");  // a two-byte character across the 2048-byte cut
+    std::string line = logged(json, value);
+    INFO(line.substr(0, 100));
+    CHECK(line.size() < 2200);
+    CHECK(line.find("…[5000 bytes]") != std::string::npos);
+    auto mark = line.find("…[5000 bytes]");
+    REQUIRE(mark != std::string::npos);
+    CHECK(line[mark - 1] == 'a');  // the two-byte character is cut whole, not in half
+    CHECK(line.find("client") != std::string::npos);
+  }
+}
+
+}  // namespace triage

@@ -73,8 +73,9 @@ void write(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
-std::string header(const std::string& review_due, const std::string& effective_until = "") {
-  return "ruleset\n  title \"Back pain self-care triage rules\"\n  version \"2.0.0\"\n  status production\n"
+std::string header(const std::string& review_due, const std::string& effective_until = "",
+                   const std::string& version = "2.0.0") {
+  return "ruleset\n  title \"Back pain self-care triage rules\"\n  version \"" + version + "\"\n  status production\n"
          "  approved_by \"Dr A. Example\"\n  approver_role \"Clinical Safety Officer\"\n"
          "  approved_on \"2026-01-05\"\n  review_due \"" + review_due + "\"\n  effective_from \"2026-01-06\"\n" +
          (effective_until.empty() ? "" : "  effective_until \"" + effective_until + "\"\n");
@@ -132,6 +133,7 @@ struct Release {
     config.watch_interval_ms = 0;
     config.trusted_keys = trusted.string();
     config.require_approved = true;
+    config.audit_signing_key = (folder / "cso.pem").string();  // signed checkpoints, verified below
     return config;
   }
 
@@ -290,6 +292,9 @@ TEST_CASE("governance: sign and verify round trip; a changed byte, another key a
   REQUIRE(loaded.ruleset);
   std::string signature = test::read_file((release.rules / signature_file_name).string());
   CHECK(signature.find("ruleset_hash " + loaded.ruleset->model->hash) != std::string::npos);
+  // The rule tests are under the signature too (hazard controls are proved by them).
+  CHECK(signature.find("tests_hash " + rule_tests_hash(release.rules.string())) != std::string::npos);
+  CHECK(loaded.ruleset->model->tests_hash.rfind("sha256:", 0) == 0);
   Verification ok = verify_ruleset_signature(*loaded.ruleset->model, signature, release.trusted.string());
   CHECK(ok.ok);
   CHECK(ok.signer == "cso");
@@ -425,6 +430,10 @@ TEST_CASE("governance: a refused reload keeps the approved ruleset serving and s
     REQUIRE(release.sign("cso.pem", "2019-06-01").code == 0);
     refused("past its review date");
   }
+  SECTION("a rule test changed after signing") {
+    std::ofstream(release.rules / "tests" / "red_flags.cases", std::ios::app) << "\n# edited after approval\n";
+    refused("a rule test changed after signing");
+  }
   SECTION("unsigned") {
     fs::remove(release.rules / signature_file_name);
     release.edit("plan.rules", "plan", "plan ");
@@ -438,6 +447,64 @@ TEST_CASE("governance: a refused reload keeps the approved ruleset serving and s
     CHECK(result.ruleset_hash() != served);
     CHECK(info().signed_by() == "cso");
   }
+}
+
+TEST_CASE("governance: under --require-approved an older signed release is refused unless the operator allows a rollback", "[governance][serve]") {
+  Release release;
+  write(release.rules / "ruleset.rules", header("2099-01-01", "", "2.0.1"));
+  REQUIRE(release.sign().code == 0);
+  std::string error;
+  auto server = release.start(error);
+  INFO(error);
+  REQUIRE(server);
+  auto stub = v1::TriageService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials()));
+  auto reload = [&](bool allow_rollback) {
+    grpc::ClientContext context;
+    v1::ReloadRulesRequest request;
+    request.set_allow_rollback(allow_rollback);
+    v1::ReloadResult result;
+    REQUIRE(stub->ReloadRules(&context, request, &result).ok());
+    return result;
+  };
+  auto version = [&] {
+    grpc::ClientContext context;
+    v1::RulesetInfo info;
+    REQUIRE(stub->GetRuleset(&context, {}, &info).ok());
+    return info.version();
+  };
+  REQUIRE(version() == "2.0.1");
+
+  // The older release, properly signed by the trusted key.
+  write(release.rules / "ruleset.rules", header("2099-01-01", "", "2.0.0"));
+  REQUIRE(release.sign().code == 0);
+  v1::ReloadResult refused = reload(false);
+  CHECK_FALSE(refused.reloaded());
+  REQUIRE(refused.diagnostics_size() == 1);
+  CHECK(refused.diagnostics(0).code() == "rollback");
+  CHECK(refused.diagnostics(0).message() == "version 2.0.0 is older than version 2.0.1 that is served: a rollback");
+  CHECK(refused.diagnostics(0).hint().find("--allow-rollback") != std::string::npos);
+  CHECK(version() == "2.0.1");
+
+  // A pre-release of the served version is older too.
+  write(release.rules / "ruleset.rules", header("2099-01-01", "", "2.0.1-rc.1"));
+  REQUIRE(release.sign().code == 0);
+  CHECK_FALSE(reload(false).reloaded());
+
+  write(release.rules / "ruleset.rules", header("2099-01-01", "", "2.0.0"));
+  REQUIRE(release.sign().code == 0);
+  v1::ReloadResult allowed = reload(true);
+  CHECK(allowed.reloaded());
+  CHECK(allowed.rolled_back());
+  CHECK(version() == "2.0.0");
+
+  // Forward again needs nothing special, and is not a rollback.
+  write(release.rules / "ruleset.rules", header("2099-01-01", "", "2.1.0"));
+  REQUIRE(release.sign().code == 0);
+  v1::ReloadResult forward = reload(false);
+  CHECK(forward.reloaded());
+  CHECK_FALSE(forward.rolled_back());
+  CHECK(version() == "2.1.0");
 }
 
 TEST_CASE("governance: the audit log keeps the signature and signer; audit verify checks them", "[governance][audit]") {

@@ -1,0 +1,24 @@
+#pragma once
+// The Connect protocol's unary encoding beside gRPC (connectrpc.com/docs/protocol): requests and
+// replies in protobuf JSON or binary (application/proto), errors always as JSON
+// {"code", "message", "details": [{"type", "value", "debug"}]}.
+#include <string>
+#include <vector>
+
+#include "http/routes.hpp"
+#include "intake/intake.hpp"
+
+namespace triage::http_api {
+
+// True for `application/proto` (parameters ignored): a binary Connect unary call.
+bool is_proto(const std::string& content_type);
+
+// `error` (from error_reply) as a Connect error body: the refused answers, when any, become one
+// `google.rpc.BadRequest` detail (a field violation per fact) with its JSON form under `debug`.
+Reply connect_error(const Reply& error);
+
+// The bytes of a google.rpc.BadRequest with one field violation (field = fact, description =
+// message) per refused answer, in protobuf binary.
+std::string bad_request_bytes(const std::vector<IntakeError>& violations);
+
+}  // namespace triage::http_api
