@@ -26,6 +26,7 @@ packages=(
   python3-jsonschema                # validates emitted FHIR resources against the R4 JSON schema
   prometheus-cpp-dev                # the /metrics text exposition (core only: TextSerializer)
   prometheus                        # prometheus and promtool for tests/metrics/prometheus_test.py
+  neovim                            # `triage lsp` end to end in a real editor (tests/lsp/nvim_e2e_test.py)
 )
 
 missing=()

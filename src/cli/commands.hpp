@@ -70,6 +70,8 @@ int run_test(const std::vector<std::string>& args, Io io);
 int run_reload(const std::vector<std::string>& args, Io io);
 // The auditor's tools: verify, replay (determinism or impact analysis) and export.
 int run_audit(const std::vector<std::string>& args, Io io);
+// Runs the language server for rule authors on io.in/io.out until the client sends `exit`.
+int run_lsp(const std::vector<std::string>& args, Io io);
 // Sends load to a running server and prints throughput and latency as JSON.
 int run_loadgen(const std::vector<std::string>& args, Io io);
 

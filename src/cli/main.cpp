@@ -21,6 +21,7 @@ const char* usage =
     "  eval     decide one intake (or one per line of a .jsonl file), print the decision as JSON\n"
     "  fmt      canonical layout of rule files, comments kept\n"
     "  test     run the clinicians' rule tests (*.cases)\n"
+    "  lsp      language server for rule editors (diagnostics, hover, definition, formatting) on stdio\n"
     "  schema   print the questionnaire a kiosk renders, as JSON\n"
     "  serve    run the gRPC service until SIGTERM/SIGINT (--require-approved: signed, approved rules only)\n"
     "  call     send one intake to a server, print the decision\n"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   if (command == "reload") return triage::cli::run_reload(args, io);
   if (command == "test") return triage::cli::run_test(args, io);
   if (command == "fmt") return triage::cli::run_fmt(args, io);
+  if (command == "lsp") return triage::cli::run_lsp(args, io);
   std::cerr << "triage: unknown command `" << command << "`\n\n" << usage;
   return 1;
 }

@@ -36,9 +36,13 @@ LoadResult load_ruleset_from_texts(std::vector<std::pair<std::string, std::strin
     parsed.push_back({&source, std::move(parse.file)});
   }
   // Semantic checks on a file that did not parse would mostly echo its syntax errors.
-  if (has_errors(result.diagnostics)) return result;
+  if (has_errors(result.diagnostics)) {
+    result.parsed = std::move(parsed);
+    return result;
+  }
   result.advisories = readability_warnings(parsed);
   CheckResult checked = check_rules(parsed);
+  result.parsed = std::move(parsed);
   result.diagnostics = std::move(checked.diagnostics);
   if (has_errors(result.diagnostics)) return result;
   for (const auto& [name, text] : files) checked.ruleset.files.push_back({name, text.size()});

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "check/checker.hpp"
 #include "compile/compiled.hpp"
 #include "diag/diagnostic.hpp"
 #include "diag/source_set.hpp"
@@ -15,6 +16,9 @@ struct LoadResult {
   Diagnostics diagnostics;                         // syntax errors, or else semantic ones
   std::shared_ptr<SourceSet> sources;              // for rendering the diagnostics
   Diagnostics advisories;                          // warnings that do not stop serving (readability)
+  // Every file's syntax tree (what parsed, even when others did not), sources pointing into
+  // `sources`: editor tools (src/lsp/) resolve names and hover from these without parsing again.
+  std::vector<ParsedFile> parsed;
 };
 
 // The files that make up the ruleset in `folder`: its regular *.rules files, sorted. `error` is
