@@ -10,6 +10,7 @@ std::shared_ptr<fhir::FhirService> make_fhir_service(Decider& decider, AuditLog&
                                                      std::string& error) {
   auto service = std::make_shared<fhir::FhirService>();
   service->base_url = options.base_url;
+  if (!options.canonical_base.empty()) service->names.canonical = options.canonical_base;
   if (!options.cds_jwks_file.empty()) {
     std::string text;
     if (!read_text_file(options.cds_jwks_file, text)) {

@@ -20,6 +20,7 @@ struct FhirOptions {
   // The trusted CDS clients' keys (cds::read_trusted_issuers format). Empty: no client is trusted,
   // so every CDS Hooks call but discovery answers 401.
   std::string cds_jwks_file;
+  std::string canonical_base;  // FhirNames::canonical; empty: keep the placeholder
   int cds_jwt_leeway_seconds = 60;  // clock skew allowed on exp, iat and nbf
   // URL prefixes of the FHIR servers a hook's `fhirServer` may name (--cds-fhir-servers); with
   // `fhir_client`, a hook without its prefetch is answered from its fhirServer when allowed.

@@ -580,6 +580,7 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   fhir.cds_jwks_file = options.cds_jwks;
   fhir.cds_jwt_leeway_seconds = options.cds_jwt_leeway_seconds;
   fhir.base_url = options.fhir_base_url;
+  fhir.canonical_base = options.fhir_canonical_base;
   if (fhir.base_url.empty()) {
     std::string name = host == "0.0.0.0" || host == "::" ? "localhost" : host;
     if (name.find(':') != std::string::npos) name = "[" + name + "]";

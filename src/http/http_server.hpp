@@ -33,6 +33,7 @@ struct HttpOptions {
   int threads = 2;              // I/O threads
   // FHIR R4 (/fhir/) and CDS Hooks (/cds-services): see fhir_service.hpp.
   std::string fhir_base_url;    // public base URL (JWT audience); empty: http(s)://<listen host>:<port>
+  std::string fhir_canonical_base;  // canonical URLs' base; empty: the placeholder in fhir/common.hpp
   std::string cds_jwks;         // trusted CDS clients' keys; empty: CDS Hooks calls but discovery get 401
   // FHIR servers a hook's fhirServer may name (URL prefixes); empty: none is ever called.
   std::vector<std::string> cds_fhir_servers;

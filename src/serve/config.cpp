@@ -90,6 +90,14 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
       return false;
     }
     config.fhir_base_url = url;
+  } else if (key == "fhir-canonical-base") {
+    std::string url = value;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      error = "fhir-canonical-base must be an http:// or https:// URL";
+      return false;
+    }
+    config.fhir_canonical_base = url;
   } else if (key == "cds-fhir-servers") {
     config.cds_fhir_servers.clear();
     std::size_t start = 0;
@@ -143,7 +151,7 @@ const std::vector<std::string>& serve_option_names() {
                                               "http-max-header-bytes", "replica-id", "ship-to", "ship-interval-ms",
                                               "audit-init", "health-listen", "trusted-keys", "require-approved",
                                               "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds",
-                                              "cds-jwks", "fhir-base-url", "cds-fhir-servers",
+                                              "cds-jwks", "fhir-base-url", "fhir-canonical-base", "cds-fhir-servers",
                                               "cds-fhir-timeout-ms", "cds-jwt-leeway-seconds", "metrics-listen"};
   return names;
 }

@@ -63,6 +63,9 @@ struct ServeConfig {
   // FHIR R4 and CDS Hooks on the HTTP listener (src/fhir/, under /fhir/ and /cds-services).
   std::string cds_jwks;       // JSON file of trusted CDS clients and their keys; empty: hooks answer 401
   std::string fhir_base_url;  // public base URL (JWT audience); empty: http(s)://<http-listen>
+  // Base of the canonical URLs (Questionnaire.url, code systems, card source.url), no trailing
+  // slash; empty: the placeholder https://triage.example/fhir (set it for production).
+  std::string fhir_canonical_base;
   // URL prefixes (http:// or https://) of the FHIR servers a hook's fhirServer may name, called
   // when a hook comes without its prefetch; empty: none is ever called (SSRF: the operator decides).
   std::vector<std::string> cds_fhir_servers;

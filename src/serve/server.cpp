@@ -279,6 +279,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.max_connections = config.http_max_connections;
     http.max_connections_per_client = config.http_max_connections_per_client;
     http.fhir_base_url = config.fhir_base_url;
+    http.fhir_canonical_base = config.fhir_canonical_base;
     http.cds_jwks = config.cds_jwks;
     http.cds_fhir_servers = config.cds_fhir_servers;
     http.cds_fhir_timeout_ms = config.cds_fhir_timeout_ms;
@@ -336,6 +337,11 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
   if (config.tls_cert.empty()) {
     log->warn("risky_config", {{"setting", "no TLS"},
                                {"effect", "traffic is plaintext and ReloadRules is open to every client"}});
+  }
+  if (!config.http_listen.empty() && config.fhir_canonical_base.empty()) {
+    log->warn("risky_config", {{"setting", "no --fhir-canonical-base"},
+                               {"effect", "FHIR canonical URLs and card source URLs use the placeholder "
+                                          "https://triage.example/fhir"}});
   }
   if (config.http_cors_origin == "*") {
     log->warn("risky_config", {{"setting", "--http-cors-origin *"}, {"effect", "any web page may call the API"}});

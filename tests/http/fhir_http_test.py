@@ -35,6 +35,7 @@ import http_common as hc  # noqa: E402
 from http_common import common, Failure  # noqa: E402
 
 BASE_URL = "https://triage.test"  # given with a trailing slash below, which the server drops
+CANONICAL = "https://clinic.example.org/fhir"  # --fhir-canonical-base (given with a trailing slash)
 EHR = "https://ehr.test"
 OTHER_EHR = "https://other-ehr.test"
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
@@ -238,6 +239,8 @@ def fhir_calls(source_dir, server, checks, validate, decisions):
                  and questionnaire.get("version") == ruleset["ruleset_hash"] and questionnaire.get("status") == "active",
                  "GET /fhir/Questionnaire/back-pain-triage: active, version = the served ruleset hash", repr(r))
     validate(questionnaire, "Questionnaire")
+    checks.check(questionnaire.get("url") == CANONICAL + "/Questionnaire/back-pain-triage",
+                 "the canonical URL follows --fhir-canonical-base", repr(questionnaire.get("url")))
     r = hc.call(port, "GET", "/fhir/OperationDefinition/evaluate")
     checks.check(r.status == 200 and r.json.get("code") == "evaluate", "GET /fhir/OperationDefinition/evaluate", repr(r))
     validate(r.json, "OperationDefinition")
@@ -514,6 +517,7 @@ def run(binary, source_dir, tmp, checks):
     try:
         server = hc.start_server(binary, source_dir, tmp, name="fhir server",
                                  extra_args=["--cds-jwks", jwks, "--fhir-base-url", BASE_URL + "/",
+                                             "--fhir-canonical-base", CANONICAL + "/",
                                              "--cds-fhir-servers", ",".join(allowed), "--cds-fhir-timeout-ms", "1000"])
         questionnaire = fhir_calls(source_dir, server, checks, validate, decisions)
         if questionnaire:
