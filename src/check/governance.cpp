@@ -336,7 +336,7 @@ Diagnostics governance_review(const model::Ruleset& ruleset, const GovernanceOpt
   const auto& header = ruleset.header;
   SourceLocation where = header.declared ? header.location : SourceLocation{"(ruleset)", 1, 1};
   if (!header.declared) {
-    add(code::release_gate, Severity::error, where, "the ruleset has no `ruleset` header", "add rules/ruleset.rules (see README)");
+    add(code::release_gate, Severity::error, where, "the ruleset has no `ruleset` header", "add rules/ruleset.rules (see docs/clinicians.md)");
   } else {
     std::pair<const char*, const std::string*> fields[] = {
         {"approved_by", &header.approved_by},       {"approver_role", &header.approver_role},

@@ -92,7 +92,7 @@ Approval judge_approval(const model::Ruleset& ruleset, const std::string& folder
   SourceLocation where{path, 0, 0};
   if (!approval.signature.ok) {
     approval.refusals.push_back({std::string(code::not_approved), Severity::error, where, "not approved: " + approval.signature.error,
-                                 "sign the approved ruleset with `triage sign --key KEY.pem` (see README)"});
+                                 "sign the approved ruleset with `triage sign --key KEY.pem` (see docs/clinicians.md, 'From edit to signed deployment')"});
   }
   long today = policy.today ? *policy.today : today_utc();
   for (const auto& problem : approval_problems(ruleset, today)) {
