@@ -42,7 +42,7 @@ CommandSpec serve_spec() {
                    "                    [--http-listen ADDR [--kiosk-dir DIR] [--http-cors-origin ORIGIN]\n"
                    "                     [--http-max-connections N] [--http-max-connections-per-client N]\n"
                    "                     [--fhir-base-url URL] [--fhir-canonical-base URL] [--cds-jwks FILE]\n"
-                   "                     [--cds-fhir-servers URL,… [--cds-fhir-timeout-ms N]] [--cds-jwt-leeway-seconds N]]\n"
+                   "                     [--cds-fhir-servers URL,… [--cds-fhir-timeout-ms N] [--cds-fhir-ca PEM]] [--cds-jwt-leeway-seconds N]]\n"
                    "  runs the gRPC service (and HTTP/JSON, the kiosk, FHIR R4 under /fhir/ and CDS Hooks under\n"
                    "  /cds-services with --http-listen) until SIGTERM/SIGINT; each option can also come from TRIAGE_<NAME>\n"
                    "  or the config file. --require-approved serves (at start and on reload) only rules signed\n"

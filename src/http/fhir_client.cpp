@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include <stdexcept>
+
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -202,6 +204,11 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 FhirClient::FhirClient(FhirClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
   impl_->tls.set_default_verify_paths();
+  if (!options.ca_file.empty()) {
+    boost::system::error_code error;
+    impl_->tls.load_verify_file(options.ca_file, error);
+    if (error) throw std::runtime_error("--cds-fhir-ca " + options.ca_file + ": " + error.message());
+  }
   impl_->tls.set_verify_mode(ssl::verify_peer);
   impl_->work.emplace(impl_->io.get_executor());
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });

@@ -15,6 +15,9 @@ struct FhirClientOptions {
   int timeout_ms = 5000;                    // resolve, connect, TLS, request and whole answer
   std::size_t max_body_bytes = 1024 * 1024; // a larger answer is a failure
   int max_in_flight = 64;                   // further calls fail at once (503)
+  // PEM file of CA certificates trusted for https FHIR servers besides the system's (a clinic's
+  // private CA); empty: the system's trust store only.
+  std::string ca_file;
 };
 
 // What a GET gave: the body of a 200 answer, or the status the hook answers with (502 the server
@@ -30,6 +33,7 @@ struct FetchResult {
 // Thread-safe. Owns one I/O thread, started by the constructor and joined by stop().
 class FhirClient {
  public:
+  // Throws std::runtime_error naming the file when options.ca_file cannot be read as PEM CAs.
   explicit FhirClient(FhirClientOptions options);
   // stop().
   ~FhirClient();

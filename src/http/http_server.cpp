@@ -591,7 +591,13 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpOptions& options, Decide
   if (!fhir.fhir_servers.empty()) {
     http_api::FhirClientOptions client;
     client.timeout_ms = options.cds_fhir_timeout_ms;
-    state->fhir_client = std::make_shared<http_api::FhirClient>(client);
+    client.ca_file = options.cds_fhir_ca;
+    try {
+      state->fhir_client = std::make_shared<http_api::FhirClient>(client);
+    } catch (const std::runtime_error& failure) {
+      error = failure.what();
+      return nullptr;
+    }
     fhir.fhir_client = state->fhir_client;
   }
   auto fhir_service = http_api::make_fhir_service(decider, audit, fhir, error);

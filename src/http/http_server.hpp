@@ -38,6 +38,7 @@ struct HttpOptions {
   // FHIR servers a hook's fhirServer may name (URL prefixes); empty: none is ever called.
   std::vector<std::string> cds_fhir_servers;
   int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer GET
+  std::string cds_fhir_ca;         // PEM CAs trusted for https fhirServers besides the system's
   int cds_jwt_leeway_seconds = 60; // clock skew allowed on a CDS client's token (exp, iat, nbf)
   // Observability: requests are counted in `metrics` (when not null) and each gets one
   // `http_request` line in the event log; GET /metrics answers `exposition()` (when set).

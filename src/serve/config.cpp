@@ -90,6 +90,8 @@ bool apply(ServeConfig& config, const std::string& key, const std::string& value
       return false;
     }
     config.fhir_base_url = url;
+  } else if (key == "cds-fhir-ca") {
+    config.cds_fhir_ca = value;
   } else if (key == "fhir-canonical-base") {
     std::string url = value;
     while (!url.empty() && url.back() == '/') url.pop_back();
@@ -152,7 +154,7 @@ const std::vector<std::string>& serve_option_names() {
                                               "audit-init", "health-listen", "trusted-keys", "require-approved",
                                               "audit-signing-key", "audit-checkpoint-records", "audit-checkpoint-seconds",
                                               "cds-jwks", "fhir-base-url", "fhir-canonical-base", "cds-fhir-servers",
-                                              "cds-fhir-timeout-ms", "cds-jwt-leeway-seconds", "metrics-listen"};
+                                              "cds-fhir-timeout-ms", "cds-fhir-ca", "cds-jwt-leeway-seconds", "metrics-listen"};
   return names;
 }
 

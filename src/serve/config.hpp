@@ -69,6 +69,7 @@ struct ServeConfig {
   // URL prefixes (http:// or https://) of the FHIR servers a hook's fhirServer may name, called
   // when a hook comes without its prefetch; empty: none is ever called (SSRF: the operator decides).
   std::vector<std::string> cds_fhir_servers;
+  std::string cds_fhir_ca;  // PEM CAs trusted for https fhirServers besides the system's (a private CA)
   int cds_jwt_leeway_seconds = 60;  // clock skew allowed on a CDS client's exp, iat and nbf
   int cds_fhir_timeout_ms = 5000;  // deadline of one fhirServer call (resolve to whole answer)
 };

@@ -283,6 +283,7 @@ std::unique_ptr<TriageServer> TriageServer::start(const ServeConfig& config, std
     http.cds_jwks = config.cds_jwks;
     http.cds_fhir_servers = config.cds_fhir_servers;
     http.cds_fhir_timeout_ms = config.cds_fhir_timeout_ms;
+    http.cds_fhir_ca = config.cds_fhir_ca;
     http.cds_jwt_leeway_seconds = config.cds_jwt_leeway_seconds;
     http.metrics = state->metrics.get();
     http.build = {{"version", build_info().version}, {"commit", build_info().commit}};

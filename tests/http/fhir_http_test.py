@@ -103,6 +103,28 @@ def self_signed_tls(tmp):
     return context
 
 
+def private_ca_tls(tmp):
+    """A clinic's private CA (ca.pem) and two server contexts it signed: one for 127.0.0.1, and one
+    whose certificate names another host (wrong.example) only."""
+    ca_key, ca = os.path.join(tmp, "private-ca.key"), os.path.join(tmp, "private-ca.pem")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=Clinic Private CA", "-keyout", ca_key, "-out", ca)
+    contexts = []
+    for name, san in (("private-good", "IP:127.0.0.1"), ("private-wrong-name", "DNS:wrong.example")):
+        key, csr, cert = (os.path.join(tmp, name + ext) for ext in (".key", ".csr", ".crt"))
+        ext = os.path.join(tmp, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\n" % san)
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
+                "-keyout", key, "-out", csr)
+        openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "1",
+                "-extfile", ext, "-out", cert)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        contexts.append(context)
+    return ca, contexts[0], contexts[1]
+
+
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -473,6 +495,16 @@ def fhir_server_calls(source_dir, server, checks, decisions, questionnaire, keys
     r = hook(untrusted.url)
     checks.check(r.status == 502 and "TLS" in (r.json or {}).get("error", ""),
                  "an https fhirServer with an untrusted certificate: 502 (certificates are verified)", repr(r))
+    # A clinic's private CA (--cds-fhir-ca): its server is trusted; one whose certificate names
+    # another host is still refused, and the self-signed one above stays refused.
+    r = hook(fakes["private"].url)
+    checks.check(r.status == 200 and len((r.json or {}).get("cards", [])) == 1,
+                 "an https fhirServer signed by the --cds-fhir-ca private CA is trusted", repr(r))
+    if r.status == 200 and (r.json or {}).get("cards"):
+        decisions.append(r.json["cards"][0]["uuid"])
+    r = hook(fakes["wrong_name"].url)
+    checks.check(r.status == 502 and "TLS" in (r.json or {}).get("error", "") and not fakes["wrong_name"].requests,
+                 "a private-CA certificate for another host name: 502, never asked", repr(r))
     before = len(good.requests)
     r = hook("http://127.0.0.1:%d/other" % good.port)
     checks.check(r.status == 412 and "allow-list" in (r.json or {}).get("error", "") and len(good.requests) == before,
@@ -509,20 +541,26 @@ def run(binary, source_dir, tmp, checks):
 
     # Stand-ins for the EHR's FHIR servers a hook may name; all but one path of the first are
     # allow-listed (--cds-fhir-servers), with a 1 s timeout.
+    ca, private_good, private_wrong_name = private_ca_tls(tmp)
     fakes = {"bundle": FakeFhirServer("bundle"), "stall": FakeFhirServer("stall"),
-             "garbage": FakeFhirServer("garbage"), "tls": FakeFhirServer("bundle", {}, tls=self_signed_tls(tmp))}
-    allowed = [fakes["bundle"].url + "/fhir", fakes["stall"].url, fakes["garbage"].url + "/", fakes["tls"].url]
+             "garbage": FakeFhirServer("garbage"), "tls": FakeFhirServer("bundle", {}, tls=self_signed_tls(tmp)),
+             "private": FakeFhirServer("bundle", {}, tls=private_good),
+             "wrong_name": FakeFhirServer("bundle", {}, tls=private_wrong_name)}
+    allowed = [fakes["bundle"].url + "/fhir", fakes["stall"].url, fakes["garbage"].url + "/", fakes["tls"].url,
+               fakes["private"].url, fakes["wrong_name"].url]
     server = None
     decisions = []
     try:
         server = hc.start_server(binary, source_dir, tmp, name="fhir server",
                                  extra_args=["--cds-jwks", jwks, "--fhir-base-url", BASE_URL + "/",
                                              "--fhir-canonical-base", CANONICAL + "/",
-                                             "--cds-fhir-servers", ",".join(allowed), "--cds-fhir-timeout-ms", "1000"])
+                                             "--cds-fhir-servers", ",".join(allowed), "--cds-fhir-timeout-ms", "1000",
+                                             "--cds-fhir-ca", ca])
         questionnaire = fhir_calls(source_dir, server, checks, validate, decisions)
         if questionnaire:
             cds_calls(source_dir, server, checks, validate, decisions, questionnaire, keys)
             fakes["bundle"].resource = response_for(questionnaire, intake(source_dir, "emergency_cauda_equina.json"))
+            fakes["private"].resource = fakes["wrong_name"].resource = fakes["bundle"].resource
             fhir_server_calls(source_dir, server, checks, decisions, questionnaire, keys, fakes)
         server.stop(checks)
     finally:
