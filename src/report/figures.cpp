@@ -637,7 +637,8 @@ void ReportBuilder::add_log(AuditReader& reader, bool with_feedback,
   Tally part;
   part.bucket_length = tally_.bucket_length;
   tally_decisions(reader, filter_, options_.replica, part);
-  for (const auto& [hash, mix] : part.by_ruleset) {
+  for (const auto& entry : part.by_ruleset) {
+    const std::string& hash = entry.first;  // a named variable: clang 14 cannot capture a structured binding
     bool known = std::any_of(rulesets_.begin(), rulesets_.end(), [&](const auto& r) { return r.hash == hash; });
     if (!known) rulesets_.push_back(describe_ruleset(reader, hash, trusted_keys_));
   }
