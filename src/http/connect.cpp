@@ -46,12 +46,14 @@ std::string base64_unpadded(const std::string& bytes) {
 
 }  // namespace
 
-bool is_proto(const std::string& content_type) {
+std::string media_type(const std::string& content_type) {
   std::string type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type == "application/proto";
+  return type;
 }
+
+bool is_proto(const std::string& content_type) { return media_type(content_type) == "application/proto"; }
 
 std::string bad_request_bytes(const std::vector<IntakeError>& violations) {
   std::string request;

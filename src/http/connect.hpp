@@ -10,6 +10,9 @@
 
 namespace triage::http_api {
 
+// The media type of a Content-Type header: before any `;`, trailing spaces dropped, lower case.
+std::string media_type(const std::string& content_type);
+
 // True for `application/proto` (parameters ignored): a binary Connect unary call.
 bool is_proto(const std::string& content_type);
 

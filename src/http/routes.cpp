@@ -36,12 +36,7 @@ Reply method_not_allowed(const std::string& method, const std::string& path, con
   return reply;
 }
 
-bool is_json(const std::string& content_type) {
-  std::string type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type == "application/json";
-}
+bool is_json(const std::string& content_type) { return media_type(content_type) == "application/json"; }
 
 std::string content_type_for(const std::filesystem::path& path) {
   static const std::map<std::string, std::string> types{
