@@ -12,7 +12,11 @@ with HTTP on free loopback ports and a fresh audit log, then:
      (127.0.0.4);
 and checks that the kiosks' p99 under attack is within 2x of the baseline (or within 5 ms of it,
 for tiny baselines), that no kiosk call failed, and that every decision a kiosk was answered is in
-the audit log (`triage audit verify` passes too). Exit 0 when all hold."""
+the audit log (`triage audit verify` passes too). With PostgreSQL 15 installed (tools/install-deps.sh)
+the server also ships to a private central store started here (`--ship-to`, as in
+tests/central/central_test.py): after the run the background shipper must catch up within 60 s,
+every answered decision must be in the central copy, and `triage audit verify --pg` must pass
+(`--no-central` skips this). Exit 0 when all hold."""
 
 import argparse
 import glob
@@ -28,7 +32,9 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "central"))
 import http_common as hc  # noqa: E402
+from central_test import PG_BIN, Postgres  # noqa: E402
 
 
 def kiosk(port, intakes, stop, latencies, answered, failures):
@@ -132,10 +138,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--binary", default=os.path.join(ROOT, "build", "triage"))
+    parser.add_argument("--no-central", action="store_true", help="do not ship to a private PostgreSQL")
     args = parser.parse_args()
     intakes = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(ROOT, "rules", "examples", "*.json")))]
     tmp = tempfile.mkdtemp(prefix="triage-soak-")
-    server = hc.start_server(args.binary, ROOT, tmp, name="soak server")
+    os.chmod(tmp, 0o755)  # the private PostgreSQL runs as `nobody` under it
+    pg = None
+    extra = []
+    if not args.no_central and os.path.exists(os.path.join(PG_BIN, "initdb")):
+        pg = Postgres(os.path.join(tmp, "pg"))
+        pg.init()
+        pg.start()
+        extra = ["--ship-to", pg.url(), "--ship-interval-ms", "200", "--replica-id", "soak"]
+    elif not args.no_central:
+        print("note: no PostgreSQL at %s: the central copy is not checked" % PG_BIN)
+    server = hc.start_server(args.binary, ROOT, tmp, name="soak server", extra_args=extra)
     answered, failures, ok = [], [], True
     try:
         base = run_kiosks(server.http_port, intakes, args.seconds / 5, answered, failures)
@@ -158,21 +175,58 @@ def main():
         if failures:
             print("FAIL: %d kiosk calls failed, first: %s" % (len(failures), failures[0]))
             ok = False
+        if pg:
+            ok = central_caught_up(pg, server.audit_db) and ok
     finally:
         server.stop(type("Checks", (), {"check": staticmethod(lambda cond, what, detail="": cond)})())
-    with sqlite3.connect("file:%s?mode=ro" % server.audit_db, uri=True) as db:
-        logged = {row[0] for row in db.execute("SELECT decision_id FROM decisions")}
-    missing = [d for d in answered if d not in logged]
-    print("%d decisions answered, %d logged, %d missing" % (len(answered), len(logged), len(missing)))
-    if missing:
-        print("FAIL: answered decisions missing from the audit log, first: %s" % missing[0])
-        ok = False
-    verify = subprocess.run([args.binary, "audit", "verify", "--db", server.audit_db], capture_output=True, text=True)
-    if verify.returncode != 0:
-        print("FAIL: audit verify: " + verify.stdout + verify.stderr)
-        ok = False
+    try:
+        with sqlite3.connect("file:%s?mode=ro" % server.audit_db, uri=True) as db:
+            logged = {row[0] for row in db.execute("SELECT decision_id FROM decisions")}
+        missing = [d for d in answered if d not in logged]
+        print("%d decisions answered, %d logged, %d missing" % (len(answered), len(logged), len(missing)))
+        if missing:
+            print("FAIL: answered decisions missing from the audit log, first: %s" % missing[0])
+            ok = False
+        verify = subprocess.run([args.binary, "audit", "verify", "--db", server.audit_db], capture_output=True,
+                                text=True)
+        if verify.returncode != 0:
+            print("FAIL: audit verify: " + verify.stdout + verify.stderr)
+            ok = False
+        if pg:
+            central = set(pg.sql("SELECT decision_id FROM triage_decisions WHERE replica_id = 'soak'").stdout.split())
+            missing = [d for d in answered if d not in central]
+            print("%d decisions in the central copy, %d answered ones missing" % (len(central), len(missing)))
+            if missing:
+                print("FAIL: answered decisions missing from the central copy, first: %s" % missing[0])
+                ok = False
+            verify = subprocess.run([args.binary, "audit", "verify", "--pg", pg.url(), "--replica", "soak"],
+                                    capture_output=True, text=True)
+            print(verify.stdout.strip())
+            if verify.returncode != 0:
+                print("FAIL: audit verify --pg: " + verify.stdout + verify.stderr)
+                ok = False
+    finally:
+        if pg and pg.running():
+            pg.stop("immediate")
     print("soak: " + ("passed" if ok else "FAILED"))
     return 0 if ok else 1
+
+
+def central_caught_up(pg, audit_db, timeout_s=60):
+    """Waits (server still running) until the background shipper has sent every local record."""
+    deadline = time.monotonic() + timeout_s
+    local = central = 0
+    while time.monotonic() < deadline:
+        with sqlite3.connect("file:%s?mode=ro" % audit_db, uri=True) as db:
+            local = db.execute("SELECT coalesce(max(seq), 0) FROM decisions").fetchone()[0]
+        out = pg.sql("SELECT coalesce(max(seq), 0) FROM triage_decisions WHERE replica_id = 'soak'").stdout.strip()
+        central = int(out or "0")
+        if central >= local:
+            print("central copy caught up: record %d of %d" % (central, local))
+            return True
+        time.sleep(0.5)
+    print("FAIL: the shipper did not catch up within %d s (central %d, local %d)" % (timeout_s, central, local))
+    return False
 
 
 if __name__ == "__main__":

@@ -285,6 +285,9 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::string& path, std::string& e
     error = std::string("cannot use the audit log ") + path + ": " + failure.what();
     return nullptr;
   }
+  log->feedback_queue_ = std::make_unique<FeedbackQueue>(
+      [raw = log.get()](const FeedbackEntry& entry, std::string& why) { return raw->store_feedback(entry, why); },
+      feedback_queue_capacity);
   log->writer_ = std::thread([raw = log.get()] { raw->run(); });
   log->completer_ = std::thread([raw = log.get()] { raw->complete(); });
   log->checkpointer_ = std::thread([raw = log.get()] { raw->checkpoint(); });
@@ -345,6 +348,10 @@ bool AuditLog::store_ruleset_signature(const std::string& hash, const std::strin
 }
 
 FeedbackStored AuditLog::store_feedback(const FeedbackEntry& entry, std::string& error) {
+  if (!fault_.empty()) {  // a damaged log is never written
+    error = fault_;
+    return FeedbackStored::failed;
+  }
   std::lock_guard<std::mutex> lock(connection_mutex_);
   try {
     auto& db = *impl_->db;
@@ -402,6 +409,14 @@ FeedbackStored AuditLog::store_feedback(const FeedbackEntry& entry, std::string&
   }
 }
 
+void AuditLog::store_feedback_async(std::vector<FeedbackEntry> entries, FeedbackDone done) {
+  if (!feedback_queue_) {
+    done({FeedbackStored::failed, fault_.empty() ? "the audit log is closed" : fault_});
+    return;
+  }
+  feedback_queue_->submit(std::move(entries), std::move(done));
+}
+
 std::optional<bool> AuditLog::remember_token(const std::string& key, std::int64_t expires_at, std::int64_t now) {
   if (!fault_.empty()) return std::nullopt;
   std::lock_guard<std::mutex> lock(connection_mutex_);
@@ -445,6 +460,8 @@ bool AuditLog::healthy() const {
 }
 
 void AuditLog::close() {
+  // Feedback posts already taken are stored before the writer stops; later ones fail at once.
+  if (feedback_queue_) feedback_queue_->stop();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     closing_ = true;

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "audit/feedback.hpp"
+#include "audit/feedback_queue.hpp"
 #include "metrics/primitives.hpp"
 
 namespace triage {
@@ -31,31 +33,6 @@ struct AuditRecord {
   std::string answers;   // canonical JSON of the answers, keys sorted
   std::string decision;  // the decision's canonical record (api/decision_record.hpp)
   std::string trace_id;  // W3C trace id of the call (32 hex digits), or empty
-};
-
-// Clinician feedback on a decision (CDS Hooks feedback). Stored beside the decisions in its own
-// hash chain (signed checkpoints cover its head): it comments on a decision and never changes
-// what was decided.
-struct FeedbackEntry {
-  std::string decision_id;       // the card uuid
-  std::int64_t received_at_micros = 0;
-  std::string service;           // CDS service id
-  std::string issuer;            // the JWT iss: must be the client the card was issued to
-  std::string client;            // who sent it (JWT iss, "#sub" when given)
-  std::string outcome;           // accepted | overridden
-  std::string override_reason;   // reason code (display after a space), may be empty
-  std::string override_comment;  // the clinician's comment, may be empty
-  std::string accepted_suggestions;  // suggestion ids, comma-separated
-  std::string outcome_at;        // outcomeTimestamp as sent
-};
-
-// What store_feedback did.
-enum class FeedbackStored {
-  stored,
-  duplicate,     // the same feedback was stored before: not stored again
-  unknown_card,  // no logged decision has this card uuid
-  other_issuer,  // the decision was issued to another client
-  failed,        // the log could not store it (error says why)
 };
 
 // Called once per appended record: `ok` false with a reason when the record was not stored.
@@ -116,6 +93,14 @@ class AuditLog {
   // Stores one feedback entry at once (synchronous, durable on return) when it is about a logged
   // decision issued to the same issuer and was not stored before; otherwise says why in `error`.
   FeedbackStored store_feedback(const FeedbackEntry& entry, std::string& error);
+
+  // The same for a whole post, off the caller's thread: the entries are stored in order on the
+  // log's feedback thread (stopping at the first refused one), and `done` runs there once they
+  // are durable, or at once with `failed` when too many posts wait or the log is closed.
+  void store_feedback_async(std::vector<FeedbackEntry> entries, FeedbackDone done);
+
+  // Posts of feedback most that may wait for the feedback thread.
+  static constexpr std::size_t feedback_queue_capacity = 256;
 
   // Remembers a CDS token's "iss\njti" `key` until `expires_at` (seconds since the epoch), durably,
   // forgetting those expired by `now`: true the first time, false when it was already remembered,
@@ -185,6 +170,8 @@ class AuditLog {
   std::string path_;
   std::string fault_;
   std::unique_ptr<Impl> impl_;
+  // Feedback posts, stored on their own thread (started by open(), stopped first by close()).
+  std::unique_ptr<FeedbackQueue> feedback_queue_;
   mutable std::mutex connection_mutex_;  // the SQLite connection is used by one thread at a time
   mutable std::mutex mutex_;     // queue_, closing_, healthy_
   std::condition_variable wake_;

@@ -172,23 +172,39 @@ void AuditReader::for_each_decision(const DecisionFilter& filter,
   }
 }
 
-std::vector<FeedbackRow> AuditReader::feedback(const std::string& decision_id) {
+namespace {
+
+// Feedback rows matching `where` (which binds ?1 and ?2), in arrival order; none before the table.
+std::vector<FeedbackRow> read_feedback(sql::Database& db, int schema, const std::string& where,
+                                       const std::function<void(sql::Statement&)>& bind) {
   std::vector<FeedbackRow> rows;
-  sql::Statement exists(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback'");
+  sql::Statement exists(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback'");
   if (!exists.step()) return rows;  // a version-1 log opened read-only
-  bool chained = schema_ >= audit_schema::feedback_chain_since;
-  sql::Statement statement(*db_,
+  bool chained = schema >= audit_schema::feedback_chain_since;
+  sql::Statement statement(db,
                            std::string("SELECT seq, decision_id, received_at, service, client, outcome, override_reason, "
                                        "override_comment, accepted_suggestions, outcome_at, ") +
-                               (chained ? "prev_hash, record_hash" : "'', ''") +
-                               " FROM feedback WHERE ?1 = '' OR decision_id = ?1 ORDER BY seq");
-  statement.bind(1, decision_id);
+                               (chained ? "prev_hash, record_hash" : "'', ''") + " FROM feedback WHERE " + where);
+  bind(statement);
   while (statement.step()) {
     rows.push_back({statement.integer(0), statement.text(1), statement.text(2), statement.text(3), statement.text(4),
                     statement.text(5), statement.text(6), statement.text(7), statement.text(8), statement.text(9),
                     statement.text(10), statement.text(11)});
   }
   return rows;
+}
+
+}  // namespace
+
+std::vector<FeedbackRow> AuditReader::feedback(const std::string& decision_id) {
+  return read_feedback(*db_, schema_, "?1 = '' OR decision_id = ?1 ORDER BY seq",
+                       [&](sql::Statement& statement) { statement.bind(1, decision_id); });
+}
+
+std::vector<FeedbackRow> AuditReader::feedback_after(std::int64_t after_seq, std::int64_t limit) {
+  return read_feedback(*db_, schema_, "seq > ?1 ORDER BY seq LIMIT ?2", [&](sql::Statement& statement) {
+    statement.bind(1, after_seq).bind(2, limit);
+  });
 }
 
 std::optional<std::string> AuditReader::decision_record(const std::string& decision_id) {

@@ -53,6 +53,9 @@ class AuditReader {
   void for_each_decision(const DecisionFilter& filter, const std::function<bool(const DecisionRow&)>& visit);
   // Stored feedback in arrival order, for one decision or (empty id) all; none in a version-1 log.
   std::vector<FeedbackRow> feedback(const std::string& decision_id);
+  // Up to `limit` stored feedback entries after `after_seq`, in arrival order (what a shipper sends
+  // next); none in a log without feedback. Entries read before schema 7 have empty hashes.
+  std::vector<FeedbackRow> feedback_after(std::int64_t after_seq, std::int64_t limit);
   // The logged decision record (the `decision` column) of the decision with this id; nullopt when
   // the log has none.
   std::optional<std::string> decision_record(const std::string& decision_id);

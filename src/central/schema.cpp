@@ -77,6 +77,38 @@ const char* const migrations[] = {
     // 2: the W3C trace id a decision was asked under (local schema 6), covered by the chain when
     // not empty; older rows read ''.
     "ALTER TABLE triage_decisions ADD COLUMN trace_id text NOT NULL DEFAULT ''",
+    // 3: clinician feedback (local schema 7), each replica's own hash chain, append-only like the
+    // decisions. No foreign key to the decisions: feedback never waits for a decision that is held
+    // back (a record the store refuses), and verify names a card it cannot find instead.
+    R"sql(
+    CREATE TABLE triage_feedback (
+      replica_id text NOT NULL,
+      seq bigint NOT NULL,
+      decision_id text NOT NULL,
+      received_at text NOT NULL,
+      service text NOT NULL,
+      client text NOT NULL,
+      outcome text NOT NULL,
+      override_reason text NOT NULL,
+      override_comment text NOT NULL,
+      accepted_suggestions text NOT NULL,
+      outcome_at text NOT NULL,
+      prev_hash text NOT NULL,
+      record_hash text NOT NULL,
+      shipped_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (replica_id, seq)
+    );
+    CREATE INDEX triage_feedback_decision ON triage_feedback (decision_id);
+    CREATE TRIGGER triage_feedback_no_change BEFORE UPDATE OR DELETE ON triage_feedback FOR EACH ROW
+      EXECUTE FUNCTION triage_append_only();
+    CREATE TRIGGER triage_feedback_no_truncate BEFORE TRUNCATE ON triage_feedback FOR EACH STATEMENT
+      EXECUTE FUNCTION triage_append_only();
+    REVOKE ALL ON triage_feedback FROM PUBLIC;
+    GRANT SELECT, INSERT ON triage_feedback TO triage_writer;
+    GRANT SELECT ON triage_feedback TO triage_reader;
+    ALTER TABLE triage_verified_heads ADD COLUMN feedback_seq bigint NOT NULL DEFAULT 0;
+    ALTER TABLE triage_verified_heads ADD COLUMN feedback_hash text NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int known_version = sizeof(migrations) / sizeof(migrations[0]);

@@ -28,6 +28,22 @@ void note_fault(pg::Connection& connection, const std::string& replica_id, const
   }
 }
 
+// PostgreSQL text holds UTF-8 without NUL: the first of `texts` (field name, value) that is not such
+// text, or null when all are.
+const char* unshippable_field(std::initializer_list<std::pair<const char*, const std::string*>> texts) {
+  for (const auto& [field, text] : texts) {
+    if (text->find('\0') != std::string::npos || valid_utf8(*text) != *text) return field;
+  }
+  return nullptr;
+}
+
+// Why local `item` (e.g. "record 6") waits: its `field` cannot be stored; `later` waits behind it.
+std::string poisoned_problem(const std::string& item, const char* field, const std::string& later) {
+  return "local " + item + " cannot be shipped: its `" + field +
+         "` is not valid UTF-8 text, which PostgreSQL refuses; the " + later +
+         " after it wait until an operator deals with it (docs/limits.md, \"A record the central store refuses\")";
+}
+
 // Ships batches from `reader` until done, `max_batches` or a problem. Throws PgError and SqliteError.
 void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOptions& options,
                   std::set<std::string>& sent_rulesets, ShipReport& report) {
@@ -78,19 +94,15 @@ void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOpt
     // refused them at the edge) would fail its whole batch on every round. The records before it
     // are shipped; it is named, and the ones after it wait.
     std::string poisoned;
-    for (std::size_t k = 0; problem.empty() && poisoned.empty() && k < rows.size(); ++k) {
+    for (std::size_t k = 0; problem.empty() && k < rows.size(); ++k) {
       const auto& row = rows[k];
-      const std::pair<const char*, const std::string*> texts[] = {
-          {"client", &row.client}, {"request_id", &row.request_id}, {"answers", &row.answers},
-          {"decision", &row.decision}, {"decision_id", &row.decision_id}, {"replica_id", &row.replica_id}};
-      for (const auto& [field, text] : texts) {
-        if (text->find('\0') == std::string::npos && valid_utf8(*text) == *text) continue;
-        poisoned = "local record " + std::to_string(row.seq) + " cannot be shipped: its `" + field +
-                   "` is not valid UTF-8 text, which PostgreSQL refuses; the records after it wait until an operator "
-                   "deals with it (docs/limits.md, \"A record the central store refuses\")";
-        rows.resize(k);
-        break;
-      }
+      const char* field = unshippable_field({{"client", &row.client}, {"request_id", &row.request_id},
+                                             {"answers", &row.answers}, {"decision", &row.decision},
+                                             {"decision_id", &row.decision_id}, {"replica_id", &row.replica_id}});
+      if (!field) continue;
+      poisoned = poisoned_problem("record " + std::to_string(row.seq), field, "records");
+      rows.resize(k);
+      break;
     }
     if (problem.empty() && rows.empty() && !poisoned.empty()) problem = poisoned;
     if (!problem.empty()) {
@@ -146,6 +158,92 @@ void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOpt
     report.shipped += inserted.affected();
     report.central_seq = rows.back().seq;
     ++report.batches;
+    if (!poisoned.empty()) {
+      note_fault(connection, replica, poisoned);
+      report.problem = poisoned;
+      return;
+    }
+  }
+}
+
+// Ships the feedback chain after the decisions, batch by batch, as ship_batches does: the central
+// head must still be in the local log and the next entry must continue it. Throws PgError and
+// SqliteError.
+void ship_feedback(AuditReader& reader, pg::Connection& connection, const ShipOptions& options, ShipReport& report) {
+  const std::string& replica = options.replica_id;
+  for (std::int64_t batches = 0; options.max_batches <= 0 || batches < options.max_batches; ++batches) {
+    pg::Transaction transaction(connection);
+    connection.exec("SELECT pg_advisory_xact_lock(hashtext('triage:' || $1))", {replica});
+    pg::Result head = connection.exec(
+        "SELECT seq, record_hash FROM triage_feedback WHERE replica_id = $1 ORDER BY seq DESC LIMIT 1", {replica});
+    std::int64_t head_seq = head.rows() ? head.integer(0, 0) : 0;
+    std::string head_hash = head.rows() ? head.text(0, 1) : genesis_hash();
+    report.feedback_central_seq = head_seq;
+    std::vector<FeedbackRow> rows =
+        reader.feedback_after(head_seq > 0 ? head_seq - 1 : 0, options.batch_size + (head_seq > 0 ? 1 : 0));
+    std::string problem;
+    if (head_seq > 0) {
+      if (rows.empty() || rows.front().seq != head_seq) {
+        problem = "the local log no longer holds feedback entry " + std::to_string(head_seq) +
+                  ", which the central store has: the local log was truncated or replaced";
+      } else if (rows.front().record_hash != head_hash) {
+        problem = "local feedback entry " + std::to_string(head_seq) + " differs from the central copy: the local "
+                  "log was rewritten, or belongs to another replica";
+      } else {
+        rows.erase(rows.begin());
+      }
+    }
+    if (problem.empty() && !rows.empty() && rows.front().record_hash.empty()) {
+      problem = "the local log's feedback is not chained yet (a log from before schema 7): open it once with this "
+                "triage (`triage serve`, or `triage audit verify`) to migrate it, then ship again";
+    }
+    if (problem.empty() && !rows.empty() && rows.front().prev_hash != head_hash) {
+      problem = "local feedback entry " + std::to_string(rows.front().seq) + " does not continue the central chain";
+    }
+    std::string poisoned;
+    for (std::size_t k = 0; problem.empty() && k < rows.size(); ++k) {
+      const auto& row = rows[k];
+      const char* field = unshippable_field(
+          {{"decision_id", &row.decision_id}, {"received_at", &row.received_at}, {"service", &row.service},
+           {"client", &row.client}, {"outcome", &row.outcome}, {"override_reason", &row.override_reason},
+           {"override_comment", &row.override_comment}, {"accepted_suggestions", &row.accepted_suggestions},
+           {"outcome_at", &row.outcome_at}});
+      if (!field) continue;
+      poisoned = poisoned_problem("feedback entry " + std::to_string(row.seq), field, "feedback entries");
+      rows.resize(k);
+    }
+    if (problem.empty() && rows.empty() && !poisoned.empty()) problem = poisoned;
+    if (!problem.empty()) {
+      transaction.commit();
+      note_fault(connection, replica, problem);
+      report.problem = problem;
+      return;
+    }
+    if (rows.empty()) {
+      transaction.commit();
+      return;
+    }
+    std::vector<std::string> columns[12];
+    for (const auto& row : rows) {
+      const std::string* fields[] = {&row.decision_id, &row.received_at,      &row.service,
+                                     &row.client,      &row.outcome,          &row.override_reason,
+                                     &row.override_comment, &row.accepted_suggestions, &row.outcome_at,
+                                     &row.prev_hash,   &row.record_hash};
+      columns[0].push_back(std::to_string(row.seq));
+      for (int i = 0; i < 11; ++i) columns[i + 1].push_back(*fields[i]);
+    }
+    std::vector<std::optional<std::string>> params{replica};
+    for (const auto& column : columns) params.push_back(pg::text_array(column));
+    pg::Result inserted = connection.exec(
+        "INSERT INTO triage_feedback (replica_id, seq, decision_id, received_at, service, client, outcome, "
+        "override_reason, override_comment, accepted_suggestions, outcome_at, prev_hash, record_hash) "
+        "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
+        "ON CONFLICT (replica_id, seq) DO NOTHING",
+        params);
+    transaction.commit();
+    report.feedback_shipped += inserted.affected();
+    report.feedback_central_seq = rows.back().seq;
     if (!poisoned.empty()) {
       note_fault(connection, replica, poisoned);
       report.problem = poisoned;
@@ -212,6 +310,8 @@ ShipReport ship_once(const std::string& audit_db, std::unique_ptr<pg::Connection
       migrated = true;
     }
     ship_batches(*reader, *connection, options, sent_rulesets, report);
+    // Feedback follows its decisions; a decision problem (a truncated log) stops both.
+    if (report.problem.empty()) ship_feedback(*reader, *connection, options, report);
     report.local_seq = report.central_seq + records_after(*reader, report.central_seq);
   } catch (const pg::PgError& failure) {
     report.problem = std::string("the central store failed: ") + failure.what();

@@ -28,6 +28,8 @@ struct ShipReport {
   std::int64_t rulesets = 0;     // rulesets sent (each hash once)
   std::int64_t central_seq = 0;  // the replica's newest record in the central store afterwards
   std::int64_t local_seq = 0;    // the local log's newest record when last read
+  std::int64_t feedback_shipped = 0;      // feedback entries inserted by this call
+  std::int64_t feedback_central_seq = 0;  // the replica's newest feedback entry in the central store
   std::string problem;           // why not ok
 };
 

@@ -53,13 +53,69 @@ void for_each_central_row(pg::Connection& connection, const std::string& replica
   }
 }
 
+constexpr const char* feedback_columns =
+    "seq, decision_id, received_at, service, client, outcome, override_reason, override_comment, "
+    "accepted_suggestions, outcome_at, prev_hash, record_hash";
+
+// Calls `visit` for each of a replica's feedback entries in order, in pages, until it returns false.
+template <typename Visit>
+void for_each_central_feedback(pg::Connection& connection, const std::string& replica, Visit visit) {
+  std::int64_t after = -1;
+  for (;;) {
+    pg::Result page = connection.exec(std::string("SELECT ") + feedback_columns +
+                                          " FROM triage_feedback WHERE replica_id = $1 AND seq > $2 "
+                                          "ORDER BY seq LIMIT 5000",
+                                      {replica, std::to_string(after)});
+    if (page.rows() == 0) return;
+    for (int i = 0; i < page.rows(); ++i) {
+      FeedbackRow row{page.integer(i, 0), page.text(i, 1), page.text(i, 2),  page.text(i, 3),
+                      page.text(i, 4),    page.text(i, 5), page.text(i, 6),  page.text(i, 7),
+                      page.text(i, 8),    page.text(i, 9), page.text(i, 10), page.text(i, 11)};
+      after = row.seq;
+      if (!visit(row)) return;
+    }
+  }
+}
+
+// Follows the replica's feedback chain from genesis; the head an earlier verification accepted
+// (seq 0: none) must still be in it. Sets the verdict's feedback figures or its problem.
+void verify_feedback(pg::Connection& connection, const std::string& replica, std::int64_t accepted_seq,
+                     const std::string& accepted_hash, ReplicaVerdict& verdict) {
+  bool accepted_seen = accepted_seq == 0;
+  std::string previous = genesis_hash();
+  std::int64_t previous_seq = 0;
+  for_each_central_feedback(connection, replica, [&](const FeedbackRow& row) {
+    auto fail = [&](const std::string& why) {
+      verdict.problem = "feedback " + std::to_string(row.seq) + " (on decision " + row.decision_id + "): " + why;
+      return false;
+    };
+    if (ChainBreak broken = check_feedback_link(previous, row); broken != ChainBreak::none) {
+      return fail(describe(broken));
+    }
+    if (row.seq <= previous_seq) return fail("sequence numbers go backwards");
+    if (row.seq == accepted_seq && row.record_hash == accepted_hash) accepted_seen = true;
+    previous = row.record_hash;
+    previous_seq = row.seq;
+    ++verdict.feedback_verified;
+    return true;
+  });
+  if (!verdict.problem.empty()) return;
+  if (!accepted_seen) {
+    verdict.problem = "the feedback head accepted earlier (entry " + std::to_string(accepted_seq) +
+                      ") is no longer in the store: the replica's feedback was truncated or rewritten";
+    return;
+  }
+  verdict.feedback_head_seq = previous_seq;
+  verdict.feedback_head_hash = previous;
+}
+
 ReplicaVerdict verify_replica(pg::Connection& connection, const std::string& replica,
                               const std::set<std::string>& rulesets) {
   ReplicaVerdict verdict;
   verdict.replica_id = replica;
   pg::Result accepted = connection.exec(
-      "SELECT seq, record_hash, verified_at FROM triage_verified_heads WHERE replica_id = $1 "
-      "ORDER BY verified_at DESC LIMIT 1",
+      "SELECT seq, record_hash, verified_at, feedback_seq, feedback_hash FROM triage_verified_heads "
+      "WHERE replica_id = $1 ORDER BY verified_at DESC LIMIT 1",
       {replica});
   bool has_accepted = accepted.rows() > 0;
   std::int64_t accepted_seq = has_accepted ? accepted.integer(0, 0) : 0;
@@ -90,6 +146,9 @@ ReplicaVerdict verify_replica(pg::Connection& connection, const std::string& rep
                       ") is no longer in the store: the replica's records were truncated or rewritten";
     return verdict;
   }
+  verify_feedback(connection, replica, has_accepted ? accepted.integer(0, 3) : 0, has_accepted ? accepted.text(0, 4) : "",
+                  verdict);
+  if (!verdict.problem.empty()) return verdict;
   pg::Result faults = connection.exec(
       "SELECT noticed_at, problem FROM triage_ship_faults WHERE replica_id = $1 ORDER BY noticed_at DESC LIMIT 1",
       {replica});
@@ -159,9 +218,11 @@ CentralVerifyReport verify_central(const std::string& url, const std::string& re
     transaction.commit();
     if (record_heads) {
       for (const auto& verdict : report.replicas) {
-        if (!verdict.ok || verdict.head_seq == 0) continue;
-        connection.exec("INSERT INTO triage_verified_heads (replica_id, seq, record_hash) VALUES ($1, $2, $3)",
-                        {verdict.replica_id, std::to_string(verdict.head_seq), verdict.head_hash});
+        if (!verdict.ok || (verdict.head_seq == 0 && verdict.feedback_head_seq == 0)) continue;
+        connection.exec("INSERT INTO triage_verified_heads (replica_id, seq, record_hash, feedback_seq, feedback_hash) "
+                        "VALUES ($1, $2, $3, $4, $5)",
+                        {verdict.replica_id, std::to_string(verdict.head_seq), verdict.head_hash,
+                         std::to_string(verdict.feedback_head_seq), verdict.feedback_head_hash});
       }
     }
   } catch (const pg::PgError& failure) {
@@ -195,6 +256,17 @@ bool materialize_replica(const std::string& url, const std::string& replica, con
           .bind(9, row.replica_id).bind(10, row.prev_hash).bind(11, row.record_hash).bind(12, row.trace_id);
       insert.run();
       hashes.insert(row.ruleset_hash);
+      return true;
+    });
+    sql::Statement add_feedback(db,
+                                "INSERT INTO feedback (seq, decision_id, received_at, service, client, outcome, "
+                                "override_reason, override_comment, accepted_suggestions, outcome_at, prev_hash, "
+                                "record_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    for_each_central_feedback(connection, replica, [&](const FeedbackRow& row) {
+      add_feedback.bind(1, row.seq).bind(2, row.decision_id).bind(3, row.received_at).bind(4, row.service)
+          .bind(5, row.client).bind(6, row.outcome).bind(7, row.override_reason).bind(8, row.override_comment)
+          .bind(9, row.accepted_suggestions).bind(10, row.outcome_at).bind(11, row.prev_hash).bind(12, row.record_hash);
+      add_feedback.run();
       return true;
     });
     sql::Statement add_ruleset(db, "INSERT INTO rulesets (hash, first_seen) VALUES (?1, ?2)");

@@ -2,7 +2,7 @@
 // Verification at the centre (`triage audit verify --pg`): every stored ruleset matches its hash;
 // per replica, the chain holds from its first record to its last, every record's ruleset is stored,
 // the replica still holds the head an earlier verification accepted (so a truncated or rewritten
-// tail is caught), and no shipper reported the replica's local log truncated or rewritten.
+// tail is caught), its feedback chain holds the same way, and no shipper reported the replica's local log truncated or rewritten.
 // Accepted heads are recorded (insert-only) for the next run.
 #include <cstdint>
 #include <string>
@@ -16,6 +16,9 @@ struct ReplicaVerdict {
   std::int64_t verified = 0;
   std::int64_t head_seq = 0;
   std::string head_hash;
+  std::int64_t feedback_verified = 0;  // feedback entries whose chain holds
+  std::int64_t feedback_head_seq = 0;
+  std::string feedback_head_hash;
   std::string problem;
 };
 

@@ -330,14 +330,16 @@ int run_ship(const Options& options, Io io) {
     io.out << "{\"ok\":" << (report.ok ? "true" : "false") << ",\"replica_id\":" << json_quote(ship.replica_id)
            << ",\"shipped\":" << report.shipped << ",\"batches\":" << report.batches
            << ",\"rulesets\":" << report.rulesets << ",\"central_seq\":" << report.central_seq
-           << ",\"seconds\":" << seconds << ",\"problem\":" << json_quote(report.problem) << "}\n";
+           << ",\"feedback_shipped\":" << report.feedback_shipped
+           << ",\"feedback_central_seq\":" << report.feedback_central_seq << ",\"seconds\":" << seconds << ",\"problem\":" << json_quote(report.problem) << "}\n";
   } else if (report.ok) {
     io.out << "shipped " << report.shipped << " decisions of replica " << ship.replica_id << " in " << report.batches
            << " batches (" << report.rulesets << " rulesets) in " << seconds << " s; central head is record "
-           << report.central_seq << "\n";
+           << report.central_seq << "; " << report.feedback_shipped << " feedback entries shipped, central head is "
+           << "entry " << report.feedback_central_seq << "\n";
   } else {
-    io.out << "FAILED after shipping " << report.shipped << " decisions of replica " << ship.replica_id << ": "
-           << report.problem << "\n";
+    io.out << "FAILED after shipping " << report.shipped << " decisions and " << report.feedback_shipped
+           << " feedback entries of replica " << ship.replica_id << ": " << report.problem << "\n";
   }
   return report.ok ? exit_ok : exit_failure;
 }
@@ -358,6 +360,7 @@ int run_central(const std::string& command, const Options& options, Io io) {
         io.out << (i ? "," : "") << "{\"replica_id\":" << json_quote(r.replica_id)
                << ",\"ok\":" << (r.ok ? "true" : "false") << ",\"verified\":" << r.verified
                << ",\"head_seq\":" << r.head_seq << ",\"head_hash\":" << json_quote(r.head_hash)
+               << ",\"feedback_verified\":" << r.feedback_verified << ",\"feedback_head_seq\":" << r.feedback_head_seq
                << ",\"problem\":" << json_quote(r.problem) << "}";
       }
       io.out << "]}\n";
@@ -366,7 +369,9 @@ int run_central(const std::string& command, const Options& options, Io io) {
       for (const auto& r : report.replicas) {
         if (r.ok) {
           io.out << "replica " << r.replica_id << ": verified " << r.verified << " decisions; head record "
-                 << r.head_seq << " " << r.head_hash << "\n";
+                 << r.head_seq << " " << r.head_hash;
+          if (r.feedback_verified > 0) io.out << "; " << r.feedback_verified << " feedback entries";
+          io.out << "\n";
         } else {
           io.out << "replica " << r.replica_id << ": FAILED after " << r.verified << " good decisions: " << r.problem
                  << "\n";
@@ -591,7 +596,7 @@ int run_report(const Options& options, Io io) {
         io.err << me << "replica " << name << ": " << error << "\n";
         code = exit_failure;
       } else {
-        builder.add_log(*reader, false, progress_to(io.err, "replayed"));
+        builder.add_log(*reader, true, progress_to(io.err, "replayed"));
       }
       reader.reset();
       cleanup();

@@ -21,9 +21,13 @@ FeedbackEntry to_feedback_entry(const FeedbackRecord& record, std::int64_t recei
   return entry;
 }
 
-std::function<FeedbackStored(const FeedbackRecord&, std::string&)> feedback_to_audit_log(AuditLog& log) {
-  return [&log](const FeedbackRecord& record, std::string& error) {
-    return log.store_feedback(to_feedback_entry(record, now_micros()), error);
+std::function<void(std::vector<FeedbackRecord>, FeedbackDone)> feedback_to_audit_log(AuditLog& log) {
+  return [&log](std::vector<FeedbackRecord> records, FeedbackDone done) {
+    const std::int64_t received = now_micros();
+    std::vector<FeedbackEntry> entries;
+    entries.reserve(records.size());
+    for (const auto& record : records) entries.push_back(to_feedback_entry(record, received));
+    log.store_feedback_async(std::move(entries), std::move(done));
   };
 }
 

@@ -313,35 +313,36 @@ void post_hook(const std::string& service_id, std::string_view body, const Heade
   decide_hook(*request, request->response, service, jwt, std::move(reply));
 }
 
-HttpResult post_feedback(const std::string& service_id, std::string_view body, const Headers& headers,
-                         FhirService& service, const cds::JwtResult& jwt) {
+void post_feedback(const std::string& service_id, std::string_view body, const Headers& headers,
+                   FhirService& service, const cds::JwtResult& jwt, Reply reply) {
   Json input;
   HttpResult error;
-  if (!parse_body(body, headers, input, error, false)) return error;
+  if (!parse_body(body, headers, input, error, false)) return reply(std::move(error));
   std::vector<std::string> errors;
   auto entries = cds::parse_feedback(input, service.names.override_reason_system(), errors);
   if (!errors.empty()) {
     std::string message;
     for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
-    return cds_error(400, message);
+    return reply(cds_error(400, message));
   }
-  if (!service.record_feedback) return cds_error(501, "this server does not store feedback");
+  if (!service.record_feedback) return reply(cds_error(501, "this server does not store feedback"));
+  std::vector<FeedbackRecord> records;
+  records.reserve(entries.size());
+  for (auto& entry : entries) records.push_back({service_id, jwt.issuer, jwt.subject, std::move(entry)});
   // Entries before a refused one stay stored; a retried post stores nothing twice.
-  for (const auto& entry : entries) {
-    std::string why;
-    switch (service.record_feedback({service_id, jwt.issuer, jwt.subject, entry}, why)) {
+  service.record_feedback(std::move(records), [reply = std::move(reply)](FeedbackResult result) {
+    switch (result.status) {
       case FeedbackStored::stored:
       case FeedbackStored::duplicate:
-        break;
+        return reply(cds_result(200, Json::object()));
       case FeedbackStored::unknown_card:
-        return cds_error(404, why);
+        return reply(cds_error(404, result.error));
       case FeedbackStored::other_issuer:
-        return cds_error(403, why);
+        return reply(cds_error(403, result.error));
       case FeedbackStored::failed:
-        return cds_error(503, why);
+        return reply(cds_error(503, result.error));
     }
-  }
-  return cds_result(200, Json::object());
+  });
 }
 
 // The query parameters of `target`, percent-decoded ('+' is a space), in order.
@@ -471,7 +472,7 @@ void route(std::string_view method, std::string_view target, const Headers& head
     cds::JwtResult jwt;
     HttpResult refused;
     if (!authorized(headers, id, path, service, jwt, refused)) return reply(std::move(refused));
-    if (feedback) return reply(post_feedback(id, body, headers, service, jwt));
+    if (feedback) return post_feedback(id, body, headers, service, jwt, std::move(reply));
     return post_hook(id, body, headers, service, jwt, std::move(reply));
   }
   return reply(cds_error(404, "not found: " + path));

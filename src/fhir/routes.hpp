@@ -73,8 +73,10 @@ struct FhirService {
   std::function<void(const CompiledRuleset& ruleset, const v1::EvaluateRequest& request, const std::string& client,
                      std::function<void(Decided)> done)>
       decide;
-  // Stores one feedback entry (or says why not in `error`). Null: feedback answers 501.
-  std::function<FeedbackStored(const FeedbackRecord& record, std::string& error)> record_feedback;
+  // Stores a post's feedback entries in order, stopping at the first one refused, then calls
+  // `done` exactly once, at once or from another thread (the audit log's feedback thread), after
+  // what was stored is durable. Null: feedback answers 501.
+  std::function<void(std::vector<FeedbackRecord> records, FeedbackDone done)> record_feedback;
   // GETs an absolute http(s) `url` with `Authorization: Bearer <access_token>` when the token is
   // not empty, then calls `done` exactly once, at once or from another thread. Used for hooks that
   // come without the prefetch but with a `fhirServer` in `fhir_servers`. Null: never called.

@@ -109,7 +109,7 @@ RulesetInService describe_ruleset(AuditReader& reader, const std::string& hash, 
 // Clinician feedback (CDS Hooks), per card type: the card is the decision, so its type is the
 // decision's category.
 struct FeedbackFigures {
-  bool available = false;  // false over the central store, which keeps no feedback
+  bool available = false;  // false when no source's feedback was read
   FeedbackSummary summary; // per rule and red flag (the `audit feedback` summary)
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_card;  // category name -> accepted, overridden
   std::map<std::string, std::int64_t> override_reasons;  // reason -> count ("(none given)" when empty)

@@ -505,7 +505,7 @@ std::string render_html(const Figures& f, const std::string& generated_at) {
   // Feedback.
   h += "<section aria-labelledby=\"s-feedback\"><h2 id=\"s-feedback\">5. Clinician feedback (CDS Hooks)</h2>";
   if (!f.feedback.available) {
-    h += "<p>The central store keeps no clinician feedback: run the report on the replicas' own logs for it.</p>";
+    h += "<p>No clinician feedback was read for this report.</p>";
   } else {
     const auto& s = f.feedback.summary;
     std::vector<Bar> bars;

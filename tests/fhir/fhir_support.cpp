@@ -31,10 +31,12 @@ FhirFixture::FhirFixture() : ruleset(shipped_shared()) {
     }
     done(std::move(decided));
   };
-  service.record_feedback = [this](const fhir::FeedbackRecord& record, std::string&) {
-    std::lock_guard lock(mutex);
-    feedback.push_back(record);
-    return FeedbackStored::stored;
+  service.record_feedback = [this](std::vector<fhir::FeedbackRecord> records, FeedbackDone done) {
+    {
+      std::lock_guard lock(mutex);
+      for (auto& record : records) feedback.push_back(std::move(record));
+    }
+    done({});
   };
   service.loaded_at = "2026-11-30T12:00:00Z";
 }

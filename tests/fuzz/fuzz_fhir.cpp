@@ -37,9 +37,7 @@ struct State {
                         const std::string&, std::function<void(triage::fhir::Decided)> done) {
       done(triage::fhir::decide_locally(rules, request));
     };
-    service.record_feedback = [](const triage::fhir::FeedbackRecord&, std::string&) {
-      return triage::FeedbackStored::stored;
-    };
+    service.record_feedback = [](std::vector<triage::fhir::FeedbackRecord>, triage::FeedbackDone done) { done({}); };
     service.now_seconds = [] { return triage::fuzz::CdsKey::now; };
     hook_token = key.token(service.base_url + "/cds-services/back-pain-triage");
     encounter_token = key.token(service.base_url + "/cds-services/back-pain-triage-encounter");

@@ -12,7 +12,10 @@ ship`, then checks:
     ruleset changes, anomalies) equal those of `--log a --log c`, and each count is the sum of the
     two one-log reports (--show-small-counts, so every count is exact);
   - `--pg --replica replica-a` equals the report of log a alone;
-  - integrity per replica comes from `verify --pg`; the central store has no feedback, and says so.
+  - integrity per replica comes from `verify --pg`;
+  - the clinicians' feedback travels with the decisions (replica b): its central report equals its
+    log's, `verify --pg` follows its chain and catches an edit and a cut-back tail, and the central
+    feedback table is append-only.
 """
 
 import json
@@ -99,8 +102,44 @@ def run(binary, source_dir, tmp, checks):
         sources = [(s["source"], s["ok"], s["verified"]) for s in central["integrity"]["sources"]]
         checks.check(sources == [("replica replica-a", True, 400), ("replica replica-c", True, 400)],
                      "integrity per replica from verify --pg", str(sources))
-        checks.check(central["feedback"]["available"] is False and local["feedback"]["available"] is True,
-                     "the central store has no feedback, and the report says so")
+        checks.check(central["feedback"]["available"] is True and central["feedback"] == local["feedback"],
+                     "replicas a and c had no feedback, centrally as locally")
+        # Replica b's clinicians gave feedback on 16 cards: it travels with b's decisions.
+        log_b = os.path.join(fixture, "replica-b.db")
+        shipped = subprocess.run([binary, "audit", "ship", "--db", log_b, "--to", url, "--format", "json"],
+                                 capture_output=True, text=True, timeout=common.scaled(60), env=common.child_env())
+        result = json.loads(shipped.stdout or "{}")
+        checks.check(shipped.returncode == 0 and result.get("feedback_shipped") == 16 and
+                     result.get("feedback_central_seq") == 16,
+                     "shipping replica b sends its 16 feedback entries", shipped.stdout + shipped.stderr)
+        central_b = report(binary, os.path.join(tmp, "central_b.json"), "--pg", url, "--replica", "replica-b")
+        only_b = report(binary, os.path.join(tmp, "b.json"), "--log", log_b)
+        checks.check(only_b["feedback"]["entries"] == 16 and central_b["feedback"] == only_b["feedback"],
+                     "the clinicians' feedback travels with the decisions: replica b's central report equals its log's",
+                     "central: %s\nlocal:   %s" % (json.dumps(central_b["feedback"])[:600], json.dumps(only_b["feedback"])[:600]))
+        # Verified at the centre like the decisions: its own chain, and the accepted head kept.
+        def verify_b():
+            run = subprocess.run([binary, "audit", "verify", "--pg", url, "--replica", "replica-b", "--format", "json"],
+                                 capture_output=True, text=True, timeout=common.scaled(60), env=common.child_env())
+            verdicts = json.loads(run.stdout or "{}").get("replicas", [{}])
+            return run.returncode, verdicts[0] if verdicts else {}
+        code, verdict = verify_b()
+        checks.check(code == 0 and verdict.get("ok") and verdict.get("feedback_verified") == 16 and
+                     verdict.get("feedback_head_seq") == 16,
+                     "verify --pg follows replica b's feedback chain (16 entries) and accepts its head", repr(verdict))
+        tamper = "SET session_replication_role = replica; "  # a DBA bypassing the append-only triggers
+        pg.sql(tamper + "UPDATE triage_feedback SET override_comment = override_comment || ' (edited)' WHERE replica_id = 'replica-b' AND seq = 3")
+        code, verdict = verify_b()
+        checks.check(code != 0 and not verdict.get("ok") and verdict.get("problem", "").startswith("feedback 3 "),
+                     "an edited feedback entry at the centre is named by verify --pg", repr(verdict))
+        pg.sql(tamper + "DELETE FROM triage_feedback WHERE replica_id = 'replica-b' AND seq >= 3")
+        code, verdict = verify_b()
+        checks.check(code != 0 and "feedback head accepted earlier (entry 16)" in verdict.get("problem", ""),
+                     "feedback cut back at the centre (the tail, chain still whole) fails against the accepted head",
+                     repr(verdict))
+        denied = pg.sql("DELETE FROM triage_feedback", check=False)
+        checks.check(denied.returncode != 0 and "append-only" in denied.stderr,
+                     "the central feedback table is append-only", denied.stderr)
         rules = [a["rule"] for a in central["anomalies"]]
         checks.check("ruleset_change" in rules and "emergency_day" in rules, "the anomalies are found centrally too",
                      str(rules))
