@@ -86,3 +86,22 @@ if ! echo "$axe_sha256  $axe_dir/axe.min.js" | sha256sum --check --status 2>/dev
   rm -rf "$work"
   echo "install-deps: axe-core in $axe_dir"
 fi
+
+# connect-es 2 with connect-node and @bufbuild/protobuf (Apache-2.0), the real Connect client of
+# tests/interop/connect_es_test.py. Exact versions and their sha512 integrity hashes are in the
+# committed tests/interop/connect-es/package-lock.json; `npm ci` installs exactly that lock and
+# refuses a tarball whose hash differs (or a lock that disagrees with package.json). Installed into
+# tests/interop/connect-es/node_modules (not committed), install scripts off; skipped while the
+# stamp there names the current lock's digest. Node 18.14 or later (Debian bookworm's nodejs is 18.20).
+connect_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/interop/connect-es"
+connect_lock_sha256="$(sha256sum "$connect_dir/package-lock.json" | cut -d' ' -f1)"
+connect_stamp="$connect_dir/node_modules/.installed-lock-sha256"
+if [ "$(cat "$connect_stamp" 2>/dev/null)" != "$connect_lock_sha256" ]; then
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
+  (cd "$connect_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$connect_lock_sha256" > "$connect_stamp"
+  echo "install-deps: connect-es in $connect_dir/node_modules"
+fi

@@ -55,6 +55,26 @@ std::string media_type(const std::string& content_type) {
 
 bool is_proto(const std::string& content_type) { return media_type(content_type) == "application/proto"; }
 
+bool encoded_body(const Request& request) {
+  if (request.body.empty()) return false;
+  std::string coding = request.content_encoding;
+  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.pop_back();
+  std::size_t start = coding.find_first_not_of(" \t");
+  coding = start == std::string::npos ? "" : coding.substr(start);
+  for (char& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return !coding.empty() && coding != "identity";
+}
+
+Reply unsupported_encoding(const std::string& encoding, bool connect) {
+  std::string shown = valid_utf8(encoding.substr(0, 40));
+  Reply out = connect ? error_reply(501, "unimplemented",
+                                    "Content-Encoding " + shown + " is not supported; the supported encodings are: identity")
+                      : error_reply(415, "invalid_argument",
+                                    "Content-Encoding " + shown + " is not supported; send the body uncompressed (identity)");
+  out.headers.emplace_back("Accept-Encoding", "identity");
+  return out;
+}
+
 std::string bad_request_bytes(const std::vector<IntakeError>& violations) {
   std::string request;
   for (const auto& violation : violations) {

@@ -280,6 +280,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     call.target = std::string(request.target());
     call.content_type = std::string(request[http::field::content_type]);
     call.connect_timeout = std::string(request["Connect-Timeout-Ms"]);
+    call.content_encoding = std::string(request[http::field::content_encoding]);
     call.authorization = std::string(request[http::field::authorization]);
     call.trace_id = trace_.trace_id;
     call.body = std::move(request.body());

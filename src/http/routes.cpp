@@ -234,6 +234,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   }
   if (path == "/v1/evaluate") {
     if (!only("POST")) return;
+    if (encoded_body(request)) return reply(unsupported_encoding(request.content_encoding, false));
     if (!request.content_type.empty() && !is_json(request.content_type)) {
       return reply(error_reply(415, "invalid_argument", "send the intake as application/json"));
     }
@@ -245,6 +246,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
   }
   if (path == "/v1/evaluate-batch") {
     if (!only("POST")) return;
+    if (encoded_body(request)) return reply(unsupported_encoding(request.content_encoding, false));
     if (!request.content_type.empty() && !is_json(request.content_type)) {
       return reply(error_reply(415, "invalid_argument", "send the intakes as application/json"));
     }
@@ -269,6 +271,8 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     }
     // Connect errors are JSON with typed details, whichever encoding the call used.
     auto answer = [reply = std::move(reply)](Reply out) { reply(out.status >= 400 ? connect_error(out) : std::move(out)); };
+    // Nothing here decompresses: a compressed body is refused, never misread as a message.
+    if (encoded_body(request)) return answer(unsupported_encoding(request.content_encoding, true));
     namespace pbu = google::protobuf::util;
     auto read = [&](google::protobuf::Message& message, const char* name, std::string& why) {
       if (binary) {

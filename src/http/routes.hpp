@@ -34,6 +34,7 @@ struct Request {
   std::string body;
   std::string authorization;  // Authorization header (CDS Hooks bearer JWT), empty when absent
   std::string trace_id;       // the request's W3C trace id (given to the decisions it makes)
+  std::string content_encoding;  // Content-Encoding header, empty when absent
 };
 
 struct Reply {

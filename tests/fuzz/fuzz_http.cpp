@@ -159,6 +159,7 @@ triage::http_api::Request request_of(const std::string& text, const State& s) {
     std::string value = colon == std::string::npos ? "" : trim(line.substr(colon + 1));
     if (name == "content-type") request.content_type = value;
     if (name == "connect-timeout-ms") request.connect_timeout = value;
+    if (name == "content-encoding") request.content_encoding = value;
     if (name == "authorization") {
       if (value == "Bearer $TOKEN") {
         value = "Bearer " + (request.target.find("-encounter") != std::string::npos ? s.encounter_token : s.hook_token);

@@ -256,6 +256,42 @@ TEST_CASE("a request_id or client id that is not printable UTF-8 is refused at t
   CHECK(reader->last_seq() == 1);
 }
 
+TEST_CASE("a compressed body is refused, never misread: Connect unimplemented (501), REST 415", "[http]") {
+  Fixture f;
+  auto send = [&](const std::string& target, const std::string& body, const std::string& content_type,
+                  const std::string& encoding) {
+    http_api::Request request{"POST", target, content_type, "id:test", "", body, ""};
+    request.content_encoding = encoding;
+    v1::Decision decision;
+    std::promise<http_api::Reply> promise;
+    f.router->handle(request, decision, [&](http_api::Reply reply) { promise.set_value(std::move(reply)); });
+    return promise.get_future().get();
+  };
+  const std::string gzipped("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);  // a gzip header
+  for (const char* type : {"application/proto", "application/json"}) {
+    CAPTURE(type);
+    auto connect = send("/triage.v1.TriageService/Evaluate", gzipped, type, "gzip");
+    CHECK(connect.status == 501);
+    CHECK(connect.content_type == "application/json");
+    CHECK(connect.body.find("\"code\":\"unimplemented\"") != std::string::npos);
+    CHECK(connect.body.find("Content-Encoding gzip is not supported; the supported encodings are: identity") !=
+          std::string::npos);
+    CHECK(header(connect, "Accept-Encoding") == "identity");
+    CHECK(send("/triage.v1.TriageService/GetRuleset", gzipped, type, " BR ").status == 501);
+  }
+  for (const char* path : {"/v1/evaluate", "/v1/evaluate-batch"}) {
+    CAPTURE(path);
+    auto rest = send(path, gzipped, "application/json", "gzip");
+    CHECK(rest.status == 415);
+    CHECK(rest.body.find("\"code\":\"invalid_argument\"") != std::string::npos);
+    CHECK(header(rest, "Accept-Encoding") == "identity");
+  }
+  // identity (any case) is the body as it is; an empty body has nothing to decode.
+  CHECK(send("/triage.v1.TriageService/GetRuleset", "{}", "application/json", "Identity").status == 200);
+  CHECK(send("/triage.v1.TriageService/GetRuleset", "", "application/proto", "gzip").status == 200);
+  CHECK(send("/v1/evaluate", "{\"answers\": {}}", "application/json", "identity").status == 200);
+}
+
 TEST_CASE("the shipping lag is in /readyz, GET /v1/ruleset and GetRuleset only when the server ships", "[http]") {
   Fixture f;
   const std::vector<std::string> ruleset_paths{"/v1/ruleset", "/triage.v1.TriageService/GetRuleset"};
