@@ -113,7 +113,7 @@ TEST_CASE("refine: every question it lists can change the decision", "[refine][p
   const CompiledRuleset& ruleset = test::shipped();
   std::mt19937 rng(42);
   int listed = 0, witnessed = 0;
-  const int total = rounds(600);
+  const int total = rounds(1000);
   for (int round = 0; round < total; ++round) {
     Answers full = random_case(ruleset, rng, true);
     Answers asked;
@@ -160,9 +160,10 @@ TEST_CASE("refine: every question it lists can change the decision", "[refine][p
     }
   }
   INFO(listed << " listed questions, " << witnessed << " with a witness");
-  // Version 3's red-flag questions that plan rules also read (blood thinners, pregnancy) leave more
-  // of these partial intakes incomplete, so fewer reach a plan than before (about 80 of 600).
-  CHECK(listed > 60);
+  // Enough questions were tried for the property to mean something. Version 3's red-flag questions
+  // that plan rules also read (blood thinners, pregnancy) leave many partial intakes incomplete, so
+  // only about one round in thirteen reaches a plan (78 questions listed in 1000 rounds, rules 3.1).
+  CHECK(listed > total / 20);
 }
 
 }  // namespace triage
