@@ -1,6 +1,7 @@
 #include "central/ship.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -42,6 +43,29 @@ std::string poisoned_problem(const std::string& item, const char* field, const s
   return "local " + item + " cannot be shipped: its `" + field +
          "` is not valid UTF-8 text, which PostgreSQL refuses; the " + later +
          " after it wait until an operator deals with it (docs/limits.md, \"A record the central store refuses\")";
+}
+
+// Inserts one batch of a replica's chain rows in one statement (one round trip, all or nothing).
+// `into` names the table and its columns: replica_id, seq, then the 11 text fields `fields(row)`
+// gives, in that order. Rows already there are left as they are. Returns the rows inserted.
+template <typename Row, typename Fields>
+std::int64_t insert_chain_rows(pg::Connection& connection, const std::string& into, const std::string& replica,
+                               const std::vector<Row>& rows, Fields fields) {
+  std::vector<std::string> columns[12];
+  for (const auto& row : rows) {
+    columns[0].push_back(std::to_string(row.seq));
+    const auto texts = fields(row);
+    for (std::size_t i = 0; i < texts.size(); ++i) columns[i + 1].push_back(*texts[i]);
+  }
+  std::vector<std::optional<std::string>> params{replica};
+  for (const auto& column : columns) params.push_back(pg::text_array(column));
+  return connection
+      .exec("INSERT INTO " + into +
+                " SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+                "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
+                "ON CONFLICT (replica_id, seq) DO NOTHING",
+            params)
+      .affected();
 }
 
 // Ships batches from `reader` until done, `max_batches` or a problem. Throws PgError and SqliteError.
@@ -136,26 +160,18 @@ void ship_batches(AuditReader& reader, pg::Connection& connection, const ShipOpt
       }
       sent_rulesets.insert(row.ruleset_hash);
     }
-    // The whole batch in one statement: one round trip, all or nothing.
-    std::vector<std::string> columns[12];
-    for (const auto& row : rows) {
-      const std::string* fields[] = {&row.decision_id, &row.decided_at, &row.client,    &row.request_id,
-                                     &row.ruleset_hash, &row.answers,   &row.decision,  &row.replica_id,
-                                     &row.prev_hash,    &row.record_hash, &row.trace_id};
-      columns[0].push_back(std::to_string(row.seq));
-      for (int i = 0; i < 11; ++i) columns[i + 1].push_back(*fields[i]);
-    }
-    std::vector<std::optional<std::string>> params{replica};
-    for (const auto& column : columns) params.push_back(pg::text_array(column));
-    pg::Result inserted = connection.exec(
-        "INSERT INTO triage_decisions (replica_id, seq, decision_id, decided_at, client, request_id, ruleset_hash, "
-        "answers, decision, recorded_replica_id, prev_hash, record_hash, trace_id) "
-        "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
-        "ON CONFLICT (replica_id, seq) DO NOTHING",
-        params);
+    std::int64_t inserted = insert_chain_rows(
+        connection,
+        "triage_decisions (replica_id, seq, decision_id, decided_at, client, request_id, ruleset_hash, answers, "
+        "decision, recorded_replica_id, prev_hash, record_hash, trace_id)",
+        replica, rows, [](const DecisionRow& row) {
+          return std::array<const std::string*, 11>{&row.decision_id, &row.decided_at,  &row.client,
+                                                    &row.request_id,  &row.ruleset_hash, &row.answers,
+                                                    &row.decision,    &row.replica_id,  &row.prev_hash,
+                                                    &row.record_hash, &row.trace_id};
+        });
     transaction.commit();
-    report.shipped += inserted.affected();
+    report.shipped += inserted;
     report.central_seq = rows.back().seq;
     ++report.batches;
     if (!poisoned.empty()) {
@@ -223,26 +239,18 @@ void ship_feedback(AuditReader& reader, pg::Connection& connection, const ShipOp
       transaction.commit();
       return;
     }
-    std::vector<std::string> columns[12];
-    for (const auto& row : rows) {
-      const std::string* fields[] = {&row.decision_id, &row.received_at,      &row.service,
-                                     &row.client,      &row.outcome,          &row.override_reason,
-                                     &row.override_comment, &row.accepted_suggestions, &row.outcome_at,
-                                     &row.prev_hash,   &row.record_hash};
-      columns[0].push_back(std::to_string(row.seq));
-      for (int i = 0; i < 11; ++i) columns[i + 1].push_back(*fields[i]);
-    }
-    std::vector<std::optional<std::string>> params{replica};
-    for (const auto& column : columns) params.push_back(pg::text_array(column));
-    pg::Result inserted = connection.exec(
-        "INSERT INTO triage_feedback (replica_id, seq, decision_id, received_at, service, client, outcome, "
-        "override_reason, override_comment, accepted_suggestions, outcome_at, prev_hash, record_hash) "
-        "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
-        "ON CONFLICT (replica_id, seq) DO NOTHING",
-        params);
+    std::int64_t inserted = insert_chain_rows(
+        connection,
+        "triage_feedback (replica_id, seq, decision_id, received_at, service, client, outcome, override_reason, "
+        "override_comment, accepted_suggestions, outcome_at, prev_hash, record_hash)",
+        replica, rows, [](const FeedbackRow& row) {
+          return std::array<const std::string*, 11>{&row.decision_id,      &row.received_at,     &row.service,
+                                                    &row.client,           &row.outcome,         &row.override_reason,
+                                                    &row.override_comment, &row.accepted_suggestions,
+                                                    &row.outcome_at,       &row.prev_hash,       &row.record_hash};
+        });
     transaction.commit();
-    report.feedback_shipped += inserted.affected();
+    report.feedback_shipped += inserted;
     report.feedback_central_seq = rows.back().seq;
     if (!poisoned.empty()) {
       note_fault(connection, replica, poisoned);

@@ -34,47 +34,46 @@ DecisionRow read_row(const pg::Result& result, int i) {
   return row;
 }
 
-// Calls `visit` for each of a replica's records in sequence order, in pages (keyset pagination, so
-// memory stays flat however long the chain). Stops when `visit` returns false.
-template <typename Visit>
-void for_each_central_row(pg::Connection& connection, const std::string& replica, Visit visit) {
+// Calls `visit` for each row of one of a replica's chains (`table`, its `columns` read by `read`)
+// in sequence order, in pages (keyset pagination, so memory stays flat however long the chain).
+// Stops when `visit` returns false.
+template <typename Read, typename Visit>
+void for_each_chain_row(pg::Connection& connection, const char* table, const char* columns, const std::string& replica,
+                        Read read, Visit visit) {
   std::int64_t after = -1;
   for (;;) {
-    pg::Result page = connection.exec(std::string("SELECT ") + row_columns +
-                                          " FROM triage_decisions WHERE replica_id = $1 AND seq > $2 "
-                                          "ORDER BY seq LIMIT 5000",
+    pg::Result page = connection.exec(std::string("SELECT ") + columns + " FROM " + table +
+                                          " WHERE replica_id = $1 AND seq > $2 ORDER BY seq LIMIT 5000",
                                       {replica, std::to_string(after)});
     if (page.rows() == 0) return;
     for (int i = 0; i < page.rows(); ++i) {
-      DecisionRow row = read_row(page, i);
+      auto row = read(page, i);
       after = row.seq;
       if (!visit(row)) return;
     }
   }
 }
 
+// A replica's decision records, in sequence order.
+template <typename Visit>
+void for_each_central_row(pg::Connection& connection, const std::string& replica, Visit visit) {
+  for_each_chain_row(connection, "triage_decisions", row_columns, replica, read_row, visit);
+}
+
 constexpr const char* feedback_columns =
     "seq, decision_id, received_at, service, client, outcome, override_reason, override_comment, "
     "accepted_suggestions, outcome_at, prev_hash, record_hash";
 
-// Calls `visit` for each of a replica's feedback entries in order, in pages, until it returns false.
+FeedbackRow read_feedback_row(const pg::Result& page, int i) {
+  return {page.integer(i, 0), page.text(i, 1), page.text(i, 2),  page.text(i, 3),
+          page.text(i, 4),    page.text(i, 5), page.text(i, 6),  page.text(i, 7),
+          page.text(i, 8),    page.text(i, 9), page.text(i, 10), page.text(i, 11)};
+}
+
+// A replica's feedback entries, in sequence order.
 template <typename Visit>
 void for_each_central_feedback(pg::Connection& connection, const std::string& replica, Visit visit) {
-  std::int64_t after = -1;
-  for (;;) {
-    pg::Result page = connection.exec(std::string("SELECT ") + feedback_columns +
-                                          " FROM triage_feedback WHERE replica_id = $1 AND seq > $2 "
-                                          "ORDER BY seq LIMIT 5000",
-                                      {replica, std::to_string(after)});
-    if (page.rows() == 0) return;
-    for (int i = 0; i < page.rows(); ++i) {
-      FeedbackRow row{page.integer(i, 0), page.text(i, 1), page.text(i, 2),  page.text(i, 3),
-                      page.text(i, 4),    page.text(i, 5), page.text(i, 6),  page.text(i, 7),
-                      page.text(i, 8),    page.text(i, 9), page.text(i, 10), page.text(i, 11)};
-      after = row.seq;
-      if (!visit(row)) return;
-    }
-  }
+  for_each_chain_row(connection, "triage_feedback", feedback_columns, replica, read_feedback_row, visit);
 }
 
 // Follows the replica's feedback chain from genesis; the head an earlier verification accepted
