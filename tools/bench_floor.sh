@@ -141,28 +141,36 @@ for line in open(out + "/runs.tsv"):
                      decisions=decisions, p50=r["latency_ms"]["p50"], p99=r["latency_ms"]["p99"], errors=errors,
                      user=int(user), system=int(system), rss=int(rss)))
 def floor_of(run):
-    for f in runs:
-        if f["protocol"] == run["protocol"] and f["target"] == "floor" and f["batch"] == run["batch"] \
-                and f["in_flight"] == run["in_flight"]:
-            return f
-    return None
+    """The floor's run at the same load; for a gRPC batch (the gRPC floor answers single calls only)
+    the floor's single calls at the same number in flight, marked with *."""
+    for batch in (run["batch"], 0):
+        for f in runs:
+            if f["protocol"] == run["protocol"] and f["target"] == "floor" and f["batch"] == batch \
+                    and f["in_flight"] == run["in_flight"]:
+                return f, batch != run["batch"]
+    return None, False
 names = {"grpc": "gRPC (`triage loadgen`)", "http": "HTTP/1.1 JSON (`wrk`)"}
 for protocol in ("grpc", "http"):
     rows = [r for r in runs if r["protocol"] == protocol]
     if not rows:
         continue
     print("**%s**\n" % names[protocol])
-    print("| server | in flight | batch | decisions/s | p50 ms | p99 ms | errors | server CPU µs/call (system) | RSS MB | floor ÷ this | p99 ÷ floor's |")
+    print("| server | in flight | batch | decisions/s | p50 ms | p99 ms | errors | server CPU µs/decision (system) | RSS MB | floor ÷ this | p99 ÷ floor's |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        f = floor_of(r)
-        cpu = (r["user"] + r["system"]) / hz * 1e6 / r["calls"]
-        system = r["system"] / hz * 1e6 / r["calls"]
-        ratio = "%.2f×" % (f["decisions"] / r["decisions"]) if f and r["decisions"] else "—"
-        tail = "%.2f×" % (r["p99"] / f["p99"]) if f and f["p99"] else "—"
+        f, single = floor_of(r)
+        decided = r["calls"] * (r["batch"] or 1)
+        cpu = (r["user"] + r["system"]) / hz * 1e6 / decided
+        system = r["system"] / hz * 1e6 / decided
+        mark = "*" if single else ""
+        ratio = "%.2f×%s" % (f["decisions"] / r["decisions"], mark) if f and r["decisions"] else "—"
+        tail = "%.2f×%s" % (r["p99"] / f["p99"], mark) if f and f["p99"] else "—"
         print("| %s | %d | %s | %.0f | %.2f | %.2f | %d | %.0f (%.0f) | %.1f | %s | %s |" % (
             r["target"], r["in_flight"], r["batch"] or "—", r["decisions"], r["p50"], r["p99"], r["errors"], cpu, system,
             r["rss"] / 1024, ratio, tail))
     print()
+print("\\* a gRPC batch against the gRPC floor's single calls at the same number in flight (the gRPC floor")
+print("answers Evaluate only). Server CPU is user + system time over the load divided by the decisions")
+print("answered (failed calls included in the time); RSS is the server's resident memory at the end of the load.")
 PY
 cat "$out/floor.md"

@@ -24,6 +24,7 @@ COMMON_WRITER = [
     (0, "WAL checkpointer thread", [r"triage::AuditLog::checkpoint\(\)"]),
 ]
 STAGES = {
+    "floor": [],  # the floors: the total and the libraries only
     "grpc": [
         (0, "Evaluate handler (gRPC callback thread)", [r"triage::TriageService::Evaluate\("]),
         (1, "trace context (traceparent in, out)", [r"triage::\(anonymous\ namespace\)::trace_call\("]),
@@ -38,7 +39,7 @@ STAGES = {
         (1, "hand-over to the audit writer (AuditLog::append)", [r"triage::AuditLog::append\("]),
     ] + COMMON_WRITER + [
         (0, "completion thread (AuditLog::complete)", [r"triage::AuditLog::complete\(\)"]),
-        (1, "decision log line and metrics", [r"triage::Decider::log_committed\(", r"triage::Decider::committed\(", r"triage::Decider::log_decided\("]),
+        (1, "decision log line and metrics", [r"triage::Decider::log_committed\(", r"triage::Decider::committed\(", r"triage::\(anonymous\ namespace\)::log_decided\("]),
         (1, "finishing the call (gRPC's write of the reply)", [r"triage::TriageService::finish\("]),
         (0, "protobuf: parse EvaluateRequest", [r"triage::v1::EvaluateRequest::_InternalParse\("]),
         (0, "protobuf: serialize Decision", [r"triage::v1::Decision::_InternalSerialize\("]),
@@ -55,8 +56,8 @@ STAGES = {
         (2, "hand-over to the audit writer (AuditLog::append)", [r"triage::AuditLog::append\("]),
     ] + COMMON_WRITER + [
         (0, "completion thread (AuditLog::complete)", [r"triage::AuditLog::complete\(\)"]),
-        (1, "decision log line and metrics", [r"triage::Decider::log_committed\(", r"triage::Decider::committed\(", r"triage::Decider::log_decided\("]),
-        (0, "reply JSON (decision_to_json)", [r"triage::decision_to_json"]),
+        (1, "decision log line and metrics", [r"triage::Decider::log_committed\(", r"triage::Decider::committed\(", r"triage::\(anonymous\ namespace\)::log_decided\("]),
+        (0, "reply JSON (decision_to_json, on whichever thread runs it)", [r"triage::decision_to_json"]),
         (0, "reply headers, access log line, write", [r"triage::\(anonymous\ namespace\)::Session<.*>::respond\(triage::http_api::Reply"]),
         (1, "access log line and metrics", [r"triage::\(anonymous\ namespace\)::Session<.*>::account\(triage::http_api::Reply"]),
     ],
@@ -133,12 +134,27 @@ def library(obj):
     return base or "(unknown)"
 
 
+def print_libraries(by_object, total, per):
+    print("| library (self instructions) | instructions per call | share |")
+    print("|---|---|---|")
+    by_lib = {}
+    for obj, cost in by_object.items():
+        by_lib[library(obj)] = by_lib.get(library(obj), 0) + cost
+    for label, cost in sorted(by_lib.items(), key=lambda kv: -kv[1]):
+        if per(cost) >= 50:
+            print("| %s | %.0f | %.1f %% |" % (label, per(cost), 100.0 * cost / total))
+    print()
+
+
 def main():
-    path, calls, protocol = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    path, calls, protocol = sys.argv[1], int(sys.argv[2]), sys.argv[3]  # protocol: grpc, http or floor
     total, _, inclusive, by_object = read_profile(path)
     per = lambda cost: cost / max(calls, 1)
     print("%s: %d calls answered while counting; %.0f instructions per call in all (user space, every thread)\n"
           % (protocol, calls, per(total)))
+    if not STAGES[protocol]:
+        print_libraries(by_object, total, per)
+        return
     print("| stage (inclusive instructions of the function doing it) | instructions per call | share |")
     print("|---|---|---|")
     found = {}
@@ -155,7 +171,7 @@ def main():
     named_top = 0
     for depth, label, _ in STAGES[protocol]:
         cost = found[label]
-        if depth == 0 and not label.startswith("protobuf") and label != "reply JSON (decision_to_json)":
+        if depth == 0 and not label.startswith("protobuf") and not label.startswith("reply JSON"):
             named_top += cost
         indent = "&nbsp;&nbsp;&nbsp;&nbsp;" * depth
         if cost == 0:
@@ -167,16 +183,7 @@ def main():
         "gRPC/HTTP2 framing, HPACK, protobuf parse and serialize" if protocol == "grpc"
         else "Beast/Asio parsing and writing, the reply's JSON", per(rest), 100.0 * rest / total))
     print()
-    print("| library (self instructions) | instructions per call | share |")
-    print("|---|---|---|")
-    by_lib = {}
-    for obj, cost in by_object.items():
-        by_lib[library(obj)] = by_lib.get(library(obj), 0) + cost
-    for label, cost in sorted(by_lib.items(), key=lambda kv: -kv[1]):
-        if per(cost) >= 50:
-            print("| %s | %.0f | %.1f %% |" % (label, per(cost), 100.0 * cost / total))
-    print()
-
+    print_libraries(by_object, total, per)
 
 if __name__ == "__main__":
     main()

@@ -11,7 +11,8 @@
 # spread over more records here than at full speed.
 # Usage: bash tools/profile_served.sh [DURATION_SECONDS] [OUT_DIR]   (defaults 20, var/profile)
 # The environment: PROTOCOL (grpc|http, default grpc), IN_FLIGHT (default 8), TRIAGE (the binary,
-# default build/triage). Writes OUT_DIR/<protocol>.md.
+# default build/triage), TARGET=floor (the protocol's floor instead of the service: what the
+# protocol itself costs per call, in OUT_DIR/floor/). Writes OUT_DIR/<protocol>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-20}"
@@ -19,18 +20,27 @@ out="${2:-var/profile}"
 protocol="${PROTOCOL:-grpc}"
 in_flight="${IN_FLIGHT:-8}"
 triage="${TRIAGE:-build/triage}"
+target="${TARGET:-serve}"
 mkdir -p "$out"
+[[ $target == floor ]] && out="$out/floor" && mkdir -p "$out"
 rm -f "$out/audit-$protocol.db"* "$out/callgrind.$protocol".*
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 grpc_port=$(free_port)
 http_port=$(free_port)
-valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$protocol.%p" \
-  "$triage" serve --rules rules --watch-interval-ms 0 --audit-db "$out/audit-$protocol.db" \
-  --listen "127.0.0.1:$grpc_port" --http-listen "127.0.0.1:$http_port" 2>"$out/serve-$protocol.log" &
+if [[ $target == floor && $protocol == grpc ]]; then
+  server_command=(build/triage_floor --rules rules --listen "127.0.0.1:$grpc_port")
+elif [[ $target == floor ]]; then
+  server_command=(build/triage_http_floor --rules rules --listen "127.0.0.1:$http_port")
+else
+  server_command=("$triage" serve --rules rules --watch-interval-ms 0 --audit-db "$out/audit-$protocol.db"
+    --listen "127.0.0.1:$grpc_port" --http-listen "127.0.0.1:$http_port")
+fi
+valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$protocol.%p" "${server_command[@]}" \
+  2>"$out/serve-$protocol.log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 600); do grep -q ' serving ' "$out/serve-$protocol.log" && break; sleep 0.1; done
-grep -q ' serving ' "$out/serve-$protocol.log" || { echo "server did not start" >&2; exit 1; }
+for _ in $(seq 600); do grep -q ' serving\|: serving' "$out/serve-$protocol.log" && break; sleep 0.1; done
+grep -q ' serving\|: serving' "$out/serve-$protocol.log" || { echo "server did not start" >&2; exit 1; }
 # Warm up (first-call allocations, connection set-up), then count from zero.
 if [[ $protocol == grpc ]]; then
   build/triage loadgen --server "127.0.0.1:$grpc_port" --concurrency "$in_flight" --duration 3 >/dev/null
@@ -55,4 +65,6 @@ kill -TERM "$server"
 wait "$server" || true
 trap - EXIT
 dump=$(ls "$out/callgrind.$protocol".*.1 | head -1)
-python3 tools/profile_breakdown.py "$dump" "$calls" "$protocol" | tee "$out/$protocol.md"
+stages=$protocol
+[[ $target == floor ]] && stages=floor
+python3 tools/profile_breakdown.py "$dump" "$calls" "$stages" | tee "$out/$protocol.md"
