@@ -41,8 +41,8 @@ STAGES = {
         (0, "completion thread (AuditLog::complete)", [r"triage::AuditLog::complete\(\)"]),
         (1, "decision log line and metrics", [r"triage::Decider::log_committed\(", r"triage::Decider::committed\(", r"triage::\(anonymous\ namespace\)::log_decided\("]),
         (1, "finishing the call (gRPC's write of the reply)", [r"triage::TriageService::finish\("]),
-        (0, "protobuf: parse EvaluateRequest", [r"triage::v1::EvaluateRequest::_InternalParse\("]),
-        (0, "protobuf: serialize Decision", [r"triage::v1::Decision::_InternalSerialize\("]),
+        (0, "(part of everything else) protobuf: parse EvaluateRequest", [r"triage::v1::EvaluateRequest::_InternalParse\("]),
+        (0, "(part of finishing the call) protobuf: serialize Decision", [r"triage::v1::Decision::_InternalSerialize\("]),
     ],
     "http": [
         (0, "request routing (Router::handle, on an I/O thread)", [r"triage::http_api::Router::handle\("]),
@@ -57,8 +57,8 @@ STAGES = {
     ] + COMMON_WRITER + [
         (0, "completion thread (AuditLog::complete)", [r"triage::AuditLog::complete\(\)"]),
         (1, "decision log line and metrics", [r"triage::Decider::log_committed\(", r"triage::Decider::committed\(", r"triage::\(anonymous\ namespace\)::log_decided\("]),
-        (0, "reply JSON (decision_to_json, on whichever thread runs it)", [r"triage::decision_to_json"]),
-        (0, "reply headers, access log line, write", [r"triage::\(anonymous\ namespace\)::Session<.*>::respond\(triage::http_api::Reply"]),
+        (0, "(part of the completion thread before, of the reply after) reply JSON: decision_to_json", [r"triage::decision_to_json"]),
+        (0, "the reply on the connection's strand: JSON (after), headers, access log line, write", [r"triage::\(anonymous\ namespace\)::Session<.*>::respond\(triage::http_api::Reply"]),
         (1, "access log line and metrics", [r"triage::\(anonymous\ namespace\)::Session<.*>::account\(triage::http_api::Reply"]),
     ],
 }
@@ -171,7 +171,7 @@ def main():
     named_top = 0
     for depth, label, _ in STAGES[protocol]:
         cost = found[label]
-        if depth == 0 and not label.startswith("protobuf") and not label.startswith("reply JSON"):
+        if depth == 0 and not label.startswith("(part of"):
             named_top += cost
         indent = "&nbsp;&nbsp;&nbsp;&nbsp;" * depth
         if cost == 0:
@@ -180,8 +180,8 @@ def main():
             print("| %s%s | %.0f | %.1f %% |" % (indent, label, per(cost), 100.0 * cost / total))
     rest = total - named_top
     print("| everything else: %s, polling, threads, allocation outside the stages | %.0f | %.1f %% |" % (
-        "gRPC/HTTP2 framing, HPACK, protobuf parse and serialize" if protocol == "grpc"
-        else "Beast/Asio parsing and writing, the reply's JSON", per(rest), 100.0 * rest / total))
+        "gRPC/HTTP2 framing, HPACK, the request's protobuf parse" if protocol == "grpc"
+        else "Beast/Asio parsing and writing", per(rest), 100.0 * rest / total))
     print()
     print_libraries(by_object, total, per)
 
