@@ -5,8 +5,9 @@
 #      closed loop (as fast as it goes) and paced at 5,000 decisions/s, each for DURATION seconds;
 #      the server's peak resident memory;
 #   3. `triage audit replay` over the log the load produced;
-#   4. the service against the floor (tools/bench_floor.sh): gRPC with prebuilt replies, and the
-#      service with its log on disk and on tmpfs, at 32 and 128 in flight, FLOOR_SECONDS each;
+#   4. the service against the floors (tools/bench_floor.sh): gRPC and HTTP servers with prebuilt
+#      replies, and the service with its log on disk and on tmpfs on both protocols, at 32 and 128
+#      in flight (CONCURRENCY overrides), then batches, FLOOR_SECONDS each;
 #   5. the peers (tools/bench_peers.sh): the generated rulesets on json-rules-engine and zen-engine
 #      beside triage, fired sets checked identical (skipped with the reason when node or npm fails).
 # Usage: bash tools/bench.sh [DURATION_SECONDS [FLOOR_SECONDS]]   (defaults 60 and 20)
@@ -50,7 +51,7 @@ end=$(date +%s.%N)
 decisions=$(sqlite3 "$out/audit.db" 'SELECT count(*) FROM decisions')
 
 echo "== the service against the floor, ${floor_seconds}s per load" >&2
-bash tools/bench_floor.sh "$floor_seconds" "$out/floor" >&2
+CONCURRENCY="${CONCURRENCY:-32 128}" bash tools/bench_floor.sh "$floor_seconds" "$out/floor" >&2
 
 echo "== the peers: json-rules-engine and zen-engine on the generated rulesets" >&2
 peers_status=0

@@ -8,9 +8,19 @@
 namespace triage {
 
 std::vector<RawAnswer> raw_answers(const v1::EvaluateRequest& request, std::vector<IntakeError>& errors) {
+  // Map order is unspecified: the entries are put in fact order first (pointers sorted, not
+  // answers moved about), so errors and logs are deterministic and the audit record's canonical
+  // JSON finds them sorted already.
+  using Entry = google::protobuf::Map<std::string, v1::AnswerValue>::value_type;
+  std::vector<const Entry*> entries;
+  entries.reserve(static_cast<std::size_t>(request.answers_size()));
+  for (const auto& entry : request.answers()) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) { return a->first < b->first; });
   std::vector<RawAnswer> raw;
-  raw.reserve(request.answers_size());
-  for (const auto& [fact, value] : request.answers()) {
+  raw.reserve(entries.size());
+  for (const Entry* entry : entries) {
+    const std::string& fact = entry->first;
+    const v1::AnswerValue& value = entry->second;
     RawAnswer answer;
     answer.fact = fact;
     switch (value.kind_case()) {
@@ -36,8 +46,6 @@ std::vector<RawAnswer> raw_answers(const v1::EvaluateRequest& request, std::vect
     }
     raw.push_back(std::move(answer));
   }
-  // Map order is unspecified; sort so errors and logs are deterministic.
-  std::sort(raw.begin(), raw.end(), [](const RawAnswer& a, const RawAnswer& b) { return a.fact < b.fact; });
   std::sort(errors.begin(), errors.end(), [](const IntakeError& a, const IntakeError& b) { return a.fact < b.fact; });
   return raw;
 }
@@ -68,22 +76,32 @@ bool to_request(const std::vector<RawAnswer>& raw, v1::EvaluateRequest& request,
 }
 
 std::string canonical_answers_json(std::vector<RawAnswer> raw) {
-  std::sort(raw.begin(), raw.end(), [](const RawAnswer& a, const RawAnswer& b) { return a.fact < b.fact; });
-  return json_object([&](JsonWriter& w) {
-    for (const RawAnswer& answer : raw) {
-      switch (answer.kind) {
-        case RawAnswer::Kind::boolean: w.bool_field(answer.fact, answer.boolean); break;
-        case RawAnswer::Kind::number: {
-          char buffer[32];
-          std::snprintf(buffer, sizeof buffer, "%.17g", answer.number);
-          w.raw_field(answer.fact, buffer);
-          break;
-        }
-        case RawAnswer::Kind::text: w.string_field(answer.fact, answer.text); break;
-        case RawAnswer::Kind::list: w.strings_field(answer.fact, answer.list); break;
+  // Usually sorted already (raw_answers sorts); otherwise pointers are sorted, not the answers.
+  auto by_fact = [](const RawAnswer* a, const RawAnswer* b) { return a->fact < b->fact; };
+  std::vector<const RawAnswer*> order;
+  order.reserve(raw.size());
+  for (const RawAnswer& answer : raw) order.push_back(&answer);
+  if (!std::is_sorted(order.begin(), order.end(), by_fact)) std::stable_sort(order.begin(), order.end(), by_fact);
+  std::string out;
+  out.reserve(64 + 48 * raw.size());
+  out += '{';
+  JsonWriter w(out);
+  for (const RawAnswer* pointer : order) {
+    const RawAnswer& answer = *pointer;
+    switch (answer.kind) {
+      case RawAnswer::Kind::boolean: w.bool_field(answer.fact, answer.boolean); break;
+      case RawAnswer::Kind::number: {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.17g", answer.number);
+        w.raw_field(answer.fact, buffer);
+        break;
       }
+      case RawAnswer::Kind::text: w.string_field(answer.fact, answer.text); break;
+      case RawAnswer::Kind::list: w.strings_field(answer.fact, answer.list); break;
     }
-  });
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace triage

@@ -441,8 +441,11 @@ void AuditLog::append(AuditRecord record, AuditDone done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!closing_ && fault_.empty()) {
+      // The writer waits only for an empty queue to fill: one wake-up per group, by the record
+      // that starts it; the rest join the group without a signal.
+      bool starts_group = queue_.empty();
       queue_.push_back({std::move(record), std::move(done), std::chrono::steady_clock::now()});
-      wake_.notify_one();
+      if (starts_group) wake_.notify_one();
       return;
     }
   }
@@ -668,30 +671,33 @@ void AuditLog::write_batch(std::vector<Pending>& batch) {
   std::int64_t last_seq = impl_->last_seq;
   try {
     sql::Transaction transaction(*impl_->db);
+    DecisionRow row;
+    row.replica_id = replica_id_;
     for (auto& pending : batch) {
-      const AuditRecord& r = pending.record;
-      DecisionRow row;
-      row.decision_id = r.decision_id;
+      // The record's texts move into the row (the record is not read again; on a failed batch the
+      // completions report the error, never the record), and are bound without a copy: run()
+      // resets the statement before the row's texts change.
+      AuditRecord& r = pending.record;
+      row.decision_id = std::move(r.decision_id);
       row.decided_at = utc_time(r.decided_at_micros);
-      row.client = r.client;
-      row.request_id = r.request_id;
-      row.ruleset_hash = r.ruleset_hash;
-      row.answers = r.answers;
-      row.decision = r.decision;
-      row.replica_id = replica_id_;
-      row.trace_id = r.trace_id;
+      row.client = std::move(r.client);
+      row.request_id = std::move(r.request_id);
+      row.ruleset_hash = std::move(r.ruleset_hash);
+      row.answers = std::move(r.answers);
+      row.decision = std::move(r.decision);
+      row.trace_id = std::move(r.trace_id);
       std::string hash = chain_hash(last_hash, row);
-      impl_->insert->bind(1, row.decision_id)
-          .bind(2, row.decided_at)
-          .bind(3, row.client)
-          .bind(4, row.request_id)
-          .bind(5, row.ruleset_hash)
-          .bind(6, row.answers)
-          .bind(7, row.decision)
-          .bind(8, last_hash)
-          .bind(9, hash)
-          .bind(10, row.replica_id)
-          .bind(11, row.trace_id);
+      impl_->insert->bind_static(1, row.decision_id)
+          .bind_static(2, row.decided_at)
+          .bind_static(3, row.client)
+          .bind_static(4, row.request_id)
+          .bind_static(5, row.ruleset_hash)
+          .bind_static(6, row.answers)
+          .bind_static(7, row.decision)
+          .bind_static(8, last_hash)
+          .bind_static(9, hash)
+          .bind_static(10, row.replica_id)
+          .bind_static(11, row.trace_id);
       impl_->insert->run();
       last_hash = hash;
       last_seq = sqlite3_last_insert_rowid(impl_->db->handle());

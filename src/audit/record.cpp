@@ -1,5 +1,7 @@
 #include "audit/record.hpp"
 
+#include <charconv>
+
 #include "util/sha256.hpp"
 
 namespace triage {
@@ -32,10 +34,25 @@ std::string canonical_record(const DecisionRow& row) {
 }
 
 std::string chain_hash(const std::string& previous_hash, const DecisionRow& row) {
+  // The bytes of canonical_record(row), fed to the digest field by field: the writer hashes every
+  // record, and the record's answers and decision need not be copied into one string first.
   Sha256 hasher;
   hasher.update(previous_hash);
   hasher.update("\n");
-  hasher.update(canonical_record(row));
+  auto field = [&hasher](const std::string& value) {
+    char length[24];
+    auto end = std::to_chars(length, length + sizeof length - 1, value.size()).ptr;
+    *end++ = ':';
+    hasher.update(std::string_view(length, static_cast<std::size_t>(end - length)));
+    hasher.update(value);
+    hasher.update("\n");
+  };
+  for (const std::string* value : {&row.decision_id, &row.client, &row.request_id, &row.ruleset_hash, &row.answers,
+                                   &row.decision, &row.decided_at}) {
+    field(*value);
+  }
+  if (!row.replica_id.empty() || !row.trace_id.empty()) field(row.replica_id);
+  if (!row.trace_id.empty()) field(row.trace_id);
   return hasher.hex_digest();
 }
 

@@ -47,6 +47,12 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view text) {
+  int code = sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  if (code != SQLITE_OK) fail(db_.handle(), code, "cannot bind");
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
   int code = sqlite3_bind_int64(statement_.get(), index, value);
   if (code != SQLITE_OK) fail(db_.handle(), code, "cannot bind");

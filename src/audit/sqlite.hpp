@@ -44,6 +44,9 @@ class Statement {
  public:
   Statement(Database& db, std::string_view sql);
   Statement& bind(int index, std::string_view text);
+  // Binds `text` without copying it: it must stay unchanged and alive until the statement is
+  // reset (run() resets it) or bound again. For the writer's hot insert.
+  Statement& bind_static(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   // Steps once; true when a row is available.
   bool step();

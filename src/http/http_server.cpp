@@ -283,6 +283,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     call.content_encoding = std::string(request[http::field::content_encoding]);
     call.authorization = std::string(request[http::field::authorization]);
     call.trace_id = trace_.trace_id;
+    call.render_later = true;  // a decision's JSON is made in respond(), on this connection's strand
     call.body = std::move(request.body());
     if (!certificate_.empty()) {
       call.client = certificate_;  // under mutual TLS the certificate names the client, nothing else
@@ -305,6 +306,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void respond(http_api::Reply reply, bool send = true) {
+    if (reply.render) reply.body = std::exchange(reply.render, nullptr)();
     http_api::add_common_headers(reply, origin_, shared_.options.cors_origin);
     if (trace_.trace_id.empty()) trace_ = continue_trace({});
     reply.headers.emplace_back("traceparent", traceparent(trace_));

@@ -242,7 +242,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     if (!parse_intake_json(request.body, call.raw, error, &call.request_id)) {
       return reply(error_reply(400, "invalid_argument", error));
     }
-    return evaluate(std::move(call), decision, std::move(reply));
+    return evaluate(std::move(call), decision, std::move(reply), false, request.render_later);
   }
   if (path == "/v1/evaluate-batch") {
     if (!only("POST")) return;
@@ -256,7 +256,7 @@ void Router::handle(const Request& request, v1::Decision& decision, std::functio
     batch.client = call.client;
     batch.trace_id = call.trace_id;
     batch.deadline = call.deadline;
-    return evaluate_batch(std::move(batch), std::move(reply));
+    return evaluate_batch(std::move(batch), std::move(reply), false, request.render_later);
   }
   if (path.rfind(connect_prefix, 0) == 0) {
     std::string rpc = path.substr(std::string(connect_prefix).size());
@@ -417,24 +417,42 @@ Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* w
   return busy;
 }
 
+// A 200 reply whose body the transport makes later (Reply::render), when the decision is to be
+// returned: decided_reply's ok case, without the body.
+bool render_later(bool later, const DecideStatus& status, std::chrono::system_clock::time_point deadline) {
+  return later && status.code == DecideCode::ok && std::chrono::system_clock::now() <= deadline;
+}
+
 }  // namespace
 
-void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary) const {
+void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary,
+                      bool later) const {
   auto deadline = call.deadline;
   decider_.decide(std::move(call), decision,
-                  [&decision, deadline, binary, reply = std::move(reply)](const DecideStatus& status) {
+                  [&decision, deadline, binary, later, reply = std::move(reply)](const DecideStatus& status) {
+                    if (!binary && render_later(later, status, deadline)) {
+                      Reply out;
+                      out.render = [&decision] { return decision_to_json(decision) + "\n"; };
+                      return reply(std::move(out));
+                    }
                     reply(decided_reply(
                         status, deadline, "the decision was",
                         [&] { return binary ? decision.SerializeAsString() : decision_to_json(decision); }, binary));
                   });
 }
 
-void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary) const {
+void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary, bool later) const {
   auto deadline = call.deadline;
   auto response = std::make_shared<v1::EvaluateBatchResponse>();
   auto& storage = *response;
   decider_.decide_batch(
-      std::move(call), storage, [response, deadline, binary, reply = std::move(reply)](const DecideStatus& status) {
+      std::move(call), storage,
+      [response, deadline, binary, later, reply = std::move(reply)](const DecideStatus& status) {
+        if (!binary && render_later(later, status, deadline)) {
+          Reply out;
+          out.render = [response] { return batch_to_json(*response) + "\n"; };
+          return reply(std::move(out));
+        }
         reply(decided_reply(
             status, deadline, "the decisions were",
             [&] { return binary ? response->SerializeAsString() : batch_to_json(*response); }, binary));

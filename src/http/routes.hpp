@@ -35,6 +35,9 @@ struct Request {
   std::string authorization;  // Authorization header (CDS Hooks bearer JWT), empty when absent
   std::string trace_id;       // the request's W3C trace id (given to the decisions it makes)
   std::string content_encoding;  // Content-Encoding header, empty when absent
+  // The transport renders a decision's JSON itself (Reply::render) on its own thread, rather than
+  // taking it ready-made from the audit log's completion thread (which finishes every call in turn).
+  bool render_later = false;
 };
 
 struct Reply {
@@ -46,6 +49,9 @@ struct Reply {
   std::string error_code;
   std::string error_message;
   std::vector<IntakeError> error_details;
+  // Set instead of `body` for a decision's 200 reply when the request asked for render_later:
+  // the transport calls it once, before writing, to make the body.
+  std::function<std::string()> render;
 };
 
 // An error reply: `code` is a Connect code ("invalid_argument"); `details` are the refused answers,
@@ -78,8 +84,11 @@ class Router {
 
  private:
   // `binary`: the reply is the protobuf message (application/proto), else its JSON.
-  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary = false) const;
-  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary = false) const;
+  // `later`: a 200 reply carries Reply::render instead of its body (Request::render_later).
+  void evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary = false,
+                bool later = false) const;
+  void evaluate_batch(DecideBatchCall call, std::function<void(Reply)> reply, bool binary = false,
+                      bool later = false) const;
   void serve_fhir(const Request& request, std::function<void(Reply)> reply) const;
   Decider& decider_;
   std::function<bool()> ready_;

@@ -61,14 +61,15 @@ IntakeResult validate_answers(const CompiledRuleset& ruleset, const std::vector<
   const model::Ruleset& model = *ruleset.model;
   IntakeResult result;
   result.answers.values.assign(model.facts.size(), 0);
-  std::vector<std::string> answerable;
-  for (const auto& fact : model.facts) {
-    if (!fact.derived) answerable.push_back(fact.id);
-  }
   for (const auto& answer : raw) {
     auto refuse = [&](std::string message) { result.errors.push_back({answer.fact, std::move(message)}); };
     int index = model.find_fact(answer.fact);
     if (index < 0) {
+      // The names a hint may suggest, gathered only for a refusal (this runs on every request).
+      std::vector<std::string> answerable;
+      for (const auto& known : model.facts) {
+        if (!known.derived) answerable.push_back(known.id);
+      }
       std::string hint = did_you_mean(answer.fact, answerable);
       refuse("unknown fact `" + answer.fact + "`" + (hint.empty() ? "" : "; " + hint));
       continue;

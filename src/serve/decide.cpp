@@ -94,28 +94,45 @@ DecideStatus Decider::prepare(DecideCall& call, const CompiledRuleset& ruleset, 
   return DecideStatus{};
 }
 
-void Decider::log_committed(bool ok, const std::string& error, const v1::Decision& response,
-                            const std::string& client, const std::string& decision_id, const std::string& request_id,
-                            const std::string& trace_id, std::chrono::steady_clock::time_point started) const {
+bool Decider::committed(bool ok, const std::string& error, const v1::Decision& response, const std::string& client,
+                        const std::string& decision_id, const std::string& trace_id,
+                        std::chrono::steady_clock::time_point started, DecidedLine& line) const {
   on_audit_health_(ok);
   if (!ok) {
     if (metrics_) metrics_->unlogged();
     log_->error("audit_write_failed",
                 {{"decision_id", decision_id}, {"client", client}, {"trace_id", trace_id}, {"error", error}});
-    return;
+    return false;
   }
   auto elapsed = std::chrono::steady_clock::now() - started;
+  // The counters are a few relaxed atomics and must count the call before its reply is seen
+  // (a scrape right after a reply counts it); the log line is formatted after the reply.
   if (metrics_) metrics_->decided(response, std::chrono::duration<double>(elapsed).count());
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
+  line.latency = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
+  line.outcome = response.outcome();
+  line.has_urgency = response.has_urgency();
+  line.urgency = response.urgency();
+  return true;
+}
+
+namespace {
+
+// The decision's log line, written after the reply so that formatting it never delays one. Takes
+// the EventLog itself (the completion holds it), not the Decider: once the reply is out, the
+// caller may stop and destroy the Decider while this line is still being written.
+void log_decided(const EventLog& log, const Decider::DecidedLine& line, const std::string& client,
+                 const std::string& decision_id, const std::string& request_id, const std::string& trace_id) {
   std::vector<LogField> fields{{"decision_id", decision_id},
-                               {"outcome", v1::Outcome_Name(response.outcome())},
-                               {"latency_us", std::to_string(micros.count()), true},
+                               {"outcome", v1::Outcome_Name(line.outcome)},
+                               {"latency_us", std::to_string(line.latency.count()), true},
                                {"client", client},
                                {"request_id", request_id}};
   if (!trace_id.empty()) fields.push_back({"trace_id", trace_id});
-  if (response.has_urgency()) fields.insert(fields.begin() + 2, {"urgency", v1::Urgency_Name(response.urgency())});
-  log_->info("decision", fields);
+  if (line.has_urgency) fields.insert(fields.begin() + 2, {"urgency", v1::Urgency_Name(line.urgency)});
+  log.info("decision", fields);
 }
+
+}  // namespace
 
 namespace {
 constexpr const char* unlogged_message =
@@ -136,14 +153,15 @@ void Decider::decide(DecideCall call, v1::Decision& response, Done done) {
   // Reported from the audit writer once the batch holding this decision is durable.
   audit_.append(std::move(record), [this, &response, started = call.started, client = std::move(call.client),
                                     decision_id, request_id = std::move(call.request_id),
-                                    trace_id = std::move(call.trace_id),
+                                    trace_id = std::move(call.trace_id), log = log_,
                                     done = std::move(done)](bool ok, const std::string& error) {
-    log_committed(ok, error, response, client, decision_id, request_id, trace_id, started);
-    if (!ok) {
+    DecidedLine line;
+    if (!committed(ok, error, response, client, decision_id, trace_id, started, line)) {
       response.Clear();
       return done(DecideStatus{DecideCode::unavailable, unlogged_message, {}});
     }
-    done(DecideStatus{});
+    done(DecideStatus{});  // the reply (and the Decider) may be gone from here on
+    log_decided(*log, line, client, decision_id, request_id, trace_id);
   });
 }
 
@@ -226,10 +244,12 @@ void Decider::decide_batch(DecideBatchCall call, v1::EvaluateBatchResponse& resp
     std::string decision_id = record.decision_id;
     audit_.append(std::move(record), [this, state, &result, started = call.started, client = item.client, decision_id,
                                       request_id = std::move(item.request_id),
-                                      trace_id = call.trace_id](bool ok, const std::string& error) {
-      log_committed(ok, error, result.decision(), client, decision_id, request_id, trace_id, started);
-      if (!ok) set_error(result, "unavailable", DecideStatus{DecideCode::unavailable, unlogged_message, {}});
-      state->item_finished();
+                                      trace_id = call.trace_id, log = log_](bool ok, const std::string& error) {
+      DecidedLine line;
+      bool logged = committed(ok, error, result.decision(), client, decision_id, trace_id, started, line);
+      if (!logged) set_error(result, "unavailable", DecideStatus{DecideCode::unavailable, unlogged_message, {}});
+      state->item_finished();  // the last item's reply (and the Decider) may be gone from here on
+      if (logged) log_decided(*log, line, client, decision_id, request_id, trace_id);
     });
   }
   state->item_finished();

@@ -95,6 +95,15 @@ class Decider {
   void set_metrics(ServiceMetrics* metrics) { metrics_ = metrics; }
   ServiceMetrics* metrics() const { return metrics_; }
 
+  // What a decision's log line says that only the reply holds: taken before the reply is sent,
+  // since the transport may free it as soon as the call is finished.
+  struct DecidedLine {
+    v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
+    v1::Urgency urgency = v1::URGENCY_UNSPECIFIED;
+    bool has_urgency = false;
+    std::chrono::microseconds latency{0};
+  };
+
   // Live state added to the served ruleset's info (the audit log's shipping). Set before serving:
   // not synchronised with ruleset_info(). `fill` must be thread-safe.
   void set_status(std::function<void(v1::RulesetInfo&)> fill) { status_ = std::move(fill); }
@@ -119,10 +128,11 @@ class Decider {
   // Logs a refusal without repeating anything the patient answered.
   void log_refusal(int grpc_code, const std::string& client, const std::string& request_id,
                    const std::string& reason) const;
-  // After a record's commit: the audit health, the decision's log line (or the failure's).
-  void log_committed(bool ok, const std::string& error, const v1::Decision& response, const std::string& client,
-                     const std::string& decision_id, const std::string& request_id, const std::string& trace_id,
-                     std::chrono::steady_clock::time_point started) const;
+  // After a record's commit, before the reply: the audit health, the decision's metrics (or the
+  // failure's log line) and `line`. True when the record is committed.
+  bool committed(bool ok, const std::string& error, const v1::Decision& response, const std::string& client,
+                 const std::string& decision_id, const std::string& trace_id,
+                 std::chrono::steady_clock::time_point started, DecidedLine& line) const;
 };
 
 // The longest request_id and client id accepted (characters).

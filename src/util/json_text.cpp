@@ -1,20 +1,56 @@
 #include "util/json_text.hpp"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace triage {
 
 std::string json_quote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
+  append_json_quoted(out, text);
+  return out;
+}
+
+namespace {
+
+// True when one of the 8 bytes of `word` needs an escape: below 0x20, '"' or '\\' (the exact
+// "has a byte less than n" and "has a zero byte" word tests: no false answer either way).
+bool escape_in_word(std::uint64_t word) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  std::uint64_t quote = word ^ (ones * '"');
+  std::uint64_t backslash = word ^ (ones * '\\');
+  std::uint64_t below_space = (word - ones * 0x20) & ~word;
+  std::uint64_t is_quote = (quote - ones) & ~quote;
+  std::uint64_t is_backslash = (backslash - ones) & ~backslash;
+  return ((below_space | is_quote | is_backslash) & high) != 0;
+}
+
+}  // namespace
+
+void append_json_quoted(std::string& out, std::string_view text) {
   out += '"';
-  // Copy runs of characters that need no escape in one go; this is on every request's path.
+  // Copy runs of characters that need no escape in one go, skipping 8 plain bytes at a time: the
+  // replies' texts (instructions, reasons) are most of an HTTP decision's bytes.
   std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    if (i + 8 <= size) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (!escape_in_word(word)) {
+        i += 8;
+        continue;
+      }
+    }
     auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out.append(text.data() + run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -30,7 +66,6 @@ std::string json_quote(std::string_view text) {
   }
   out.append(text.data() + run, text.size() - run);
   out += '"';
-  return out;
 }
 
 std::string valid_utf8(std::string_view text) {

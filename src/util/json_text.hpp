@@ -7,6 +7,8 @@ namespace triage {
 
 // Returns `text` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view text);
+// The same quoted string appended to `out` (no temporary string: the writers' hot path).
+void append_json_quoted(std::string& out, std::string_view text);
 
 // `text` with every byte that is not part of a well-formed UTF-8 sequence (stray continuation
 // bytes, cut or overlong sequences, surrogates, code points past U+10FFFF) replaced by U+FFFD, so

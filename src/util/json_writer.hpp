@@ -27,7 +27,7 @@ class JsonArrayWriter {
     first_ = false;
     return out_;
   }
-  void string(std::string_view value) { item() += json_quote(value); }
+  void string(std::string_view value) { append_json_quoted(item(), value); }
 
  private:
   std::string& out_;
@@ -53,12 +53,12 @@ class JsonWriter {
       out_ += name;
       out_ += '"';
     } else {
-      out_ += json_quote(name);
+      append_json_quoted(out_, name);
     }
     out_ += spaced ? ": " : ":";
     return out_;
   }
-  void string_field(std::string_view name, std::string_view value) { key(name) += json_quote(value); }
+  void string_field(std::string_view name, std::string_view value) { append_json_quoted(key(name), value); }
   void number_field(std::string_view name, std::int64_t value) { key(name) += std::to_string(value); }
   void bool_field(std::string_view name, bool value) { key(name) += value ? "true" : "false"; }
   // A value that is already JSON.

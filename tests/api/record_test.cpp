@@ -2,6 +2,7 @@
 // the ids of the Decision message the client gets. The oracle here reads them off the message.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <random>
 
 #include "analyze/value_classes.hpp"
@@ -62,6 +63,51 @@ TEST_CASE("the canonical record carries the Decision's ids, for every kind of in
   }
   // Version 3's 40-odd red flags refer more random intakes; enough still reach a plan.
   CHECK(self_care > 20);  // the plan-building paths are exercised too
+}
+
+TEST_CASE("json_quote escapes exactly what a byte-by-byte scan escapes, wherever the byte falls", "[api][json]") {
+  // append_json_quoted skips 8 plain bytes at a time; every special byte at every offset of a
+  // word, among plain ASCII and UTF-8 bytes, must be escaped as the plain loop does it.
+  auto reference = [](std::string_view text) {
+    std::string out = "\"";
+    for (char ch : text) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\r') out += "\\r";
+      else if (c < 0x20) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+        out += buffer;
+      } else out += ch;
+    }
+    return out + "\"";
+  };
+  const std::string specials = std::string("\"\\\n\t\r\x01\x1f", 7) + std::string(1, '\0');
+  const std::string plains[] = {"abcdefghijklmnopqrstuvwx", "\xc3\xa9\xe2\x82\xac\x7f !#[]~\xff\x80 0123456789"};
+  for (const auto& plain : plains) {
+    for (char special : specials) {
+      for (std::size_t at = 0; at <= plain.size(); ++at) {
+        std::string text = plain;
+        text.insert(at, 1, special);
+        CHECK(json_quote(text) == reference(text));
+        std::string doubled = text + text.substr(0, at % 9);
+        CHECK(json_quote(doubled) == reference(doubled));
+      }
+    }
+    CHECK(json_quote(plain) == reference(plain));
+  }
+  std::mt19937 random(29);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(random() % 40, ' ');
+    for (char& c : text) c = static_cast<char>(random() % 4 == 0 ? random() % 0x24 : random() % 256);
+    CHECK(json_quote(text) == reference(text));
+    std::string appended = "prefix";
+    append_json_quoted(appended, text);
+    CHECK(appended == "prefix" + reference(text));
+  }
 }
 
 }  // namespace triage

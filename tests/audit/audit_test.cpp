@@ -27,6 +27,7 @@
 #include "auditor/verify.hpp"
 #include "sign/signature.hpp"
 #include "support.hpp"
+#include "util/sha256.hpp"
 
 namespace triage {
 namespace {
@@ -742,6 +743,33 @@ TEST_CASE("a trace id is covered by the chain without changing the hash of recor
   CHECK(canonical_record(moved) != canonical_record(swapped));
   row.trace_id.clear();
   CHECK(canonical_record(row) == before);
+}
+
+TEST_CASE("chain_hash hashes exactly the canonical record, field by field", "[audit][chain]") {
+  // The writer streams the fields into the digest instead of building canonical_record(); the
+  // chain must stay the one every verifier recomputes from the canonical record's bytes.
+  auto reference = [](const std::string& previous, const DecisionRow& row) {
+    Sha256 hasher;
+    hasher.update(previous + "\n" + canonical_record(row));
+    return hasher.hex_digest();
+  };
+  DecisionRow row;
+  row.decision_id = "d-1";
+  row.decided_at = "2026-12-04T00:00:00.000000Z";
+  row.client = "id:kiosk-7";
+  row.ruleset_hash = "sha256:abc";
+  row.answers = std::string(1500, 'a') + "\n\"";  // long, with bytes that are escapes elsewhere
+  row.decision = "{}";
+  const std::string previous = genesis_hash();
+  CHECK(chain_hash(previous, row) == reference(previous, row));
+  row.replica_id = "triage-0";
+  CHECK(chain_hash(previous, row) == reference(previous, row));
+  row.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  CHECK(chain_hash(previous, row) == reference(previous, row));
+  row.replica_id.clear();
+  CHECK(chain_hash(previous, row) == reference(previous, row));
+  row.request_id = std::string(10000, 'r');
+  CHECK(chain_hash("x", row) == reference("x", row));
 }
 
 }  // namespace triage
