@@ -148,7 +148,7 @@ std::optional<CommandOutcome> show_witness(const CompiledRuleset& ruleset, const
   // expectations, so that pasted into a `.cases` file it passes and then guards the red flag.
   std::string text = witness_case(found.witness, "red flag " + flag_id + " fires",
                                   {"witness intake of red flag `" + flag_id + "` (triage lsp: Show a witness intake);",
-                                   "the other red-flag questions are answered no, none or lowest"});
+                                   "the other red-flag questions are answered with their first value (no, none, lowest)"});
   text += "  expect red_flag " + flag_id + "\n";
   text += std::string("  expect outcome ") + outcome_name(found.decision.outcome) + "\n";
   if (found.decision.urgency != model::Tier::none) text += std::string("  expect urgency ") + model::to_string(found.decision.urgency) + "\n";
