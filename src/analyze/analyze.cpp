@@ -58,6 +58,23 @@ void polarity(const model::Ruleset& model, const model::Cond& cond, int fact, bo
   }
 }
 
+// An intake on which red flag `f` fires, completed with every other red-flag question answered
+// with its first value class ("no", "none", the lowest: a valid answer, unlike a zero, which is no
+// enum value, an empty set where one is required, or below an int's range), so the decision is not
+// left incomplete by them; none when no answers satisfy its condition (or the search ran out).
+std::optional<Answers> firing_intake(const CompiledRuleset& ruleset, IntakeSearch& search, std::size_t f) {
+  const Program& condition = ruleset.red_flags[f].condition;
+  auto witness = search.find(facts_of(ruleset, condition), search.blank(),
+                             [&](const PartialIntake& p) { return p.truth(condition); });
+  if (!witness) return std::nullopt;
+  for (std::size_t fact = 0; fact < ruleset.model->facts.size(); ++fact) {
+    if (!ruleset.red_flag_facts.test(fact) || witness->known.test(fact)) continue;
+    witness->values[fact] = search.classes(static_cast<int>(fact)).front();
+    witness->known.set(fact);
+  }
+  return witness;
+}
+
 class Analyzer {
  public:
   explicit Analyzer(const CompiledRuleset& ruleset) : ruleset_(ruleset), model_(*ruleset.model), search_(ruleset) {
@@ -143,24 +160,18 @@ class Analyzer {
       const auto& flag = ruleset_.red_flags[f];
       const auto& source = model_.red_flags[f];
       std::vector<int> facts = facts_of(ruleset_, flag.condition);
-      auto witness = search_.find(facts, search_.blank(),
-                                  [&](const PartialIntake& p) { return p.truth(flag.condition); });
-      if (!witness) {
+      auto full = firing_intake(ruleset_, search_, f);
+      if (!full) {
         add(code::red_flag_safety, Severity::error, source.location,
             "red flag `" + source.id + "` can never fire: no answers satisfy its condition",
             "check the comparisons and values; as written it protects no patient");
         continue;
       }
-      // Complete the witness with every other red-flag question answered, and decide it: the
-      // engine must refer at the flag's tier or higher.
-      Answers full = *witness;
-      for (int fact : red_flag_facts_) {
-        if (!full.known.test(fact)) full.known.set(fact), full.values[fact] = 0;
-      }
-      Evaluation decided = evaluate(ruleset_, full);
+      // Decide the witness: the engine must refer at the flag's tier or higher.
+      Evaluation decided = evaluate(ruleset_, *full);
       if (decided.outcome != Outcome::refer || decided.urgency < flag.tier) {
         add(code::red_flag_safety, Severity::error, source.location,
-            "red flag `" + source.id + "` fires but the decision is " + describe(decided), {}, full,
+            "red flag `" + source.id + "` fires but the decision is " + describe(decided), {}, *full,
             describe(decided));
       }
       for (int fact : facts) {
@@ -633,6 +644,21 @@ class Analyzer {
 }  // namespace
 
 AnalysisReport analyze(const CompiledRuleset& ruleset) { return Analyzer(ruleset).run(); }
+
+RedFlagWitness red_flag_witness(const CompiledRuleset& ruleset, int flag) {
+  RedFlagWitness out;
+  IntakeSearch search(ruleset);
+  auto witness = firing_intake(ruleset, search, static_cast<std::size_t>(flag));
+  if (!witness) {
+    // A search that ran out of budget proves nothing, as in analyze().
+    out.status = search.exhausted() ? RedFlagWitness::Status::undecided : RedFlagWitness::Status::never;
+    return out;
+  }
+  out.status = RedFlagWitness::Status::fires;
+  out.witness = intake_json(ruleset, *witness);
+  out.decision = evaluate(ruleset, *witness);
+  return out;
+}
 
 Diagnostics analysis_errors(const AnalysisReport& report) {
   Diagnostics errors;

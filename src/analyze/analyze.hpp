@@ -14,6 +14,7 @@
 
 #include "compile/compiled.hpp"
 #include "diag/diagnostic.hpp"
+#include "eval/evaluation.hpp"
 
 namespace triage {
 
@@ -30,6 +31,19 @@ struct AnalysisReport {
 };
 
 AnalysisReport analyze(const CompiledRuleset& ruleset);
+
+// The red-flag check for one red flag (an index into the model's red flags), for a rule author who
+// asks what makes it fire: the intake its search finds, with every other red-flag question
+// answered "no" (the first value class: valid answers only), and the engine's decision on it.
+struct RedFlagWitness {
+  // never: no answers satisfy its condition (the check's error); undecided: the search ran out of
+  // budget, so "none found" proves nothing.
+  enum class Status { fires, never, undecided };
+  Status status = Status::never;
+  std::string witness;  // {"answers": {...}} JSON, when it fires
+  Evaluation decision;  // the decision on the witness, when it fires
+};
+RedFlagWitness red_flag_witness(const CompiledRuleset& ruleset, int flag);
 
 // The error findings as diagnostics, codes kept and the witness appended to the hint: what makes a
 // ruleset unfit to serve.

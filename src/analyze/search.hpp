@@ -50,6 +50,10 @@ class IntakeSearch {
   // A blank intake (nothing answered) for this ruleset.
   Answers blank() const;
 
+  // The value classes `find` tries for an answerable `fact` (analyze/value_classes), first the
+  // "no"/"none"/lowest answer; every one is a valid answer.
+  const std::vector<model::FactValue>& classes(int fact) const { return classes_[fact]; }
+
  private:
   bool descend(const std::vector<int>& facts, std::size_t next, Answers& answers, model::FactSet& pending,
                const std::function<Truth(const PartialIntake&)>& goal);

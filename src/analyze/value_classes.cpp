@@ -7,8 +7,8 @@ namespace triage {
 
 namespace {
 
-// The values of a set fact that some test or technique looks at.
-std::vector<int> relevant_bits(const CompiledRuleset& ruleset, int fact_index) {
+// The values of a set fact that some test or technique looks at, as a mask.
+std::uint64_t relevant_mask(const CompiledRuleset& ruleset, int fact_index) {
   std::uint64_t relevant = 0;
   for (const Atom& atom : ruleset.atoms) {
     if (atom.fact == fact_index) relevant |= static_cast<std::uint64_t>(atom.operand);
@@ -18,6 +18,12 @@ std::vector<int> relevant_bits(const CompiledRuleset& ruleset, int fact_index) {
     if (fact_index == plan.equipment_fact) relevant |= technique.needs;
     if (fact_index == plan.area_fact) relevant |= technique.targets;
   }
+  return relevant;
+}
+
+// The same values as positions, lowest first.
+std::vector<int> relevant_bits(const CompiledRuleset& ruleset, int fact_index) {
+  std::uint64_t relevant = relevant_mask(ruleset, fact_index);
   std::vector<int> bits;
   for (int b = 0; b < 64; ++b) {
     if ((relevant >> b) & 1U) bits.push_back(b);
@@ -66,6 +72,14 @@ std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int 
       return values;
     case model::FactType::set: {
       std::vector<int> bits = relevant_bits(ruleset, fact_index);
+      // A class must be an answer a patient can give: with `min_choices`, a subset of the tested
+      // values that is too small is filled up with values nothing looks at (which changes no
+      // decision), lowest first; one that cannot be filled up is no answer at all and is left out.
+      std::uint64_t relevant = relevant_mask(ruleset, fact_index);
+      std::vector<int> spare;
+      for (std::size_t v = 0; v < fact.values.size(); ++v) {
+        if (!((relevant >> v) & 1U)) spare.push_back(static_cast<int>(v));
+      }
       if (static_cast<int>(bits.size()) > max_exact_set_bits) bits.resize(max_exact_set_bits);
       // Subsets by size, so searches try "few" before "many".
       std::vector<std::uint64_t> subsets;
@@ -78,6 +92,9 @@ std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int 
         for (std::size_t k = 0; k < bits.size(); ++k) {
           if ((subset >> k) & 1U) value |= std::uint64_t{1} << bits[k];
         }
+        std::size_t short_by = static_cast<std::size_t>(std::max(0, fact.min_choices - __builtin_popcountll(subset)));
+        if (short_by > spare.size()) continue;
+        for (std::size_t k = 0; k < short_by; ++k) value |= std::uint64_t{1} << spare[k];
         values.push_back(static_cast<model::FactValue>(value));
       }
       return values;

@@ -9,10 +9,13 @@
 
 namespace triage {
 
-// One representative per class, "no"/"none"/lowest first. For ints: the lowest value of each
+// One representative per class, "no"/"none"/lowest first, each a valid answer (within the int
+// range, one enum value, a set with at least `min_choices` values): every witness intake the
+// analysis builds from them is one a patient could give. For ints: the lowest value of each
 // interval the compared constants cut the range into; for enums: each value; for sets: every
 // subset of the bits that atoms test, plus the technique `needs`/`targets` bits for the plan's
-// equipment and area facts.
+// equipment and area facts, filled up to `min_choices` with untested values (subsets that cannot
+// be filled up are left out).
 std::vector<model::FactValue> value_classes(const CompiledRuleset& ruleset, int fact);
 
 // For an int fact: the lowest value of each interval that the comparisons in `only_atoms` (a flag

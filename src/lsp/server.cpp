@@ -1,10 +1,12 @@
 #include "lsp/server.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <istream>
 #include <ostream>
 
 #include "lsp/framing.hpp"
+#include "lsp/lenses.hpp"
 #include "lsp/uri.hpp"
 #include "ruletest/cases.hpp"
 #include "ruletest/runner.hpp"
@@ -26,6 +28,12 @@ bool is_cases(const std::string& path) { return fs::path(path).extension() == ".
 
 // `params` that are JSON but not what the method needs, found beyond nlohmann's own type checks.
 struct InvalidParams : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A well-formed request the server cannot carry out (the rules do not load, the case is gone):
+// answered with RequestFailed and the reason.
+struct RequestFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -123,6 +131,8 @@ void Server::handle(const std::string& body) {
     else notify("window/logMessage", {{"type", 1}, {"message", "invalid params for `" + method + "`: " + e.what()}});
   } catch (const InvalidParams& e) {
     if (request) reply_error(id, rpc_error::invalid_params, "invalid params for `" + method + "`: " + e.what());
+  } catch (const RequestFailed& e) {
+    if (request) reply_error(id, rpc_error::request_failed, e.what());
   } catch (const std::exception& e) {
     if (request) reply_error(id, rpc_error::internal_error, std::string("internal error: ") + e.what());
   }
@@ -153,6 +163,8 @@ Json Server::initialize(const Json& params) {
       {"workspaceSymbolProvider", true},
       {"completionProvider", {{"triggerCharacters", Json::array({"{", "\""})}}},
       {"codeActionProvider", {{"codeActionKinds", Json::array({"quickfix"})}}},
+      {"codeLensProvider", {{"resolveProvider", false}}},
+      {"executeCommandProvider", {{"commands", command_names()}}},
   };
   return {{"capabilities", capabilities}, {"serverInfo", {{"name", "triage"}}}};
 }
@@ -300,7 +312,67 @@ void Server::dispatch(const std::string& method, const Json& id, bool request, c
     }
     return reply(id, code_actions(uri, context.contains("diagnostics") ? context["diagnostics"] : Json::array(), cases));
   }
+  if (method == "textDocument/codeLens") {
+    std::string uri = params.at("textDocument").at("uri").get<std::string>();
+    const Document* document = workspace_.document(uri);
+    std::string path = document ? document->path : uri_to_path(uri);
+    std::string folder = rules_folder_of(path);
+    if (folder.empty()) return reply(id, Json::array());
+    if (!is_cases(path)) return reply(id, red_flag_lenses(*workspace_.snapshot(folder), uri, file_name(path), utf16_));
+    std::string text;
+    if (document) text = document->text;
+    else if (!read_text_file(path, text)) return reply(id, Json::array());
+    return reply(id, case_lenses(uri, file_name(path), text, utf16_));
+  }
+  if (method == "workspace/executeCommand") return reply(id, execute_command(params));
   reply_error(id, rpc_error::method_not_found, "unknown method `" + method + "`");
+}
+
+Json Server::execute_command(const Json& params) {
+  std::string command = params.at("command").get<std::string>();
+  auto names = command_names();
+  if (std::find(names.begin(), names.end(), command) == names.end()) throw InvalidParams("unknown command `" + command + "`");
+  const Json& arguments = params.at("arguments");
+  if (!arguments.is_array() || arguments.empty() || !arguments[0].is_object()) {
+    throw InvalidParams("`arguments` must hold one object");
+  }
+  const Json& argument = arguments[0];
+  std::string uri = argument.at("uri").get<std::string>();
+  const Document* document = workspace_.document(uri);
+  std::string path = document ? document->path : uri_to_path(uri);
+  std::string folder = rules_folder_of(path);
+  if (folder.empty()) throw RequestFailed(path + " is in no rules folder (a *.rules file, or a *.cases file in RULES/tests/)");
+  // The folder's rules as the editor holds them: unsaved buffers over the files on disk.
+  auto snapshot = workspace_.snapshot(folder);
+  if (!snapshot->loaded.ruleset) {
+    std::string first;
+    for (const auto& d : snapshot->loaded.diagnostics) {
+      if (d.severity != Severity::error) continue;
+      first = d.location.file + ":" + std::to_string(d.location.line) + ": " + d.message;
+      break;
+    }
+    throw RequestFailed("the rules in " + folder + " do not load, so nothing can run; fix the errors first" +
+                        (first.empty() ? std::string() : " (" + first + ")"));
+  }
+  const CompiledRuleset& ruleset = *snapshot->loaded.ruleset;
+  std::optional<CommandOutcome> outcome;
+  if (command == witness_command) {
+    std::string flag = argument.at("flag").get<std::string>();
+    outcome = show_witness(ruleset, flag);
+    if (!outcome) throw RequestFailed("the rules have no red flag `" + flag + "` (renamed since the lens was shown?)");
+  } else {
+    if (!is_cases(path)) throw InvalidParams(path + " is not a .cases file");
+    std::string text;
+    if (document) text = document->text;
+    else if (!read_text_file(path, text)) throw RequestFailed("cannot read " + path);
+    std::string name = command == run_case_command ? argument.at("case").get<std::string>() : std::string();
+    std::optional<std::size_t> line;
+    if (argument.contains("line")) line = argument["line"].get<std::size_t>();
+    outcome = run_case_file(ruleset, file_name(path), text, name, line);
+    if (!outcome) throw RequestFailed("no case \"" + name + "\" in " + file_name(path) + " (renamed since the lens was shown?)");
+  }
+  notify("window/showMessage", {{"type", outcome->message_type}, {"message", outcome->message}});
+  return outcome->result;
 }
 
 void Server::changed(const std::string& folder) {

@@ -72,6 +72,8 @@ class Server {
   void dispatch(const std::string& method, const Json& id, bool request, const Json& params);
 
   Json initialize(const Json& params);
+  // workspace/executeCommand: runs a lens' command (lenses.hpp), shows its message, returns its result.
+  Json execute_command(const Json& params);
   void changed(const std::string& folder);
   void publish(const FolderSnapshot& snapshot, const AnalysisReport* report);
   Json case_diagnostics(const FolderSnapshot& snapshot, const Document& document) const;
