@@ -14,7 +14,8 @@ namespace {
 const char* clear_intake = R"({"answers": {
     "bladder_or_bowel_change": false, "saddle_numbness": false, "both_legs_affected": false,
     "leg_weakness": false, "leg_numbness_or_tingling": false, "after_serious_accident": false,
-    "onset": "gradual", "pain_intensity": 4, "fever_or_chills": false, "unexplained_weight_loss": false,
+    "onset": "gradual", "pain_intensity": 4, "fever_or_chills": false, "rash_or_confusion": false,
+    "unexplained_weight_loss": false,
     "night_pain": false, "history_of_cancer": false, "days_since_onset": 10, "improving": "better",
     "pain_areas": ["lower_back"], "stops_daily_activities": false, "struggling_to_cope": false,
     "sexual_function_change": false, "chest_pain": false, "pain_not_eased_by_rest": false,
@@ -114,6 +115,7 @@ TEST_CASE("each shipped red flag refers at its tier", "[shipped][red_flag]") {
       {"flag_after_serious_accident", R"({"after_serious_accident": true})", v1::emergency},
       {"flag_fever_or_chills", R"({"fever_or_chills": true, "meningitis_signs": false})", v1::urgent},
       {"flag_fever_with_meningitis_signs", R"({"fever_or_chills": true, "meningitis_signs": true})", v1::emergency},
+      {"flag_rash_or_confusion", R"({"rash_or_confusion": true})", v1::emergency},
       {"flag_sudden_severe_pain_without_cause",
        R"({"onset": "sudden", "pain_intensity": 7, "age": 65, "sudden_pain_without_cause": true})", v1::emergency},
       {"flag_unexplained_weight_loss", R"({"unexplained_weight_loss": true})", v1::urgent},
