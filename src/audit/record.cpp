@@ -1,17 +1,44 @@
 #include "audit/record.hpp"
 
 #include <charconv>
+#include <string_view>
 
 #include "util/sha256.hpp"
 
 namespace triage {
 namespace {
 
-void append_field(std::string& out, const std::string& value) {
-  out += std::to_string(value.size());
-  out += ':';
-  out += value;
-  out += '\n';
+// Hands `<length>:<bytes>\n` of `value` to `emit` in pieces, so a digest can take the value
+// without it being copied first. Every chained field is written this way.
+template <typename Emit>
+void length_prefixed(const std::string& value, Emit emit) {
+  char length[24];
+  auto end = std::to_chars(length, length + sizeof length - 1, value.size()).ptr;
+  *end++ = ':';
+  emit(std::string_view(length, static_cast<std::size_t>(end - length)));
+  emit(std::string_view(value));
+  emit(std::string_view("\n"));
+}
+
+// The fields a decision record's hash covers, in order (see canonical_record in record.hpp).
+template <typename Visit>
+void canonical_fields(const DecisionRow& row, Visit visit) {
+  for (const std::string* field : {&row.decision_id, &row.client, &row.request_id, &row.ruleset_hash, &row.answers,
+                                   &row.decision, &row.decided_at}) {
+    visit(*field);
+  }
+  if (!row.replica_id.empty() || !row.trace_id.empty()) visit(row.replica_id);
+  if (!row.trace_id.empty()) visit(row.trace_id);
+}
+
+// SHA-256 hex of `previous_hash`, a newline, then `bytes(emit)`'s pieces.
+template <typename Bytes>
+std::string linked_hash(const std::string& previous_hash, Bytes bytes) {
+  Sha256 hasher;
+  hasher.update(previous_hash);
+  hasher.update("\n");
+  bytes([&hasher](std::string_view piece) { hasher.update(piece); });
+  return hasher.hex_digest();
 }
 
 }  // namespace
@@ -24,36 +51,18 @@ const std::string& genesis_hash() {
 std::string canonical_record(const DecisionRow& row) {
   std::string out;
   out.reserve(row.answers.size() + row.decision.size() + 256);
-  for (const std::string* field : {&row.decision_id, &row.client, &row.request_id, &row.ruleset_hash, &row.answers,
-                                   &row.decision, &row.decided_at}) {
-    append_field(out, *field);
-  }
-  if (!row.replica_id.empty() || !row.trace_id.empty()) append_field(out, row.replica_id);
-  if (!row.trace_id.empty()) append_field(out, row.trace_id);
+  canonical_fields(row, [&out](const std::string& value) {
+    length_prefixed(value, [&out](std::string_view piece) { out.append(piece); });
+  });
   return out;
 }
 
 std::string chain_hash(const std::string& previous_hash, const DecisionRow& row) {
-  // The bytes of canonical_record(row), fed to the digest field by field: the writer hashes every
-  // record, and the record's answers and decision need not be copied into one string first.
-  Sha256 hasher;
-  hasher.update(previous_hash);
-  hasher.update("\n");
-  auto field = [&hasher](const std::string& value) {
-    char length[24];
-    auto end = std::to_chars(length, length + sizeof length - 1, value.size()).ptr;
-    *end++ = ':';
-    hasher.update(std::string_view(length, static_cast<std::size_t>(end - length)));
-    hasher.update(value);
-    hasher.update("\n");
-  };
-  for (const std::string* value : {&row.decision_id, &row.client, &row.request_id, &row.ruleset_hash, &row.answers,
-                                   &row.decision, &row.decided_at}) {
-    field(*value);
-  }
-  if (!row.replica_id.empty() || !row.trace_id.empty()) field(row.replica_id);
-  if (!row.trace_id.empty()) field(row.trace_id);
-  return hasher.hex_digest();
+  // The bytes of canonical_record(row), streamed: the writer hashes every record, and its answers
+  // and decision need not be copied into one string first.
+  return linked_hash(previous_hash, [&row](auto emit) {
+    canonical_fields(row, [&emit](const std::string& value) { length_prefixed(value, emit); });
+  });
 }
 
 ChainBreak check_chain_link(const std::string& previous, const DecisionRow& row) {
@@ -63,17 +72,14 @@ ChainBreak check_chain_link(const std::string& previous, const DecisionRow& row)
 }
 
 std::string feedback_chain_hash(const std::string& previous_hash, const FeedbackRow& row) {
-  std::string out = "feedback\n";
-  for (const std::string* field : {&row.decision_id, &row.received_at, &row.service, &row.client, &row.outcome,
-                                   &row.override_reason, &row.override_comment, &row.accepted_suggestions,
-                                   &row.outcome_at}) {
-    append_field(out, *field);
-  }
-  Sha256 hasher;
-  hasher.update(previous_hash);
-  hasher.update("\n");
-  hasher.update(out);
-  return hasher.hex_digest();
+  return linked_hash(previous_hash, [&row](auto emit) {
+    emit(std::string_view("feedback\n"));
+    for (const std::string* field : {&row.decision_id, &row.received_at, &row.service, &row.client, &row.outcome,
+                                     &row.override_reason, &row.override_comment, &row.accepted_suggestions,
+                                     &row.outcome_at}) {
+      length_prefixed(*field, emit);
+    }
+  });
 }
 
 ChainBreak check_feedback_link(const std::string& previous, const FeedbackRow& row) {

@@ -389,9 +389,11 @@ namespace {
 
 // The HTTP reply for a finished decide call, single or batch: `body()` once committed in time
 // (a reply after the client's deadline is not sent as a decision: `what` was logged but not
-// returned), else the status as an error body.
+// returned), else the status as an error body. `later`: a JSON body is made by the transport
+// (Reply::render), so `body` must stay callable after this returns.
 template <typename Deadline, typename Body>
-Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* what, Body body, bool binary) {
+Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* what, Body body, bool binary,
+                    bool later) {
   switch (status.code) {
     case DecideCode::ok:
       if (std::chrono::system_clock::now() > deadline) {
@@ -402,6 +404,11 @@ Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* w
         Reply out;
         out.content_type = "application/proto";
         out.body = body();
+        return out;
+      }
+      if (later) {
+        Reply out;
+        out.render = [body] { return body() + "\n"; };
         return out;
       }
       return json_reply(body() + "\n");
@@ -417,12 +424,6 @@ Reply decided_reply(const DecideStatus& status, Deadline deadline, const char* w
   return busy;
 }
 
-// A 200 reply whose body the transport makes later (Reply::render), when the decision is to be
-// returned: decided_reply's ok case, without the body.
-bool render_later(bool later, const DecideStatus& status, std::chrono::system_clock::time_point deadline) {
-  return later && status.code == DecideCode::ok && std::chrono::system_clock::now() <= deadline;
-}
-
 }  // namespace
 
 void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<void(Reply)> reply, bool binary,
@@ -430,14 +431,12 @@ void Router::evaluate(DecideCall call, v1::Decision& decision, std::function<voi
   auto deadline = call.deadline;
   decider_.decide(std::move(call), decision,
                   [&decision, deadline, binary, later, reply = std::move(reply)](const DecideStatus& status) {
-                    if (!binary && render_later(later, status, deadline)) {
-                      Reply out;
-                      out.render = [&decision] { return decision_to_json(decision) + "\n"; };
-                      return reply(std::move(out));
-                    }
                     reply(decided_reply(
                         status, deadline, "the decision was",
-                        [&] { return binary ? decision.SerializeAsString() : decision_to_json(decision); }, binary));
+                        [&decision, binary] {
+                          return binary ? decision.SerializeAsString() : decision_to_json(decision);
+                        },
+                        binary, later));
                   });
 }
 
@@ -448,14 +447,10 @@ void Router::evaluate_batch(DecideBatchCall call, std::function<void(Reply)> rep
   decider_.decide_batch(
       std::move(call), storage,
       [response, deadline, binary, later, reply = std::move(reply)](const DecideStatus& status) {
-        if (!binary && render_later(later, status, deadline)) {
-          Reply out;
-          out.render = [response] { return batch_to_json(*response) + "\n"; };
-          return reply(std::move(out));
-        }
         reply(decided_reply(
             status, deadline, "the decisions were",
-            [&] { return binary ? response->SerializeAsString() : batch_to_json(*response); }, binary));
+            [response, binary] { return binary ? response->SerializeAsString() : batch_to_json(*response); }, binary,
+            later));
       });
 }
 
