@@ -57,7 +57,11 @@ bool parse_batch_json(const std::string& body, DecideBatchCall& batch, std::stri
     error = "the body is not valid JSON: " + error;
     return false;
   }
-  const JsonValue* intakes = json_member(document, "intakes", JsonValue::Kind::array);
+  // Not json_member: the intakes are consumed (their strings moved into the calls).
+  JsonValue* intakes = nullptr;
+  for (auto& member : document.object) {
+    if (member.first == "intakes" && member.second.kind == JsonValue::Kind::array) intakes = &member.second;
+  }
   if (intakes == nullptr) {
     error = "the body must be a JSON object with an \"intakes\" list, like {\"intakes\": [{\"answers\": {}}]}";
     return false;
@@ -79,7 +83,7 @@ bool parse_batch_json(const std::string& body, DecideBatchCall& batch, std::stri
   for (std::size_t i = 0; i < intakes->array.size(); ++i) {
     DecideCall& item = batch.items[i];
     std::string item_error;
-    if (!intake_from_json(intakes->array[i], item.raw, item_error, &item.request_id)) {
+    if (!intake_from_json(std::move(intakes->array[i]), item.raw, item_error, &item.request_id)) {
       item.raw.clear();
       item.unreadable = item_error;
     }

@@ -42,8 +42,9 @@ IntakeResult validate_answers(const CompiledRuleset& ruleset, const std::vector<
 // HTTP API), a "request_id" string beside "answers" is accepted too and stored there.
 bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std::string& error,
                        std::string* request_id = nullptr);
-// The same for an intake already read as JSON (one element of a batch).
-bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, std::string& error,
+// The same for an intake already read as JSON (one element of a batch). The document is consumed:
+// its strings are moved into `raw`.
+bool intake_from_json(JsonValue&& document, std::vector<RawAnswer>& raw, std::string& error,
                       std::string* request_id = nullptr);
 
 }  // namespace triage

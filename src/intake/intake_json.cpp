@@ -13,28 +13,28 @@ bool parse_intake_json(const std::string& text, std::vector<RawAnswer>& raw, std
     error = "the intake is not valid JSON: " + error;
     return false;
   }
-  return intake_from_json(document, raw, error, request_id);
+  return intake_from_json(std::move(document), raw, error, request_id);
 }
 
-bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, std::string& error,
+bool intake_from_json(JsonValue&& document, std::vector<RawAnswer>& raw, std::string& error,
                       std::string* request_id) {
-  const JsonValue* answers = nullptr;
+  JsonValue* answers = nullptr;
   if (document.kind == JsonValue::Kind::object) {
-    for (const auto& [key, value] : document.object) {
-      if (key == "answers") answers = &value;
+    for (auto& member : document.object) {
+      if (member.first == "answers") answers = &member.second;
     }
   }
   if (answers == nullptr || answers->kind != JsonValue::Kind::object) {
     error = "the intake must be a JSON object with an \"answers\" object, like {\"answers\": {\"night_pain\": false}}";
     return false;
   }
-  for (const auto& [key, value] : document.object) {
+  for (auto& [key, value] : document.object) {
     if (request_id != nullptr && key == "request_id") {
       if (value.kind != JsonValue::Kind::string) {
         error = "\"request_id\" must be a string";
         return false;
       }
-      *request_id = value.string;
+      *request_id = std::move(value.string);
       continue;
     }
     if (key != "answers") {
@@ -42,15 +42,17 @@ bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, st
       return false;
     }
   }
-  std::vector<const JsonMember*> entries;
-  for (const auto& entry : answers->object) entries.push_back(&entry);
+  std::vector<JsonMember*> entries;
+  entries.reserve(answers->object.size());
+  for (auto& entry : answers->object) entries.push_back(&entry);
   // Sorted by fact id so errors come in a stable order whatever the key order.
   std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : entries) {
+  raw.reserve(raw.size() + entries.size());
+  // The document is consumed: its strings are moved into the answers, not copied.
+  for (auto* entry : entries) {
     const std::string& fact = entry->first;
-    const JsonValue& value = entry->second;
+    JsonValue& value = entry->second;
     RawAnswer answer;
-    answer.fact = fact;
     switch (value.kind) {
       case JsonValue::Kind::boolean:
         answer.kind = RawAnswer::Kind::boolean;
@@ -59,20 +61,21 @@ bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, st
       case JsonValue::Kind::number:
         answer.kind = RawAnswer::Kind::number;
         answer.number = value.number;
-        answer.number_text = value.number_text;
+        answer.number_text = std::move(value.number_text);
         break;
       case JsonValue::Kind::string:
         answer.kind = RawAnswer::Kind::text;
-        answer.text = value.string;
+        answer.text = std::move(value.string);
         break;
       case JsonValue::Kind::array:
         answer.kind = RawAnswer::Kind::list;
-        for (const auto& item : value.array) {
+        answer.list.reserve(value.array.size());
+        for (auto& item : value.array) {
           if (item.kind != JsonValue::Kind::string) {
             error = "`" + fact + "` must be a list of strings";
             return false;
           }
-          answer.list.push_back(item.string);
+          answer.list.push_back(std::move(item.string));
         }
         break;
       default:
@@ -80,6 +83,7 @@ bool intake_from_json(const JsonValue& document, std::vector<RawAnswer>& raw, st
                 "string or a list of strings, or leave it out";
         return false;
     }
+    answer.fact = std::move(entry->first);
     raw.push_back(std::move(answer));
   }
   return true;
