@@ -1,10 +1,56 @@
 #include "util/json_reader.hpp"
 
+#include <cstdint>
 #include <cstdlib>
-#include <unordered_set>
+#include <functional>
 
 namespace triage {
 namespace {
+
+// Which keys an object already has, once it is too big for a scan: an open-addressed table of
+// member indices (the keys are not copied; one allocation per growth, not one per key), so an
+// object with very many keys costs linear time.
+class KeyIndex {
+ public:
+  // Indexes members [0, members.size()) the first time; then true when `key` (about to become member
+  // `members.size()`) is already a key, else records it.
+  bool seen(const std::vector<JsonMember>& members, const std::string& key) {
+    if (slots_.empty()) {
+      grow(members, 64);
+      for (std::uint32_t i = 0; i < members.size(); ++i) place(members, i);
+    }
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = hash(key) & mask;; at = (at + 1) & mask) {
+      if (slots_[at] == empty) break;
+      if (members[slots_[at]].first == key) return true;
+    }
+    if ((members.size() + 1) * 2 > slots_.size()) grow(members, slots_.size() * 2);
+    pending_ = true;
+    return false;
+  }
+  // Records the member `seen` was asked about, now at `index`.
+  void added(const std::vector<JsonMember>& members, std::uint32_t index) {
+    if (pending_) place(members, index);
+    pending_ = false;
+  }
+
+ private:
+  static constexpr std::uint32_t empty = UINT32_MAX;
+  static std::size_t hash(const std::string& key) { return std::hash<std::string_view>{}(key); }
+  void place(const std::vector<JsonMember>& members, std::uint32_t index) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t at = hash(members[index].first) & mask;
+    while (slots_[at] != empty) at = (at + 1) & mask;
+    slots_[at] = index;
+  }
+  void grow(const std::vector<JsonMember>& members, std::size_t size) {
+    std::size_t placed = slots_.empty() ? 0 : members.size();
+    slots_.assign(size, empty);
+    for (std::uint32_t i = 0; i < placed; ++i) place(members, i);
+  }
+  std::vector<std::uint32_t> slots_;
+  bool pending_ = false;
+};
 
 class Reader {
  public:
@@ -182,7 +228,7 @@ class Reader {
 
   bool object(JsonValue& out, int depth) {
     static constexpr std::size_t small_object = 16;
-    std::unordered_set<std::string> keys;  // filled once the object has small_object keys
+    KeyIndex keys;  // used once the object has small_object keys
     ++pos_;
     out.kind = JsonValue::Kind::object;
     skip();
@@ -192,22 +238,20 @@ class Reader {
       if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key in double quotes");
       std::string key;
       if (!string(key)) return false;
-      // Duplicate keys: a scan while the object is small (intakes), a hash set once it grows, so
-      // an object with very many keys costs linear time, not quadratic.
+      // Duplicate keys: a scan while the object is small, a hash index once it grows, so an object
+      // with very many keys costs linear time, not quadratic.
       if (out.object.size() < small_object) {
         for (const auto& member : out.object) {
           if (member.first == key) return fail("duplicate key");
         }
-      } else {
-        if (keys.empty()) {
-          for (const auto& member : out.object) keys.insert(member.first);
-        }
-        if (!keys.insert(key).second) return fail("duplicate key");
+      } else if (keys.seen(out.object, key)) {
+        return fail("duplicate key");
       }
       skip();
       if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected `:`");
       ++pos_;
       out.object.push_back(JsonMember{std::move(key), JsonValue{}});
+      keys.added(out.object, static_cast<std::uint32_t>(out.object.size() - 1));
       if (!value(out.object.back().second, depth + 1)) return false;
       skip();
       if (pos_ < text_.size() && text_[pos_] == ',') {

@@ -147,6 +147,31 @@ plan
 
 namespace triage {
 
+TEST_CASE("a duplicate key is found wherever it falls, below, at and past the scan's size and each growth of the key index", "[intake][json]") {
+  struct Case {
+    int keys;       // distinct keys before the repeated one
+    int repeated;   // which of them is repeated (its index)
+  };
+  auto c = GENERATE(values<Case>({{15, 0}, {15, 14}, {16, 0}, {16, 15}, {17, 16}, {31, 30}, {32, 0}, {33, 32},
+                                  {64, 63}, {65, 1}, {200, 199}, {1000, 500}, {4096, 4095}}));
+  std::string json = "{";
+  for (int i = 0; i < c.keys; ++i) json += (i == 0 ? "\"k" : ", \"k") + std::to_string(i) + "\": " + std::to_string(i);
+  JsonValue value;
+  std::string error;
+  REQUIRE(read_json(json + "}", value, error));
+  REQUIRE(value.object.size() == static_cast<std::size_t>(c.keys));
+  CHECK(value.object.back().first == "k" + std::to_string(c.keys - 1));
+  INFO(c.keys << " keys, k" << c.repeated << " repeated");
+  std::string repeated = json + ", \"k" + std::to_string(c.repeated) + "\": 0}";
+  CHECK_FALSE(read_json(repeated, value, error));
+  // the error names the byte just after the repeated key
+  CHECK(error == "duplicate key at byte " + std::to_string(repeated.size() - 3));
+  // an escaped spelling of the same key is the same key
+  std::string escaped = json + ", \"\\u006b" + std::to_string(c.repeated) + "\": 0}";
+  CHECK_FALSE(read_json(escaped, value, error));
+  CHECK(error.rfind("duplicate key", 0) == 0);
+}
+
 TEST_CASE("an intake with very many keys is read in linear time; a duplicate is still found", "[intake][json][limits]") {
   std::string json = "{\"answers\": {";
   for (int i = 0; i < 50000; ++i) json += (i == 0 ? "\"k" : ", \"k") + std::to_string(i) + "\": true";
