@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -188,18 +189,21 @@ void emit_circuits(CompiledRuleset& out) {
 }
 
 void index_avoids_by_technique(CompiledRuleset& out) {
-  out.avoid_technique_begin.assign(out.techniques.size() + 1, 0);
+  // Per technique, the rules whose avoids leave it out, in rule order. A rule whose two avoids both
+  // match the technique (two of its tags) is listed once: it is one reason, and both avoids apply
+  // or neither (they share the rule's truth), so the request path needs no test for repeats.
+  std::vector<std::vector<std::uint32_t>> by_technique(out.techniques.size());
   for (const EffectRef& ref : out.avoid_effects) {
-    for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) ++out.avoid_technique_begin[out.effect_techniques[k] + 1];
-  }
-  for (std::size_t t = 0; t < out.techniques.size(); ++t) out.avoid_technique_begin[t + 1] += out.avoid_technique_begin[t];
-  out.avoid_by_technique.resize(out.avoid_technique_begin.back());
-  std::vector<std::uint32_t> next(out.avoid_technique_begin.begin(), out.avoid_technique_begin.end() - 1);
-  for (std::size_t i = 0; i < out.avoid_effects.size(); ++i) {
-    const EffectRef& ref = out.avoid_effects[i];
     for (std::uint32_t k = ref.first_begin; k < ref.first_end; ++k) {
-      out.avoid_by_technique[next[out.effect_techniques[k]]++] = static_cast<std::uint32_t>(i);
+      std::vector<std::uint32_t>& rules = by_technique[static_cast<std::size_t>(out.effect_techniques[k])];
+      if (rules.empty() || rules.back() != ref.rule) rules.push_back(ref.rule);
     }
+  }
+  out.avoid_technique_begin.assign(1, 0);
+  out.avoid_rules_by_technique.clear();
+  for (const auto& rules : by_technique) {
+    out.avoid_rules_by_technique.insert(out.avoid_rules_by_technique.end(), rules.begin(), rules.end());
+    out.avoid_technique_begin.push_back(static_cast<std::uint32_t>(out.avoid_rules_by_technique.size()));
   }
 }
 
@@ -217,6 +221,40 @@ void index_readers(const model::Ruleset& rules, CompiledRuleset& out) {
 }
 
 }  // namespace
+
+// Integer ranges are signed and never wrap: one end is the operand, the other the type's least or
+// greatest value. Set tests compare the masked bits with one value.
+AtomTest range_test(const Atom& atom) {
+  constexpr std::int64_t least = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t greatest = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t operand = atom.operand;
+  auto range = [&](std::int64_t low, std::int64_t high, bool negate) {
+    AtomTest test;
+    test.fact = atom.fact;
+    test.low = static_cast<std::uint64_t>(low);
+    test.span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+    test.negate = negate ? 1 : 0;
+    return test;
+  };
+  auto masked = [&](std::uint64_t equal_to, bool negate) {
+    AtomTest test = range(static_cast<std::int64_t>(equal_to), static_cast<std::int64_t>(equal_to), negate);
+    test.mask = static_cast<std::uint64_t>(operand);
+    return test;
+  };
+  switch (atom.kind) {
+    case Atom::Kind::fact_true: return range(0, 0, true);
+    case Atom::Kind::eq: return range(operand, operand, false);
+    case Atom::Kind::ne: return range(operand, operand, true);
+    case Atom::Kind::lt: return range(operand, greatest, true);   // not >= operand
+    case Atom::Kind::le: return range(least, operand, false);
+    case Atom::Kind::gt: return range(least, operand, true);      // not <= operand
+    case Atom::Kind::ge: return range(operand, greatest, false);
+    case Atom::Kind::mask_any: return masked(0, true);
+    case Atom::Kind::mask_all: return masked(static_cast<std::uint64_t>(operand), false);
+    case Atom::Kind::mask_none: return masked(0, false);
+  }
+  return range(0, 0, false);
+}
 
 std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Ruleset> ruleset) {
   auto out = std::make_shared<CompiledRuleset>();
@@ -269,6 +307,7 @@ std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Rule
     for (int t : requirement.exempt) exempt.set(static_cast<std::size_t>(t));
     out->requirement_exempt.push_back(exempt);
   }
+  for (const Atom& atom : out->atoms) out->atom_tests.push_back(range_test(atom));
   emit_circuits(*out);
   index_avoids_by_technique(*out);
   order_questions(rules, *out);

@@ -23,6 +23,17 @@ struct Atom {
   std::int64_t operand = 0;
 };
 
+// An atom as one range test, the form the request path computes every atom in without a branch on
+// its kind: the atom holds when (value & mask) - low <= span in unsigned arithmetic (value & mask
+// lies in [low, low + span]), the reverse when `negate` is 1. See CompiledRuleset::atom_tests.
+struct AtomTest {
+  std::uint64_t mask = ~std::uint64_t{0};
+  std::uint64_t low = 0;
+  std::uint64_t span = 0;
+  std::uint16_t fact = 0;
+  std::uint8_t negate = 0;
+};
+
 // One step of a postfix program. `and_`/`or_` combine the top `count` values.
 struct Op {
   enum class Code : std::uint8_t { atom, always, not_, and_, or_ };
@@ -89,6 +100,7 @@ struct CompiledRedFlag {
 struct CompiledRuleset {
   std::shared_ptr<const model::Ruleset> model;
   std::vector<Atom> atoms;
+  std::vector<AtomTest> atom_tests;  // per atom: the same test as a range test
   std::vector<Op> ops;
   std::size_t max_stack = 0;
   std::vector<CompiledRedFlag> red_flags;
@@ -125,12 +137,16 @@ struct CompiledRuleset {
   std::vector<EffectRef> avoid_effects, include_effects, caution_effects, order_effects;
   std::vector<EffectRef> general_caution_effects, phase_order_effects;
   std::vector<int> effect_techniques;  // the technique lists of the effects above, as indices
-  // The avoid effects by technique: avoid_by_technique[avoid_technique_begin[t],
-  // avoid_technique_begin[t + 1]) index the avoid_effects that leave technique t out, in rule order,
-  // so the request path writes exclusion reasons technique by technique, without sorting.
+  // The avoid rules by technique: avoid_rules_by_technique[avoid_technique_begin[t],
+  // avoid_technique_begin[t + 1]) are the rules whose avoid effects leave technique t out, in rule
+  // order, each rule once, so the request path writes exclusion reasons technique by technique,
+  // without sorting and without a test for repeats.
   std::vector<std::uint32_t> avoid_technique_begin;  // techniques.size() + 1 entries
-  std::vector<std::uint32_t> avoid_by_technique;
+  std::vector<std::uint32_t> avoid_rules_by_technique;
 };
+
+// The range test that holds exactly when `atom` does, for every value of its fact.
+AtomTest range_test(const Atom& atom);
 
 // Lowers a checked ruleset (which must have no errors) into its evaluation form.
 std::shared_ptr<const CompiledRuleset> compile(std::shared_ptr<const model::Ruleset> ruleset);

@@ -66,14 +66,17 @@ struct CircuitScratch {
   std::vector<Truth> rules;              // per suitability rule
 };
 
-// Atoms [from, to) into their slots. The answer lookups were done once per fact.
+// Atoms [from, to) into their slots. The answer lookups were done once per fact. Each atom is one
+// range test (AtomTest), so no branch on its kind, which follows no pattern from atom to atom.
 void compute_atom_codes(const CompiledRuleset& ruleset, CircuitScratch& scratch, std::size_t from, std::size_t to) {
   std::uint8_t* slots = scratch.slots.data() + 1;
+  const AtomTest* tests = ruleset.atom_tests.data();
   for (std::size_t i = from; i < to; ++i) {
-    const Atom& atom = ruleset.atoms[i];
-    std::uint8_t known = scratch.known[atom.fact];
-    std::uint8_t code = holds(atom, scratch.values[atom.fact]) ? code_true : code_false;
-    slots[i] = static_cast<std::uint8_t>(code * known);
+    const AtomTest& test = tests[i];
+    const auto value = static_cast<std::uint64_t>(scratch.values[test.fact]);
+    const auto holds = static_cast<std::uint8_t>(((value & test.mask) - test.low <= test.span) ^ test.negate);
+    const auto code = static_cast<std::uint8_t>(code_false - holds);  // 1 true, 2 false
+    slots[i] = static_cast<std::uint8_t>(code * scratch.known[test.fact]);
   }
 }
 
@@ -139,7 +142,6 @@ struct PlanScratch {
   std::vector<int> phase_order, per_phase, chosen, candidates, cut_per_phase;
   std::vector<std::uint32_t> counts, cursor;
   std::vector<std::uint32_t> applied;        // indices into one kind's effect list that apply
-  std::vector<std::uint8_t> avoid_applies;   // per CompiledRuleset::avoid_effects: 1 when it applies
   std::vector<int> avoid_rules;              // per technique, the avoid rules that leave it out
   std::vector<std::uint32_t> avoid_end;      // per technique: where its rules in avoid_rules end
   std::vector<std::pair<int, ExclusionReason>> sorted_reasons;  // reasons, grouped by technique
@@ -254,29 +256,20 @@ class PlanBuilder {
   }
 
   // The avoid rules that leave each technique out, in rule order, written technique by technique
-  // without a branch per effect: an effect's rule is written, and kept only when the effect applies.
+  // without a branch per rule: a rule is written, and kept only when it applies (its truth follows
+  // no pattern a predictor could learn). The compiler lists each rule once per technique.
   void find_avoided(unsigned not_false) {
-    const auto& effects = ruleset_.avoid_effects;
-    std::vector<std::uint8_t>& applies = scratch_.avoid_applies;
-    applies.resize(effects.size());
-    for (std::size_t i = 0; i < effects.size(); ++i) {
-      applies[i] = static_cast<std::uint8_t>((not_false >> static_cast<unsigned>(rules_[effects[i].rule])) & 1U);
-    }
-    scratch_.avoid_rules.resize(ruleset_.avoid_by_technique.size());
+    scratch_.avoid_rules.resize(ruleset_.avoid_rules_by_technique.size());
     scratch_.avoid_end.resize(ruleset_.techniques.size());
     int* written = scratch_.avoid_rules.data();
-    const std::uint32_t* by_technique = ruleset_.avoid_by_technique.data();
+    const std::uint32_t* by_technique = ruleset_.avoid_rules_by_technique.data();
     std::uint32_t n = 0;
     for (std::size_t t = 0; t < ruleset_.techniques.size(); ++t) {
       const std::uint32_t begin = n;
       for (std::uint32_t k = ruleset_.avoid_technique_begin[t]; k < ruleset_.avoid_technique_begin[t + 1]; ++k) {
-        const std::uint32_t effect = by_technique[k];
-        const int rule = static_cast<int>(effects[effect].rule);
-        written[n] = rule;
-        // A rule whose two avoids both match the technique (two of its tags) is its reason once;
-        // effects come in rule order, so a repeat is always the one just written.
-        const bool repeat = n > begin && written[n - 1] == rule;
-        n += applies[effect] & static_cast<std::uint8_t>(!repeat);
+        const std::uint32_t rule = by_technique[k];
+        written[n] = static_cast<int>(rule);
+        n += (not_false >> static_cast<unsigned>(rules_[rule])) & 1U;
       }
       scratch_.avoid_end[t] = n;
       if (n > begin) excluded_.set(t);
@@ -579,6 +572,47 @@ void find_refine(const CompiledRuleset& ruleset, const Answers& answers, const s
   }
 }
 
+constexpr std::size_t tier_count = static_cast<std::size_t>(model::Tier::emergency) + 1;
+
+// Per tier, how many red flags are true and how many are not known to be false. Counted, not
+// tested flag by flag: the flags' truths follow no pattern a predictor could learn.
+struct FlagCounts {
+  std::uint32_t fired[tier_count] = {};
+  std::uint32_t open[tier_count] = {};
+};
+
+// The most urgent tier with a flag counted, none when there is none.
+model::Tier highest(const std::uint32_t (&counts)[tier_count]) {
+  for (std::size_t tier = tier_count - 1; tier > 0; --tier) {
+    if (counts[tier] > 0) return static_cast<model::Tier>(tier);
+  }
+  return model::Tier::none;
+}
+
+// The fired red flags, most urgent first, then in declaration order. Each flag is written at its
+// tier's next place and kept only when it fired, without a branch on its truth.
+void list_fired_flags(const CompiledRuleset& ruleset, const Truth* flags, const FlagCounts& counts,
+                      std::vector<int>& out) {
+  std::uint32_t next[tier_count];
+  std::uint32_t total = 0;
+  for (std::size_t tier = tier_count - 1; tier > 0; --tier) {
+    next[tier] = total;
+    total += counts.fired[tier];
+  }
+  if (total == 0) return;
+  next[0] = total;  // a flag of no tier is never listed
+  out.resize(total + 1);  // the last place takes the flags that did not fire
+  int* places = out.data();
+  const CompiledRedFlag* red_flags = ruleset.red_flags.data();
+  for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
+    const auto tier = static_cast<std::size_t>(red_flags[f].tier);
+    const std::uint32_t keep = static_cast<std::uint32_t>(flags[f] == Truth::true_) & static_cast<std::uint32_t>(tier != 0);
+    places[total ^ ((next[tier] ^ total) & (0U - keep))] = static_cast<int>(f);
+    next[tier] += keep;
+  }
+  out.resize(total);
+}
+
 }  // namespace
 
 Truth run_program(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
@@ -651,23 +685,18 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
   model::FactSet known = answers.known | ruleset.has_default;
 
   Evaluation out;
-  model::Tier certain = model::Tier::none;
-  model::Tier possible = model::Tier::none;
   TruthBuffer flag_truths(ruleset.red_flags.size());
   Truth* flags = flag_truths.data();
+  FlagCounts counts;
   for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
-    const auto& flag = ruleset.red_flags[f];
+    const auto tier = static_cast<std::size_t>(ruleset.red_flags[f].tier);
     flags[f] = to_truth(read_ref(slots, ruleset.red_flag_roots[f]));
-    if (flags[f] == Truth::true_) certain = std::max(certain, flag.tier);
-    if (flags[f] != Truth::false_) possible = std::max(possible, flag.tier);
+    counts.fired[tier] += static_cast<std::uint32_t>(flags[f] == Truth::true_);
+    counts.open[tier] += static_cast<std::uint32_t>(flags[f] != Truth::false_);
   }
-  for (int tier = static_cast<int>(model::Tier::emergency); tier > 0; --tier) {
-    for (std::size_t f = 0; f < ruleset.red_flags.size(); ++f) {
-      if (flags[f] == Truth::true_ && static_cast<int>(ruleset.red_flags[f].tier) == tier) {
-        out.red_flags.push_back(static_cast<int>(f));
-      }
-    }
-  }
+  const model::Tier certain = highest(counts.fired);
+  const model::Tier possible = highest(counts.open);
+  list_fired_flags(ruleset, flags, counts, out.red_flags);
   out.urgency = certain;
 
   if (possible > certain) {

@@ -2,6 +2,10 @@
 // incomplete decisions with their missing questions, and how a plan is assembled.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+#include <vector>
+
 #include "support.hpp"
 
 namespace triage {
@@ -272,6 +276,49 @@ TEST_CASE("a rule is a technique's reason once, however many of its effects matc
   REQUIRE(cautioned.plan(1).technique() == "ball_back");
   REQUIRE(cautioned.plan(1).cautions_size() == 1);
   CHECK(cautioned.plan(1).cautions(0).rule() == "careful");
+}
+
+// The atom's meaning, written as the evaluator's reference (`holds`) writes it.
+bool atom_holds(const Atom& atom, std::int64_t value) {
+  auto bits = static_cast<std::uint64_t>(value);
+  auto mask = static_cast<std::uint64_t>(atom.operand);
+  switch (atom.kind) {
+    case Atom::Kind::fact_true: return value != 0;
+    case Atom::Kind::eq: return value == atom.operand;
+    case Atom::Kind::ne: return value != atom.operand;
+    case Atom::Kind::lt: return value < atom.operand;
+    case Atom::Kind::le: return value <= atom.operand;
+    case Atom::Kind::gt: return value > atom.operand;
+    case Atom::Kind::ge: return value >= atom.operand;
+    case Atom::Kind::mask_any: return (bits & mask) != 0;
+    case Atom::Kind::mask_all: return (bits & mask) == mask;
+    case Atom::Kind::mask_none: return (bits & mask) == 0;
+  }
+  return false;
+}
+
+bool test_holds(const AtomTest& test, std::int64_t value) {
+  return (((static_cast<std::uint64_t>(value) & test.mask) - test.low <= test.span) != 0) != (test.negate != 0);
+}
+
+TEST_CASE("an atom's range test holds exactly when the atom does, at the ends of the range too", "[eval]") {
+  constexpr std::int64_t least = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t greatest = std::numeric_limits<std::int64_t>::max();
+  const std::vector<std::int64_t> numbers = {least, least + 1, -101, -1, 0, 1, 2, 5, 63, 64, 100, 101, greatest - 1, greatest};
+  for (int kind = 0; kind <= static_cast<int>(Atom::Kind::mask_none); ++kind) {
+    for (std::int64_t operand : numbers) {
+      Atom atom;
+      atom.kind = static_cast<Atom::Kind>(kind);
+      atom.fact = 7;
+      atom.operand = operand;
+      const AtomTest test = range_test(atom);
+      CHECK(test.fact == 7);
+      for (std::int64_t value : numbers) {
+        INFO("kind " << kind << ", operand " << operand << ", value " << value);
+        CHECK(test_holds(test, value) == atom_holds(atom, value));
+      }
+    }
+  }
 }
 
 }  // namespace
