@@ -25,23 +25,6 @@ inline bool fact_value(const CompiledRuleset& ruleset, const Answers& answers, s
   return false;
 }
 
-bool holds(const Atom& atom, model::FactValue value) {
-  auto bits = static_cast<std::uint64_t>(value);
-  auto mask = static_cast<std::uint64_t>(atom.operand);
-  switch (atom.kind) {
-    case Atom::Kind::fact_true: return value != 0;
-    case Atom::Kind::eq: return value == atom.operand;
-    case Atom::Kind::ne: return value != atom.operand;
-    case Atom::Kind::lt: return value < atom.operand;
-    case Atom::Kind::le: return value <= atom.operand;
-    case Atom::Kind::gt: return value > atom.operand;
-    case Atom::Kind::ge: return value >= atom.operand;
-    case Atom::Kind::mask_any: return (bits & mask) != 0;
-    case Atom::Kind::mask_all: return (bits & mask) == mask;
-    case Atom::Kind::mask_none: return (bits & mask) == 0;
-  }
-  return false;
-}
 
 // Truth as the circuit holds it (see Gate): 1 true, 2 false, 0 unknown.
 constexpr std::uint8_t code_true = 1;
@@ -615,6 +598,24 @@ void list_fired_flags(const CompiledRuleset& ruleset, const Truth* flags, const 
 
 }  // namespace
 
+bool atom_holds(const Atom& atom, model::FactValue value) {
+  auto bits = static_cast<std::uint64_t>(value);
+  auto mask = static_cast<std::uint64_t>(atom.operand);
+  switch (atom.kind) {
+    case Atom::Kind::fact_true: return value != 0;
+    case Atom::Kind::eq: return value == atom.operand;
+    case Atom::Kind::ne: return value != atom.operand;
+    case Atom::Kind::lt: return value < atom.operand;
+    case Atom::Kind::le: return value <= atom.operand;
+    case Atom::Kind::gt: return value > atom.operand;
+    case Atom::Kind::ge: return value >= atom.operand;
+    case Atom::Kind::mask_any: return (bits & mask) != 0;
+    case Atom::Kind::mask_all: return (bits & mask) == mask;
+    case Atom::Kind::mask_none: return (bits & mask) == 0;
+  }
+  return false;
+}
+
 Truth run_program(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms) {
   ProgramStack<Truth> space(ruleset.max_stack);
   Truth* stack = space.data();
@@ -653,7 +654,7 @@ void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::Fact
                    const model::FactSet& known, Truth* out) {
   for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
     const Atom& atom = ruleset.atoms[i];
-    out[i] = known.test(atom.fact) ? from_bool(holds(atom, values[atom.fact])) : Truth::unknown;
+    out[i] = known.test(atom.fact) ? from_bool(atom_holds(atom, values[atom.fact])) : Truth::unknown;
   }
 }
 
@@ -661,7 +662,7 @@ void compute_atoms(const CompiledRuleset& ruleset, const std::vector<model::Fact
                    const model::FactSet& known, Truth* out, const std::vector<std::uint32_t>& only) {
   for (std::uint32_t i : only) {
     const Atom& atom = ruleset.atoms[i];
-    out[i] = known.test(atom.fact) ? from_bool(holds(atom, values[atom.fact])) : Truth::unknown;
+    out[i] = known.test(atom.fact) ? from_bool(atom_holds(atom, values[atom.fact])) : Truth::unknown;
   }
 }
 
@@ -708,7 +709,7 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
     atom_truths.resize(ruleset.atoms.size());
     for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
       const Atom& atom = ruleset.atoms[i];
-      atom_truths[i] = circuit.known[atom.fact] ? from_bool(holds(atom, circuit.values[atom.fact])) : Truth::unknown;
+      atom_truths[i] = circuit.known[atom.fact] ? from_bool(atom_holds(atom, circuit.values[atom.fact])) : Truth::unknown;
     }
     model::FactSet listed;
     for (int tier = static_cast<int>(possible); tier > static_cast<int>(certain); --tier) {

@@ -12,6 +12,10 @@ enum class Truth : std::uint8_t { false_ = 0, true_ = 1, unknown = 2 };
 // `answers.values` must have one entry per fact; defaults fill facts not in `answers.known`.
 Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers);
 
+// Whether an atom (a comparison of one fact's value) holds for `value`: the meaning every faster
+// form of it (the compiled range tests) must agree with.
+bool atom_holds(const Atom& atom, model::FactValue value);
+
 // Evaluates one program; `atoms` holds the truth of every atom. Exposed for tests and analyses.
 Truth run_program(const CompiledRuleset& ruleset, const Program& program, const Truth* atoms);
 

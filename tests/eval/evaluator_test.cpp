@@ -278,25 +278,6 @@ TEST_CASE("a rule is a technique's reason once, however many of its effects matc
   CHECK(cautioned.plan(1).cautions(0).rule() == "careful");
 }
 
-// The atom's meaning, written as the evaluator's reference (`holds`) writes it.
-bool atom_holds(const Atom& atom, std::int64_t value) {
-  auto bits = static_cast<std::uint64_t>(value);
-  auto mask = static_cast<std::uint64_t>(atom.operand);
-  switch (atom.kind) {
-    case Atom::Kind::fact_true: return value != 0;
-    case Atom::Kind::eq: return value == atom.operand;
-    case Atom::Kind::ne: return value != atom.operand;
-    case Atom::Kind::lt: return value < atom.operand;
-    case Atom::Kind::le: return value <= atom.operand;
-    case Atom::Kind::gt: return value > atom.operand;
-    case Atom::Kind::ge: return value >= atom.operand;
-    case Atom::Kind::mask_any: return (bits & mask) != 0;
-    case Atom::Kind::mask_all: return (bits & mask) == mask;
-    case Atom::Kind::mask_none: return (bits & mask) == 0;
-  }
-  return false;
-}
-
 bool test_holds(const AtomTest& test, std::int64_t value) {
   return (((static_cast<std::uint64_t>(value) & test.mask) - test.low <= test.span) != 0) != (test.negate != 0);
 }
