@@ -704,13 +704,11 @@ Evaluation evaluate(const CompiledRuleset& ruleset, const Answers& answers) {
     // An unanswered question could still raise the urgency or turn self-care into a referral.
     out.outcome = Outcome::incomplete;
     // Only the questions in a still open part of an unknown flag are asked: once `a` is answered
-    // "no", `a and b` no longer needs `b`.
+    // "no", `a and b` no longer needs `b`. The red flags read only atoms[0, red_flag_atoms), whose
+    // truths are already in their slots.
     thread_local std::vector<Truth> atom_truths;
-    atom_truths.resize(ruleset.atoms.size());
-    for (std::size_t i = 0; i < ruleset.atoms.size(); ++i) {
-      const Atom& atom = ruleset.atoms[i];
-      atom_truths[i] = circuit.known[atom.fact] ? from_bool(atom_holds(atom, circuit.values[atom.fact])) : Truth::unknown;
-    }
+    atom_truths.resize(ruleset.red_flag_atoms);
+    for (std::size_t i = 0; i < ruleset.red_flag_atoms; ++i) atom_truths[i] = to_truth(slots[1 + i]);
     model::FactSet listed;
     for (int tier = static_cast<int>(possible); tier > static_cast<int>(certain); --tier) {
       model::FactSet wanted;

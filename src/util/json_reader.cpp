@@ -1,5 +1,6 @@
 #include "util/json_reader.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -12,44 +13,33 @@ namespace {
 // object with very many keys costs linear time.
 class KeyIndex {
  public:
-  // Indexes members [0, members.size()) the first time; then true when `key` (about to become member
-  // `members.size()`) is already a key, else records it.
+  // True when `key` is already among `members`; else records it as member `members.size()`, which
+  // the caller appends next. The first call indexes the members so far.
   bool seen(const std::vector<JsonMember>& members, const std::string& key) {
-    if (slots_.empty()) {
-      grow(members, 64);
-      for (std::uint32_t i = 0; i < members.size(); ++i) place(members, i);
-    }
-    std::size_t mask = slots_.size() - 1;
-    for (std::size_t at = hash(key) & mask;; at = (at + 1) & mask) {
-      if (slots_[at] == empty) break;
+    if ((members.size() + 1) * 2 > slots_.size()) rebuild(members, std::max<std::size_t>(64, slots_.size() * 2));
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t at = hash(key) & mask;
+    for (; slots_[at] != empty; at = (at + 1) & mask) {
       if (members[slots_[at]].first == key) return true;
     }
-    if ((members.size() + 1) * 2 > slots_.size()) grow(members, slots_.size() * 2);
-    pending_ = true;
+    slots_[at] = static_cast<std::uint32_t>(members.size());
     return false;
-  }
-  // Records the member `seen` was asked about, now at `index`.
-  void added(const std::vector<JsonMember>& members, std::uint32_t index) {
-    if (pending_) place(members, index);
-    pending_ = false;
   }
 
  private:
   static constexpr std::uint32_t empty = UINT32_MAX;
   static std::size_t hash(const std::string& key) { return std::hash<std::string_view>{}(key); }
-  void place(const std::vector<JsonMember>& members, std::uint32_t index) {
-    std::size_t mask = slots_.size() - 1;
-    std::size_t at = hash(members[index].first) & mask;
-    while (slots_[at] != empty) at = (at + 1) & mask;
-    slots_[at] = index;
-  }
-  void grow(const std::vector<JsonMember>& members, std::size_t size) {
-    std::size_t placed = slots_.empty() ? 0 : members.size();
+  // A table of `size` slots (a power of two) holding every member so far.
+  void rebuild(const std::vector<JsonMember>& members, std::size_t size) {
     slots_.assign(size, empty);
-    for (std::uint32_t i = 0; i < placed; ++i) place(members, i);
+    const std::size_t mask = size - 1;
+    for (std::uint32_t i = 0; i < members.size(); ++i) {
+      std::size_t at = hash(members[i].first) & mask;
+      while (slots_[at] != empty) at = (at + 1) & mask;
+      slots_[at] = i;
+    }
   }
   std::vector<std::uint32_t> slots_;
-  bool pending_ = false;
 };
 
 class Reader {
@@ -251,7 +241,6 @@ class Reader {
       if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected `:`");
       ++pos_;
       out.object.push_back(JsonMember{std::move(key), JsonValue{}});
-      keys.added(out.object, static_cast<std::uint32_t>(out.object.size() - 1));
       if (!value(out.object.back().second, depth + 1)) return false;
       skip();
       if (pos_ < text_.size() && text_[pos_] == ',') {
